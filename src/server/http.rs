@@ -1,0 +1,160 @@
+//! The HTTP surface: routes, static assets and the middleware every response goes through.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Request, State},
+    http::{
+        header::{self, HeaderValue},
+        StatusCode,
+    },
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use leptos::{nonce::Nonce, prelude::*};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
+    timeout::TimeoutLayer, trace::TraceLayer,
+};
+
+use super::AppState;
+use crate::app::{shell, App};
+
+/// The largest request body accepted (a paste is at most 1 MiB; JSON adds escaping).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// A request that takes longer than this is answered 408 and dropped.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds the whole application: pages, API, static assets and middleware.
+pub fn router(state: AppState) -> Router {
+    let options = state.config.leptos.clone();
+    let routes = generate_route_list(App);
+
+    // Files of the built site (the WASM bundle, CSS, favicon); anything else is rendered by the app,
+    // which answers 404 for unknown paths.
+    let not_found = leptos_axum::render_app_to_stream_with_context(provide_request_nonce, {
+        let options = options.clone();
+        move || shell(options.clone())
+    });
+    let site_files = ServeDir::new(options.site_root.as_ref())
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+            not_found,
+        ));
+
+    let hashed = options.hash_files;
+    let pkg_prefix = format!("/{}/", options.site_pkg_dir);
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, provide_request_nonce, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback_service(site_files)
+        .with_state(state)
+        // Router::layer re-boxes bodies, so each layer composes freely. The last one is outermost.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            CachePolicy { hashed, pkg_prefix },
+            cache_policy,
+        ))
+        .layer(middleware::from_fn(security_headers))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Liveness: the process serves requests.
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// Makes the request's CSP nonce the one Leptos puts on its inline scripts.
+fn provide_request_nonce() {
+    if let Some(nonce) = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Nonce>().cloned())
+    {
+        provide_context(nonce);
+    }
+}
+
+/// The Content-Security-Policy of every response: the app's own scripts (the inline hydration
+/// script by nonce) and WebAssembly; images from the site and the product image CDN; nothing else.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data: https://*.alicdn.com; connect-src 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// Strict security headers on every response, with a fresh CSP nonce per request.
+async fn security_headers(mut req: Request, next: Next) -> Response {
+    let nonce = Nonce::new();
+    req.extensions_mut().insert(nonce.clone());
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+#[derive(Clone)]
+struct CachePolicy {
+    /// Build outputs carry a content hash in their names (cargo-leptos `hash-files`).
+    hashed: bool,
+    /// `/pkg/`: where the build outputs are served.
+    pkg_prefix: String,
+}
+
+/// Hashed build outputs never change: cached for a year. Pages are always revalidated.
+/// Other static files (the favicon) are cached for a day.
+async fn cache_policy(State(policy): State<CachePolicy>, req: Request, next: Next) -> Response {
+    let immutable = policy.hashed && req.uri().path().starts_with(&policy.pkg_prefix);
+    let mut res = next.run(req).await;
+    if res.headers().contains_key(header::CACHE_CONTROL) {
+        return res;
+    }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
+    let value = if is_html || !res.status().is_success() {
+        "no-cache"
+    } else if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=86400"
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    res
+}

@@ -1,0 +1,102 @@
+//! Helpers shared by the integration tests: a real server on an ephemeral loopback port.
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use leptos::config::LeptosOptions;
+use linksmith::server::{serve, AppState, ServerConfig};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+/// A running server; dropping it stops it.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base: String,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server and waits until it has finished (graceful shutdown).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task panicked");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A site root with the files a build would produce, in a fresh temporary directory.
+pub fn temp_site() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "linksmith-site-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(dir.join("pkg")).unwrap();
+    std::fs::write(
+        dir.join("favicon.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("pkg/linksmith.css"), "body{}").unwrap();
+    std::fs::write(dir.join("pkg/linksmith.js"), "export default function(){}").unwrap();
+    dir
+}
+
+pub fn leptos_options(site_root: &std::path::Path, hash_files: bool) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("linksmith")
+        .site_root(site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .hash_files(hash_files)
+        .build()
+}
+
+/// Starts the real application router on 127.0.0.1:0.
+pub async fn start(config: ServerConfig) -> TestServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        serve(listener, AppState { config }, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server failed");
+    });
+    TestServer {
+        addr,
+        base: format!("http://{addr}"),
+        stop: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+pub async fn start_default() -> TestServer {
+    let site = temp_site();
+    start(ServerConfig::with_leptos(leptos_options(&site, false))).await
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}

@@ -1,0 +1,189 @@
+//! The server shell: pages, health, static files, security and cache headers, shutdown.
+
+mod common;
+
+use common::{client, start_default};
+
+#[tokio::test]
+async fn healthz_answers_ok_json() {
+    let server = start_default().await;
+    let res = client().get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn home_page_renders_shell_with_paste_box_and_independence_notice() {
+    let server = start_default().await;
+    let res = client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<header class=\"site-header\""));
+    assert!(html.contains("<textarea id=\"paste\" name=\"url\""));
+    assert!(html.contains("<button type=\"submit\" class=\"primary\">"));
+    assert!(
+        html.contains("not affiliated with, endorsed by or related to AliExpress or Alibaba Group")
+    );
+    assert!(
+        html.contains("<title>Check links · Linksmith</title>"),
+        "{html}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_response_carries_strict_security_headers() {
+    let server = start_default().await;
+    for path in ["/", "/healthz", "/favicon.svg", "/no-such-page"] {
+        let res = client().get(server.url(path)).send().await.unwrap();
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(!csp.contains("'unsafe-eval'"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn inline_hydration_script_carries_the_nonce_of_the_csp_header() {
+    let server = start_default().await;
+    let res = client().get(server.url("/")).send().await.unwrap();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .unwrap()
+        .to_string();
+    assert!(nonce.len() >= 16, "nonce too short: {nonce}");
+    let html = res.text().await.unwrap();
+    let scripts: Vec<&str> = html
+        .match_indices("<script")
+        .map(|(i, _)| &html[i..])
+        .collect();
+    assert!(!scripts.is_empty(), "the page has no hydration script");
+    for script in scripts {
+        let tag = &script[..script.find('>').unwrap()];
+        if !tag.contains(" src=") {
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "inline script without the nonce: {tag}"
+            );
+        }
+    }
+    // A fresh nonce per response.
+    let again = client().get(server.url("/")).send().await.unwrap();
+    assert_ne!(
+        again.headers()["content-security-policy"].to_str().unwrap(),
+        csp
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_path_is_a_404_page_not_a_500() {
+    let server = start_default().await;
+    let res = client()
+        .get(server.url("/definitely/not/here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+    assert!(html.contains("not affiliated with"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn static_files_are_served_with_cache_headers() {
+    let site = common::temp_site();
+    let server = common::start(linksmith::server::ServerConfig::with_leptos(
+        common::leptos_options(&site, true),
+    ))
+    .await;
+    let res = client()
+        .get(server.url("/favicon.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "public, max-age=86400");
+    // With hashed file names, build outputs are immutable.
+    let res = client()
+        .get(server.url("/pkg/linksmith.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    // Pages are always revalidated.
+    let res = client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_client_accepts_it() {
+    let server = start_default().await;
+    let res = client()
+        .get(server.url("/"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    let res = client()
+        .get(server.url("/"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_and_frees_the_port() {
+    let server = start_default().await;
+    let addr = server.addr;
+    assert_eq!(
+        client()
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    server.stop().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting after shutdown"
+    );
+}
