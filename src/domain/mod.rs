@@ -1,2 +1,5 @@
 //! The functional core: pure functions over plain data. No I/O, no async, no Leptos types.
 //! Everything here compiles into the server and into the WASM bundle.
+
+pub mod codes;
+pub mod link;

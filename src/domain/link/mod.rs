@@ -1,0 +1,632 @@
+//! The link engine: reads any AliExpress link form and normalises it to the canonical direct link,
+//! or refuses it with a reason the user can act on. Pure: no I/O, no async.
+//!
+//! - [`read`] reads one pasted link. App share links (`a.aliexpress.com/_xxx`) need the network: they
+//!   come back as [`Reading::AppShare`] for the server shell to follow, which then calls [`normalize`]
+//!   on the landing address.
+//! - [`extract`](extract::extract) finds every candidate link in a block of text, with positions.
+
+pub mod extract;
+pub mod hosts;
+pub mod params;
+pub mod path;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::domain::codes::ErrorCode;
+pub use extract::{extract, Candidate, PasteTooLarge, MAX_PASTE_BYTES};
+pub use hosts::{HostClass, Role, Site};
+use path::PathKind;
+
+/// One link may be at most this long (bytes, after trimming).
+pub const MAX_LINK_BYTES: usize = 4096;
+/// Share wrappers nest at most this deep.
+const MAX_WRAPPING: u8 = 3;
+
+/// The page kind, in the programme's attribution order (product first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageKind {
+    Product,
+    Store,
+    Category,
+    Home,
+}
+
+impl PageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageKind::Product => "product",
+            PageKind::Store => "store",
+            PageKind::Category => "category",
+            PageKind::Home => "home",
+        }
+    }
+}
+
+/// A link read and normalised: the `link` object of the API contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub kind: PageKind,
+    pub canonical_url: String,
+    pub product_id: Option<String>,
+    pub store_id: Option<String>,
+    pub sku_id: Option<String>,
+    pub site: Site,
+    /// Parameters dropped from the pasted link, by name, in order of appearance.
+    pub removed_params: Vec<String>,
+    /// The pasted link carried somebody else's affiliate parameters.
+    pub foreign_affiliate: bool,
+    /// The link points into the Tmall section (`tmall.` sub-domain).
+    pub tmall: bool,
+}
+
+/// What reading a pasted link gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    Link(Link),
+    /// An app share link: the server must follow its redirects, then normalise where it lands.
+    AppShare {
+        url: String,
+    },
+}
+
+/// Why a link was refused. Each variant's message says what happened and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("Nothing to check: the input is empty. Paste an AliExpress product, store or category link.")]
+    EmptyInput,
+    #[error(
+        "This link is {len} bytes long, over the limit of {MAX_LINK_BYTES} for one link. \
+         Paste the product page address (aliexpress.com/item/<id>.html) without the extra parameters."
+    )]
+    TooLong { len: usize },
+    #[error("{0}")]
+    PasteTooLarge(#[from] PasteTooLarge),
+    #[error("\"{scheme}:\" is not a web link. Paste an https:// link to an AliExpress page.")]
+    UnsupportedScheme { scheme: String },
+    #[error("This is not a valid web address ({detail}). Copy the link again from the browser's address bar.")]
+    Unparsable { detail: String },
+    #[error(
+        "The text holds {count} links; one is expected here. Check them as a batch, or paste one link."
+    )]
+    SeveralLinks { count: usize },
+    #[error(
+        "The link names port {port}, but AliExpress pages are served on the standard port. \
+         Paste the address without \":{port}\"."
+    )]
+    NonStandardPort { port: u16 },
+    #[error(
+        "{host} is not an AliExpress site. Linksmith checks links to aliexpress.com, aliexpress.ru \
+         and aliexpress.us pages: paste the product page address."
+    )]
+    NotAliexpress { host: String },
+    #[error(
+        "{host} is a {network} affiliate link: it already carries another webmaster's tracking. \
+         Open it, then paste the address of the AliExpress page it leads to."
+    )]
+    OtherNetwork { host: String, network: &'static str },
+    #[error(
+        "{host} links are affiliate redirects: a commission through them may not count, and they may \
+         carry another webmaster's id. Open the link in a browser, then paste the product page address \
+         it shows (aliexpress.com/item/<id>.html)."
+    )]
+    ShortLinkRejected { host: String },
+    #[error(
+        "This app share link could not be followed ({reason}). Open it on your phone or in a browser, \
+         then paste the product page address it shows."
+    )]
+    ShortLinkUnresolved { reason: String },
+    #[error(
+        "\"{id}\" is not an AliExpress product id (they have 10 to 16 digits). \
+         Copy the link again from the product page."
+    )]
+    BadProductId { id: String },
+    #[error(
+        "{host} is an account, cart or help page: no commission comes from a link to it. \
+         Paste a product, store or category link."
+    )]
+    AccountPage { host: String },
+    #[error(
+        "{host} is a store's own address. Open the store and paste its address of the form \
+         aliexpress.com/store/<id>, or a product link."
+    )]
+    VanityStore { host: String },
+    #[error(
+        "The share link does not say which page it shares. Open it, then paste the product page address."
+    )]
+    EmptyShare,
+    #[error(
+        "Linksmith does not know this AliExpress page ({page}). Paste a product, store, category, \
+         search or campaign link."
+    )]
+    UnknownPage { page: String },
+}
+
+impl LinkError {
+    /// The contract's error code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            LinkError::EmptyInput => ErrorCode::EmptyInput,
+            LinkError::TooLong { .. } | LinkError::PasteTooLarge(_) => ErrorCode::TooLong,
+            LinkError::UnsupportedScheme { .. }
+            | LinkError::Unparsable { .. }
+            | LinkError::SeveralLinks { .. }
+            | LinkError::NonStandardPort { .. } => ErrorCode::InvalidUrl,
+            LinkError::NotAliexpress { .. } | LinkError::OtherNetwork { .. } => {
+                ErrorCode::NotAliexpress
+            }
+            LinkError::ShortLinkRejected { .. } => ErrorCode::ShortLinkRejected,
+            LinkError::ShortLinkUnresolved { .. } => ErrorCode::ShortLinkUnresolved,
+            LinkError::BadProductId { .. }
+            | LinkError::AccountPage { .. }
+            | LinkError::VanityStore { .. }
+            | LinkError::EmptyShare
+            | LinkError::UnknownPage { .. } => ErrorCode::UnsupportedPage,
+        }
+    }
+}
+
+/// Characters that are invisible in a paste but break a link: zero-width, joiners, BOM, soft hyphen.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
+}
+
+/// Reads one pasted link (or a text holding exactly one link).
+pub fn read(input: &str) -> Result<Reading, LinkError> {
+    if input.len() > MAX_PASTE_BYTES {
+        return Err(PasteTooLarge { len: input.len() }.into());
+    }
+    let cleaned = clean(input);
+    let text = cleaned.trim();
+    if text.is_empty() {
+        return Err(LinkError::EmptyInput);
+    }
+    if text.contains(extract::is_separator) {
+        // A post or a sentence around the link: take its one link.
+        let found = extract(text)?;
+        return match found.as_slice() {
+            [one] => read_link(one.text.trim_matches(is_invisible), 0),
+            [] => Err(LinkError::Unparsable {
+                detail: "it holds no link".into(),
+            }),
+            many => Err(LinkError::SeveralLinks { count: many.len() }),
+        };
+    }
+    read_link(extract::trim_wrapping(text), 0)
+}
+
+/// Reads a link and requires a direct page (app share links are an error here): used on the landing
+/// address of a resolved share link, and wherever no network is available.
+pub fn normalize(input: &str) -> Result<Link, LinkError> {
+    match read(input)? {
+        Reading::Link(link) => Ok(link),
+        Reading::AppShare { .. } => Err(LinkError::ShortLinkUnresolved {
+            reason: "an app share link must be followed by the server".into(),
+        }),
+    }
+}
+
+/// Removes invisible characters (allocates only when there are some).
+fn clean(input: &str) -> std::borrow::Cow<'_, str> {
+    if input.contains(is_invisible) {
+        std::borrow::Cow::Owned(input.chars().filter(|c| !is_invisible(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(input)
+    }
+}
+
+fn read_link(text: &str, depth: u8) -> Result<Reading, LinkError> {
+    if text.is_empty() {
+        return Err(LinkError::EmptyInput);
+    }
+    if text.len() > MAX_LINK_BYTES {
+        return Err(LinkError::TooLong { len: text.len() });
+    }
+    let url = parse_web_url(text)?;
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) => d.strip_suffix('.').unwrap_or(d),
+        Some(_) => {
+            return Err(LinkError::NotAliexpress {
+                host: url.host_str().unwrap_or_default().to_string(),
+            })
+        }
+        None => {
+            return Err(LinkError::Unparsable {
+                detail: "it names no site".into(),
+            })
+        }
+    };
+    let (site, role) = match hosts::classify(host) {
+        HostClass::Aliexpress { site, role } => (site, role),
+        HostClass::OtherNetwork { network } => {
+            return Err(LinkError::OtherNetwork {
+                host: host.to_string(),
+                network,
+            })
+        }
+        HostClass::Foreign => {
+            return Err(LinkError::NotAliexpress {
+                host: host.to_string(),
+            })
+        }
+    };
+    if let Some(port) = url.port() {
+        return Err(LinkError::NonStandardPort { port });
+    }
+    match role {
+        Role::ShortLink => {
+            return Err(LinkError::ShortLinkRejected {
+                host: host.to_string(),
+            })
+        }
+        Role::Account => {
+            return Err(LinkError::AccountPage {
+                host: host.to_string(),
+            })
+        }
+        Role::AppShare => {
+            let code = url.path().trim_matches('/');
+            return if code.starts_with('_') && code.len() > 1 && !code.contains('/') {
+                Ok(Reading::AppShare {
+                    url: format!("https://{host}/{code}"),
+                })
+            } else {
+                Err(LinkError::UnknownPage {
+                    page: format!("{host}{}", url.path()),
+                })
+            };
+        }
+        Role::ShareWrapper => return unwrap_share(&url, host, site, depth),
+        _ => {}
+    }
+    let kind = match role {
+        // best.: the home page at its root. best., sale., campaign., tmall.: product and store paths
+        // are those pages; anything else there is a campaign page of that sub-domain.
+        Role::Home | Role::Campaign | Role::Tmall => match path::classify(url.path()) {
+            PathKind::Home if role == Role::Home => PathKind::Home,
+            kind @ (PathKind::Product { .. }
+            | PathKind::Store { .. }
+            | PathKind::BadProductId(_)) => kind,
+            _ => PathKind::Campaign,
+        },
+        // A store's vanity sub-domain: only its product and store paths are pages of their own.
+        Role::Vanity => match path::classify(url.path()) {
+            kind @ (PathKind::Product { .. }
+            | PathKind::Store { .. }
+            | PathKind::BadProductId(_)) => kind,
+            _ => PathKind::Unknown,
+        },
+        _ => path::classify(url.path()),
+    };
+    build(&url, host, site, role, kind).map(Reading::Link)
+}
+
+/// Parses text as an http(s) URL: a missing scheme means https; other schemes are refused.
+fn parse_web_url(text: &str) -> Result<Url, LinkError> {
+    let scheme_end = text.find(':').filter(|&i| {
+        let s = &text[..i];
+        !s.is_empty()
+            && s.as_bytes()[0].is_ascii_alphabetic()
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+            // "aliexpress.com:443/..." is a host and port, not a scheme.
+            && !s.contains('.')
+    });
+    let parsed = match scheme_end {
+        Some(i) => {
+            let scheme = &text[..i];
+            if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+                return Err(LinkError::UnsupportedScheme {
+                    scheme: scheme.to_ascii_lowercase(),
+                });
+            }
+            Url::parse(text)
+        }
+        None if text.starts_with("//") => Url::parse(&format!("https:{text}")),
+        None => Url::parse(&format!("https://{text}")),
+    };
+    parsed.map_err(|e| LinkError::Unparsable {
+        detail: e.to_string(),
+    })
+}
+
+/// `star.aliexpress.com/share/share.htm?redirectUrl=<url>` or `?productId=<id>`.
+fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading, LinkError> {
+    let p = path::decode_path(url.path());
+    if !p
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
+        .ends_with("/share/share.htm")
+    {
+        return Err(LinkError::UnknownPage {
+            page: format!("{host}{}", url.path()),
+        });
+    }
+    let mut outer_removed = Vec::new();
+    let mut outer_foreign = false;
+    let mut target = None;
+    let mut product = None;
+    for (name, value) in url.query_pairs() {
+        if name.eq_ignore_ascii_case("redirectUrl") && target.is_none() {
+            target = Some(value.into_owned());
+        } else if name.eq_ignore_ascii_case("productId") && product.is_none() {
+            product = Some(value.into_owned());
+        } else {
+            outer_foreign |= params::is_affiliate(&name, &value);
+            push_unique(&mut outer_removed, &name);
+        }
+    }
+    let inner = match (target, product) {
+        (Some(t), _) if depth < MAX_WRAPPING => {
+            let t = t.trim();
+            if t.is_empty() {
+                return Err(LinkError::EmptyShare);
+            }
+            read_link(t, depth + 1)?
+        }
+        (Some(_), _) => {
+            return Err(LinkError::UnknownPage {
+                page: "share links nested too deep".into(),
+            })
+        }
+        (None, Some(id)) if path::valid_product_id(&id) => {
+            Reading::Link(product_link(site, id, None, None))
+        }
+        (None, Some(id)) => return Err(LinkError::BadProductId { id }),
+        (None, None) => return Err(LinkError::EmptyShare),
+    };
+    Ok(match inner {
+        Reading::Link(mut link) => {
+            // The wrapper's own parameters come first, then the inner link's.
+            for name in std::mem::take(&mut link.removed_params) {
+                push_unique(&mut outer_removed, &name);
+            }
+            link.removed_params = outer_removed;
+            link.foreign_affiliate |= outer_foreign;
+            Reading::Link(link)
+        }
+        app @ Reading::AppShare { .. } => app,
+    })
+}
+
+fn push_unique(list: &mut Vec<String>, name: &str) {
+    if !list.iter().any(|n| n == name) {
+        list.push(name.to_string());
+    }
+}
+
+fn product_link(
+    site: Site,
+    product_id: String,
+    store_id: Option<String>,
+    sku_id: Option<String>,
+) -> Link {
+    let mut canonical = format!("https://{}/item/{product_id}.html", site.domain());
+    if let Some(sku) = &sku_id {
+        canonical.push_str("?sku_id=");
+        canonical.push_str(sku);
+    }
+    Link {
+        kind: PageKind::Product,
+        canonical_url: canonical,
+        product_id: Some(product_id),
+        store_id,
+        sku_id,
+        site,
+        removed_params: Vec::new(),
+        foreign_affiliate: false,
+        tmall: false,
+    }
+}
+
+/// The parameters of a page after the meaningful ones are taken out.
+struct Params {
+    sku: Option<String>,
+    /// The SKU came from a `sku_id` parameter (not from `skuId` or `pdp_ext_f`, already reported).
+    sku_param: bool,
+    search_text: Option<String>,
+    product_ids: Option<String>,
+    removed: Vec<String>,
+    foreign: bool,
+}
+
+fn read_params(url: &Url) -> Params {
+    let mut p = Params {
+        sku: None,
+        sku_param: false,
+        search_text: None,
+        product_ids: None,
+        removed: Vec::new(),
+        foreign: false,
+    };
+    let mut sku_from_ext = None;
+    if url.query().is_none() {
+        return p;
+    }
+    for (name, value) in url.query_pairs() {
+        if (name == "sku_id" || name == "skuId") && p.sku.is_none() && params::valid_sku(&value) {
+            p.sku = Some(value.to_string());
+            if name == "sku_id" {
+                p.sku_param = true;
+                continue;
+            }
+        } else if name == "SearchText" && p.search_text.is_none() {
+            p.search_text = Some(value.into_owned());
+            continue;
+        } else if name == "productIds" && p.product_ids.is_none() {
+            p.product_ids = Some(value.into_owned());
+            continue;
+        } else if name == "pdp_ext_f" && sku_from_ext.is_none() {
+            sku_from_ext = params::sku_from_pdp_ext(&value);
+        }
+        p.foreign |= params::is_affiliate(&name, &value);
+        push_unique(&mut p.removed, &name);
+    }
+    if p.sku.is_none() {
+        p.sku = sku_from_ext;
+    }
+    p
+}
+
+/// `productIds=<id>[:<skuId>]` naming exactly one product.
+fn single_product(ids: &str) -> Option<(String, Option<String>)> {
+    let ids = ids.trim();
+    if ids.contains(',') {
+        return None;
+    }
+    let (id, sku) = match ids.split_once(':') {
+        Some((id, sku)) => (id, Some(sku)),
+        None => (ids, None),
+    };
+    if !path::valid_product_id(id) {
+        return None;
+    }
+    let sku = sku.filter(|s| params::valid_sku(s)).map(str::to_string);
+    Some((id.to_string(), sku))
+}
+
+fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Result<Link, LinkError> {
+    let mut params = read_params(url);
+    let removed = std::mem::take(&mut params.removed);
+    let foreign = params.foreign;
+    let finish = |mut link: Link, removed: Vec<String>| {
+        link.removed_params = removed;
+        link.foreign_affiliate = foreign;
+        link.tmall = role == Role::Tmall;
+        link
+    };
+    match kind {
+        PathKind::Product {
+            product_id,
+            store_id,
+        } => {
+            let removed = report_unused(
+                removed,
+                &params,
+                Uses {
+                    sku: true,
+                    ..Uses::NONE
+                },
+            );
+            Ok(finish(
+                product_link(site, product_id, store_id, params.sku),
+                removed,
+            ))
+        }
+        PathKind::Store { store_id } => {
+            let removed = report_unused(removed, &params, Uses::NONE);
+            let link = Link {
+                kind: PageKind::Store,
+                canonical_url: format!("https://{}/store/{store_id}", site.domain()),
+                product_id: None,
+                store_id: Some(store_id),
+                sku_id: None,
+                site,
+                removed_params: Vec::new(),
+                foreign_affiliate: false,
+                tmall: false,
+            };
+            Ok(finish(link, removed))
+        }
+        PathKind::Home => {
+            let link = page_link(PageKind::Home, format!("https://{}/", site.domain()), site);
+            Ok(finish(link, report_unused(removed, &params, Uses::NONE)))
+        }
+        PathKind::Category | PathKind::Campaign => {
+            if let Some((id, sku)) = params.product_ids.as_deref().and_then(single_product) {
+                // A campaign page of one product: the direct product link earns more.
+                let sku = sku.or(params.sku.take());
+                return Ok(finish(product_link(site, id, None, sku), removed));
+            }
+            // Campaign pages live on their own sub-domain (sale., campaign., tmall., best.): keep it so the
+            // link works.
+            let origin = match role {
+                Role::Campaign | Role::Tmall | Role::Home => host,
+                _ => site.domain(),
+            };
+            let search = kind == PathKind::Category;
+            let mut canonical = format!("https://{origin}{}", url.path());
+            let mut kept = url::form_urlencoded::Serializer::new(String::new());
+            let mut any = false;
+            if let Some(q) = params.search_text.as_deref().filter(|_| search) {
+                kept.append_pair("SearchText", q);
+                any = true;
+            }
+            if let Some(ids) = params.product_ids.as_deref() {
+                kept.append_pair("productIds", ids);
+                any = true;
+            }
+            if any {
+                canonical.push('?');
+                canonical.push_str(&kept.finish());
+            }
+            let uses = Uses {
+                search_text: search,
+                product_ids: true,
+                ..Uses::NONE
+            };
+            let removed = report_unused(removed, &params, uses);
+            Ok(finish(
+                page_link(PageKind::Category, canonical, site),
+                removed,
+            ))
+        }
+        PathKind::BadProductId(id) => Err(LinkError::BadProductId { id }),
+        PathKind::Unknown => {
+            if role == Role::Vanity {
+                Err(LinkError::VanityStore {
+                    host: host.to_string(),
+                })
+            } else {
+                Err(LinkError::UnknownPage {
+                    page: format!("{host}{}", url.path()),
+                })
+            }
+        }
+    }
+}
+
+/// Which meaningful parameters a page kind keeps.
+#[derive(Clone, Copy)]
+struct Uses {
+    sku: bool,
+    search_text: bool,
+    product_ids: bool,
+}
+
+impl Uses {
+    const NONE: Uses = Uses {
+        sku: false,
+        search_text: false,
+        product_ids: false,
+    };
+}
+
+/// The meaningful parameters a page kind does not keep are reported as removed too.
+fn report_unused(mut removed: Vec<String>, params: &Params, uses: Uses) -> Vec<String> {
+    if params.sku_param && !uses.sku {
+        push_unique(&mut removed, "sku_id");
+    }
+    if params.search_text.is_some() && !uses.search_text {
+        push_unique(&mut removed, "SearchText");
+    }
+    if params.product_ids.is_some() && !uses.product_ids {
+        push_unique(&mut removed, "productIds");
+    }
+    removed
+}
+
+fn page_link(kind: PageKind, canonical_url: String, site: Site) -> Link {
+    Link {
+        kind,
+        canonical_url,
+        product_id: None,
+        store_id: None,
+        sku_id: None,
+        site,
+        removed_params: Vec::new(),
+        foreign_affiliate: false,
+        tmall: false,
+    }
+}
