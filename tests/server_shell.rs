@@ -187,3 +187,38 @@ async fn graceful_shutdown_finishes_and_frees_the_port() {
         "still accepting after shutdown"
     );
 }
+
+#[tokio::test]
+async fn a_shared_address_renders_the_reading_on_the_server() {
+    let server = start_default().await;
+    let res = client()
+        .get(server.url("/"))
+        .query(&[("url", "https://s.click.aliexpress.com/e/_c3vkSW1v\nhttps://www.aliexpress.com/item/1005006295880104.html?aff_fcid=1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("2 links: 1 usable, 1 refused"), "{html}");
+    assert!(html.contains("https://aliexpress.com/item/1005006295880104.html"));
+    assert!(html.contains("affiliate redirects"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pasted_markup_is_escaped() {
+    let server = start_default().await;
+    let res = client()
+        .get(server.url("/"))
+        .query(&[(
+            "url",
+            "https://evil.test/<script>alert(1)</script> \"><img src=x onerror=alert(1)>",
+        )])
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    server.stop().await;
+}

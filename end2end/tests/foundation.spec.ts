@@ -16,13 +16,26 @@ test('the check page renders the shell, paste box and independence notice', asyn
   console.assertClean();
 });
 
-test('the page hydrates: typing updates the live counter, which only the WASM bundle does', async ({ page }) => {
+test('the page hydrates: the WASM link engine reads each pasted link as the user types', async ({ page }) => {
   const console = watchConsole(page);
   await gotoHydrated(page, '/');
-  const counter = page.getByTestId('line-count');
-  await expect(counter).toHaveText('Nothing pasted yet');
-  await page.getByLabel('Links or a post').fill('https://aliexpress.com/item/1005006295880104.html\n\nhttps://aliexpress.ru/item/4001042311625.html');
-  await expect(counter).toHaveText('2 lines');
+  const summary = page.getByTestId('scan-summary');
+  await expect(summary).toHaveText('No link found yet');
+  let requests = 0;
+  page.on('request', () => requests++);
+  await page.getByLabel('Links or a post').fill(
+    '🔥 Deal: https://pt.aliexpress.com/item/1005005248414510.html?aff_fcid=abc&sk=x\n' +
+      'Store: https://www.aliexpress.com/store/1101343461\n' +
+      'Short: https://s.click.aliexpress.com/e/_c3vkSW1v',
+  );
+  await expect(summary).toHaveText('3 links: 2 usable, 1 refused');
+  const items = page.getByTestId('scan-list').locator('li');
+  await expect(items).toHaveCount(3);
+  await expect(items.nth(0)).toContainText('https://aliexpress.com/item/1005005248414510.html');
+  await expect(items.nth(1)).toContainText('https://aliexpress.com/store/1101343461');
+  await expect(items.nth(2)).toContainText('affiliate redirects');
+  // Answered in the browser: no request was made.
+  expect(requests).toBe(0);
   console.assertClean();
 });
 

@@ -1,7 +1,9 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
 mod config;
+pub mod fetch;
 mod http;
+pub mod share;
 
 pub use config::{ServerConfig, StartupError};
 pub use http::router;

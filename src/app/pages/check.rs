@@ -4,14 +4,74 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::domain::link::{scan, Reading};
+
+/// How one found link reads, ready to render.
+#[derive(Clone, PartialEq)]
+struct Row {
+    text: String,
+    usable: bool,
+    label: &'static str,
+    detail: String,
+}
+
+fn rows(text: &str) -> Result<Vec<Row>, String> {
+    let found = scan(text).map_err(|e| e.to_string())?;
+    Ok(found
+        .into_iter()
+        .map(|s| {
+            let text = s.candidate.text.to_string();
+            match s.reading {
+                Ok(Reading::Link(link)) => Row {
+                    text,
+                    usable: true,
+                    label: match link.kind {
+                        crate::domain::link::PageKind::Product => "Product",
+                        crate::domain::link::PageKind::Store => "Store",
+                        crate::domain::link::PageKind::Category => "Category",
+                        crate::domain::link::PageKind::Home => "Home",
+                    },
+                    detail: link.canonical_url,
+                },
+                Ok(Reading::AppShare { .. }) => Row {
+                    text,
+                    usable: true,
+                    label: "App share",
+                    detail: "An app share link: the server follows it when you check.".to_string(),
+                },
+                Err(err) => Row {
+                    text,
+                    usable: false,
+                    label: "Refused",
+                    detail: err.to_string(),
+                },
+            }
+        })
+        .collect())
+}
+
 #[component]
 pub fn CheckPage() -> impl IntoView {
     // The text comes from `?url=` so that a shared address shows the same paste.
     let query = use_query_map();
     let initial = query.with_untracked(|q| q.get("url").unwrap_or_default());
     let text = RwSignal::new(initial);
-    let lines =
-        Memo::new(move |_| text.with(|t| t.lines().filter(|l| !l.trim().is_empty()).count()));
+    // The WASM link engine reads every found link as the user types; no request is made.
+    let found = Memo::new(move |_| text.with(|t| rows(t)));
+    let summary = move || match found.get() {
+        Err(message) => message,
+        Ok(rows) if rows.is_empty() => "No link found yet".to_string(),
+        Ok(rows) => {
+            let usable = rows.iter().filter(|r| r.usable).count();
+            let refused = rows.len() - usable;
+            let links = if rows.len() == 1 {
+                "1 link".to_string()
+            } else {
+                format!("{} links", rows.len())
+            };
+            format!("{links}: {usable} usable, {refused} refused")
+        }
+    };
 
     view! {
         <Title text="Check links" />
@@ -36,15 +96,22 @@ pub fn CheckPage() -> impl IntoView {
                 </textarea>
                 <div class="form-row">
                     <button type="submit" class="primary">"Check"</button>
-                    <span class="hint" data-testid="line-count" aria-live="polite">
-                        {move || match lines.get() {
-                            0 => "Nothing pasted yet".to_string(),
-                            1 => "1 line".to_string(),
-                            n => format!("{n} lines"),
-                        }}
-                    </span>
+                    <span class="hint" data-testid="scan-summary" aria-live="polite">{summary}</span>
                 </div>
             </form>
+            <ul class="scan-list" data-testid="scan-list">
+                <For
+                    each=move || found.get().unwrap_or_default().into_iter().enumerate()
+                    key=|(i, row)| (*i, row.text.clone())
+                    let((_, row))
+                >
+                    <li class=if row.usable { "scan-item ok" } else { "scan-item bad" }>
+                        <span class="scan-label">{row.label}</span>
+                        <code class="scan-text">{row.text}</code>
+                        <span class="scan-detail">{row.detail}</span>
+                    </li>
+                </For>
+            </ul>
         </section>
     }
 }

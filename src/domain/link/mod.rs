@@ -11,6 +11,8 @@ pub mod hosts;
 pub mod params;
 pub mod path;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -55,7 +57,7 @@ pub struct Link {
     pub sku_id: Option<String>,
     pub site: Site,
     /// Parameters dropped from the pasted link, by name, in order of appearance.
-    pub removed_params: Vec<String>,
+    pub removed_params: Vec<Cow<'static, str>>,
     /// The pasted link carried somebody else's affiliate parameters.
     pub foreign_affiliate: bool,
     /// The link points into the Tmall section (`tmall.` sub-domain).
@@ -173,10 +175,32 @@ pub fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
 }
 
+/// Bytes that need the slow path: white space, controls, separators, and every non-ASCII byte
+/// (invisible characters are non-ASCII).
+const NEEDS_CLEANING: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b <= 0x20 || b >= 0x7f || matches!(b as u8, b'<' | b'>' | b'"' | b'`' | b'|');
+        b += 1;
+    }
+    t
+};
+
+/// Printable ASCII with no separator: nothing to clean or extract (no early exit: the loop vectorises).
+fn is_plain(s: &str) -> bool {
+    !s.bytes()
+        .fold(false, |bad, b| bad | NEEDS_CLEANING[b as usize])
+}
+
 /// Reads one pasted link (or a text holding exactly one link).
 pub fn read(input: &str) -> Result<Reading, LinkError> {
     if input.len() > MAX_PASTE_BYTES {
         return Err(PasteTooLarge { len: input.len() }.into());
+    }
+    // The common case: printable ASCII with nothing around it and nothing to clean.
+    if !input.is_empty() && input.len() <= MAX_LINK_BYTES && is_plain(input) {
+        return read_link(extract::trim_wrapping(input), 0);
     }
     let cleaned = clean(input);
     let text = cleaned.trim();
@@ -195,6 +219,24 @@ pub fn read(input: &str) -> Result<Reading, LinkError> {
         };
     }
     read_link(extract::trim_wrapping(text), 0)
+}
+
+/// One candidate of a paste and how it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanned<'a> {
+    pub candidate: Candidate<'a>,
+    pub reading: Result<Reading, LinkError>,
+}
+
+/// Finds every candidate link in a paste and reads each one (what the page shows as the user types).
+pub fn scan(text: &str) -> Result<Vec<Scanned<'_>>, PasteTooLarge> {
+    Ok(extract(text)?
+        .into_iter()
+        .map(|candidate| Scanned {
+            candidate,
+            reading: read_link(&clean(candidate.text), 0),
+        })
+        .collect())
 }
 
 /// Reads a link and requires a direct page (app share links are an error here): used on the landing
@@ -347,13 +389,14 @@ fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading,
     let mut outer_foreign = false;
     let mut target = None;
     let mut product = None;
-    for (name, value) in url.query_pairs() {
+    for (raw_name, raw_value) in params::raw_pairs(url.query().unwrap_or_default()) {
+        let name = params::decode(raw_name);
         if name.eq_ignore_ascii_case("redirectUrl") && target.is_none() {
-            target = Some(value.into_owned());
+            target = Some(params::decode(raw_value).into_owned());
         } else if name.eq_ignore_ascii_case("productId") && product.is_none() {
-            product = Some(value.into_owned());
+            product = Some(params::decode(raw_value).into_owned());
         } else {
-            outer_foreign |= params::is_affiliate(&name, &value);
+            outer_foreign |= params::is_affiliate(&name, raw_value);
             push_unique(&mut outer_removed, &name);
         }
     }
@@ -390,9 +433,9 @@ fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading,
     })
 }
 
-fn push_unique(list: &mut Vec<String>, name: &str) {
+fn push_unique(list: &mut Vec<Cow<'static, str>>, name: &str) {
     if !list.iter().any(|n| n == name) {
-        list.push(name.to_string());
+        list.push(params::intern(name));
     }
 }
 
@@ -402,7 +445,13 @@ fn product_link(
     store_id: Option<String>,
     sku_id: Option<String>,
 ) -> Link {
-    let mut canonical = format!("https://{}/item/{product_id}.html", site.domain());
+    // Built by hand: this is the hot path of every product link.
+    let mut canonical = String::with_capacity(64);
+    canonical.push_str("https://");
+    canonical.push_str(site.domain());
+    canonical.push_str("/item/");
+    canonical.push_str(&product_id);
+    canonical.push_str(".html");
     if let Some(sku) = &sku_id {
         canonical.push_str("?sku_id=");
         canonical.push_str(sku);
@@ -427,7 +476,7 @@ struct Params {
     sku_param: bool,
     search_text: Option<String>,
     product_ids: Option<String>,
-    removed: Vec<String>,
+    removed: Vec<Cow<'static, str>>,
     foreign: bool,
 }
 
@@ -440,27 +489,34 @@ fn read_params(url: &Url) -> Params {
         removed: Vec::new(),
         foreign: false,
     };
+    let Some(query) = url.query() else { return p };
     let mut sku_from_ext = None;
-    if url.query().is_none() {
-        return p;
-    }
-    for (name, value) in url.query_pairs() {
-        if (name == "sku_id" || name == "skuId") && p.sku.is_none() && params::valid_sku(&value) {
-            p.sku = Some(value.to_string());
-            if name == "sku_id" {
-                p.sku_param = true;
+    for (raw_name, raw_value) in params::raw_pairs(query) {
+        let name = params::decode(raw_name);
+        match &*name {
+            "sku_id" | "skuId"
+                if p.sku.is_none() && params::valid_sku(&params::decode(raw_value)) =>
+            {
+                p.sku = Some(params::decode(raw_value).into_owned());
+                if name == "sku_id" {
+                    p.sku_param = true;
+                    continue;
+                }
+            }
+            "SearchText" if p.search_text.is_none() => {
+                p.search_text = Some(params::decode(raw_value).into_owned());
                 continue;
             }
-        } else if name == "SearchText" && p.search_text.is_none() {
-            p.search_text = Some(value.into_owned());
-            continue;
-        } else if name == "productIds" && p.product_ids.is_none() {
-            p.product_ids = Some(value.into_owned());
-            continue;
-        } else if name == "pdp_ext_f" && sku_from_ext.is_none() {
-            sku_from_ext = params::sku_from_pdp_ext(&value);
+            "productIds" if p.product_ids.is_none() => {
+                p.product_ids = Some(params::decode(raw_value).into_owned());
+                continue;
+            }
+            "pdp_ext_f" if sku_from_ext.is_none() => {
+                sku_from_ext = params::sku_from_pdp_ext(&params::decode(raw_value))
+            }
+            _ => {}
         }
-        p.foreign |= params::is_affiliate(&name, &value);
+        p.foreign |= params::is_affiliate(&name, raw_value);
         push_unique(&mut p.removed, &name);
     }
     if p.sku.is_none() {
@@ -490,7 +546,7 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
     let mut params = read_params(url);
     let removed = std::mem::take(&mut params.removed);
     let foreign = params.foreign;
-    let finish = |mut link: Link, removed: Vec<String>| {
+    let finish = |mut link: Link, removed: Vec<Cow<'static, str>>| {
         link.removed_params = removed;
         link.foreign_affiliate = foreign;
         link.tmall = role == Role::Tmall;
@@ -604,7 +660,11 @@ impl Uses {
 }
 
 /// The meaningful parameters a page kind does not keep are reported as removed too.
-fn report_unused(mut removed: Vec<String>, params: &Params, uses: Uses) -> Vec<String> {
+fn report_unused(
+    mut removed: Vec<Cow<'static, str>>,
+    params: &Params,
+    uses: Uses,
+) -> Vec<Cow<'static, str>> {
     if params.sku_param && !uses.sku {
         push_unique(&mut removed, "sku_id");
     }

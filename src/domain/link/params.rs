@@ -1,6 +1,81 @@
 //! Query parameters: which carry meaning for the page, which are other webmasters' affiliate ids,
 //! and which are tracking junk. Everything that is not kept is removed and reported.
 
+use std::borrow::Cow;
+
+/// The `name=value` pairs of a raw query, undecoded (most values are never needed decoded).
+pub fn raw_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// Decodes one form-encoded component (`+` is a space); borrows when there is nothing to decode.
+pub fn decode(raw: &str) -> Cow<'_, str> {
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Cow::Borrowed(raw);
+    }
+    let spaced = raw.replace('+', " ");
+    Cow::Owned(
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
+/// A parameter name for `removed_params`: a static string for the names seen on most pasted links.
+pub fn intern(name: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match name {
+        "spm" => "spm",
+        "scm" => "scm",
+        "algo_pvid" => "algo_pvid",
+        "algo_exp_id" => "algo_exp_id",
+        "pdp_npi" => "pdp_npi",
+        "pdp_ext_f" => "pdp_ext_f",
+        "pdp_perf" => "pdp_perf",
+        "curPageLogUid" => "curPageLogUid",
+        "utparam-url" => "utparam-url",
+        "aff_fcid" => "aff_fcid",
+        "aff_fsk" => "aff_fsk",
+        "aff_platform" => "aff_platform",
+        "aff_trace_key" => "aff_trace_key",
+        "aff_short_key" => "aff_short_key",
+        "aff_request_id" => "aff_request_id",
+        "tt" => "tt",
+        "sk" => "sk",
+        "terminal_id" => "terminal_id",
+        "afSmartRedirect" => "afSmartRedirect",
+        "af" => "af",
+        "cn" => "cn",
+        "cv" => "cv",
+        "dp" => "dp",
+        "mall_affr" => "mall_affr",
+        "gatewayAdapt" => "gatewayAdapt",
+        "_randl_shipto" => "_randl_shipto",
+        "_randl_currency" => "_randl_currency",
+        "srcSns" => "srcSns",
+        "spreadType" => "spreadType",
+        "bizType" => "bizType",
+        "social_params" => "social_params",
+        "businessType" => "businessType",
+        "platform" => "platform",
+        "shareId" => "shareId",
+        "src" => "src",
+        "utm_source" => "utm_source",
+        "utm_medium" => "utm_medium",
+        "utm_campaign" => "utm_campaign",
+        "gclid" => "gclid",
+        "sku_id" => "sku_id",
+        "skuId" => "skuId",
+        "SearchText" => "SearchText",
+        "productIds" => "productIds",
+        "initiative_id" => "initiative_id",
+        "catId" => "catId",
+        _ => return Cow::Owned(name.to_string()),
+    })
+}
+
 /// Parameters that mark a link as somebody's affiliate link, by name (compared case-insensitively).
 const AFFILIATE_NAMES: &[&str] = &[
     "sk",
@@ -15,8 +90,19 @@ const AFFILIATE_NAMES: &[&str] = &[
     "dl_target_url",
 ];
 
-/// True when the parameter is an affiliate network's tracking (another webmaster's id).
+/// True when the parameter is an affiliate network's tracking (another webmaster's id). `value` may
+/// be raw (form-encoded): it is decoded where it matters.
 pub fn is_affiliate(name: &str, value: &str) -> bool {
+    // The common names, as the site writes them, decided without case folding.
+    match name {
+        "spm" | "scm" | "algo_pvid" | "algo_exp_id" | "pdp_npi" | "pdp_ext_f" | "gatewayAdapt"
+        | "src" | "srcSns" | "spreadType" | "bizType" | "social_params" | "businessType"
+        | "platform" | "shareId" | "curPageLogUid" | "utparam-url" | "_randl_shipto"
+        | "_randl_currency" | "utm_source" | "utm_campaign" | "initiative_id" => return false,
+        "aff_fcid" | "aff_fsk" | "aff_platform" | "aff_trace_key" | "aff_short_key"
+        | "aff_request_id" | "sk" | "terminal_id" | "afSmartRedirect" => return true,
+        _ => {}
+    }
     let lower_prefix = |p: &str| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p);
     if lower_prefix("aff_") {
         return true;
@@ -26,9 +112,11 @@ pub fn is_affiliate(name: &str, value: &str) -> bool {
     }
     // tt=CPS_NORMAL and its kin: the affiliate channel's traffic type.
     if name.eq_ignore_ascii_case("tt") {
-        return value.len() >= 3 && value[..3].eq_ignore_ascii_case("cps");
+        let value = decode(value);
+        return value.len() >= 3 && value.as_bytes()[..3].eq_ignore_ascii_case(b"cps");
     }
     if name.eq_ignore_ascii_case("utm_medium") {
+        let value = decode(value);
         return value.eq_ignore_ascii_case("cpa") || value.eq_ignore_ascii_case("affiliate");
     }
     false
