@@ -103,3 +103,40 @@ fn binary_reports_a_busy_port() {
     assert!(err.contains("could not listen on"), "{err}");
     assert!(err.contains("LEPTOS_SITE_ADDR"), "{err}");
 }
+
+#[test]
+fn binary_refuses_an_invalid_rules_file_naming_file_line_and_problem() {
+    let dir = std::env::temp_dir().join(format!("linksmith-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("programme.toml");
+    let good = std::fs::read_to_string(format!(
+        "{}/rules/programme.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    std::fs::write(
+        &path,
+        good.replacen("min = 0.72\nmax = 7.0", "min = 9.0\nmax = 7.0", 1),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("LINKSMITH_RULES", &path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:", path.display())), "{err}");
+    assert!(err.contains("band min 9 is over max 7"), "{err}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("LINKSMITH_RULES", dir.join("missing.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("could not read the rules file"), "{err}");
+}

@@ -2,4 +2,7 @@
 //! Everything here compiles into the server and into the WASM bundle.
 
 pub mod codes;
+pub mod country;
+pub mod date;
 pub mod link;
+pub mod rates;

@@ -1,9 +1,11 @@
 //! Server configuration: `Leptos.toml` for the Leptos runtime options, the environment for the rest.
 //! Names are fixed by the API contract (docs in the README).
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use leptos::config::LeptosOptions;
+
+use crate::domain::rates::{load::RulesError, Programme};
 
 /// The file the built server reads its Leptos runtime options from (relative to the working directory).
 pub const LEPTOS_CONFIG_FILE: &str = "Leptos.toml";
@@ -11,6 +13,22 @@ pub const LEPTOS_CONFIG_FILE: &str = "Leptos.toml";
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub leptos: LeptosOptions,
+    /// The programme's rules: `LINKSMITH_RULES`, else the copy compiled into the binary.
+    pub programme: Arc<Programme>,
+}
+
+/// Reads the rules the operator names in `LINKSMITH_RULES`, or the embedded default.
+pub fn load_programme(path: Option<&str>) -> Result<Programme, StartupError> {
+    match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| StartupError::RulesFile {
+                path: path.to_string(),
+                reason: e.to_string(),
+            })?;
+            Ok(Programme::from_toml(&text, path)?)
+        }
+        None => Ok(Programme::embedded()?),
+    }
 }
 
 impl ServerConfig {
@@ -22,12 +40,18 @@ impl ServerConfig {
                 reason: err.to_string(),
             })?
             .leptos_options;
-        Ok(Self { leptos })
+        let rules = std::env::var("LINKSMITH_RULES")
+            .ok()
+            .filter(|p| !p.trim().is_empty());
+        let programme = Arc::new(load_programme(rules.as_deref())?);
+        Ok(Self { leptos, programme })
     }
 
     /// A configuration for tests and embedding: the given Leptos options, defaults elsewhere.
     pub fn with_leptos(leptos: LeptosOptions) -> Self {
-        Self { leptos }
+        let programme =
+            Arc::new(Programme::embedded().expect("the embedded rules are valid (tested)"));
+        Self { leptos, programme }
     }
 }
 
@@ -45,6 +69,10 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
+    #[error("could not read the rules file {path} (LINKSMITH_RULES): {reason}. Point LINKSMITH_RULES at a readable copy of rules/programme.toml, or unset it to use the built-in rules")]
+    RulesFile { path: String, reason: String },
+    #[error("the programme rules are invalid: {0}. Fix the file and start again")]
+    Rules(#[from] RulesError),
     #[error("the server stopped on an I/O error: {0}")]
     Serve(#[source] std::io::Error),
 }

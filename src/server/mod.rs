@@ -5,7 +5,7 @@ pub mod fetch;
 mod http;
 pub mod share;
 
-pub use config::{ServerConfig, StartupError};
+pub use config::{load_programme, ServerConfig, StartupError};
 pub use http::router;
 
 use std::net::SocketAddr;
@@ -44,7 +44,12 @@ pub async fn run_from_env() -> Result<(), StartupError> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| StartupError::Bind { addr, source })?;
-    tracing::info!(%addr, site_root = %config.leptos.site_root, "linksmith listening on http://{addr}");
+    tracing::info!(
+        %addr,
+        site_root = %config.leptos.site_root,
+        rules = %std::env::var("LINKSMITH_RULES").unwrap_or_else(|_| "embedded".into()),
+        "linksmith listening on http://{addr}"
+    );
     serve(listener, AppState { config }, shutdown_signal()).await?;
     tracing::info!("linksmith stopped");
     Ok(())

@@ -1,0 +1,306 @@
+//! Loads and validates the programme's rules from TOML text (pure: the caller reads the file).
+//! Every problem names the file, the line and what is wrong.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Band, Header, Programme, Region, RegionId, Rule, RuleKind, Status, Texts};
+
+/// The rules compiled into the binary: the default when `LINKSMITH_RULES` is not set.
+pub const EMBEDDED: &str = include_str!("../../../rules/programme.toml");
+pub const EMBEDDED_NAME: &str = "rules/programme.toml (embedded)";
+
+/// Warning codes the API contract requires; each needs its sentences in `[messages]`.
+pub const REQUIRED_CODES: &[&str] = &[
+    "hot_sale_needs_product_link",
+    "foreign_affiliate_params_removed",
+    "brazil_computer_office_zero",
+    "zero_commission_category",
+    "tmall_russia_excluded",
+    "russian_store_direct_link",
+    "product_unavailable",
+    "status_unknown",
+    "order_cap",
+    "tracking_not_configured",
+];
+
+/// Why a rules file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {problem}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct RulesError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub problem: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    programme: Spanned<Header>,
+    regions: Vec<Spanned<Region>>,
+    bands: Vec<Spanned<Band>>,
+    #[serde(default)]
+    rules: Vec<Spanned<Rule>>,
+    messages: BTreeMap<String, Spanned<Texts>>,
+}
+
+impl Programme {
+    /// Parses and validates a rules file. `file` names it in error messages.
+    pub fn from_toml(text: &str, file: &str) -> Result<Programme, RulesError> {
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let fail = |offset: Option<usize>, problem: String| RulesError {
+            file: file.to_string(),
+            line: offset.map(line_of),
+            problem,
+        };
+        let raw: Raw = toml::from_str(text)
+            .map_err(|e| fail(e.span().map(|s| s.start), e.message().trim().to_string()))?;
+        let at = |s: &std::ops::Range<usize>| Some(s.start);
+
+        // The programme.
+        let header = &raw.programme;
+        let h = header.get_ref();
+        if !(h.order_cap_usd.is_finite() && h.order_cap_usd > 0.0) {
+            return Err(fail(
+                at(&header.span()),
+                format!(
+                    "order_cap_usd must be a positive amount, not {}",
+                    h.order_cap_usd
+                ),
+            ));
+        }
+        if h.confirmation_days[0] > h.confirmation_days[1] {
+            return Err(fail(
+                at(&header.span()),
+                "confirmation_days: the first number is over the second".into(),
+            ));
+        }
+        if !(h.scale_max_percent.is_finite()
+            && h.scale_max_percent > 0.0
+            && h.scale_max_percent <= 100.0)
+        {
+            return Err(fail(
+                at(&header.span()),
+                "scale_max_percent must be over 0 and at most 100".into(),
+            ));
+        }
+
+        // Regions: each id once, one default, no country in two regions.
+        let mut seen_regions: Vec<(RegionId, usize)> = Vec::new();
+        let mut country_region: BTreeMap<String, (RegionId, usize)> = BTreeMap::new();
+        for r in &raw.regions {
+            let (region, start) = (r.get_ref(), r.span().start);
+            if let Some((_, first)) = seen_regions.iter().find(|(id, _)| *id == region.id) {
+                return Err(fail(
+                    Some(start),
+                    format!(
+                        "region {:?} is defined twice (first at line {})",
+                        region.id,
+                        line_of(*first)
+                    ),
+                ));
+            }
+            seen_regions.push((region.id, start));
+            if region.cookie_days == 0 {
+                return Err(fail(Some(start), "cookie_days must be at least 1".into()));
+            }
+            for c in &region.countries {
+                if let Some((other, line)) =
+                    country_region.insert(c.code().to_string(), (region.id, start))
+                {
+                    return Err(fail(
+                        Some(start),
+                        format!(
+                            "overlapping regions: {c} is in {:?} and in {other:?} (line {})",
+                            region.id,
+                            line_of(line)
+                        ),
+                    ));
+                }
+            }
+        }
+        for id in [RegionId::Cis, RegionId::NonCis] {
+            if !seen_regions.iter().any(|(r, _)| *r == id) {
+                return Err(fail(
+                    None,
+                    format!("no region {id:?}: the file must define both cis and non_cis"),
+                ));
+            }
+        }
+        let defaults: Vec<&Spanned<Region>> =
+            raw.regions.iter().filter(|r| r.get_ref().default).collect();
+        match defaults.as_slice() {
+            [_] => {}
+            [] => return Err(fail(
+                None,
+                "no default region: mark the region of every unlisted country with default = true"
+                    .into(),
+            )),
+            [first, second, ..] => {
+                return Err(fail(
+                    at(&first.span()),
+                    format!(
+                        "contradictory: two regions are marked default (lines {} and {})",
+                        line_of(first.span().start),
+                        line_of(second.span().start)
+                    ),
+                ))
+            }
+        }
+
+        // Bands: sane numbers, min <= max, one per region and status, none missing.
+        let mut seen_bands: Vec<((RegionId, Status), usize)> = Vec::new();
+        for b in &raw.bands {
+            let (band, start) = (b.get_ref(), b.span().start);
+            for (name, v) in [("min", band.min), ("max", band.max)] {
+                if let Some(v) = v {
+                    if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
+                        return Err(fail(
+                            Some(start),
+                            format!("band {name} = {v} is not a percentage from 0 to 100"),
+                        ));
+                    }
+                }
+            }
+            if let (Some(lo), Some(hi)) = (band.min, band.max) {
+                if lo > hi {
+                    return Err(fail(Some(start), format!("band min {lo} is over max {hi}")));
+                }
+            }
+            let key = (band.region, band.status);
+            if let Some((_, first)) = seen_bands.iter().find(|(k, _)| *k == key) {
+                return Err(fail(
+                    Some(start),
+                    format!(
+                        "overlapping bands: {:?}/{} is already given at line {}",
+                        band.region,
+                        band.status.as_str(),
+                        line_of(*first)
+                    ),
+                ));
+            }
+            seen_bands.push((key, start));
+        }
+        for (id, _) in &seen_regions {
+            for status in Status::ALL {
+                if !seen_bands.iter().any(|(k, _)| *k == (*id, status)) {
+                    return Err(fail(
+                        None,
+                        format!("no band for status {} in region {id:?}", status.as_str()),
+                    ));
+                }
+            }
+        }
+
+        // Rules: unique ids, sane dates, sentences for every code, no contradictions.
+        for (i, r) in raw.rules.iter().enumerate() {
+            let (rule, start) = (r.get_ref(), r.span().start);
+            if let Some(first) = raw.rules[..i].iter().find(|o| o.get_ref().id == rule.id) {
+                return Err(fail(
+                    Some(start),
+                    format!(
+                        "rule id \"{}\" is used twice (first at line {})",
+                        rule.id,
+                        line_of(first.span().start)
+                    ),
+                ));
+            }
+            if let (Some(from), Some(until)) = (rule.from, rule.until) {
+                if from > until {
+                    return Err(fail(
+                        Some(start),
+                        format!(
+                            "rule \"{}\" ends ({until}) before it starts ({from})",
+                            rule.id
+                        ),
+                    ));
+                }
+            }
+            if !raw.messages.contains_key(&rule.code) {
+                return Err(fail(
+                    Some(start),
+                    format!(
+                        "rule \"{}\" has code \"{}\", which has no [messages.{}]",
+                        rule.id, rule.code, rule.code
+                    ),
+                ));
+            }
+            if rule.kind == RuleKind::Note && rule.code.is_empty() {
+                return Err(fail(Some(start), "a note needs a code".into()));
+            }
+            for other in &raw.rules[..i] {
+                let o = other.get_ref();
+                if same_conditions(o, rule)
+                    && dates_overlap(o, rule)
+                    && o.code == rule.code
+                    && o.kind != rule.kind
+                {
+                    return Err(fail(
+                        Some(start),
+                        format!(
+                            "contradictory rules: \"{}\" and \"{}\" (line {}) have the same conditions and dates but different kinds",
+                            rule.id,
+                            o.id,
+                            line_of(other.span().start)
+                        ),
+                    ));
+                }
+            }
+        }
+        for code in REQUIRED_CODES.iter().copied().chain(["order_cap"]) {
+            if !raw.messages.contains_key(code) {
+                return Err(fail(
+                    None,
+                    format!("[messages.{code}] is missing: the API contract needs its sentence"),
+                ));
+            }
+        }
+        for (code, t) in &raw.messages {
+            let texts = t.get_ref();
+            if texts.en.trim().is_empty() || texts.ru.trim().is_empty() {
+                return Err(fail(
+                    at(&t.span()),
+                    format!("[messages.{code}] needs both an English and a Russian sentence"),
+                ));
+            }
+        }
+
+        Ok(Programme {
+            programme: raw.programme.into_inner(),
+            regions: raw.regions.into_iter().map(Spanned::into_inner).collect(),
+            bands: raw.bands.into_iter().map(Spanned::into_inner).collect(),
+            rules: raw.rules.into_iter().map(Spanned::into_inner).collect(),
+            messages: raw
+                .messages
+                .into_iter()
+                .map(|(k, v)| (k, v.into_inner()))
+                .collect(),
+        })
+    }
+
+    /// The rules compiled into the binary.
+    pub fn embedded() -> Result<Programme, RulesError> {
+        Programme::from_toml(EMBEDDED, EMBEDDED_NAME)
+    }
+}
+
+fn same_conditions(a: &Rule, b: &Rule) -> bool {
+    a.regions == b.regions
+        && a.countries == b.countries
+        && a.statuses == b.statuses
+        && a.categories == b.categories
+        && a.kinds == b.kinds
+        && a.sites == b.sites
+        && a.tmall == b.tmall
+        && a.ships_from == b.ships_from
+}
+
+fn dates_overlap(a: &Rule, b: &Rule) -> bool {
+    let starts_before_end = |x: &Rule, y: &Rule| match (x.from, y.until) {
+        (Some(f), Some(u)) => f <= u,
+        _ => true,
+    };
+    starts_before_end(a, b) && starts_before_end(b, a)
+}

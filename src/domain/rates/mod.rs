@@ -1,0 +1,419 @@
+//! The rates engine: interprets the programme's terms (data: `rules/programme.toml`) for one link
+//! and one order. Pure: the page runs it in the browser to recompute estimates as the user types.
+
+#[cfg(feature = "ssr")]
+pub mod load;
+mod money;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use money::{Amount, AmountError, MAX_AMOUNT_USD};
+
+use crate::domain::{
+    country::Country,
+    date::Date,
+    link::{PageKind, Site},
+};
+
+/// A product's status in the programme (the contract's `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    HotSale,
+    Affiliate,
+    NonAffiliate,
+    ZeroCommission,
+    Unknown,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::HotSale,
+        Status::Affiliate,
+        Status::NonAffiliate,
+        Status::ZeroCommission,
+        Status::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::HotSale => "hot_sale",
+            Status::Affiliate => "affiliate",
+            Status::NonAffiliate => "non_affiliate",
+            Status::ZeroCommission => "zero_commission",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// The contract's regions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionId {
+    Cis,
+    NonCis,
+}
+
+/// The languages of the texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Ru,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    pub en: String,
+    pub ru: String,
+}
+
+impl Texts {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Ru => &self.ru,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub name: String,
+    pub order_cap_usd: f64,
+    pub confirmation_days: [u32; 2],
+    pub scale_max_percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub id: RegionId,
+    #[serde(default)]
+    pub countries: Vec<Country>,
+    #[serde(default)]
+    pub default: bool,
+    pub cookie_days: u32,
+    pub name: Texts,
+    pub source: String,
+}
+
+/// A rate band in percent; `None` where the terms give no bound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub region: RegionId,
+    pub status: Status,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// The band becomes 0% and the rule's code is a warning.
+    ZeroRate,
+    Warning,
+    Note,
+}
+
+/// A rule of the terms: conditions (all must hold; an empty list holds always), dates, effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub kind: RuleKind,
+    pub code: String,
+    #[serde(default)]
+    pub from: Option<Date>,
+    #[serde(default)]
+    pub until: Option<Date>,
+    #[serde(default)]
+    pub regions: Vec<RegionId>,
+    #[serde(default)]
+    pub countries: Vec<Country>,
+    #[serde(default)]
+    pub statuses: Vec<Status>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub kinds: Vec<PageKind>,
+    #[serde(default)]
+    pub sites: Vec<Site>,
+    #[serde(default)]
+    pub tmall: Option<bool>,
+    #[serde(default)]
+    pub ships_from: Vec<Country>,
+    pub source: String,
+}
+
+/// The validated programme. Built by [`load`] on the server, sent as JSON to the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Programme {
+    pub programme: Header,
+    pub regions: Vec<Region>,
+    pub bands: Vec<Band>,
+    pub rules: Vec<Rule>,
+    pub messages: BTreeMap<String, Texts>,
+}
+
+/// What the rates engine needs to know about one link and one order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order<'a> {
+    pub country: Country,
+    pub status: Status,
+    /// The rate a data source reported for this product, in percent.
+    pub exact_percent: Option<f64>,
+    pub kind: PageKind,
+    pub site: Site,
+    pub tmall: bool,
+    /// The product's first-level category, where known.
+    pub category: Option<&'a str>,
+    /// The country the item ships from, where known.
+    pub ships_from: Option<Country>,
+    pub amount: Option<Amount>,
+    /// The date of the check: rules apply from their date on.
+    pub date: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub country: Country,
+    pub region: RegionId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    pub min_percent: Option<f64>,
+    pub max_percent: Option<f64>,
+    pub exact_percent: Option<f64>,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub order_amount_usd: f64,
+    pub commission_usd_min: Option<f64>,
+    pub commission_usd_max: Option<f64>,
+    pub commission_usd_exact: Option<f64>,
+    pub capped: bool,
+}
+
+/// A warning or a note: a code and its sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub code: String,
+    pub message: String,
+}
+
+/// The rates engine's answer for one link and one order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub delivery: Delivery,
+    pub rate: Rate,
+    pub estimate: Option<Estimate>,
+    pub cookie_days: u32,
+    pub warnings: Vec<Notice>,
+    pub notes: Vec<Notice>,
+    /// A rule set the rate to 0% (Brazil, 0% categories, Tmall from Russia).
+    pub zeroed: bool,
+}
+
+/// Compares category names loosely: case, `&`/`and`, punctuation and spacing do not matter.
+pub fn same_category(a: &str, b: &str) -> bool {
+    fn norm(s: &str) -> String {
+        let s = s.to_lowercase().replace('&', " and ");
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    norm(a) == norm(b)
+}
+
+/// Formats a percentage without trailing zeros: 0.8, 7, 0.72, 12.5.
+pub fn percent(p: f64) -> String {
+    let s = format!("{p:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+impl Rule {
+    /// True when the rule is in force on `date` and its conditions hold for `order`.
+    pub fn applies(&self, order: &Order<'_>, region: RegionId) -> bool {
+        let dated =
+            self.from.is_none_or(|d| order.date >= d) && self.until.is_none_or(|d| order.date <= d);
+        let any = |list_empty: bool, hit: bool| list_empty || hit;
+        dated
+            && any(self.regions.is_empty(), self.regions.contains(&region))
+            && any(
+                self.countries.is_empty(),
+                self.countries.contains(&order.country),
+            )
+            && any(
+                self.statuses.is_empty(),
+                self.statuses.contains(&order.status),
+            )
+            && any(
+                self.categories.is_empty(),
+                order
+                    .category
+                    .is_some_and(|c| self.categories.iter().any(|k| same_category(k, c))),
+            )
+            && any(self.kinds.is_empty(), self.kinds.contains(&order.kind))
+            && any(self.sites.is_empty(), self.sites.contains(&order.site))
+            && self.tmall.is_none_or(|t| t == order.tmall)
+            && any(
+                self.ships_from.is_empty(),
+                order
+                    .ships_from
+                    .is_some_and(|c| self.ships_from.contains(&c)),
+            )
+    }
+}
+
+impl Programme {
+    pub fn region(&self, id: RegionId) -> &Region {
+        self.regions
+            .iter()
+            .find(|r| r.id == id)
+            .expect("validated: every region id has a region")
+    }
+
+    /// The region of a delivery country (the default region holds every unlisted country).
+    pub fn region_of(&self, country: Country) -> &Region {
+        self.regions
+            .iter()
+            .find(|r| r.countries.contains(&country))
+            .or_else(|| self.regions.iter().find(|r| r.default))
+            .expect("validated: exactly one default region")
+    }
+
+    pub fn band(&self, region: RegionId, status: Status) -> &Band {
+        self.bands
+            .iter()
+            .find(|b| b.region == region && b.status == status)
+            .expect("validated: a band for every region and status")
+    }
+
+    /// The per-order cap in cents.
+    pub fn cap_cents(&self) -> u64 {
+        (self.programme.order_cap_usd * 100.0).round() as u64
+    }
+
+    /// The sentence for a code, with `{cap}` and `{days}` filled in.
+    pub fn message(&self, code: &str, lang: Lang) -> String {
+        let text = self.messages.get(code).map(|t| t.get(lang)).unwrap_or(code);
+        let [lo, hi] = self.programme.confirmation_days;
+        text.replace("{cap}", &percent(self.programme.order_cap_usd))
+            .replace("{days}", &format!("{lo}–{hi}"))
+    }
+
+    pub fn notice(&self, code: &str, lang: Lang) -> Notice {
+        Notice {
+            code: code.to_string(),
+            message: self.message(code, lang),
+        }
+    }
+
+    /// The band's label: `0.8–7%`, `up to 70%`, `from 0%`, `0%`.
+    pub fn label(min: Option<f64>, max: Option<f64>, lang: Lang) -> String {
+        match (min, max, lang) {
+            (Some(a), Some(b), _) if a == b => format!("{}%", percent(a)),
+            (Some(a), Some(b), _) => format!("{}–{}%", percent(a), percent(b)),
+            (None, Some(b), Lang::En) => format!("up to {}%", percent(b)),
+            (None, Some(b), Lang::Ru) => format!("до {}%", percent(b)),
+            (Some(a), None, Lang::En) => format!("from {}%", percent(a)),
+            (Some(a), None, Lang::Ru) => format!("от {}%", percent(a)),
+            (None, None, Lang::En) => "no bound given".to_string(),
+            (None, None, Lang::Ru) => "без границ".to_string(),
+        }
+    }
+
+    /// Everything the terms say about one link and one order.
+    pub fn assess(&self, order: &Order<'_>, lang: Lang) -> Assessment {
+        let region = self.region_of(order.country);
+        let band = self.band(region.id, order.status);
+        let (mut min, mut max, mut exact) = (band.min, band.max, order.exact_percent);
+        let mut warnings: Vec<Notice> = Vec::new();
+        let mut notes: Vec<Notice> = Vec::new();
+        let mut zeroed = false;
+        let push = |list: &mut Vec<Notice>, code: &str| {
+            if !list.iter().any(|n| n.code == code) {
+                list.push(self.notice(code, lang));
+            }
+        };
+        for rule in self.rules.iter().filter(|r| r.applies(order, region.id)) {
+            match rule.kind {
+                RuleKind::ZeroRate => {
+                    zeroed = true;
+                    push(&mut warnings, &rule.code);
+                }
+                RuleKind::Warning => push(&mut warnings, &rule.code),
+                RuleKind::Note => push(&mut notes, &rule.code),
+            }
+        }
+        if zeroed {
+            (min, max) = (Some(0.0), Some(0.0));
+            exact = exact.map(|_| 0.0);
+        }
+        let rate = Rate {
+            min_percent: min,
+            max_percent: max,
+            exact_percent: exact,
+            label: Self::label(min, max, lang),
+        };
+        let estimate = order.amount.map(|amount| self.estimate(&rate, amount));
+        if estimate.as_ref().is_some_and(|e| e.capped) {
+            push(&mut warnings, "order_cap");
+        }
+        Assessment {
+            delivery: Delivery {
+                country: order.country,
+                region: region.id,
+            },
+            rate,
+            estimate,
+            cookie_days: region.cookie_days,
+            warnings,
+            notes,
+            zeroed,
+        }
+    }
+
+    /// The commission on `amount` at the band's bounds and the exact rate: floored to the cent,
+    /// capped per order. Pure integer arithmetic: no float rounding error reaches a cent.
+    pub fn estimate(&self, rate: &Rate, amount: Amount) -> Estimate {
+        let cap = self.cap_cents();
+        let mut capped = false;
+        let mut commission = |percent: Option<f64>| {
+            percent.map(|p| {
+                let cents = money::commission_cents(amount, p);
+                if cents > cap {
+                    capped = true;
+                }
+                money::usd(cents.min(cap))
+            })
+        };
+        let (lo, hi, ex) = (
+            commission(rate.min_percent),
+            commission(rate.max_percent),
+            commission(rate.exact_percent),
+        );
+        Estimate {
+            order_amount_usd: amount.usd(),
+            commission_usd_min: lo,
+            commission_usd_max: hi,
+            commission_usd_exact: ex,
+            capped,
+        }
+    }
+}
