@@ -617,6 +617,7 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
                 canonical.push('?');
                 canonical.push_str(&kept.finish());
             }
+            protect_tail(&mut canonical);
             let uses = Uses {
                 search_text: search,
                 product_ids: true,
@@ -640,6 +641,20 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
                 })
             }
         }
+    }
+}
+
+/// A canonical URL must read back as itself, so punctuation at its end (which a paste would lose as
+/// the end of a sentence: `.` `)` `!`) is percent-encoded; the address is the same to the server.
+fn protect_tail(canonical: &mut String) {
+    let kept = extract::trim_wrapping(canonical).len();
+    if kept < canonical.len() {
+        let tail: String = canonical.as_bytes()[kept..]
+            .iter()
+            .map(|b| format!("%{b:02X}"))
+            .collect();
+        canonical.truncate(kept);
+        canonical.push_str(&tail);
     }
 }
 
