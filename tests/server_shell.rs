@@ -220,5 +220,66 @@ async fn pasted_markup_is_escaped() {
     let html = res.text().await.unwrap();
     assert!(!html.contains("<script>alert(1)"), "{html}");
     assert!(!html.contains("<img src=x"), "{html}");
+    // The paste box is the one place the paste is echoed: it must not be able to close it.
+    let res = client()
+        .get(server.url("/"))
+        .query(&[("url", "a</textarea><b id=pwn>x</b>")])
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<b id=pwn>"), "{html}");
+    assert!(
+        html.contains("a&lt;/textarea&gt;&lt;b id=pwn&gt;x&lt;/b&gt;</textarea>"),
+        "{html}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rates_page_renders_the_rules_data_in_both_languages() {
+    let server = start_default().await;
+    let html = client()
+        .get(server.url("/rates"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<title>Commission rates · Linksmith</title>"),
+        "{html}"
+    );
+    for text in [
+        "0.72–7%",
+        "0.8–7%",
+        "up to 70%",
+        "from 0%",
+        "15 days",
+        "3 days",
+        "since 2022-10-20",
+        "Computer &amp; Office category shipped to Brazil",
+        "38.5 USD",
+    ] {
+        assert!(html.contains(text), "missing {text}");
+    }
+    let html = client()
+        .get(server.url("/rates?lang=ru"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for text in [
+        "Ставки комиссии",
+        "до 70%",
+        "от 0%",
+        "с 2022-10-20",
+        "Бразилию",
+    ] {
+        assert!(html.contains(text), "missing {text}");
+    }
     server.stop().await;
 }

@@ -53,3 +53,10 @@ test('an unknown address shows a 404 page', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 });
+
+test('a shared address echoes the paste verbatim and cannot inject markup', async ({ page }) => {
+  const paste = 'https://aliexpress.com/item/1005006295880104.html</textarea><b id="pwn">x</b>&amp;';
+  await gotoHydrated(page, '/?url=' + encodeURIComponent(paste));
+  await expect(page.locator('#pwn')).toHaveCount(0);
+  await expect(page.getByLabel('Links or a post')).toHaveValue(paste);
+});

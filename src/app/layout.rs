@@ -15,6 +15,7 @@ pub fn Header() -> impl IntoView {
             </a>
             <nav class="site-nav" aria-label="Main">
                 <a href="/">"Check links"</a>
+                <a href="/rates">"Rates"</a>
             </nav>
         </header>
     }

@@ -12,7 +12,7 @@ use leptos_router::{
 };
 
 use layout::{Footer, Header};
-use pages::{check::CheckPage, not_found::NotFound};
+use pages::{check::CheckPage, not_found::NotFound, rates::RatesPage};
 
 /// The product's name as users see it. The brand of the programme never appears in it.
 pub const PRODUCT_NAME: &str = "Linksmith";
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="main">
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=StaticSegment("") view=CheckPage />
+                        <Route path=StaticSegment("rates") view=RatesPage />
                     </Routes>
                 </main>
                 <Footer />

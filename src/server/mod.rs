@@ -26,6 +26,15 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// Today's date (UTC): the date of a check, against which dated rules apply.
+pub fn today() -> crate::domain::date::Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    crate::domain::date::Date::from_unix_days((secs / 86_400) as i64)
+}
+
 /// Structured logs on stderr; `RUST_LOG` chooses what (default: `info`).
 pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;

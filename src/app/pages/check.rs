@@ -50,6 +50,15 @@ fn rows(text: &str) -> Result<Vec<Row>, String> {
         .collect())
 }
 
+/// Leptos writes a textarea's children without escaping (as for `<script>`), so a pasted
+/// `</textarea>` would end the element: escape them here. The browser decodes the entities, and
+/// `prop:value` keeps the live value raw.
+fn escape_textarea(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 #[component]
 pub fn CheckPage() -> impl IntoView {
     // The text comes from `?url=` so that a shared address shows the same paste.
@@ -92,7 +101,7 @@ pub fn CheckPage() -> impl IntoView {
                     prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))
                 >
-                    {text.get_untracked()}
+                    {escape_textarea(&text.get_untracked())}
                 </textarea>
                 <div class="form-row">
                     <button type="submit" class="primary">"Check"</button>

@@ -2,3 +2,4 @@
 
 pub mod check;
 pub mod not_found;
+pub mod rates;
