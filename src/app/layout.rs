@@ -16,6 +16,7 @@ pub fn Header() -> impl IntoView {
             <nav class="site-nav" aria-label="Main">
                 <a href="/">"Check links"</a>
                 <a href="/rates">"Rates"</a>
+                <a href="/campaign">"Campaign check"</a>
             </nav>
         </header>
     }

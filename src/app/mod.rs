@@ -12,7 +12,7 @@ use leptos_router::{
 };
 
 use layout::{Footer, Header};
-use pages::{check::CheckPage, not_found::NotFound, rates::RatesPage};
+use pages::{campaign::CampaignPage, check::CheckPage, not_found::NotFound, rates::RatesPage};
 
 /// The product's name as users see it. The brand of the programme never appears in it.
 pub const PRODUCT_NAME: &str = "Linksmith";
@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=StaticSegment("") view=CheckPage />
                         <Route path=StaticSegment("rates") view=RatesPage />
+                        <Route path=StaticSegment("campaign") view=CampaignPage />
                     </Routes>
                 </main>
                 <Footer />

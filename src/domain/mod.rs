@@ -1,6 +1,7 @@
 //! The functional core: pure functions over plain data. No I/O, no async, no Leptos types.
 //! Everything here compiles into the server and into the WASM bundle.
 
+pub mod campaign;
 pub mod codes;
 pub mod country;
 pub mod date;

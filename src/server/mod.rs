@@ -1,5 +1,6 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
+mod api;
 mod config;
 pub mod fetch;
 mod http;

@@ -1,0 +1,266 @@
+//! The campaign check page: brand words in a site's domain, ad title, ad text and keywords,
+//! flagged in the browser as the user types, and the negative-keyword list to copy.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::domain::{
+    campaign::{check, CampaignInput, Field, Finding},
+    rates::Lang,
+};
+
+struct Ui {
+    title: &'static str,
+    lead: &'static str,
+    domain: &'static str,
+    ad_title: &'static str,
+    ad_text: &'static str,
+    keywords: &'static str,
+    keywords_hint: &'static str,
+    clean: &'static str,
+    found: &'static str,
+    negatives: &'static str,
+    negatives_hint: &'static str,
+    copy: &'static str,
+    copied: &'static str,
+    copy_failed: &'static str,
+}
+
+const EN: Ui = Ui {
+    title: "Campaign check",
+    lead: "The programme forbids its brand, misspelt or not and in any language, in a site's domain and in contextual ads, and wants brand queries in the negative keywords. Check before the campaign starts.",
+    domain: "Site's domain",
+    ad_title: "Ad title",
+    ad_text: "Ad text",
+    keywords: "Keywords",
+    keywords_hint: "One per line.",
+    clean: "No brand words found.",
+    found: "brand words found",
+    negatives: "Negative keywords",
+    negatives_hint: "Brand queries to paste into your ad account's negative keywords.",
+    copy: "Copy the list",
+    copied: "Copied to the clipboard",
+    copy_failed: "Copying failed: select the list and copy it by hand.",
+};
+
+const RU: Ui = Ui {
+    title: "Проверка кампании",
+    lead: "Программа запрещает бренд — с ошибками или без, на любом языке — в домене сайта и в контекстной рекламе и требует добавить брендовые запросы в минус-слова. Проверьте до запуска кампании.",
+    domain: "Домен сайта",
+    ad_title: "Заголовок объявления",
+    ad_text: "Текст объявления",
+    keywords: "Ключевые слова",
+    keywords_hint: "По одному в строке.",
+    clean: "Брендовых слов не найдено.",
+    found: "брендовых слов найдено",
+    negatives: "Минус-слова",
+    negatives_hint: "Брендовые запросы для минус-слов рекламного кабинета.",
+    copy: "Скопировать список",
+    copied: "Скопировано в буфер обмена",
+    copy_failed: "Скопировать не удалось: выделите список и скопируйте вручную.",
+};
+
+/// Splits `text` into (segment, is_finding) by the findings' character ranges.
+fn segments(text: &str, findings: &[&Finding]) -> Vec<(String, bool)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for f in findings {
+        if f.start < at || f.end > chars.len() {
+            continue;
+        }
+        if f.start > at {
+            out.push((chars[at..f.start].iter().collect(), false));
+        }
+        out.push((chars[f.start..f.end].iter().collect(), true));
+        at = f.end;
+    }
+    if at < chars.len() {
+        out.push((chars[at..].iter().collect(), false));
+    }
+    out
+}
+
+/// The field's text with its findings marked.
+#[component]
+fn Highlighted(text: String, findings: Vec<Finding>) -> impl IntoView {
+    let refs: Vec<&Finding> = findings.iter().collect();
+    let parts = segments(&text, &refs)
+        .into_iter()
+        .map(|(s, hit)| {
+            if hit {
+                view! { <mark>{s}</mark> }.into_any()
+            } else {
+                view! { <span>{s}</span> }.into_any()
+            }
+        })
+        .collect_view();
+    view! { <p class="highlight">{parts}</p> }
+}
+
+#[component]
+pub fn CampaignPage() -> impl IntoView {
+    let query = use_query_map();
+    let lang = Memo::new(move |_| match query.with(|q| q.get("lang")).as_deref() {
+        Some("ru") => Lang::Ru,
+        _ => Lang::En,
+    });
+    let t = move || if lang.get() == Lang::Ru { &RU } else { &EN };
+    let domain = RwSignal::new(String::new());
+    let title = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    let keywords = RwSignal::new(String::new());
+    let copied = RwSignal::new(None::<bool>);
+
+    // The same function the API runs, here in the browser.
+    let report = Memo::new(move |_| {
+        let input = CampaignInput {
+            domain: Some(domain.get()),
+            title: Some(title.get()),
+            text: Some(text.get()),
+            keywords: keywords.with(|k| k.lines().map(str::to_string).collect()),
+        };
+        check(&input, lang.get())
+    });
+    let findings_of = move |field: Field| -> Vec<Finding> {
+        report.with(|r| {
+            r.as_ref()
+                .map(|r| {
+                    r.findings
+                        .iter()
+                        .filter(|f| f.field == field)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let negatives = move || {
+        report.with(|r| {
+            r.as_ref()
+                .map(|r| r.negative_keywords.join("\n"))
+                .unwrap_or_default()
+        })
+    };
+
+    let field_view = move |field: Field, source: RwSignal<String>| {
+        move || {
+            let found = findings_of(field);
+            if found.is_empty() {
+                return ().into_any();
+            }
+            let messages = found
+                .iter()
+                .map(|f| view! { <li><strong>{f.matched.clone()}</strong> ": " {f.message.clone()} <blockquote>{f.rule.clone()}</blockquote></li> })
+                .collect_view();
+            let shown = if field == Field::Domain {
+                found[0].matched.clone()
+            } else {
+                String::new()
+            };
+            let body = if field == Field::Domain {
+                view! { <p class="highlight"><mark>{shown}</mark></p> }.into_any()
+            } else {
+                view! { <Highlighted text=source.get() findings=found.clone() /> }.into_any()
+            };
+            view! {
+                <div class="findings" data-testid=format!("findings-{field:?}").to_lowercase()>
+                    {body}
+                    <ul>{messages}</ul>
+                </div>
+            }
+            .into_any()
+        }
+    };
+
+    let keyword_view = move || {
+        let found = findings_of(Field::Keywords);
+        let lines: Vec<String> = keywords.with(|k| k.lines().map(str::to_string).collect());
+        let items = found
+            .iter()
+            .map(|f| {
+                let line = f
+                    .keyword_index
+                    .and_then(|i| lines.get(i).cloned())
+                    .unwrap_or_default();
+                let one = vec![Finding {
+                    start: f.start,
+                    end: f.end,
+                    ..f.clone()
+                }];
+                view! { <li><Highlighted text=line findings=one /> {f.message.clone()}</li> }
+            })
+            .collect_view();
+        (!found.is_empty())
+            .then(|| view! { <ul class="findings" data-testid="findings-keywords">{items}</ul> })
+    };
+
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let list = negatives();
+            match web_sys::window() {
+                Some(window) => {
+                    let promise = window.navigator().clipboard().write_text(&list);
+                    leptos::task::spawn_local(async move {
+                        let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                        copied.set(Some(done));
+                    });
+                }
+                None => copied.set(Some(false)),
+            }
+        }
+    };
+
+    view! {
+        <Title text=move || t().title />
+        <section class="panel campaign">
+            <div class="lang-switch" role="group" aria-label="Language / Язык">
+                <a href="/campaign" aria-current=move || (lang.get() == Lang::En).then_some("true")>"English"</a>
+                <a href="/campaign?lang=ru" aria-current=move || (lang.get() == Lang::Ru).then_some("true")>"Русский"</a>
+            </div>
+            <h1>{move || t().title}</h1>
+            <p class="lead">{move || t().lead}</p>
+            <p class="summary" aria-live="polite" data-testid="campaign-summary">
+                {move || match report.get() {
+                    Err(e) => e.to_string(),
+                    Ok(r) if r.findings.is_empty() => t().clean.to_string(),
+                    Ok(r) => format!("{} {}", r.findings.len(), t().found),
+                }}
+            </p>
+            <form class="campaign-form" on:submit=|ev| ev.prevent_default()>
+                <label for="c-domain">{move || t().domain}</label>
+                <input id="c-domain" name="domain" autocomplete="off" spellcheck="false" placeholder="deals-example.com"
+                    prop:value=move || domain.get() on:input=move |ev| domain.set(event_target_value(&ev)) />
+                {field_view(Field::Domain, domain)}
+                <label for="c-title">{move || t().ad_title}</label>
+                <input id="c-title" name="title" autocomplete="off"
+                    prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
+                {field_view(Field::Title, title)}
+                <label for="c-text">{move || t().ad_text}</label>
+                <textarea id="c-text" name="text" rows="3"
+                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                {field_view(Field::Text, text)}
+                <label for="c-keywords">{move || t().keywords}</label>
+                <textarea id="c-keywords" name="keywords" rows="5" spellcheck="false" aria-describedby="c-keywords-hint"
+                    prop:value=move || keywords.get() on:input=move |ev| keywords.set(event_target_value(&ev))></textarea>
+                <span id="c-keywords-hint" class="hint">{move || t().keywords_hint}</span>
+                {keyword_view}
+            </form>
+            <h2>{move || t().negatives}</h2>
+            <p class="hint">{move || t().negatives_hint}</p>
+            <pre class="negatives" data-testid="negative-keywords">{negatives}</pre>
+            <div class="form-row">
+                <button type="button" class="primary" on:click=copy>{move || t().copy}</button>
+                <span class="hint" role="status" data-testid="copy-status">
+                    {move || match copied.get() {
+                        Some(true) => t().copied,
+                        Some(false) => t().copy_failed,
+                        None => "",
+                    }}
+                </span>
+            </div>
+        </section>
+    }
+}

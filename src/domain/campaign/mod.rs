@@ -1,0 +1,377 @@
+//! The campaign check: finds the programme's brands in a site's domain, ad texts and bidding
+//! keywords, through misspellings, digits, look-alike letters, punycode, separators and Cyrillic.
+//! Pure: the page flags as the user types, the API answers with the same function.
+
+mod normalize;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::rates::Lang;
+use normalize::{distance, find_within, tokenize, Token};
+
+/// A brand and its spellings, each written as its parts (`ali` + `express`). The matcher and the
+/// negative-keyword list both come from this table.
+pub struct Brand {
+    pub term: &'static str,
+    pub spellings: &'static [&'static [&'static str]],
+}
+
+pub const BRANDS: &[Brand] = &[
+    Brand {
+        term: "aliexpress",
+        spellings: &[
+            &["ali", "express"],
+            &["ali", "expres"],
+            &["ali", "expess"],
+            &["alli", "express"],
+            &["ali", "ekspress"],
+            &["ali", "exspress"],
+            &["али", "экспресс"],
+            &["али", "экспрес"],
+            &["али", "експресс"],
+            &["али", "експрес"],
+        ],
+    },
+    Brand {
+        term: "alibaba",
+        spellings: &[&["ali", "baba"], &["али", "баба"]],
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Domain,
+    Title,
+    Text,
+    Keywords,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCode {
+    BrandInDomain,
+    BrandInAd,
+    BrandKeyword,
+}
+
+impl FindingCode {
+    pub fn of(field: Field) -> FindingCode {
+        match field {
+            Field::Domain => FindingCode::BrandInDomain,
+            Field::Title | Field::Text => FindingCode::BrandInAd,
+            Field::Keywords => FindingCode::BrandKeyword,
+        }
+    }
+
+    /// What happened and what to do.
+    pub fn message(self, term: &str, lang: Lang) -> String {
+        match (self, lang) {
+            (FindingCode::BrandInDomain, Lang::En) => format!("The brand \"{term}\" (in some spelling) is in the site's domain. The programme forbids it in a domain, misspelt or not: choose a domain without it."),
+            (FindingCode::BrandInDomain, Lang::Ru) => format!("Бренд «{term}» (в каком-то написании) есть в домене сайта. Программа запрещает его в домене, с ошибками или без: выберите домен без него."),
+            (FindingCode::BrandInAd, Lang::En) => format!("The brand \"{term}\" (in some spelling) is in the ad. Contextual ads must not use it in the title or text, in any spelling or language: remove it."),
+            (FindingCode::BrandInAd, Lang::Ru) => format!("Бренд «{term}» (в каком-то написании) есть в объявлении. В заголовке и тексте контекстной рекламы он запрещён в любом написании и на любом языке: уберите его."),
+            (FindingCode::BrandKeyword, Lang::En) => format!("The keyword bids on the brand \"{term}\". Brand queries are forbidden as keywords: move it to the negative keywords."),
+            (FindingCode::BrandKeyword, Lang::Ru) => format!("Ключевое слово содержит бренд «{term}». Брендовые запросы запрещены как ключевые слова: перенесите его в минус-слова."),
+        }
+    }
+
+    /// The sentence of the programme terms the finding breaks.
+    pub fn rule(self) -> &'static str {
+        match self {
+            FindingCode::BrandInDomain => "The 'AliExpress' word cannot be used in the domain name of the website. Variants with a spelling mistake and names similar to Aliexpress are also not allowed.",
+            FindingCode::BrandInAd | FindingCode::BrandKeyword => "In keywords, text and title of the ad it is forbidden to use the words aliexpress / aliexpress and the like (including spelling with errors and in other languages). Brand inquiries should be added to the list of negative keywords.",
+        }
+    }
+}
+
+/// A brand found in one field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub field: Field,
+    /// For keywords: which one (from 0).
+    pub keyword_index: Option<usize>,
+    /// Position in the field's text, in characters: `start..end`.
+    pub start: usize,
+    pub end: usize,
+    /// The offending text as written (a punycode domain: as decoded).
+    #[serde(rename = "match")]
+    pub matched: String,
+    pub term: String,
+    pub code: FindingCode,
+    pub message: String,
+    pub rule: String,
+}
+
+/// What the campaign check reads. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignReport {
+    pub findings: Vec<Finding>,
+    pub negative_keywords: Vec<String>,
+}
+
+/// Limits on what one check reads.
+pub const MAX_FIELD_CHARS: usize = 20_000;
+pub const MAX_KEYWORDS: usize = 5_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CampaignError {
+    #[error("The {field} is {len} characters long, over the limit of {MAX_FIELD_CHARS}. Check it in parts.")]
+    TooLong { field: &'static str, len: usize },
+    #[error("There are {count} keywords, over the limit of {MAX_KEYWORDS}. Check them in parts.")]
+    TooManyKeywords { count: usize },
+}
+
+impl CampaignError {
+    pub fn code(&self) -> crate::domain::codes::ErrorCode {
+        crate::domain::codes::ErrorCode::TooLong
+    }
+}
+
+/// The matcher's targets, derived from [`BRANDS`].
+struct Targets {
+    /// Joined spellings (visual and phonetic skeletons), with their brand.
+    whole: Vec<(Vec<char>, &'static str)>,
+    /// First parts (exact) and second parts (one edit), with their brand.
+    pairs: Vec<(Vec<char>, Vec<char>, &'static str)>,
+}
+
+fn skeleton_of(word: &str) -> Vec<char> {
+    // Spellings are plain Latin or plain Cyrillic: the phonetic skeleton reads both.
+    tokenize(word)
+        .first()
+        .map(|t| t.skeleton(true))
+        .unwrap_or_default()
+}
+
+fn targets() -> &'static Targets {
+    static TARGETS: std::sync::LazyLock<Targets> = std::sync::LazyLock::new(|| {
+        let mut whole: Vec<(Vec<char>, &'static str)> = Vec::new();
+        let mut pairs = Vec::new();
+        for brand in BRANDS {
+            for parts in brand.spellings {
+                let joined: Vec<char> = parts.iter().flat_map(|p| skeleton_of(p)).collect();
+                if !whole.iter().any(|(w, _)| *w == joined) {
+                    whole.push((joined, brand.term));
+                }
+                if let [first, second] = parts {
+                    let pair = (skeleton_of(first), skeleton_of(second), brand.term);
+                    if !pairs.contains(&pair) {
+                        pairs.push(pair);
+                    }
+                }
+            }
+        }
+        Targets { whole, pairs }
+    });
+    &TARGETS
+}
+
+/// Edits allowed against a whole word: two for the long brand, one for the short.
+fn allowed(target: &[char]) -> usize {
+    if target.len() >= 9 {
+        2
+    } else {
+        1
+    }
+}
+
+/// A raw match: source byte range and brand.
+type Hit = (std::ops::Range<usize>, &'static str);
+
+fn match_token(t: &Token) -> Option<Hit> {
+    for phonetic in [false, true] {
+        let s = t.skeleton(phonetic);
+        for (target, term) in &targets().whole {
+            let k = allowed(target);
+            if s.len() <= target.len() + k {
+                if distance(&s, target, k).is_some() {
+                    return Some((t.span.clone(), term));
+                }
+            } else if let Some((_, r)) = find_within(&s, target, 1) {
+                // The brand inside a compound (mybestaliexpressdeals): one edit at most.
+                return Some((t.source(phonetic, r.start, r.end), term));
+            }
+        }
+    }
+    None
+}
+
+/// `ali express`, `ali-express`, `ali.express`, `али экспресс`: the parts as separate words.
+fn match_pair(text: &str, a: &Token, b: &Token) -> Option<Hit> {
+    let gap = &text[a.span.end..b.span.start];
+    if gap.chars().count() > 3
+        || !gap
+            .chars()
+            .all(|c| c.is_whitespace() || matches!(c, '-' | '.' | '_' | '/' | '·'))
+    {
+        return None;
+    }
+    for phonetic in [false, true] {
+        let (sa, sb) = (a.skeleton(phonetic), b.skeleton(phonetic));
+        for (first, second, term) in &targets().pairs {
+            let k = if second.len() >= 5 { 1 } else { 0 };
+            if sa == *first && distance(&sb, second, k).is_some() {
+                return Some((a.span.start..b.span.end, term));
+            }
+        }
+    }
+    None
+}
+
+/// Every brand occurrence in `text`, as source byte ranges, in order, not overlapping.
+pub fn find_brands(text: &str) -> Vec<Hit> {
+    let tokens = tokenize(text);
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if let Some(hit) = tokens
+            .get(i + 1)
+            .and_then(|b| match_pair(text, &tokens[i], b))
+        {
+            hits.push(hit);
+            i += 2;
+            continue;
+        }
+        if let Some(hit) = match_token(&tokens[i]) {
+            hits.push(hit);
+        }
+        i += 1;
+    }
+    hits
+}
+
+/// The host of a domain field (a pasted URL is fine), punycode labels decoded.
+fn domain_text(input: &str) -> String {
+    let s = input.trim();
+    let s = s.split_once("://").map(|(_, rest)| rest).unwrap_or(s);
+    let host = s.split(['/', '?', '#']).next().unwrap_or(s);
+    let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
+    if host.to_ascii_lowercase().contains("xn--") {
+        let (decoded, result) = idna::domain_to_unicode(host);
+        if result.is_ok() {
+            return decoded;
+        }
+    }
+    host.to_string()
+}
+
+fn char_pos(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}
+
+fn findings_in(field: Field, index: Option<usize>, text: &str, lang: Lang, out: &mut Vec<Finding>) {
+    let code = FindingCode::of(field);
+    for (range, term) in find_brands(text) {
+        out.push(Finding {
+            field,
+            keyword_index: index,
+            start: char_pos(text, range.start),
+            end: char_pos(text, range.end),
+            matched: text[range].to_string(),
+            term: term.to_string(),
+            code,
+            message: code.message(term, lang),
+            rule: code.rule().to_string(),
+        });
+    }
+}
+
+/// The campaign check: findings in every field, and the negative-keyword list.
+pub fn check(input: &CampaignInput, lang: Lang) -> Result<CampaignReport, CampaignError> {
+    for (field, value) in [
+        ("domain", &input.domain),
+        ("title", &input.title),
+        ("text", &input.text),
+    ] {
+        if let Some(v) = value {
+            let len = v.chars().count();
+            if len > MAX_FIELD_CHARS {
+                return Err(CampaignError::TooLong { field, len });
+            }
+        }
+    }
+    if input.keywords.len() > MAX_KEYWORDS {
+        return Err(CampaignError::TooManyKeywords {
+            count: input.keywords.len(),
+        });
+    }
+    if let Some(k) = input
+        .keywords
+        .iter()
+        .find(|k| k.chars().count() > MAX_FIELD_CHARS)
+    {
+        return Err(CampaignError::TooLong {
+            field: "keyword",
+            len: k.chars().count(),
+        });
+    }
+    let mut findings = Vec::new();
+    if let Some(domain) = input.domain.as_deref() {
+        findings_in(
+            Field::Domain,
+            None,
+            &domain_text(domain),
+            lang,
+            &mut findings,
+        );
+    }
+    if let Some(title) = input.title.as_deref() {
+        findings_in(Field::Title, None, title, lang, &mut findings);
+    }
+    if let Some(text) = input.text.as_deref() {
+        findings_in(Field::Text, None, text, lang, &mut findings);
+    }
+    for (i, keyword) in input.keywords.iter().enumerate() {
+        findings_in(Field::Keywords, Some(i), keyword, lang, &mut findings);
+    }
+    Ok(CampaignReport {
+        findings,
+        negative_keywords: negative_keywords(),
+    })
+}
+
+/// Brand queries for an ad account's negative keywords: every spelling, joined and spaced.
+pub fn negative_keywords() -> Vec<String> {
+    let mut list: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !list.contains(&s) {
+            list.push(s);
+        }
+    };
+    for brand in BRANDS {
+        push(brand.term.to_string());
+    }
+    for brand in BRANDS {
+        for parts in brand.spellings {
+            push(parts.concat());
+            push(parts.join(" "));
+        }
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_negative_keyword_is_caught_by_the_matcher() {
+        for k in negative_keywords() {
+            assert_eq!(find_brands(&k).len(), 1, "{k}");
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Turns text into tokens of letters and digits, each with two skeletons: a visual one (look-alike
+//! letters of other scripts, digits and symbols read as the Latin letters they imitate) and a
+//! phonetic one (Cyrillic transliterated), every skeleton character pointing back at its source.
+
+use std::ops::Range;
+
+/// One run of letters and digits of the source text.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// Byte range in the source.
+    pub span: Range<usize>,
+    /// Byte ranges of the source characters.
+    pub chars: Vec<Range<usize>>,
+    pub visual: Vec<(char, usize)>,
+    pub phonetic: Vec<(char, usize)>,
+}
+
+impl Token {
+    pub fn skeleton(&self, phonetic: bool) -> Vec<char> {
+        let s = if phonetic {
+            &self.phonetic
+        } else {
+            &self.visual
+        };
+        s.iter().map(|(c, _)| *c).collect()
+    }
+
+    /// The source byte range of skeleton characters `from..to`.
+    pub fn source(&self, phonetic: bool, from: usize, to: usize) -> Range<usize> {
+        let s = if phonetic {
+            &self.phonetic
+        } else {
+            &self.visual
+        };
+        self.chars[s[from].1].start..self.chars[s[to - 1].1].end
+    }
+}
+
+/// Look-alikes of Latin letters in other scripts, full-width forms and accented letters.
+fn visual(c: char) -> Option<char> {
+    Some(match c {
+        'а' | 'А' | 'α' | 'Α' | 'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'ą' => 'a',
+        'В' | 'β' | 'Β' | 'ь' => 'b',
+        'с' | 'С' | 'ç' | 'ć' | 'č' => 'c',
+        'ԁ' => 'd',
+        'е' | 'Е' | 'ё' | 'Ё' | 'ε' | 'Ε' | 'è' | 'é' | 'ê' | 'ë' | 'ę' | 'ě' => 'e',
+        'һ' | 'Н' | 'Η' => 'h',
+        'і' | 'І' | 'ї' | 'ι' | 'Ι' | 'ì' | 'í' | 'î' | 'ï' | 'ı' => 'i',
+        'ј' | 'Ј' => 'j',
+        'к' | 'К' | 'κ' | 'Κ' => 'k',
+        'ӏ' | 'ł' => 'l',
+        'М' | 'Μ' => 'm',
+        'Ν' | 'ñ' | 'ń' => 'n',
+        'о' | 'О' | 'ο' | 'Ο' | 'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+        'р' | 'Р' | 'ρ' | 'Ρ' => 'p',
+        'ѕ' | 'Ѕ' | 'ś' | 'š' => 's',
+        'Т' | 'τ' | 'Τ' => 't',
+        'υ' | 'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ν' => 'v',
+        'х' | 'Х' | 'χ' | 'Χ' => 'x',
+        'у' | 'У' | 'Υ' | 'ý' => 'y',
+        'Ζ' | 'ž' | 'ź' | 'ż' => 'z',
+        // Full-width Latin letters and digits.
+        '\u{FF21}'..='\u{FF3A}' => char::from_u32(c as u32 - 0xFF21 + 'a' as u32)?,
+        '\u{FF41}'..='\u{FF5A}' => char::from_u32(c as u32 - 0xFF41 + 'a' as u32)?,
+        _ => return None,
+    })
+}
+
+/// Digits and symbols written for letters (al1express, 4liexpress, @liexpress).
+fn leet(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' => 't',
+        _ => return None,
+    })
+}
+
+/// Cyrillic (Russian and Ukrainian) letters as they are commonly transliterated.
+fn phonetic(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' | 'ґ' => "g",
+        'д' => "d",
+        'е' | 'ё' | 'э' | 'є' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' | 'й' | 'і' | 'ї' => "i",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' | 'ь' => "",
+        'ы' => "y",
+        'ю' => "yu",
+        'я' => "ya",
+        _ => return None,
+    })
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '@' | '$')
+}
+
+fn is_invisible(c: char) -> bool {
+    crate::domain::link::is_invisible(c) || matches!(c, '\u{0300}'..='\u{036F}')
+}
+
+/// Splits `text` into tokens (invisible characters and combining marks inside a word are skipped).
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut current: Option<Vec<(char, Range<usize>)>> = None;
+    let flush = |cur: Option<Vec<(char, Range<usize>)>>, tokens: &mut Vec<Token>| {
+        if let Some(chars) = cur.filter(|c| !c.is_empty()) {
+            tokens.push(build(chars));
+        }
+    };
+    for (i, c) in text.char_indices() {
+        let range = i..i + c.len_utf8();
+        if is_invisible(c) {
+            continue;
+        }
+        if is_token_char(c) {
+            current.get_or_insert_with(Vec::new).push((c, range));
+        } else {
+            flush(current.take(), &mut tokens);
+        }
+    }
+    flush(current, &mut tokens);
+    tokens
+}
+
+fn build(chars: Vec<(char, Range<usize>)>) -> Token {
+    let has_letter = chars.iter().any(|(c, _)| c.is_alphabetic());
+    let mut visual_s = Vec::with_capacity(chars.len());
+    let mut phonetic_s = Vec::with_capacity(chars.len());
+    for (i, (c, _)) in chars.iter().enumerate() {
+        let c = *c;
+        let mapped_digit = if has_letter { leet(c) } else { None };
+        let v = mapped_digit
+            .or_else(|| visual(c))
+            .unwrap_or_else(|| c.to_lowercase().next().unwrap_or(c));
+        visual_s.push((v, i));
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        match phonetic(lower) {
+            Some(s) => phonetic_s.extend(s.chars().map(|p| (p, i))),
+            None => phonetic_s.push((mapped_digit.or_else(|| visual(c)).unwrap_or(lower), i)),
+        }
+    }
+    Token {
+        span: chars[0].1.start..chars[chars.len() - 1].1.end,
+        chars: chars.into_iter().map(|(_, r)| r).collect(),
+        visual: visual_s,
+        phonetic: phonetic_s,
+    }
+}
+
+/// Optimal-string-alignment distance (an adjacent swap counts as one edit), stopping early past `max`.
+pub fn distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let n = b.len();
+    let mut prev2: Vec<usize> = vec![0; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    let mut cur = vec![0; n + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    (prev[n] <= max).then_some(prev[n])
+}
+
+/// The best approximate occurrence of `pattern` inside `text` (Sellers' algorithm): its distance
+/// and the range of `text` it covers, if within `max` edits.
+pub fn find_within(text: &[char], pattern: &[char], max: usize) -> Option<(usize, Range<usize>)> {
+    let m = pattern.len();
+    // d[i] over the pattern, for the current text position; a match may start anywhere in text.
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut best: Option<(usize, usize)> = None;
+    for j in 1..=text.len() {
+        let mut cur = vec![0; m + 1];
+        for i in 1..=m {
+            let cost = usize::from(pattern[i - 1] != text[j - 1]);
+            cur[i] = (prev[i] + 1).min(cur[i - 1] + 1).min(prev[i - 1] + cost);
+        }
+        if cur[m] <= max && best.is_none_or(|(d, _)| cur[m] < d) {
+            best = Some((cur[m], j));
+        }
+        prev = cur;
+    }
+    let (d, end) = best?;
+    // The start: the window ending at `end` closest to the pattern.
+    let start = (end.saturating_sub(m + max)..=end.saturating_sub(m.saturating_sub(max)))
+        .filter_map(|s| distance(&text[s..end], pattern, max).map(|d| (d, s)))
+        .min_by_key(|(d, s)| (*d, end - s))?
+        .1;
+    Some((d, start..end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn skeletons() {
+        let t = tokenize("аliехрrеss");
+        assert_eq!(
+            t[0].skeleton(false).iter().collect::<String>(),
+            "aliexpress"
+        );
+        let t = tokenize("АлиЭкспресс");
+        assert_eq!(
+            t[0].skeleton(true).iter().collect::<String>(),
+            "aliekspress"
+        );
+        let t = tokenize("al1express 2024");
+        assert_eq!(
+            t[0].skeleton(false).iter().collect::<String>(),
+            "aliexpress"
+        );
+        assert_eq!(t[1].skeleton(false).iter().collect::<String>(), "2024");
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(
+            distance(&chars("aliexpres"), &chars("aliexpress"), 2),
+            Some(1)
+        );
+        assert_eq!(
+            distance(&chars("ailexpress"), &chars("aliexpress"), 2),
+            Some(1)
+        );
+        assert_eq!(distance(&chars("express"), &chars("aliexpress"), 2), None);
+        let (d, r) = find_within(&chars("mybestaliexpresdeals"), &chars("aliexpress"), 1).unwrap();
+        assert_eq!((d, r), (1, 6..15));
+    }
+}
