@@ -82,6 +82,8 @@ fn link_like() -> impl Strategy<Value = String> {
         Just("productId=1005009561948552".to_string()),
         Just("utm_medium=cpa".to_string()),
         "[a-zA-Z_]{1,8}=[a-zA-Z0-9%]{0,12}".prop_map(|s| s),
+        // Names and values with multi-byte characters, raw and percent-encoded.
+        "[a-zй_ф%D0B9]{1,8}=[йя✓a-z%]{0,8}".prop_map(|s| s),
     ];
     let params = prop::collection::vec(param, 0..5).prop_map(|ps| {
         if ps.is_empty() {

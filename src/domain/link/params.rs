@@ -103,7 +103,9 @@ pub fn is_affiliate(name: &str, value: &str) -> bool {
         | "aff_request_id" | "sk" | "terminal_id" | "afSmartRedirect" => return true,
         _ => {}
     }
-    let lower_prefix = |p: &str| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p);
+    let lower_prefix = |p: &str| {
+        name.len() >= p.len() && name.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    };
     if lower_prefix("aff_") {
         return true;
     }

@@ -34,9 +34,11 @@ fn valid_store_id(id: &str) -> bool {
 
 fn strip_html(file: &str) -> Option<&str> {
     let n = file.len();
-    if n > 5 && file[n - 5..].eq_ignore_ascii_case(".html") {
+    // Compared as bytes: the text may hold multi-byte characters anywhere.
+    let b = file.as_bytes();
+    if n > 5 && b[n - 5..].eq_ignore_ascii_case(b".html") {
         Some(&file[..n - 5])
-    } else if n > 4 && file[n - 4..].eq_ignore_ascii_case(".htm") {
+    } else if n > 4 && b[n - 4..].eq_ignore_ascii_case(b".htm") {
         Some(&file[..n - 4])
     } else {
         None
@@ -105,7 +107,9 @@ pub fn classify(path: &str) -> PathKind {
             PathKind::Category
         }
         [Some(w), Some(f), None, ..]
-            if eq(w, "w") && f.len() > 10 && f[..10].eq_ignore_ascii_case("wholesale-") =>
+            if eq(w, "w")
+                && f.len() > 10
+                && f.as_bytes()[..10].eq_ignore_ascii_case(b"wholesale-") =>
         {
             PathKind::Category
         }
