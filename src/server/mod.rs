@@ -4,6 +4,7 @@ mod api;
 mod config;
 pub mod fetch;
 mod http;
+pub mod open_platform;
 pub mod share;
 
 pub use config::{load_programme, ServerConfig, StartupError};

@@ -100,3 +100,4 @@ pub fn client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+pub mod fake_gateway;

@@ -338,6 +338,20 @@ impl Programme {
         }
     }
 
+    /// The status the affiliate API implies for a product it returned: affiliate at its commission
+    /// rate, or hot sale (at the hot rate) when the hot rate exceeds the region's affiliate maximum.
+    pub fn status_from_api(
+        &self,
+        region: RegionId,
+        commission: Option<f64>,
+        hot: Option<f64>,
+    ) -> (Status, Option<f64>) {
+        match (hot, self.band(region, Status::Affiliate).max) {
+            (Some(h), Some(max)) if h > max => (Status::HotSale, Some(h)),
+            _ => (Status::Affiliate, commission),
+        }
+    }
+
     /// Everything the terms say about one link and one order.
     pub fn assess(&self, order: &Order<'_>, lang: Lang) -> Assessment {
         let region = self.region_of(order.country);

@@ -1,0 +1,307 @@
+//! The AliExpress Open Platform affiliate API: `aliexpress.affiliate.productdetail.get`, signed
+//! as the platform publishes it. Without credentials this source is off.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+use url::Url;
+
+use crate::domain::{country::Country, rates::Lang};
+
+pub const METHOD: &str = "aliexpress.affiliate.productdetail.get";
+/// The platform takes at most this many product ids per call.
+pub const MAX_IDS_PER_CALL: usize = 20;
+pub const DEFAULT_GATEWAY: &str = "https://api-sg.aliexpress.com/sync";
+
+/// A secret that never prints: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value, for signing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub app_key: String,
+    pub app_secret: Secret,
+    pub tracking_id: String,
+}
+
+impl Credentials {
+    /// `ALIEXPRESS_APP_KEY`, `ALIEXPRESS_APP_SECRET`, `ALIEXPRESS_TRACKING_ID`: all three, or none.
+    pub fn from_env() -> Option<Credentials> {
+        let get = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        Some(Credentials {
+            app_key: get("ALIEXPRESS_APP_KEY")?,
+            app_secret: Secret::new(get("ALIEXPRESS_APP_SECRET")?),
+            tracking_id: get("ALIEXPRESS_TRACKING_ID")?,
+        })
+    }
+}
+
+/// The platform's signature: HMAC-SHA256 keyed with the app secret over every parameter but
+/// `sign`, sorted by name in ASCII order and concatenated as name+value; upper-case hex.
+pub fn sign(secret: &str, params: &BTreeMap<String, String>) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    for (name, value) in params.iter().filter(|(n, _)| n.as_str() != "sign") {
+        mac.update(name.as_bytes());
+        mac.update(value.as_bytes());
+    }
+    hex::encode_upper(mac.finalize().into_bytes())
+}
+
+/// A product as the API describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiProduct {
+    pub product_id: String,
+    /// `commission_rate`, in percent.
+    pub commission_rate: Option<f64>,
+    /// `hot_product_commission_rate`, in percent.
+    pub hot_commission_rate: Option<f64>,
+    pub title: Option<String>,
+    pub image_url: Option<String>,
+    /// `first_level_category_name`.
+    pub category: Option<String>,
+    pub shop_id: Option<String>,
+}
+
+/// What one call answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiAnswer {
+    /// The products the platform returned; a requested id it left out is not in the programme.
+    Products(Vec<ApiProduct>),
+    /// `resp_code` 405 "The result is empty": none of the ids is in the programme.
+    Empty,
+}
+
+/// Why the API said nothing for this check. Never contains the secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("the platform refused the call: {code} ({message})")]
+    Platform { code: String, message: String },
+    #[error("the platform answered HTTP {status}")]
+    Http { status: u16 },
+    #[error("the platform's answer could not be read: {0}")]
+    Malformed(String),
+    #[error("the platform did not answer within {ms} ms")]
+    Timeout { ms: u128 },
+    #[error("the connection to the platform failed")]
+    Network,
+}
+
+/// "7.0%", "7.0", 7 -> 7.0.
+fn percent_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|p: &f64| p.is_finite() && *p >= 0.0 && *p <= 100.0)
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn product_of(p: &Value) -> Option<ApiProduct> {
+    Some(ApiProduct {
+        product_id: text_of(p.get("product_id")?)?,
+        commission_rate: p.get("commission_rate").and_then(percent_of),
+        hot_commission_rate: p.get("hot_product_commission_rate").and_then(percent_of),
+        title: p.get("product_title").and_then(text_of),
+        image_url: p.get("product_main_image_url").and_then(text_of),
+        category: p.get("first_level_category_name").and_then(text_of),
+        shop_id: p.get("shop_id").and_then(text_of),
+    })
+}
+
+/// Reads the platform's answer: the wrapped and the flat product shapes, 405, `error_response`.
+pub fn parse_answer(body: &str) -> Result<ApiAnswer, ApiError> {
+    let json: Value = serde_json::from_str(body).map_err(|e| ApiError::Malformed(e.to_string()))?;
+    if let Some(err) = json.get("error_response") {
+        let field = |k: &str| err.get(k).and_then(text_of).unwrap_or_default();
+        return Err(ApiError::Platform {
+            code: field("code"),
+            message: field("msg"),
+        });
+    }
+    let response = json
+        .get("aliexpress_affiliate_productdetail_get_response")
+        .ok_or_else(|| {
+            ApiError::Malformed("no aliexpress_affiliate_productdetail_get_response".into())
+        })?;
+    let result = response.get("resp_result").unwrap_or(response);
+    let code = result
+        .get("resp_code")
+        .and_then(Value::as_i64)
+        .unwrap_or(200);
+    if code == 405 {
+        return Ok(ApiAnswer::Empty);
+    }
+    if code != 200 {
+        let message = result.get("resp_msg").and_then(text_of).unwrap_or_default();
+        return Err(ApiError::Platform {
+            code: code.to_string(),
+            message,
+        });
+    }
+    let products = result
+        .get("result")
+        .and_then(|r| r.get("products"))
+        .ok_or_else(|| ApiError::Malformed("no result.products".into()))?;
+    // Wrapped: {"products": {"product": [...]}}; flat: {"products": [...]}.
+    let list = products.get("product").unwrap_or(products);
+    let list = list
+        .as_array()
+        .ok_or_else(|| ApiError::Malformed("products is not a list".into()))?;
+    Ok(ApiAnswer::Products(
+        list.iter().filter_map(product_of).collect(),
+    ))
+}
+
+/// The client. Cheap to clone.
+#[derive(Clone)]
+pub struct OpenPlatform {
+    http: reqwest::Client,
+    gateway: Url,
+    credentials: Credentials,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for OpenPlatform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenPlatform")
+            .field("gateway", &self.gateway.as_str())
+            .field("app_key", &self.credentials.app_key)
+            .finish()
+    }
+}
+
+impl OpenPlatform {
+    pub fn new(gateway: Url, credentials: Credentials, timeout: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_millis(1500)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("the HTTP client's fixed configuration is valid");
+        OpenPlatform {
+            http,
+            gateway,
+            credentials,
+            timeout,
+        }
+    }
+
+    /// The signed parameters of one call.
+    pub fn params(
+        &self,
+        ids: &[&str],
+        country: Country,
+        lang: Lang,
+        timestamp_ms: u128,
+    ) -> BTreeMap<String, String> {
+        let mut p = BTreeMap::new();
+        p.insert("app_key".to_string(), self.credentials.app_key.clone());
+        p.insert("method".to_string(), METHOD.to_string());
+        p.insert("timestamp".to_string(), timestamp_ms.to_string());
+        p.insert("sign_method".to_string(), "sha256".to_string());
+        p.insert("format".to_string(), "json".to_string());
+        p.insert("product_ids".to_string(), ids.join(","));
+        p.insert("target_currency".to_string(), "USD".to_string());
+        p.insert(
+            "target_language".to_string(),
+            match lang {
+                Lang::En => "EN",
+                Lang::Ru => "RU",
+            }
+            .to_string(),
+        );
+        p.insert(
+            "tracking_id".to_string(),
+            self.credentials.tracking_id.clone(),
+        );
+        p.insert("country".to_string(), country.code().to_string());
+        let signature = sign(self.credentials.app_secret.expose(), &p);
+        p.insert("sign".to_string(), signature);
+        p
+    }
+
+    /// One call for up to [`MAX_IDS_PER_CALL`] ids.
+    pub async fn product_details(
+        &self,
+        ids: &[&str],
+        country: Country,
+        lang: Lang,
+    ) -> Result<ApiAnswer, ApiError> {
+        debug_assert!(ids.len() <= MAX_IDS_PER_CALL);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let params = self.params(ids, country, lang, now);
+        let response = self
+            .http
+            .post(self.gateway.clone())
+            .form(&params)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    ApiError::Timeout {
+                        ms: self.timeout.as_millis(),
+                    }
+                } else {
+                    ApiError::Network
+                }
+            })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ApiError::Http {
+                status: status.as_u16(),
+            });
+        }
+        let body = response.text().await.map_err(|e| {
+            if e.is_timeout() {
+                ApiError::Timeout {
+                    ms: self.timeout.as_millis(),
+                }
+            } else {
+                ApiError::Malformed("the answer was cut off".into())
+            }
+        })?;
+        parse_answer(&body)
+    }
+}

@@ -1,0 +1,191 @@
+//! A fake AliExpress Open Platform gateway on 127.0.0.1: verifies every request's signature as
+//! the platform does and answers in the platform's shapes. Tests switch its behaviour.
+#![allow(dead_code)]
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::post,
+    Form, Router,
+};
+use linksmith::server::open_platform::{sign, MAX_IDS_PER_CALL, METHOD};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mode {
+    /// `products.product[]`
+    Wrapped,
+    /// `products[]`
+    Flat,
+    Hang,
+    Http500,
+    Garbage,
+    Truncated,
+    ApiCallLimit,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeProduct {
+    pub commission: &'static str,
+    pub hot: Option<&'static str>,
+    pub title: &'static str,
+    pub category: &'static str,
+}
+
+pub struct Gateway {
+    pub app_key: String,
+    pub secret: String,
+    pub mode: Mutex<Mode>,
+    pub products: Mutex<HashMap<String, FakeProduct>>,
+    pub calls: AtomicUsize,
+    pub last_params: Mutex<BTreeMap<String, String>>,
+}
+
+pub struct FakeGateway {
+    pub addr: SocketAddr,
+    pub state: Arc<Gateway>,
+}
+
+impl FakeGateway {
+    pub fn url(&self) -> url::Url {
+        url::Url::parse(&format!("http://{}/sync", self.addr)).unwrap()
+    }
+    pub fn set_mode(&self, mode: Mode) {
+        *self.state.mode.lock().unwrap() = mode;
+    }
+    pub fn calls(&self) -> usize {
+        self.state.calls.load(Ordering::SeqCst)
+    }
+}
+
+fn error_response(code: &str, msg: &str) -> Response {
+    (StatusCode::OK, axum::Json(json!({"error_response": {"type": "ISV", "code": code, "msg": msg, "request_id": "fake-1"}}))).into_response()
+}
+
+async fn sync(
+    State(gw): State<Arc<Gateway>>,
+    Form(params): Form<BTreeMap<String, String>>,
+) -> Response {
+    gw.calls.fetch_add(1, Ordering::SeqCst);
+    *gw.last_params.lock().unwrap() = params.clone();
+    let mode = *gw.mode.lock().unwrap();
+    match mode {
+        Mode::Hang => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        Mode::Http500 => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "upstream error").into_response()
+        }
+        Mode::Garbage => return (StatusCode::OK, "<html>not json</html>").into_response(),
+        _ => {}
+    }
+    // The platform's checks, in its order: required parameters, key, signature, limits.
+    for required in [
+        "app_key",
+        "method",
+        "timestamp",
+        "sign_method",
+        "sign",
+        "format",
+        "product_ids",
+    ] {
+        if !params.contains_key(required) {
+            return error_response(
+                "MissingParameter",
+                &format!("Missing required parameter: {required}"),
+            );
+        }
+    }
+    if params["app_key"] != gw.app_key {
+        return error_response("InvalidAppKey", "Invalid app key");
+    }
+    if params["sign_method"] != "sha256" || params["sign"] != sign(&gw.secret, &params) {
+        return error_response(
+            "IncompleteSignature",
+            "The request signature does not conform to platform standards",
+        );
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i128;
+    match params["timestamp"].parse::<i128>() {
+        Ok(ts) if (now - ts).abs() < 15 * 60 * 1000 => {}
+        _ => return error_response("InvalidTimestamp", "Invalid timestamp"),
+    }
+    if params["method"] != METHOD {
+        return error_response("InvalidMethod", "Invalid method");
+    }
+    if mode == Mode::ApiCallLimit {
+        return error_response("ApiCallLimit", "The request has exceeded the call limit");
+    }
+    let ids: Vec<&str> = params["product_ids"].split(',').collect();
+    if ids.len() > MAX_IDS_PER_CALL {
+        return error_response("InvalidParameter", "product_ids: at most 20");
+    }
+    let catalogue = gw.products.lock().unwrap();
+    let found: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| {
+            let p = catalogue.get(*id)?;
+            let mut v = json!({
+                "product_id": id.parse::<u64>().unwrap(),
+                "commission_rate": p.commission,
+                "product_title": p.title,
+                "product_main_image_url": format!("https://ae01.alicdn.com/kf/{id}.jpg"),
+                "first_level_category_name": p.category,
+                "shop_id": 912345678,
+                "target_sale_price": "12.34",
+                "target_sale_price_currency": "USD",
+            });
+            if let Some(hot) = p.hot {
+                v["hot_product_commission_rate"] = json!(hot);
+            }
+            Some(v)
+        })
+        .collect();
+    let result = if found.is_empty() {
+        json!({"resp_code": 405, "resp_msg": "The result is empty"})
+    } else {
+        let products = if mode == Mode::Flat {
+            json!(found)
+        } else {
+            json!({"product": found})
+        };
+        json!({"resp_code": 200, "resp_msg": "Call succeeds", "result": {"current_record_count": found.len(), "products": products}})
+    };
+    let body = json!({"aliexpress_affiliate_productdetail_get_response": {"resp_result": result, "request_id": "fake-2"}}).to_string();
+    if mode == Mode::Truncated {
+        return (StatusCode::OK, body[..body.len() / 2].to_string()).into_response();
+    }
+    (StatusCode::OK, [("content-type", "application/json")], body).into_response()
+}
+
+pub async fn start(app_key: &str, secret: &str) -> FakeGateway {
+    let state = Arc::new(Gateway {
+        app_key: app_key.to_string(),
+        secret: secret.to_string(),
+        mode: Mutex::new(Mode::Wrapped),
+        products: Mutex::new(HashMap::new()),
+        calls: AtomicUsize::new(0),
+        last_params: Mutex::new(BTreeMap::new()),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new()
+        .route("/sync", post(sync))
+        .with_state(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    FakeGateway { addr, state }
+}
