@@ -44,6 +44,7 @@ export default defineConfig({
     env: {
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       RUST_LOG: 'warn',
+      LINKSMITH_DB: 'target/e2e/linksmith.db',
     },
   },
 });

@@ -1,17 +1,39 @@
-//! The `linksmith` server binary.
+//! The `linksmith` binary: serves the app, or imports a catalogue feed.
+//!
+//!     linksmith                      serve (Leptos.toml, LEPTOS_* and LINKSMITH_* variables)
+//!     linksmith import <file.csv>    load a feed into the catalogue at LINKSMITH_DB
 
 use std::process::ExitCode;
+
+const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DB (default data/linksmith.db)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     linksmith::server::init_tracing();
-    match linksmith::server::run_from_env().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            // Start-up errors are for the operator: one clear sentence, non-zero exit.
-            tracing::error!("{err}");
-            eprintln!("linksmith: {err}");
-            ExitCode::FAILURE
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => match linksmith::server::run_from_env().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                // Start-up errors are for the operator: one clear sentence, non-zero exit.
+                tracing::error!("{err}");
+                eprintln!("linksmith: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        ["import", file] => linksmith::server::import_cli(file),
+        ["-h" | "--help" | "help"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
         }
     }
 }

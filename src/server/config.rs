@@ -73,6 +73,8 @@ pub enum StartupError {
     RulesFile { path: String, reason: String },
     #[error("the programme rules are invalid: {0}. Fix the file and start again")]
     Rules(#[from] RulesError),
+    #[error("{0}")]
+    Store(#[from] super::catalog::StoreError),
     #[error("the server stopped on an I/O error: {0}")]
     Serve(#[source] std::io::Error),
 }

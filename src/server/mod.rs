@@ -1,6 +1,7 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
 mod api;
+pub mod catalog;
 mod config;
 pub mod fetch;
 mod http;
@@ -20,6 +21,79 @@ use tokio::net::TcpListener;
 #[derive(Clone)]
 pub struct AppState {
     pub config: ServerConfig,
+    /// The embedded store: the catalogue.
+    pub catalog: std::sync::Arc<catalog::Catalog>,
+}
+
+impl AppState {
+    /// A state with an empty catalogue in memory (tests, tools).
+    pub fn in_memory(config: ServerConfig) -> AppState {
+        let catalog = catalog::Catalog::in_memory().expect("an in-memory store opens");
+        AppState {
+            config,
+            catalog: std::sync::Arc::new(catalog),
+        }
+    }
+}
+
+/// The store's path: `LINKSMITH_DB`, default `data/linksmith.db`.
+pub fn db_path() -> std::path::PathBuf {
+    std::env::var("LINKSMITH_DB")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "data/linksmith.db".into())
+        .into()
+}
+
+/// `linksmith import <file.csv>`: loads a feed, reports each skipped row, exits non-zero only when
+/// nothing could be imported.
+pub fn import_cli(file: &str) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let path = db_path();
+    let catalog = match catalog::Catalog::open(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("linksmith import: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let feed = match std::fs::File::open(file) {
+        Ok(f) => std::io::BufReader::new(f),
+        Err(e) => {
+            eprintln!("linksmith import: cannot open {file}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let started = std::time::Instant::now();
+    match catalog.import(feed, now) {
+        Ok(report) => {
+            println!(
+                "Imported {} products and {} stores from {file} into {} in {:.1} s.",
+                report.products,
+                report.stores,
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
+            if !report.skipped.is_empty() {
+                println!("Skipped {} rows:", report.skipped.len());
+                for (line, reason) in report.skipped.iter().take(100) {
+                    println!("  line {line}: {reason}");
+                }
+                if report.skipped.len() > 100 {
+                    println!("  ... and {} more", report.skipped.len() - 100);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("linksmith import: {file}: {e}. Nothing was imported.");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -51,6 +125,10 @@ pub fn init_tracing() {
 /// Reads the configuration from `Leptos.toml` and the environment, then serves until SIGINT/SIGTERM.
 pub async fn run_from_env() -> Result<(), StartupError> {
     let config = ServerConfig::from_env()?;
+    let path = db_path();
+    let catalog = catalog::Catalog::open(&path)?;
+    let (products, stores) = catalog.counts()?;
+    tracing::info!(db = %path.display(), products, stores, "catalogue open");
     let addr = config.leptos.site_addr;
     let listener = TcpListener::bind(addr)
         .await
@@ -61,7 +139,15 @@ pub async fn run_from_env() -> Result<(), StartupError> {
         rules = %std::env::var("LINKSMITH_RULES").unwrap_or_else(|_| "embedded".into()),
         "linksmith listening on http://{addr}"
     );
-    serve(listener, AppState { config }, shutdown_signal()).await?;
+    serve(
+        listener,
+        AppState {
+            config,
+            catalog: std::sync::Arc::new(catalog),
+        },
+        shutdown_signal(),
+    )
+    .await?;
     tracing::info!("linksmith stopped");
     Ok(())
 }

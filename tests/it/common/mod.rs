@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: a real server on an ephemeral loopback port.
-#![allow(dead_code)]
 
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -75,7 +74,7 @@ pub async fn start(config: ServerConfig) -> TestServer {
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        serve(listener, AppState { config }, async {
+        serve(listener, AppState::in_memory(config), async {
             let _ = rx.await;
         })
         .await

@@ -1,14 +1,12 @@
 //! The Open Platform client against the fake gateway: signing (checked against vectors computed
 //! with Python's hmac), both answer shapes, 405, platform errors, HTTP errors, bad JSON, a hang.
 
-mod common;
-
 use std::{
     collections::BTreeMap,
     time::{Duration, Instant},
 };
 
-use common::fake_gateway::{self, FakeProduct, Mode};
+use crate::common::fake_gateway::{self, FakeProduct, Mode};
 use linksmith::{
     domain::{
         country::Country,

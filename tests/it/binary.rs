@@ -44,6 +44,10 @@ fn binary_reads_leptos_toml_serves_and_stops_cleanly_on_sigterm() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "info")
+        .env(
+            "LINKSMITH_DB",
+            std::env::temp_dir().join(format!("linksmith-bin-{}.db", std::process::id())),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,8 +1,6 @@
 //! `POST /api/v1/campaign/check` against the real server: the contract's shape, clear 400s.
 
-mod common;
-
-use common::{client, start_default};
+use crate::common::{client, start_default};
 use serde_json::{json, Value};
 
 #[tokio::test]

@@ -1,6 +1,5 @@
 //! A fake AliExpress Open Platform gateway on 127.0.0.1: verifies every request's signature as
 //! the platform does and answers in the platform's shapes. Tests switch its behaviour.
-#![allow(dead_code)]
 
 use std::{
     collections::{BTreeMap, HashMap},

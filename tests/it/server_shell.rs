@@ -1,8 +1,6 @@
 //! The server shell: pages, health, static files, security and cache headers, shutdown.
 
-mod common;
-
-use common::{client, start_default};
+use crate::common::{client, start_default};
 
 #[tokio::test]
 async fn healthz_answers_ok_json() {
@@ -118,9 +116,9 @@ async fn unknown_path_is_a_404_page_not_a_500() {
 
 #[tokio::test]
 async fn static_files_are_served_with_cache_headers() {
-    let site = common::temp_site();
-    let server = common::start(linksmith::server::ServerConfig::with_leptos(
-        common::leptos_options(&site, true),
+    let site = crate::common::temp_site();
+    let server = crate::common::start(linksmith::server::ServerConfig::with_leptos(
+        crate::common::leptos_options(&site, true),
     ))
     .await;
     let res = client()

@@ -1,0 +1,399 @@
+//! The catalogue: what webmasters know from their network (products and stores with a status,
+//! rate and category, and when it was learnt), in the embedded SQLite store at `LINKSMITH_DB`.
+
+use std::{io::Read, path::Path, sync::Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::domain::rates::Status;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE catalog (
+        kind TEXT NOT NULL CHECK (kind IN ('product', 'store')),
+        id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('hot_sale', 'affiliate', 'non_affiliate', 'no_commission')),
+        rate REAL CHECK (rate IS NULL OR (rate >= 0 AND rate <= 100)),
+        category TEXT,
+        learnt_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("could not open the store {path}: {reason}. Set LINKSMITH_DB to a writable file path")]
+    Open { path: String, reason: String },
+    #[error("the store failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Product,
+    Store,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Product => "product",
+            Kind::Store => "store",
+        }
+    }
+}
+
+/// A catalogue entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub status: Status,
+    pub rate: Option<f64>,
+    pub category: Option<String>,
+    /// Unix seconds.
+    pub learnt_at: i64,
+}
+
+fn status_from_db(s: &str) -> Status {
+    match s {
+        "hot_sale" => Status::HotSale,
+        "affiliate" => Status::Affiliate,
+        "non_affiliate" => Status::NonAffiliate,
+        _ => Status::ZeroCommission,
+    }
+}
+
+/// The embedded store. SQLite calls are short; callers on the async runtime use `spawn_blocking`.
+pub struct Catalog {
+    conn: Mutex<Connection>,
+}
+
+impl Catalog {
+    /// Opens (creating the file and its folder) and migrates the store.
+    pub fn open(path: &Path) -> Result<Catalog, StoreError> {
+        let fail = |reason: String| StoreError::Open {
+            path: path.display().to_string(),
+            reason,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        }
+        let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
+        Catalog::init(conn).map_err(|e| fail(e.to_string()))
+    }
+
+    /// A store in memory (tests, tools).
+    pub fn in_memory() -> Result<Catalog, StoreError> {
+        Ok(Catalog::init(Connection::open_in_memory()?)?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Catalog, rusqlite::Error> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        let applied: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let tx = conn.transaction()?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+        }
+        tx.commit()?;
+        Ok(Catalog {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn schema_version(&self) -> Result<usize, StoreError> {
+        Ok(self
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    pub fn lookup(&self, kind: Kind, id: &str) -> Result<Option<Entry>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT status, rate, category, learnt_at FROM catalog WHERE kind = ?1 AND id = ?2",
+        )?;
+        Ok(stmt
+            .query_row(params![kind.as_str(), id], |r| {
+                Ok(Entry {
+                    status: status_from_db(&r.get::<_, String>(0)?),
+                    rate: r.get(1)?,
+                    category: r.get(2)?,
+                    learnt_at: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// How many products and stores the catalogue holds.
+    pub fn counts(&self) -> Result<(u64, u64), StoreError> {
+        let conn = self.conn();
+        let count = |kind: &str| {
+            conn.query_row(
+                "SELECT COUNT(*) FROM catalog WHERE kind = ?1",
+                [kind],
+                |r| r.get::<_, u64>(0),
+            )
+        };
+        Ok((count("product")?, count("store")?))
+    }
+
+    /// Imports a CSV feed in one transaction; bad rows are reported with their line and skipped;
+    /// a row for a known product or store updates it.
+    pub fn import(&self, feed: impl Read, now: i64) -> Result<ImportReport, ImportError> {
+        // csv's own line numbers skip blank lines: count the file's lines from byte offsets instead.
+        let newlines = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let feed = LineIndex {
+            inner: feed,
+            offset: 0,
+            newlines: newlines.clone(),
+        };
+        // A record's position is where the reader started, before any blank lines it skipped.
+        let line_of = |byte: u64| {
+            let nl = newlines.borrow();
+            let mut at = byte;
+            loop {
+                if nl.binary_search(&at).is_ok() {
+                    at += 1;
+                } else if nl.binary_search(&(at + 1)).is_ok() && blank_cr(&nl, at) {
+                    at += 2;
+                } else {
+                    break;
+                }
+            }
+            nl.partition_point(|&n| n < at) as u64 + 1
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(feed);
+        let header = reader
+            .headers()
+            .map_err(|e| ImportError::Unreadable(e.to_string()))?
+            .clone();
+        let columns = Columns::from_header(&header)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let mut report = ImportReport::default();
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO catalog (kind, id, status, rate, category, learnt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, rate = excluded.rate,
+                     category = excluded.category, learnt_at = excluded.learnt_at",
+                )
+                .map_err(StoreError::from)?;
+            let mut record = csv::StringRecord::new();
+            loop {
+                let line = reader.position().line() + 1;
+                match reader.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(e) => {
+                        report.skip(line, format!("the row cannot be read as CSV ({e})"));
+                        continue;
+                    }
+                }
+                let line = record.position().map(|p| line_of(p.byte())).unwrap_or(line);
+                if record.iter().all(str::is_empty) {
+                    continue;
+                }
+                if record.len() > header.len() {
+                    report.skip(
+                        line,
+                        format!(
+                            "the row has {} fields, the header names {}",
+                            record.len(),
+                            header.len()
+                        ),
+                    );
+                    continue;
+                }
+                match columns.row(&record) {
+                    Ok(row) => {
+                        insert
+                            .execute(params![
+                                row.kind.as_str(),
+                                row.id,
+                                row.status,
+                                row.rate,
+                                row.category,
+                                now
+                            ])
+                            .map_err(StoreError::from)?;
+                        match row.kind {
+                            Kind::Product => report.products += 1,
+                            Kind::Store => report.stores += 1,
+                        }
+                    }
+                    Err(reason) => report.skip(line, reason),
+                }
+            }
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(report)
+    }
+}
+
+/// Whether `at` holds the `\r` of a blank CRLF line: the line before it ended right there.
+fn blank_cr(newlines: &[u64], at: u64) -> bool {
+    at == 0 || newlines.binary_search(&(at - 1)).is_ok()
+}
+
+/// Passes bytes through, noting where each line ends.
+struct LineIndex<R> {
+    inner: R,
+    offset: u64,
+    newlines: std::rc::Rc<std::cell::RefCell<Vec<u64>>>,
+}
+
+impl<R: Read> Read for LineIndex<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut nl = self.newlines.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                nl.push(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ImportReport {
+    pub products: u64,
+    pub stores: u64,
+    /// (line, reason) of each row skipped.
+    pub skipped: Vec<(u64, String)>,
+}
+
+impl ImportReport {
+    fn skip(&mut self, line: u64, reason: String) {
+        self.skipped.push((line, reason));
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file cannot be read as CSV: {0}")]
+    Unreadable(String),
+    #[error("the header row {0}")]
+    Header(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The columns of a feed, found by name in the header row.
+struct Columns {
+    kind: usize,
+    id: usize,
+    status: usize,
+    rate: Option<usize>,
+    category: Option<usize>,
+}
+
+struct Row<'a> {
+    kind: Kind,
+    id: &'a str,
+    status: &'static str,
+    rate: Option<f64>,
+    category: Option<&'a str>,
+}
+
+pub const COLUMNS: &[&str] = &["kind", "id", "status", "rate", "category"];
+
+impl Columns {
+    fn from_header(header: &csv::StringRecord) -> Result<Columns, ImportError> {
+        let find = |name: &str| {
+            header
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
+        for h in header.iter() {
+            if !COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(h.trim())) {
+                return Err(ImportError::Header(format!(
+                    "has an unknown column \"{h}\": the columns are {} (a header row is required)",
+                    COLUMNS.join(", ")
+                )));
+            }
+        }
+        let need = |name: &str| {
+            find(name).ok_or_else(|| {
+                ImportError::Header(format!(
+                    "has no \"{name}\" column: the first row must name the columns {}",
+                    COLUMNS.join(", ")
+                ))
+            })
+        };
+        Ok(Columns {
+            kind: need("kind")?,
+            id: need("id")?,
+            status: need("status")?,
+            rate: find("rate"),
+            category: find("category"),
+        })
+    }
+
+    fn row<'a>(&self, r: &'a csv::StringRecord) -> Result<Row<'a>, String> {
+        let get = |i: usize| r.get(i).unwrap_or("");
+        let kind = match get(self.kind).to_ascii_lowercase().as_str() {
+            "product" => Kind::Product,
+            "store" => Kind::Store,
+            other => return Err(format!("kind \"{other}\" is not product or store")),
+        };
+        let id = get(self.id);
+        let digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        let fits = match kind {
+            Kind::Product => digits && (10..=16).contains(&id.len()),
+            Kind::Store => digits && (3..=12).contains(&id.len()),
+        };
+        if !fits {
+            let want = if kind == Kind::Product {
+                "10 to 16 digits"
+            } else {
+                "3 to 12 digits"
+            };
+            return Err(format!(
+                "id \"{id}\" is not a {} id ({want})",
+                kind.as_str()
+            ));
+        }
+        let status = match get(self.status).to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
+            "hot_sale" | "hot" => "hot_sale",
+            "affiliate" => "affiliate",
+            "non_affiliate" => "non_affiliate",
+            "no_commission" | "zero_commission" => "no_commission",
+            other => return Err(format!("status \"{other}\" is not one of hot_sale, affiliate, non_affiliate, no_commission")),
+        };
+        let rate = match self.rate.map(get).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => match text
+                .trim_end_matches('%')
+                .trim()
+                .replace(',', ".")
+                .parse::<f64>()
+            {
+                Ok(v) if v.is_finite() && (0.0..=100.0).contains(&v) => Some(v),
+                _ => return Err(format!("rate \"{text}\" is not a percentage from 0 to 100")),
+            },
+        };
+        let category = self.category.map(get).filter(|s| !s.is_empty());
+        Ok(Row {
+            kind,
+            id,
+            status,
+            rate,
+            category,
+        })
+    }
+}

@@ -1,0 +1,213 @@
+//! The catalogue (embedded SQLite store) and `linksmith import`.
+
+use std::process::Command;
+
+use linksmith::{
+    domain::rates::Status,
+    server::catalog::{Catalog, ImportError, Kind},
+};
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "linksmith-{name}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const GOOD: &str = "kind,id,status,rate,category
+product,1005006295880104,affiliate,7.0%,Phones & Telecommunications
+product,1005005248414510,hot_sale,12.5,Lights & Lighting
+store,1101343461,no_commission,,
+product,32701818048,non_affiliate,,Computer & Office
+";
+
+#[test]
+fn a_good_feed_is_imported_and_read_back() {
+    let catalog = Catalog::in_memory().unwrap();
+    let report = catalog.import(GOOD.as_bytes(), 1_700_000_000).unwrap();
+    assert_eq!((report.products, report.stores), (3, 1));
+    assert!(report.skipped.is_empty());
+    let e = catalog
+        .lookup(Kind::Product, "1005006295880104")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (e.status, e.rate, e.category.as_deref(), e.learnt_at),
+        (
+            Status::Affiliate,
+            Some(7.0),
+            Some("Phones & Telecommunications"),
+            1_700_000_000
+        )
+    );
+    assert_eq!(
+        catalog
+            .lookup(Kind::Product, "1005005248414510")
+            .unwrap()
+            .unwrap()
+            .status,
+        Status::HotSale
+    );
+    let store = catalog.lookup(Kind::Store, "1101343461").unwrap().unwrap();
+    assert_eq!(
+        (store.status, store.rate, store.category),
+        (Status::ZeroCommission, None, None)
+    );
+    assert_eq!(
+        catalog.lookup(Kind::Product, "1101343461").unwrap(),
+        None,
+        "kinds are apart"
+    );
+    assert_eq!(catalog.counts().unwrap(), (3, 1));
+}
+
+#[test]
+fn bad_rows_are_reported_with_their_line_and_skipped() {
+    let feed = "kind,id,status,rate,category
+product,1005006295880104,affiliate,7,
+gadget,1005006295880104,affiliate,7,
+product,123,affiliate,7,
+product,1005005248414510,maybe,7,
+
+store,1101343461,affiliate,170,
+product,1005000000000001,affiliate,7,Too,many,fields
+product,32701818048,HOT-SALE,,
+";
+    let catalog = Catalog::in_memory().unwrap();
+    let report = catalog.import(feed.as_bytes(), 1).unwrap();
+    let lines: Vec<u64> = report.skipped.iter().map(|(l, _)| *l).collect();
+    let all = format!("{:?}", report.skipped);
+    assert_eq!(lines, [3, 4, 5, 7, 8], "{all}");
+    assert!(
+        all.contains("kind \\\"gadget\\\" is not product or store"),
+        "{all}"
+    );
+    assert!(
+        all.contains("is not a product id (10 to 16 digits)"),
+        "{all}"
+    );
+    assert!(all.contains("status \\\"maybe\\\" is not one of"), "{all}");
+    assert!(
+        all.contains("rate \\\"170\\\" is not a percentage"),
+        "{all}"
+    );
+    assert!(
+        all.contains("the row has 7 fields, the header names 5"),
+        "{all}"
+    );
+    assert_eq!(report.products, 2, "{all}");
+    assert_eq!(
+        catalog
+            .lookup(Kind::Product, "32701818048")
+            .unwrap()
+            .unwrap()
+            .status,
+        Status::HotSale
+    );
+    // Windows line ends and blank lines count the same.
+    let crlf = feed.replace('\n', "\r\n");
+    let report = Catalog::in_memory()
+        .unwrap()
+        .import(crlf.as_bytes(), 1)
+        .unwrap();
+    assert_eq!(
+        report.skipped.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [3, 4, 5, 7, 8]
+    );
+}
+
+#[test]
+fn importing_again_updates() {
+    let catalog = Catalog::in_memory().unwrap();
+    catalog.import(GOOD.as_bytes(), 100).unwrap();
+    let update = "id,kind,status\n1005006295880104,product,non_affiliate\n";
+    let report = catalog.import(update.as_bytes(), 200).unwrap();
+    assert_eq!(report.products, 1);
+    let e = catalog
+        .lookup(Kind::Product, "1005006295880104")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (e.status, e.rate, e.learnt_at),
+        (Status::NonAffiliate, None, 200)
+    );
+    assert_eq!(catalog.counts().unwrap(), (3, 1));
+}
+
+#[test]
+fn a_feed_without_the_header_row_is_refused_as_a_whole() {
+    let catalog = Catalog::in_memory().unwrap();
+    let err = catalog
+        .import("product,1005006295880104,affiliate\n".as_bytes(), 1)
+        .unwrap_err();
+    assert!(matches!(err, ImportError::Header(_)));
+    assert!(
+        err.to_string().contains("unknown column \"product\""),
+        "{err}"
+    );
+    let err = catalog
+        .import("kind,status\nproduct,affiliate\n".as_bytes(), 1)
+        .unwrap_err();
+    assert!(err.to_string().contains("has no \"id\" column"), "{err}");
+    assert_eq!(catalog.counts().unwrap(), (0, 0));
+}
+
+#[test]
+fn the_store_is_created_and_migrated_once() {
+    let dir = temp_dir("store");
+    let path = dir.join("nested/linksmith.db");
+    {
+        let catalog = Catalog::open(&path).unwrap();
+        assert_eq!(catalog.schema_version().unwrap(), 1);
+        catalog.import(GOOD.as_bytes(), 1).unwrap();
+    }
+    let again = Catalog::open(&path).unwrap();
+    assert_eq!(again.schema_version().unwrap(), 1);
+    assert_eq!(again.counts().unwrap(), (3, 1), "data survives a restart");
+}
+
+#[test]
+fn the_import_command_reports_what_it_did() {
+    let dir = temp_dir("cli");
+    let feed = dir.join("feed.csv");
+    std::fs::write(&feed, format!("{GOOD}product,42,affiliate,,\n")).unwrap();
+    let db = dir.join("cli.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+        .args(["import", feed.to_str().unwrap()])
+        .env("LINKSMITH_DB", &db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Imported 3 products and 1 stores"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 6: id \"42\" is not a product id"),
+        "{stdout}"
+    );
+    assert_eq!(Catalog::open(&db).unwrap().counts().unwrap(), (3, 1));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+        .args(["import", "/no/such/file.csv"])
+        .env("LINKSMITH_DB", &db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open /no/such/file.csv"));
+    let out = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+        .args(["bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: linksmith"));
+}

@@ -1,0 +1,17 @@
+//! Integration tests, one binary (each test file is a module): the real server on loopback
+//! ports, local fakes of every upstream, and the data-driven suites over tests/data.
+#![allow(dead_code)]
+
+mod common;
+
+mod api_campaign;
+mod binary;
+mod campaign;
+mod catalog;
+mod leptos_config;
+mod link_properties;
+mod link_vectors;
+mod open_platform;
+mod rates;
+mod server_shell;
+mod share_links;
