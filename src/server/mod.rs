@@ -6,6 +6,7 @@ mod config;
 pub mod fetch;
 mod http;
 pub mod open_platform;
+pub mod page_reader;
 pub mod share;
 
 pub use config::{load_programme, ServerConfig, StartupError};

@@ -12,6 +12,7 @@ mod leptos_config;
 mod link_properties;
 mod link_vectors;
 mod open_platform;
+mod page_reader;
 mod rates;
 mod server_shell;
 mod share_links;
