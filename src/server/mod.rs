@@ -7,6 +7,7 @@ pub mod fetch;
 mod http;
 pub mod open_platform;
 pub mod page_reader;
+pub mod resolver;
 pub mod share;
 
 pub use config::{load_programme, ServerConfig, StartupError};

@@ -14,5 +14,6 @@ mod link_vectors;
 mod open_platform;
 mod page_reader;
 mod rates;
+mod resolver;
 mod server_shell;
 mod share_links;

@@ -1,0 +1,364 @@
+//! The resolver against local fakes: the signature-checking gateway, an in-memory catalogue and a
+//! page server. Authority order, batching, coalescing, cache, breaker, time budget, no secret logged.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use crate::common::fake_gateway::{self, FakeGateway, FakeProduct, Mode};
+use linksmith::{
+    domain::{
+        country::Country,
+        link::{normalize, Link},
+        rates::{Lang, Programme, Status},
+    },
+    server::{
+        catalog::Catalog,
+        open_platform::{Credentials, OpenPlatform, Secret},
+        resolver::{Resolver, ResolverConfig, StatusSource},
+    },
+};
+
+const KEY: &str = "777001";
+const SECRET: &str = "resolver-secret-5a5a5a";
+
+async fn gateway() -> FakeGateway {
+    let gw = fake_gateway::start(KEY, SECRET).await;
+    {
+        let mut p = gw.state.products.lock().unwrap();
+        p.insert(
+            "1005006295880104".into(),
+            FakeProduct {
+                commission: "7.0%",
+                hot: None,
+                title: "USB-C cable",
+                category: "Phones & Telecommunications",
+            },
+        );
+        p.insert(
+            "1005005248414510".into(),
+            FakeProduct {
+                commission: "5.0%",
+                hot: Some("12.5%"),
+                title: "Desk lamp",
+                category: "Lights & Lighting",
+            },
+        );
+        for i in 0..60u64 {
+            p.insert(
+                format!("{}", 1005009000000000u64 + i),
+                FakeProduct {
+                    commission: "3.0%",
+                    hot: None,
+                    title: "Bulk item",
+                    category: "Home & Garden",
+                },
+            );
+        }
+    }
+    gw
+}
+
+fn api(gw: &FakeGateway, timeout: Duration) -> OpenPlatform {
+    OpenPlatform::new(
+        gw.url(),
+        Credentials {
+            app_key: KEY.into(),
+            app_secret: Secret::new(SECRET),
+            tracking_id: "trk".into(),
+        },
+        timeout,
+    )
+}
+
+fn resolver(api: Option<OpenPlatform>, catalog: Catalog, config: ResolverConfig) -> Arc<Resolver> {
+    Resolver::new(
+        api,
+        Arc::new(catalog),
+        None,
+        Arc::new(Programme::embedded().unwrap()),
+        config,
+    )
+}
+
+fn link(id: &str) -> Link {
+    normalize(&format!("https://aliexpress.com/item/{id}.html")).unwrap()
+}
+
+fn us() -> Country {
+    Country::parse("US").unwrap()
+}
+
+#[tokio::test]
+async fn the_api_decides_first_and_details_come_with_it() {
+    let gw = gateway().await;
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        Catalog::in_memory().unwrap(),
+        ResolverConfig::default(),
+    );
+    let d = r.detect(&link("1005006295880104"), us(), Lang::En).await;
+    assert_eq!(
+        (d.status, d.source, d.exact_percent),
+        (Status::Affiliate, StatusSource::Api, Some(7.0))
+    );
+    let p = d.product.unwrap();
+    assert_eq!(
+        (p.title.as_deref(), p.category.as_deref(), p.available),
+        (
+            Some("USB-C cable"),
+            Some("Phones & Telecommunications"),
+            true
+        )
+    );
+    let hot = r.detect(&link("1005005248414510"), us(), Lang::En).await;
+    assert_eq!(
+        (hot.status, hot.exact_percent),
+        (Status::HotSale, Some(12.5))
+    );
+    let outside = r.detect(&link("1005000000000077"), us(), Lang::En).await;
+    assert_eq!(
+        (outside.status, outside.source),
+        (Status::NonAffiliate, StatusSource::Api)
+    );
+}
+
+#[tokio::test]
+async fn the_catalogue_answers_when_the_api_is_off_or_failing_and_unknown_is_the_last_word() {
+    let catalog = Catalog::in_memory().unwrap();
+    catalog.import("kind,id,status,rate,category\nproduct,1005006295880104,hot_sale,20,Computer & Office\nstore,1101343461,no_commission,,\n".as_bytes(), 1).unwrap();
+    let r = resolver(None, catalog, ResolverConfig::default());
+    let d = r.detect(&link("1005006295880104"), us(), Lang::En).await;
+    assert_eq!(
+        (d.status, d.source, d.exact_percent),
+        (Status::HotSale, StatusSource::Catalog, Some(20.0))
+    );
+    assert_eq!(
+        d.product.unwrap().category.as_deref(),
+        Some("Computer & Office")
+    );
+    let store = r
+        .detect(
+            &normalize("https://aliexpress.com/store/1101343461").unwrap(),
+            us(),
+            Lang::En,
+        )
+        .await;
+    assert_eq!(
+        (store.status, store.source),
+        (Status::ZeroCommission, StatusSource::Catalog)
+    );
+    let nobody = r.detect(&link("1005000000000078"), us(), Lang::En).await;
+    assert_eq!(
+        (nobody.status, nobody.source),
+        (Status::Unknown, StatusSource::None)
+    );
+
+    let gw = gateway().await;
+    gw.set_mode(Mode::Http500);
+    let catalog = Catalog::in_memory().unwrap();
+    catalog
+        .import(
+            "kind,id,status\nproduct,1005006295880104,affiliate\n".as_bytes(),
+            1,
+        )
+        .unwrap();
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        catalog,
+        ResolverConfig::default(),
+    );
+    let d = r.detect(&link("1005006295880104"), us(), Lang::En).await;
+    assert_eq!(
+        (d.status, d.source),
+        (Status::Affiliate, StatusSource::Catalog)
+    );
+}
+
+#[tokio::test]
+async fn a_batch_groups_ids_twenty_per_call_and_repeats_cost_nothing() {
+    let gw = gateway().await;
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        Catalog::in_memory().unwrap(),
+        ResolverConfig::default(),
+    );
+    let mut links: Vec<Link> = (0..45u64)
+        .map(|i| link(&format!("{}", 1005009000000000u64 + i)))
+        .collect();
+    links.extend(links.clone()); // every id twice
+    let out = r.detect_many(&links, us(), Lang::En).await;
+    assert_eq!(out.len(), 90);
+    assert!(out
+        .iter()
+        .all(|d| d.status == Status::Affiliate && d.source == StatusSource::Api));
+    assert_eq!(gw.calls(), 3, "45 distinct ids: ceil(45 / 20) calls");
+    r.detect_many(&links, us(), Lang::En).await;
+    assert_eq!(gw.calls(), 3, "cached");
+    // Another delivery country is another question.
+    r.detect(&links[0], Country::parse("KZ").unwrap(), Lang::En)
+        .await;
+    assert_eq!(gw.calls(), 4);
+}
+
+#[tokio::test]
+async fn concurrent_checks_of_one_product_make_one_call() {
+    let gw = gateway().await;
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        Catalog::in_memory().unwrap(),
+        ResolverConfig::default(),
+    );
+    let l = link("1005006295880104");
+    let checks = (0..50).map(|_| {
+        let (r, l) = (r.clone(), l.clone());
+        tokio::spawn(async move { r.detect(&l, us(), Lang::En).await })
+    });
+    for d in futures::future::join_all(checks).await {
+        assert_eq!(d.unwrap().status, Status::Affiliate);
+    }
+    assert_eq!(gw.calls(), 1);
+}
+
+#[tokio::test]
+async fn failures_are_cached_briefly_and_the_breaker_opens_and_closes() {
+    let gw = gateway().await;
+    gw.set_mode(Mode::Http500);
+    let config = ResolverConfig {
+        ttl_failed: Duration::ZERO,
+        breaker_threshold: 3,
+        breaker_cooldown: Duration::from_millis(300),
+        ..ResolverConfig::default()
+    };
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        Catalog::in_memory().unwrap(),
+        config,
+    );
+    for i in 0..3 {
+        let d = r.detect(&link("1005006295880104"), us(), Lang::En).await;
+        assert_eq!(d.status, Status::Unknown, "call {i}");
+    }
+    assert_eq!(gw.calls(), 3);
+    assert!(r.api_breaker_open());
+    // Open: no call reaches the upstream.
+    for _ in 0..5 {
+        assert_eq!(
+            r.detect(&link("1005006295880104"), us(), Lang::En)
+                .await
+                .status,
+            Status::Unknown
+        );
+    }
+    assert_eq!(gw.calls(), 3);
+    // After the cool-down one call goes through; the upstream is back, so the breaker closes.
+    gw.set_mode(Mode::Wrapped);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(
+        r.detect(&link("1005006295880104"), us(), Lang::En)
+            .await
+            .status,
+        Status::Affiliate
+    );
+    assert!(!r.api_breaker_open());
+    assert_eq!(gw.calls(), 4);
+}
+
+#[tokio::test]
+async fn a_hanging_upstream_costs_at_most_the_budget() {
+    let gw = gateway().await;
+    gw.set_mode(Mode::Hang);
+    let config = ResolverConfig {
+        budget: Duration::from_millis(800),
+        ..ResolverConfig::default()
+    };
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(10))),
+        Catalog::in_memory().unwrap(),
+        config,
+    );
+    let started = Instant::now();
+    let links: Vec<Link> = (0..200u64)
+        .map(|i| link(&format!("{}", 1005009000000000u64 + (i % 60))))
+        .collect();
+    let out = r.detect_many(&links, us(), Lang::En).await;
+    let took = started.elapsed();
+    assert_eq!(out.len(), 200);
+    assert!(out.iter().all(|d| d.status == Status::Unknown));
+    assert!(took < Duration::from_millis(1300), "took {took:?}");
+}
+
+/// Collects log lines in memory.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn no_log_line_carries_the_secret() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let gw = gateway().await;
+            let config = ResolverConfig {
+                breaker_threshold: 2,
+                ..ResolverConfig::default()
+            };
+            // A wrong secret (IncompleteSignature), then every kind of failure.
+            let wrong = OpenPlatform::new(
+                gw.url(),
+                Credentials {
+                    app_key: KEY.into(),
+                    app_secret: Secret::new("wrong-secret-xyz"),
+                    tracking_id: "t".into(),
+                },
+                Duration::from_millis(300),
+            );
+            let r = resolver(Some(wrong), Catalog::in_memory().unwrap(), config.clone());
+            r.detect(&link("1005006295880104"), us(), Lang::En).await;
+            let r = resolver(
+                Some(api(&gw, Duration::from_millis(300))),
+                Catalog::in_memory().unwrap(),
+                config,
+            );
+            for (i, mode) in [Mode::ApiCallLimit, Mode::Http500, Mode::Garbage, Mode::Hang]
+                .into_iter()
+                .enumerate()
+            {
+                gw.set_mode(mode);
+                r.detect(
+                    &link(&format!("{}", 1005009000000000u64 + i as u64)),
+                    us(),
+                    Lang::En,
+                )
+                .await;
+            }
+        });
+    });
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("Open Platform call failed"), "{text}");
+    assert!(text.contains("IncompleteSignature"), "{text}");
+    assert!(text.contains("circuit breaker opened"), "{text}");
+    assert!(
+        !text.contains(SECRET) && !text.contains("wrong-secret-xyz"),
+        "{text}"
+    );
+}
