@@ -45,6 +45,11 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       RUST_LOG: 'warn',
       LINKSMITH_DB: 'target/e2e/linksmith.db',
+      // Credentials for an unreachable gateway: the tests check the secret never reaches a page.
+      ALIEXPRESS_API_URL: 'http://127.0.0.1:9/sync',
+      ALIEXPRESS_APP_KEY: '500123',
+      ALIEXPRESS_APP_SECRET: 'e2e-secret-never-in-a-page',
+      ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
     },
   },
 });

@@ -60,3 +60,23 @@ test('a shared address echoes the paste verbatim and cannot inject markup', asyn
   await expect(page.locator('#pwn')).toHaveCount(0);
   await expect(page.getByLabel('Links or a post')).toHaveValue(paste);
 });
+
+test('the secret and the server-only code stay on the server', async ({ page, request }) => {
+  const secret = 'e2e-secret-never-in-a-page';
+  for (const path of ['/', '/rates', '/campaign', '/?url=aliexpress.com%2Fitem%2F1005006295880104.html']) {
+    const body = await (await request.get(path)).text();
+    expect(body, path).not.toContain(secret);
+  }
+  // The WASM bundle and its JS: fetched as the browser does, from the page's own links.
+  await page.goto('/');
+  const assets = await page.locator('link[rel="modulepreload"], link[rel="preload"][as="fetch"]').evaluateAll((links) =>
+    links.map((l) => (l as HTMLLinkElement).href),
+  );
+  expect(assets.length).toBe(2);
+  for (const url of assets) {
+    const bytes = (await (await request.get(url)).body()).toString('latin1');
+    for (const word of [secret, 'ALIEXPRESS_APP_SECRET', 'aliexpress.affiliate.productdetail.get', 'sign_method']) {
+      expect(bytes, `${url} holds ${word}`).not.toContain(word);
+    }
+  }
+});

@@ -5,6 +5,7 @@ use std::{io::Read, path::Path, sync::Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::open_platform::ApiProduct;
 use crate::domain::rates::Status;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
@@ -17,6 +18,21 @@ const MIGRATIONS: &[&str] = &[
         category TEXT,
         learnt_at INTEGER NOT NULL,
         PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;",
+    // The Open Platform's answers, so that a restart does not forget them. `found` = 0: the
+    // platform said the product is not in the programme.
+    "CREATE TABLE api_cache (
+        product_id TEXT NOT NULL,
+        country TEXT NOT NULL,
+        found INTEGER NOT NULL,
+        commission REAL,
+        hot REAL,
+        title TEXT,
+        image_url TEXT,
+        category TEXT,
+        shop_id TEXT,
+        fetched_at INTEGER NOT NULL,
+        PRIMARY KEY (product_id, country)
     ) WITHOUT ROWID;",
 ];
 
@@ -129,6 +145,90 @@ impl Catalog {
                 })
             })
             .optional()?)
+    }
+
+    /// Remembers what the API said of products for a delivery country (`None`: not in the programme).
+    pub fn store_api_answers(
+        &self,
+        country: &str,
+        answers: &[(String, Option<ApiProduct>)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO api_cache (product_id, country, found, commission, hot, title, image_url, category, shop_id, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for (id, answer) in answers {
+                match answer {
+                    Some(p) => put.execute(params![
+                        id,
+                        country,
+                        1,
+                        p.commission_rate,
+                        p.hot_commission_rate,
+                        p.title,
+                        p.image_url,
+                        p.category,
+                        p.shop_id,
+                        now
+                    ])?,
+                    None => put.execute(params![
+                        id,
+                        country,
+                        0,
+                        None::<f64>,
+                        None::<f64>,
+                        None::<String>,
+                        None::<String>,
+                        None::<String>,
+                        None::<String>,
+                        now
+                    ])?,
+                };
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The API's remembered answers learnt at `not_before` or later, by product id.
+    pub fn api_answers(
+        &self,
+        country: &str,
+        ids: &[String],
+        not_before: i64,
+    ) -> Result<Vec<(String, Option<ApiProduct>)>, StoreError> {
+        let conn = self.conn();
+        let mut get = conn.prepare_cached(
+            "SELECT found, commission, hot, title, image_url, category, shop_id FROM api_cache
+             WHERE product_id = ?1 AND country = ?2 AND fetched_at >= ?3",
+        )?;
+        let mut out = Vec::new();
+        for id in ids {
+            let row = get
+                .query_row(params![id, country, not_before], |r| {
+                    let found: bool = r.get(0)?;
+                    Ok(found.then(|| -> rusqlite::Result<ApiProduct> {
+                        Ok(ApiProduct {
+                            product_id: id.clone(),
+                            commission_rate: r.get(1)?,
+                            hot_commission_rate: r.get(2)?,
+                            title: r.get(3)?,
+                            image_url: r.get(4)?,
+                            category: r.get(5)?,
+                            shop_id: r.get(6)?,
+                        })
+                    }))
+                })
+                .optional()?;
+            if let Some(answer) = row {
+                out.push((id.clone(), answer.transpose()?));
+            }
+        }
+        Ok(out)
     }
 
     /// How many products and stores the catalogue holds.

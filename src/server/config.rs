@@ -17,6 +17,25 @@ pub struct ServerConfig {
     pub programme: Arc<Programme>,
 }
 
+/// With `hash-files`, Leptos reads `hash.txt` beside the binary and panics on every page without
+/// it (a debug binary, or a build that was not made by cargo-leptos): warn once and serve the
+/// unhashed names instead.
+fn check_hash_file(mut leptos: LeptosOptions) -> LeptosOptions {
+    if leptos.hash_files {
+        let hash = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|d| d.join(leptos.hash_file.as_ref())));
+        if !hash.as_ref().is_some_and(|h| h.exists()) {
+            tracing::warn!(
+                expected = %hash.map(|h| h.display().to_string()).unwrap_or_default(),
+                "no hash file beside the binary: serving unhashed asset names; build the site with `cargo leptos build --release`"
+            );
+            leptos.hash_files = false;
+        }
+    }
+    leptos
+}
+
 /// Reads the rules the operator names in `LINKSMITH_RULES`, or the embedded default.
 pub fn load_programme(path: Option<&str>) -> Result<Programme, StartupError> {
     match path {
@@ -40,6 +59,7 @@ impl ServerConfig {
                 reason: err.to_string(),
             })?
             .leptos_options;
+        let leptos = check_hash_file(leptos);
         let rules = std::env::var("LINKSMITH_RULES")
             .ok()
             .filter(|p| !p.trim().is_empty());
@@ -73,6 +93,8 @@ pub enum StartupError {
     RulesFile { path: String, reason: String },
     #[error("the programme rules are invalid: {0}. Fix the file and start again")]
     Rules(#[from] RulesError),
+    #[error("{name} is not usable: {problem}. Fix or unset it")]
+    Setting { name: &'static str, problem: String },
     #[error("{0}")]
     Store(#[from] super::catalog::StoreError),
     #[error("the server stopped on an I/O error: {0}")]

@@ -25,16 +25,78 @@ pub struct AppState {
     pub config: ServerConfig,
     /// The embedded store: the catalogue.
     pub catalog: std::sync::Arc<catalog::Catalog>,
+    /// The status sources behind one resolver.
+    pub resolver: std::sync::Arc<resolver::Resolver>,
 }
 
 impl AppState {
-    /// A state with an empty catalogue in memory (tests, tools).
+    /// A state with an empty catalogue in memory and no network source (tests, tools).
     pub fn in_memory(config: ServerConfig) -> AppState {
-        let catalog = catalog::Catalog::in_memory().expect("an in-memory store opens");
+        let catalog =
+            std::sync::Arc::new(catalog::Catalog::in_memory().expect("an in-memory store opens"));
+        let resolver = resolver::Resolver::new(
+            None,
+            catalog.clone(),
+            None,
+            config.programme.clone(),
+            Default::default(),
+        );
         AppState {
             config,
-            catalog: std::sync::Arc::new(catalog),
+            catalog,
+            resolver,
         }
+    }
+
+    /// The state of a running server: the store at `LINKSMITH_DB`, the API when credentials are
+    /// set (`ALIEXPRESS_API_URL`, `ALIEXPRESS_APP_KEY`, `ALIEXPRESS_APP_SECRET`,
+    /// `ALIEXPRESS_TRACKING_ID`), and the product page reader.
+    pub fn from_env(config: ServerConfig) -> Result<AppState, StartupError> {
+        use std::{sync::Arc, time::Duration};
+        let path = db_path();
+        let catalog = Arc::new(catalog::Catalog::open(&path)?);
+        let (products, stores) = catalog.counts()?;
+        let gateway = std::env::var("ALIEXPRESS_API_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        let gateway = gateway.as_deref().unwrap_or(open_platform::DEFAULT_GATEWAY);
+        let gateway = url::Url::parse(gateway)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| StartupError::Setting {
+                name: "ALIEXPRESS_API_URL",
+                problem: format!("\"{gateway}\" is not an http(s) address"),
+            })?;
+        let api = open_platform::Credentials::from_env().map(|creds| {
+            open_platform::OpenPlatform::new(gateway.clone(), creds, Duration::from_millis(2000))
+        });
+        let pages = page_reader::PageReader::new(
+            fetch::GuardedFetcher::new(Default::default()),
+            None,
+            Duration::from_millis(1500),
+        );
+        tracing::info!(
+            db = %path.display(),
+            products,
+            stores,
+            api = if api.is_some() { gateway.as_str() } else { "off (no ALIEXPRESS_APP_KEY, ALIEXPRESS_APP_SECRET and ALIEXPRESS_TRACKING_ID)" },
+            "status sources ready"
+        );
+        if api.is_none() && products + stores == 0 {
+            tracing::warn!("no status source: set the Open Platform credentials or import a catalogue (linksmith import <file.csv>); every status will be unknown");
+        }
+        let resolver = resolver::Resolver::new(
+            api,
+            catalog.clone(),
+            Some(pages),
+            config.programme.clone(),
+            Default::default(),
+        );
+        Ok(AppState {
+            config,
+            catalog,
+            resolver,
+        })
     }
 }
 
@@ -127,10 +189,8 @@ pub fn init_tracing() {
 /// Reads the configuration from `Leptos.toml` and the environment, then serves until SIGINT/SIGTERM.
 pub async fn run_from_env() -> Result<(), StartupError> {
     let config = ServerConfig::from_env()?;
-    let path = db_path();
-    let catalog = catalog::Catalog::open(&path)?;
-    let (products, stores) = catalog.counts()?;
-    tracing::info!(db = %path.display(), products, stores, "catalogue open");
+    let state = AppState::from_env(config)?;
+    let config = &state.config;
     let addr = config.leptos.site_addr;
     let listener = TcpListener::bind(addr)
         .await
@@ -141,15 +201,7 @@ pub async fn run_from_env() -> Result<(), StartupError> {
         rules = %std::env::var("LINKSMITH_RULES").unwrap_or_else(|_| "embedded".into()),
         "linksmith listening on http://{addr}"
     );
-    serve(
-        listener,
-        AppState {
-            config,
-            catalog: std::sync::Arc::new(catalog),
-        },
-        shutdown_signal(),
-    )
-    .await?;
+    serve(listener, state.clone(), shutdown_signal()).await?;
     tracing::info!("linksmith stopped");
     Ok(())
 }

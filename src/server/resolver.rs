@@ -172,6 +172,13 @@ impl Breaker {
 
 type Key = (String, Country);
 
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 pub struct Resolver {
     api: Option<OpenPlatform>,
     catalog: Arc<Catalog>,
@@ -425,6 +432,36 @@ impl Resolver {
                 mine.push((id.clone(), tx));
             }
         }
+        // Answers remembered in the store (a restart does not forget them) settle some ids at once.
+        if !mine.is_empty() {
+            let catalog = self.catalog.clone();
+            let ids: Vec<String> = mine.iter().map(|(id, _)| id.clone()).collect();
+            let fresh_since = unix_now() - self.config.ttl_found.as_secs() as i64;
+            let code = country.code().to_string();
+            let stored =
+                tokio::task::spawn_blocking(move || catalog.api_answers(&code, &ids, fresh_since))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
+            if !stored.is_empty() {
+                let now = Instant::now();
+                let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+                let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+                for (id, answer) in stored {
+                    let outcome = answer
+                        .map(ApiOutcome::Found)
+                        .unwrap_or(ApiOutcome::NotInProgramme);
+                    if let Some(pos) = mine.iter().position(|(m, _)| *m == id) {
+                        let (id, tx) = mine.swap_remove(pos);
+                        let key = (id, country);
+                        inflight.remove(&key);
+                        cache.insert(key, (outcome.clone(), now + self.config.ttl_found));
+                        let _ = tx.send(Some(outcome));
+                    }
+                }
+            }
+        }
         for chunk in mine.chunks(MAX_IDS_PER_CALL).map(<[_]>::to_vec) {
             let this = self.clone();
             let api = api.clone();
@@ -472,6 +509,26 @@ impl Resolver {
                 self.api_breaker.failure();
             }
             None => {}
+        }
+        // Remember what the platform said (not failures) in the store.
+        let learnt: Vec<(String, Option<ApiProduct>)> = chunk
+            .iter()
+            .filter_map(|(id, _)| match outcome_of(id) {
+                ApiOutcome::Found(p) => Some((id.clone(), Some(p))),
+                ApiOutcome::NotInProgramme => Some((id.clone(), None)),
+                ApiOutcome::Failed => None,
+            })
+            .collect();
+        if !learnt.is_empty() {
+            let catalog = self.catalog.clone();
+            let code = country.code().to_string();
+            let saved = tokio::task::spawn_blocking(move || {
+                catalog.store_api_answers(&code, &learnt, unix_now())
+            })
+            .await;
+            if let Ok(Err(e)) = saved {
+                tracing::warn!(error = %e, "could not remember the API's answers");
+            }
         }
         let now = Instant::now();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

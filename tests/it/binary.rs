@@ -144,3 +144,116 @@ fn binary_refuses_an_invalid_rules_file_naming_file_line_and_problem() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("could not read the rules file"), "{err}");
 }
+
+fn get(port: u16, path: &str) -> String {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files_under(&p, out)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_app_secret_is_in_no_page_no_log_line_and_no_file_of_the_site() {
+    const SECRET: &str = "s3cr3t-never-shown-0b1f";
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "trace")
+        .env(
+            "LINKSMITH_DB",
+            std::env::temp_dir().join(format!("linksmith-secret-{}.db", std::process::id())),
+        )
+        .env("ALIEXPRESS_API_URL", "http://127.0.0.1:9/sync")
+        .env("ALIEXPRESS_APP_KEY", "500123")
+        .env("ALIEXPRESS_APP_SECRET", SECRET)
+        .env("ALIEXPRESS_TRACKING_ID", "trk")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drain the logs while the server runs: a full pipe would block it.
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let err_log = drain(Box::new(child.stderr.take().unwrap()));
+    let out_log = drain(Box::new(child.stdout.take().unwrap()));
+    wait_healthy(port, &mut child);
+    for path in [
+        "/",
+        "/rates",
+        "/rates?lang=ru",
+        "/campaign",
+        "/healthz",
+        "/no-such-page",
+        "/?url=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html",
+    ] {
+        let page = get(port, path);
+        assert!(page.starts_with("HTTP/1.1 "), "{path}");
+        assert!(!page.contains(SECRET), "{path} shows the secret");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let log = err_log.join().unwrap() + &out_log.join().unwrap();
+    assert!(
+        log.contains("status sources ready") && log.contains("http://127.0.0.1:9/sync"),
+        "{log}"
+    );
+    assert!(!log.contains(SECRET), "a log line shows the secret");
+    // The built site (WASM, JS, CSS) never holds it: the credentials are read on the server only.
+    let mut files = Vec::new();
+    files_under(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/site"),
+        &mut files,
+    );
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "{} holds the secret",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn a_bad_gateway_address_stops_the_server_with_a_clear_message() {
+    let out = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env(
+            "LINKSMITH_DB",
+            std::env::temp_dir().join(format!("linksmith-badurl-{}.db", std::process::id())),
+        )
+        .env("ALIEXPRESS_API_URL", "ftp://gateway")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ALIEXPRESS_API_URL is not usable"), "{err}");
+}

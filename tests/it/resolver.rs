@@ -362,3 +362,63 @@ fn no_log_line_carries_the_secret() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn answers_survive_a_restart_through_the_store() {
+    let gw = gateway().await;
+    let dir = std::env::temp_dir().join(format!("linksmith-resolver-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("store.db");
+    {
+        let r = resolver(
+            Some(api(&gw, Duration::from_secs(2))),
+            Catalog::open(&path).unwrap(),
+            ResolverConfig::default(),
+        );
+        assert_eq!(
+            r.detect(&link("1005005248414510"), us(), Lang::En)
+                .await
+                .status,
+            Status::HotSale
+        );
+        assert_eq!(
+            r.detect(&link("1005000000000079"), us(), Lang::En)
+                .await
+                .status,
+            Status::NonAffiliate
+        );
+    }
+    assert_eq!(gw.calls(), 2);
+    // A new resolver (a restarted server) on the same store: no call.
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        Catalog::open(&path).unwrap(),
+        ResolverConfig::default(),
+    );
+    let d = r.detect(&link("1005005248414510"), us(), Lang::En).await;
+    assert_eq!(
+        (d.status, d.source, d.exact_percent),
+        (Status::HotSale, StatusSource::Api, Some(12.5))
+    );
+    assert_eq!(d.product.unwrap().title.as_deref(), Some("Desk lamp"));
+    assert_eq!(
+        r.detect(&link("1005000000000079"), us(), Lang::En)
+            .await
+            .status,
+        Status::NonAffiliate
+    );
+    assert_eq!(gw.calls(), 2);
+    // Old answers are not trusted: past the time-to-live, the platform is asked again.
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        Catalog::open(&path).unwrap(),
+        ResolverConfig {
+            ttl_found: Duration::ZERO,
+            ..ResolverConfig::default()
+        },
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    r.detect(&link("1005005248414510"), us(), Lang::En).await;
+    assert_eq!(gw.calls(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
