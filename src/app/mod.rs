@@ -1,6 +1,7 @@
 //! The UI: pages and components that render domain results and wire user input.
 //! Compiled into the server (SSR) and the WASM bundle (hydration). No business rules live here.
 
+mod lang;
 mod layout;
 mod pages;
 

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+
+use crate::app::lang::{use_lang, LangSwitch};
 
 use crate::domain::{
     campaign::{check, CampaignInput, Field, Finding},
@@ -101,11 +102,7 @@ fn Highlighted(text: String, findings: Vec<Finding>) -> impl IntoView {
 
 #[component]
 pub fn CampaignPage() -> impl IntoView {
-    let query = use_query_map();
-    let lang = Memo::new(move |_| match query.with(|q| q.get("lang")).as_deref() {
-        Some("ru") => Lang::Ru,
-        _ => Lang::En,
-    });
+    let lang = use_lang();
     let t = move || if lang.get() == Lang::Ru { &RU } else { &EN };
     let domain = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
@@ -216,10 +213,7 @@ pub fn CampaignPage() -> impl IntoView {
     view! {
         <Title text=move || t().title />
         <section class="panel campaign">
-            <div class="lang-switch" role="group" aria-label="Language / Язык">
-                <a href="/campaign" aria-current=move || (lang.get() == Lang::En).then_some("true")>"English"</a>
-                <a href="/campaign?lang=ru" aria-current=move || (lang.get() == Lang::Ru).then_some("true")>"Русский"</a>
-            </div>
+            <LangSwitch path="/campaign" lang=lang />
             <h1>{move || t().title}</h1>
             <p class="lead">{move || t().lead}</p>
             <p class="summary" aria-live="polite" data-testid="campaign-summary">

@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+
+use crate::app::lang::{use_lang, LangSwitch};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
@@ -126,19 +127,12 @@ fn status_name(lang: Lang, status: Status) -> &'static str {
 
 #[component]
 pub fn RatesPage() -> impl IntoView {
-    let query = use_query_map();
-    let lang = Memo::new(move |_| match query.with(|q| q.get("lang")).as_deref() {
-        Some("ru") => Lang::Ru,
-        _ => Lang::En,
-    });
+    let lang = use_lang();
     let data = Resource::new(|| (), |_| load_rates());
     view! {
         <Title text=move || ui(lang.get()).title />
         <section class="panel rates">
-            <div class="lang-switch" role="group" aria-label="Language / Язык">
-                <a href="/rates" aria-current=move || (lang.get() == Lang::En).then_some("true")>"English"</a>
-                <a href="/rates?lang=ru" aria-current=move || (lang.get() == Lang::Ru).then_some("true")>"Русский"</a>
-            </div>
+            <LangSwitch path="/rates" lang=lang />
             <h1>{move || ui(lang.get()).title}</h1>
             <p class="lead">{move || ui(lang.get()).lead}</p>
             <Suspense fallback=move || view! { <p>{ui(lang.get_untracked()).loading}</p> }>

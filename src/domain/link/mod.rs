@@ -507,7 +507,10 @@ fn read_params(url: &Url) -> Params {
                 p.search_text = Some(params::decode(raw_value).into_owned());
                 continue;
             }
-            "productIds" if p.product_ids.is_none() => {
+            // Kept only when it is what it says: product ids, each with an optional SKU.
+            "productIds"
+                if p.product_ids.is_none() && valid_product_ids(&params::decode(raw_value)) =>
+            {
                 p.product_ids = Some(params::decode(raw_value).into_owned());
                 continue;
             }
@@ -523,6 +526,17 @@ fn read_params(url: &Url) -> Params {
         p.sku = sku_from_ext;
     }
     p
+}
+
+/// `<id>[:<skuId>],<id>[:<skuId>]...`
+fn valid_product_ids(ids: &str) -> bool {
+    !ids.is_empty()
+        && ids
+            .split(',')
+            .all(|entry| match entry.trim().split_once(':') {
+                Some((id, sku)) => path::valid_product_id(id) && params::valid_sku(sku),
+                None => path::valid_product_id(entry.trim()),
+            })
 }
 
 /// `productIds=<id>[:<skuId>]` naming exactly one product.
@@ -618,6 +632,12 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
                 canonical.push_str(&kept.finish());
             }
             protect_tail(&mut canonical);
+            // The canonical form must read back as itself, so it must fit the limit too.
+            if canonical.len() > MAX_LINK_BYTES {
+                return Err(LinkError::TooLong {
+                    len: canonical.len(),
+                });
+            }
             let uses = Uses {
                 search_text: search,
                 product_ids: true,
