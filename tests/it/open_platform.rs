@@ -54,27 +54,9 @@ fn client(gw: &fake_gateway::FakeGateway, secret: &str, timeout: Duration) -> Op
 
 async fn gateway() -> fake_gateway::FakeGateway {
     let gw = fake_gateway::start(KEY, SECRET).await;
-    let mut p = gw.state.products.lock().unwrap();
-    p.insert(
-        "1005006295880104".into(),
-        FakeProduct {
-            commission: "7.0%",
-            hot: None,
-            title: "USB-C cable",
-            category: "Phones & Telecommunications",
-        },
-    );
-    p.insert(
-        "1005005248414510".into(),
-        FakeProduct {
-            commission: "5.0%",
-            hot: Some("12.5%"),
-            title: "Desk lamp",
-            category: "Lights & Lighting",
-        },
-    );
-    p.insert(
-        "32701818048".into(),
+    gw.add_standard_products();
+    gw.add(
+        "32701818048",
         FakeProduct {
             commission: "3.5%",
             hot: Some("6.0%"),
@@ -82,7 +64,6 @@ async fn gateway() -> fake_gateway::FakeGateway {
             category: "Computer & Office",
         },
     );
-    drop(p);
     gw
 }
 

@@ -25,37 +25,17 @@ const SECRET: &str = "resolver-secret-5a5a5a";
 
 async fn gateway() -> FakeGateway {
     let gw = fake_gateway::start(KEY, SECRET).await;
-    {
-        let mut p = gw.state.products.lock().unwrap();
-        p.insert(
-            "1005006295880104".into(),
+    gw.add_standard_products();
+    for i in 0..60u64 {
+        gw.add(
+            &format!("{}", 1005009000000000u64 + i),
             FakeProduct {
-                commission: "7.0%",
+                commission: "3.0%",
                 hot: None,
-                title: "USB-C cable",
-                category: "Phones & Telecommunications",
+                title: "Bulk item",
+                category: "Home & Garden",
             },
         );
-        p.insert(
-            "1005005248414510".into(),
-            FakeProduct {
-                commission: "5.0%",
-                hot: Some("12.5%"),
-                title: "Desk lamp",
-                category: "Lights & Lighting",
-            },
-        );
-        for i in 0..60u64 {
-            p.insert(
-                format!("{}", 1005009000000000u64 + i),
-                FakeProduct {
-                    commission: "3.0%",
-                    hot: None,
-                    title: "Bulk item",
-                    category: "Home & Garden",
-                },
-            );
-        }
     }
     gw
 }

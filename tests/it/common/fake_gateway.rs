@@ -63,6 +63,37 @@ impl FakeGateway {
     pub fn set_mode(&self, mode: Mode) {
         *self.state.mode.lock().unwrap() = mode;
     }
+    /// Puts a product in the gateway's programme.
+    pub fn add(&self, id: &str, product: FakeProduct) {
+        self.state
+            .products
+            .lock()
+            .unwrap()
+            .insert(id.to_string(), product);
+    }
+
+    /// The two products most tests use: an affiliate cable at 7%, a hot-sale lamp at 12.5%.
+    pub fn add_standard_products(&self) {
+        self.add(
+            "1005006295880104",
+            FakeProduct {
+                commission: "7.0%",
+                hot: None,
+                title: "USB-C cable",
+                category: "Phones & Telecommunications",
+            },
+        );
+        self.add(
+            "1005005248414510",
+            FakeProduct {
+                commission: "5.0%",
+                hot: Some("12.5%"),
+                title: "Desk lamp",
+                category: "Lights & Lighting",
+            },
+        );
+    }
+
     pub fn calls(&self) -> usize {
         self.state.calls.load(Ordering::SeqCst)
     }
