@@ -16,10 +16,12 @@ pub enum ErrorCode {
     InvalidCountry,
     InvalidAmount,
     TooManyLinks,
+    /// Not in the contract's list (an addition it allows): a sub-id links cannot carry.
+    InvalidSub,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::EmptyInput,
         ErrorCode::TooLong,
         ErrorCode::InvalidUrl,
@@ -30,6 +32,7 @@ impl ErrorCode {
         ErrorCode::InvalidCountry,
         ErrorCode::InvalidAmount,
         ErrorCode::TooManyLinks,
+        ErrorCode::InvalidSub,
     ];
 
     /// The code as it appears in JSON.
@@ -45,6 +48,7 @@ impl ErrorCode {
             ErrorCode::InvalidCountry => "invalid_country",
             ErrorCode::InvalidAmount => "invalid_amount",
             ErrorCode::TooManyLinks => "too_many_links",
+            ErrorCode::InvalidSub => "invalid_sub",
         }
     }
 }

@@ -1,32 +1,105 @@
-//! The JSON API (`/api/v1`): thin handlers over the domain's service functions.
+//! The JSON API (`/api/v1`): thin handlers over the service functions, the contract in
+//! `docs/check-api.md` (shared with programs outside the project), an OpenAPI document generated
+//! from the same types, and a per-IP rate limit.
+
+use std::{sync::LazyLock, time::Duration};
 
 use axum::{
-    extract::{rejection::JsonRejection, FromRequest, Request},
-    http::{header, HeaderMap, StatusCode},
+    extract::{rejection::JsonRejection, FromRequest, Query, Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::post,
+    routing::{get, post},
     Json, Router,
 };
-use serde::Serialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use tower_governor::{
+    governor::GovernorConfigBuilder, key_extractor::PeerIpKeyExtractor, GovernorError,
+    GovernorLayer,
+};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::AppState;
+use super::{check::AmountInput, AppState, RateLimit, RawOptions};
 use crate::domain::{
-    campaign::{self, CampaignInput},
+    campaign::{self, CampaignInput, CampaignReport},
+    check::{CheckFailure, CheckResult, Outcome, Problem},
     rates::Lang,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/campaign/check", post(campaign_check))
+/// The API routes, rate-limited per client IP when a limit is configured.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let api = Router::new()
+        .route("/api/v1/check", get(check_get).post(check_post))
+        .route("/api/v1/check/batch", post(check_batch))
+        .route("/api/v1/campaign/check", post(campaign_check));
+    let api = match state.config.rate_limit {
+        // A token bucket per client IP: `burst` requests at once, refilled at `per_second`.
+        // Over it: 429 with `Retry-After` and a JSON error. Idle clients are forgotten every minute.
+        Some(RateLimit { per_second, burst }) => {
+            let config = GovernorConfigBuilder::default()
+                .period(Duration::from_nanos(
+                    1_000_000_000 / u64::from(per_second.max(1)),
+                ))
+                .burst_size(burst.max(1))
+                .key_extractor(PeerIpKeyExtractor)
+                .finish()
+                .expect("a non-zero period and burst");
+            let limiter = config.limiter().clone();
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    let mut tick = tokio::time::interval(Duration::from_secs(60));
+                    loop {
+                        tick.tick().await;
+                        limiter.retain_recent();
+                        limiter.shrink_to_fit();
+                    }
+                });
+            }
+            api.layer(GovernorLayer::new(config).error_handler(rate_limited))
+        }
+        None => api,
+    };
+    api.route("/api/v1/openapi.json", get(openapi_json))
+}
+
+fn rate_limited(e: GovernorError) -> Response {
+    match e {
+        GovernorError::TooManyRequests { wait_time, .. } => {
+            let wait = wait_time.max(1);
+            tracing::debug!(wait, "rate limit: 429");
+            let mut res = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "Too many requests from your address. Wait {wait} s and try again, or send the links in one batch (POST /api/v1/check/batch)."
+                ),
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            res
+        }
+        GovernorError::UnableToExtractKey | GovernorError::Other { .. } => error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The client address could not be read.",
+        ),
+    }
+}
+
+/// The error body of a request-level failure: `{"error": {"code", "message"}}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: Problem,
 }
 
 /// An error answer: `{"error": {"code", "message"}}`.
 pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({ "error": { "code": code, "message": message.into() } })),
-    )
-        .into_response()
+    let body = ErrorBody {
+        error: Problem {
+            code: code.to_string(),
+            message: message.into(),
+        },
+    };
+    (status, Json(body)).into_response()
 }
 
 /// JSON bodies whose rejections are clear 400 answers instead of axum's plain text.
@@ -87,6 +160,19 @@ fn ok<T: Serialize>(value: T) -> Response {
     (StatusCode::OK, Json(value)).into_response()
 }
 
+/// Checks a campaign's domain, ad texts and keywords for the brand names the terms forbid.
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaign/check",
+    request_body = CampaignInput,
+    responses(
+        (status = 200, description = "The findings and the negative keyword list", body = CampaignReport),
+        (status = 400, description = "A malformed body (`invalid_request`)", body = ErrorBody),
+        (status = 413, description = "A field is too long (`too_long`)", body = ErrorBody),
+        (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
+    ),
+    tag = "campaign"
+)]
 async fn campaign_check(headers: HeaderMap, ApiJson(input): ApiJson<CampaignInput>) -> Response {
     match campaign::check(&input, lang_of(&headers)) {
         Ok(report) => ok(report),
@@ -96,4 +182,233 @@ async fn campaign_check(headers: HeaderMap, ApiJson(input): ApiJson<CampaignInpu
             e.to_string(),
         ),
     }
+}
+
+/// `GET /api/v1/check`: the query string.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CheckQuery {
+    /// What the user pasted.
+    pub url: Option<String>,
+    /// The buyer's delivery country (ISO 3166-1 alpha-2, any case); default `LINKSMITH_DEFAULT_COUNTRY`.
+    pub country: Option<String>,
+    /// The order value in USD (goods only).
+    pub amount: Option<String>,
+    /// The sub-id placed in the generated link.
+    pub sub: Option<String>,
+}
+
+/// `POST /api/v1/check`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CheckRequest {
+    /// What the user pasted.
+    pub url: String,
+    /// The buyer's delivery country (ISO 3166-1 alpha-2, any case).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// The order value in USD (goods only): a number (or a numeric string).
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub amount: Option<AmountInput>,
+    /// The sub-id placed in the generated link: letters, digits, `-`, `_`, `.`, at most 64.
+    #[serde(default)]
+    pub sub: Option<String>,
+}
+
+/// `POST /api/v1/check/batch`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BatchRequest {
+    pub urls: Vec<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub amount: Option<AmountInput>,
+    #[serde(default)]
+    pub sub: Option<String>,
+}
+
+/// The batch answer: one outcome per input, in input order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchResponse {
+    pub results: Vec<Outcome>,
+    pub summary: BatchSummary,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchSummary {
+    pub total: usize,
+    pub checked: usize,
+    pub failed: usize,
+}
+
+/// One link: 200 with the result, 422 for a link that cannot be used, 400 for bad options.
+async fn check_one(state: &AppState, lang: Lang, input: String, raw: RawOptions) -> Response {
+    let options = match state.check_options(&raw) {
+        Ok(o) => o,
+        Err(error) => {
+            return (StatusCode::BAD_REQUEST, Json(CheckFailure { input, error })).into_response()
+        }
+    };
+    match state
+        .check(std::slice::from_ref(&input), &options, lang)
+        .await
+        .pop()
+    {
+        Some(Outcome::Checked(result)) => ok(result),
+        Some(Outcome::Failed(failure)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(failure)).into_response()
+        }
+        None => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The check gave no answer.",
+        ),
+    }
+}
+
+/// Checks one pasted link.
+#[utoipa::path(
+    get,
+    path = "/api/v1/check",
+    params(CheckQuery),
+    responses(
+        (status = 200, description = "The link's reading, status, rate band, estimate and affiliate link", body = CheckResult),
+        (status = 422, description = "The link cannot be used: the code says why", body = CheckFailure),
+        (status = 400, description = "A bad country, amount or sub-id, or a malformed query", body = CheckFailure),
+        (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
+    ),
+    tag = "check"
+)]
+async fn check_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("The query string could not be read: {}.", e.body_text()),
+            )
+        }
+    };
+    let raw = RawOptions {
+        country: q.country,
+        amount: q.amount.map(AmountInput::Text),
+        sub: q.sub,
+    };
+    check_one(&state, lang_of(&headers), q.url.unwrap_or_default(), raw).await
+}
+
+/// Checks one pasted link (JSON body).
+#[utoipa::path(
+    post,
+    path = "/api/v1/check",
+    request_body = CheckRequest,
+    responses(
+        (status = 200, description = "The link's reading, status, rate band, estimate and affiliate link", body = CheckResult),
+        (status = 422, description = "The link cannot be used: the code says why", body = CheckFailure),
+        (status = 400, description = "A malformed body (`invalid_request`), or a bad country, amount or sub-id", body = CheckFailure),
+        (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
+    ),
+    tag = "check"
+)]
+async fn check_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CheckRequest>,
+) -> Response {
+    let raw = RawOptions {
+        country: req.country,
+        amount: req.amount,
+        sub: req.sub,
+    };
+    check_one(&state, lang_of(&headers), req.url, raw).await
+}
+
+/// Checks many links at once: one outcome per input, in input order; a bad line never fails the batch.
+#[utoipa::path(
+    post,
+    path = "/api/v1/check/batch",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "One result or error object per input, in input order", body = BatchResponse),
+        (status = 400, description = "A malformed body (`invalid_request`), or a bad country, amount or sub-id", body = ErrorBody),
+        (status = 413, description = "More links than the configured limit (`too_many_links`)", body = ErrorBody),
+        (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
+    ),
+    tag = "check"
+)]
+async fn check_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<BatchRequest>,
+) -> Response {
+    if let Err(problem) = state.check_batch_size(req.urls.len()) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(ErrorBody { error: problem }),
+        )
+            .into_response();
+    }
+    let raw = RawOptions {
+        country: req.country,
+        amount: req.amount,
+        sub: req.sub,
+    };
+    let options = match state.check_options(&raw) {
+        Ok(o) => o,
+        Err(problem) => {
+            return (StatusCode::BAD_REQUEST, Json(ErrorBody { error: problem })).into_response()
+        }
+    };
+    let results = state.check(&req.urls, &options, lang_of(&headers)).await;
+    let failed = results
+        .iter()
+        .filter(|o| matches!(o, Outcome::Failed(_)))
+        .count();
+    ok(BatchResponse {
+        summary: BatchSummary {
+            total: results.len(),
+            checked: results.len() - failed,
+            failed,
+        },
+        results,
+    })
+}
+
+/// The OpenAPI document of this API, generated from the handlers' and the domain's types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Linksmith API",
+        description = "Checks AliExpress affiliate links: canonical link, programme status, rate band, earnings estimate and the affiliate link. Linksmith is an independent third-party tool, not related to AliExpress or Alibaba Group.",
+    ),
+    paths(check_get, check_post, check_batch, campaign_check),
+    components(schemas(
+        CheckResult,
+        CheckFailure,
+        Outcome,
+        ErrorBody,
+        BatchResponse,
+        CampaignReport
+    ))
+)]
+pub struct ApiDoc;
+
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+});
+
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON.as_str(),
+    )
+        .into_response()
 }

@@ -5,7 +5,11 @@ use std::{net::SocketAddr, sync::Arc};
 
 use leptos::config::LeptosOptions;
 
-use crate::domain::rates::{load::RulesError, Programme};
+use crate::domain::{
+    check::LinkTemplate,
+    country::Country,
+    rates::{load::RulesError, Programme},
+};
 
 /// The file the built server reads its Leptos runtime options from (relative to the working directory).
 pub const LEPTOS_CONFIG_FILE: &str = "Leptos.toml";
@@ -15,6 +19,99 @@ pub struct ServerConfig {
     pub leptos: LeptosOptions,
     /// The programme's rules: `LINKSMITH_RULES`, else the copy compiled into the binary.
     pub programme: Arc<Programme>,
+    /// `LINKSMITH_DEFAULT_COUNTRY`: the delivery country when a request names none.
+    pub default_country: Country,
+    /// `LINKSMITH_LINK_TEMPLATE`: the affiliate link template; none means direct links.
+    pub template: Option<LinkTemplate>,
+    /// `LINKSMITH_MAX_BATCH`: the most links one batch may hold.
+    pub max_batch: usize,
+    /// `LINKSMITH_API_RATE` and `LINKSMITH_API_BURST`: requests per second and per client IP on
+    /// the API routes, and the burst allowed above it; `None` turns the limiter off.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// Requests per second per client IP, with a burst.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    /// A person pasting by hand makes a request every few seconds; a bot checking a few links a
+    /// second stays under 5/s; a page load or a retry storm may burst to 20.
+    fn default() -> Self {
+        RateLimit {
+            per_second: 5,
+            burst: 20,
+        }
+    }
+}
+
+pub const DEFAULT_MAX_BATCH: usize = 1000;
+
+fn number(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, StartupError> {
+    env(name)
+        .map(|v| {
+            v.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| StartupError::Setting {
+                    name,
+                    problem: format!("\"{v}\" is not a whole number from {min} to {max}"),
+                })
+        })
+        .transpose()
+}
+
+impl ServerConfig {
+    /// Reads the Linksmith settings from the environment (the names are in the README).
+    pub fn with_env_settings(self) -> Result<Self, StartupError> {
+        self.with_settings(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the Linksmith settings through `lookup` (a variable's value by name); empty is unset.
+    pub fn with_settings(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, StartupError> {
+        let env = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        if let Some(c) = env("LINKSMITH_DEFAULT_COUNTRY") {
+            self.default_country = Country::parse(&c).map_err(|e| StartupError::Setting {
+                name: "LINKSMITH_DEFAULT_COUNTRY",
+                problem: e.to_string(),
+            })?;
+        }
+        if let Some(t) = env("LINKSMITH_LINK_TEMPLATE") {
+            self.template = Some(LinkTemplate::parse(&t).map_err(|e| StartupError::Setting {
+                name: "LINKSMITH_LINK_TEMPLATE",
+                problem: e.to_string(),
+            })?);
+        }
+        if let Some(n) = number(&env, "LINKSMITH_MAX_BATCH", 1, 100_000)? {
+            self.max_batch = n as usize;
+        }
+        let off = env("LINKSMITH_API_RATE").is_some_and(|v| v.trim().eq_ignore_ascii_case("off"));
+        if off {
+            self.rate_limit = None;
+        } else {
+            let mut limit = RateLimit::default();
+            if let Some(n) = number(&env, "LINKSMITH_API_RATE", 1, 1_000_000)? {
+                limit.per_second = n as u32;
+            }
+            if let Some(n) = number(&env, "LINKSMITH_API_BURST", 1, 1_000_000)? {
+                limit.burst = n as u32;
+            }
+            self.rate_limit = Some(limit);
+        }
+        Ok(self)
+    }
 }
 
 /// With `hash-files`, Leptos reads `hash.txt` beside the binary and panics on every page without
@@ -64,14 +161,26 @@ impl ServerConfig {
             .ok()
             .filter(|p| !p.trim().is_empty());
         let programme = Arc::new(load_programme(rules.as_deref())?);
-        Ok(Self { leptos, programme })
+        Self::new(leptos, programme).with_env_settings()
     }
 
     /// A configuration for tests and embedding: the given Leptos options, defaults elsewhere.
     pub fn with_leptos(leptos: LeptosOptions) -> Self {
         let programme =
             Arc::new(Programme::embedded().expect("the embedded rules are valid (tested)"));
-        Self { leptos, programme }
+        Self::new(leptos, programme)
+    }
+
+    /// The given options and rules, every other setting at its default.
+    pub fn new(leptos: LeptosOptions, programme: Arc<Programme>) -> Self {
+        Self {
+            leptos,
+            programme,
+            default_country: Country::parse("US").expect("US is a country"),
+            template: None,
+            max_batch: DEFAULT_MAX_BATCH,
+            rate_limit: Some(RateLimit::default()),
+        }
     }
 }
 

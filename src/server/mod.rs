@@ -2,6 +2,7 @@
 
 mod api;
 pub mod catalog;
+pub mod check;
 mod config;
 pub mod fetch;
 mod http;
@@ -10,7 +11,8 @@ pub mod page_reader;
 pub mod resolver;
 pub mod share;
 
-pub use config::{load_programme, ServerConfig, StartupError};
+pub use check::{AmountInput, RawOptions};
+pub use config::{load_programme, RateLimit, ServerConfig, StartupError};
 pub use http::router;
 
 use std::net::SocketAddr;
@@ -27,6 +29,8 @@ pub struct AppState {
     pub catalog: std::sync::Arc<catalog::Catalog>,
     /// The status sources behind one resolver.
     pub resolver: std::sync::Arc<resolver::Resolver>,
+    /// Follows app share links (AliExpress hosts only, guarded at every hop).
+    pub shares: fetch::GuardedFetcher,
 }
 
 impl AppState {
@@ -34,17 +38,29 @@ impl AppState {
     pub fn in_memory(config: ServerConfig) -> AppState {
         let catalog =
             std::sync::Arc::new(catalog::Catalog::in_memory().expect("an in-memory store opens"));
+        AppState::with_sources(config, None, catalog, None, Default::default())
+    }
+
+    /// A state over the given status sources.
+    pub fn with_sources(
+        config: ServerConfig,
+        api: Option<open_platform::OpenPlatform>,
+        catalog: std::sync::Arc<catalog::Catalog>,
+        pages: Option<page_reader::PageReader>,
+        resolver_config: resolver::ResolverConfig,
+    ) -> AppState {
         let resolver = resolver::Resolver::new(
-            None,
+            api,
             catalog.clone(),
-            None,
+            pages,
             config.programme.clone(),
-            Default::default(),
+            resolver_config,
         );
         AppState {
             config,
             catalog,
             resolver,
+            shares: fetch::GuardedFetcher::new(Default::default()),
         }
     }
 
@@ -85,18 +101,13 @@ impl AppState {
         if api.is_none() && products + stores == 0 {
             tracing::warn!("no status source: set the Open Platform credentials or import a catalogue (linksmith import <file.csv>); every status will be unknown");
         }
-        let resolver = resolver::Resolver::new(
-            api,
-            catalog.clone(),
-            Some(pages),
-            config.programme.clone(),
-            Default::default(),
-        );
-        Ok(AppState {
+        Ok(AppState::with_sources(
             config,
+            api,
             catalog,
-            resolver,
-        })
+            Some(pages),
+            Default::default(),
+        ))
     }
 }
 

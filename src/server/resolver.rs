@@ -14,7 +14,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::{watch, Semaphore};
 
 use super::{
@@ -28,45 +27,7 @@ use crate::domain::{
     rates::{Lang, Programme, Status},
 };
 
-/// Which source decided the status (the contract's `status_source`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusSource {
-    Api,
-    Catalog,
-    Page,
-    Rules,
-    None,
-}
-
-/// The contract's `product` object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProductInfo {
-    pub title: Option<String>,
-    pub image_url: Option<String>,
-    pub category: Option<String>,
-    pub available: bool,
-}
-
-/// What the resolver found out about one link.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Detection {
-    pub status: Status,
-    pub source: StatusSource,
-    pub exact_percent: Option<f64>,
-    pub product: Option<ProductInfo>,
-}
-
-impl Detection {
-    fn unknown() -> Detection {
-        Detection {
-            status: Status::Unknown,
-            source: StatusSource::None,
-            exact_percent: None,
-            product: None,
-        }
-    }
-}
+pub use crate::domain::check::{Detection, ProductInfo, StatusSource};
 
 #[derive(Debug, Clone)]
 pub struct ResolverConfig {

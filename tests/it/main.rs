@@ -5,6 +5,7 @@
 mod common;
 
 mod api_campaign;
+mod api_check;
 mod binary;
 mod campaign;
 mod catalog;

@@ -40,6 +40,7 @@ pub const BRANDS: &[Brand] = &[
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Field {
     Domain,
     Title,
@@ -49,6 +50,7 @@ pub enum Field {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum FindingCode {
     BrandInDomain,
     BrandInAd,
@@ -87,6 +89,7 @@ impl FindingCode {
 
 /// A brand found in one field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub field: Field,
     /// For keywords: which one (from 0).
@@ -106,6 +109,7 @@ pub struct Finding {
 /// What the campaign check reads. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CampaignInput {
     #[serde(default)]
     pub domain: Option<String>,
@@ -118,6 +122,7 @@ pub struct CampaignInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CampaignReport {
     pub findings: Vec<Finding>,
     pub negative_keywords: Vec<String>,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The registrable domains of the programme's sites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Site {
     #[serde(rename = "aliexpress.com")]
     Com,

@@ -29,6 +29,7 @@ const MAX_WRAPPING: u8 = 3;
 /// The page kind, in the programme's attribution order (product first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum PageKind {
     Product,
     Store,
@@ -49,6 +50,7 @@ impl PageKind {
 
 /// A link read and normalised: the `link` object of the API contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Link {
     pub kind: PageKind,
     pub canonical_url: String,
@@ -57,6 +59,7 @@ pub struct Link {
     pub sku_id: Option<String>,
     pub site: Site,
     /// Parameters dropped from the pasted link, by name, in order of appearance.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>))]
     pub removed_params: Vec<Cow<'static, str>>,
     /// The pasted link carried somebody else's affiliate parameters.
     pub foreign_affiliate: bool,

@@ -20,6 +20,7 @@ use crate::domain::{
 /// A product's status in the programme (the contract's `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Status {
     HotSale,
     Affiliate,
@@ -51,6 +52,7 @@ impl Status {
 /// The contract's regions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RegionId {
     Cis,
     NonCis,
@@ -185,12 +187,15 @@ pub struct Order<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Delivery {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "KZ"))]
     pub country: Country,
     pub region: RegionId,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Rate {
     pub min_percent: Option<f64>,
     pub max_percent: Option<f64>,
@@ -199,6 +204,7 @@ pub struct Rate {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Estimate {
     pub order_amount_usd: f64,
     pub commission_usd_min: Option<f64>,
@@ -209,6 +215,7 @@ pub struct Estimate {
 
 /// A warning or a note: a code and its sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Notice {
     pub code: String,
     pub message: String,

@@ -70,11 +70,16 @@ pub fn leptos_options(site_root: &std::path::Path, hash_files: bool) -> LeptosOp
 
 /// Starts the real application router on 127.0.0.1:0.
 pub async fn start(config: ServerConfig) -> TestServer {
+    start_state(AppState::in_memory(config)).await
+}
+
+/// Starts the real application router over a given state (status sources of the test's choosing).
+pub async fn start_state(state: AppState) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        serve(listener, AppState::in_memory(config), async {
+        serve(listener, state, async {
             let _ = rx.await;
         })
         .await

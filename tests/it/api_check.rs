@@ -1,0 +1,694 @@
+//! The check API against the contract (`docs/check-api.md`), field by field, over a real server
+//! whose status source is the local signature-checking gateway; the rate limiter; the OpenAPI
+//! document checked against real answers.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use crate::common::{
+    self, client,
+    fake_gateway::{self, FakeGateway, Mode},
+    TestServer,
+};
+use linksmith::{
+    domain::check::LinkTemplate,
+    server::{
+        catalog::Catalog,
+        open_platform::{Credentials, OpenPlatform, Secret},
+        resolver::ResolverConfig,
+        AppState, RateLimit, ServerConfig,
+    },
+};
+use serde_json::{json, Value};
+
+const KEY: &str = "880011";
+const SECRET: &str = "api-check-secret-3c3c";
+const TEMPLATE: &str = "https://epn.example/redirect?to={url}&sub={sub}";
+const LAMP: &str = "1005005248414510"; // hot sale at 12.5% (affiliate 5%)
+const CABLE: &str = "1005006295880104"; // affiliate at 7%
+
+struct Setup {
+    server: TestServer,
+    gateway: FakeGateway,
+}
+
+fn config(template: Option<&str>) -> ServerConfig {
+    let mut config = ServerConfig::with_leptos(common::leptos_options(&common::temp_site(), false));
+    config.template = template.map(|t| LinkTemplate::parse(t).unwrap());
+    config.rate_limit = None;
+    config
+}
+
+async fn setup_with(config: ServerConfig, budget: Duration) -> Setup {
+    let gateway = fake_gateway::start(KEY, SECRET).await;
+    gateway.add_standard_products();
+    let api = OpenPlatform::new(
+        gateway.url(),
+        Credentials {
+            app_key: KEY.into(),
+            app_secret: Secret::new(SECRET),
+            tracking_id: "trk".into(),
+        },
+        Duration::from_millis(1500),
+    );
+    let state = AppState::with_sources(
+        config,
+        Some(api),
+        Arc::new(Catalog::in_memory().unwrap()),
+        None,
+        ResolverConfig {
+            budget,
+            ..Default::default()
+        },
+    );
+    Setup {
+        server: common::start_state(state).await,
+        gateway,
+    }
+}
+
+async fn setup() -> Setup {
+    setup_with(config(Some(TEMPLATE)), Duration::from_millis(2800)).await
+}
+
+async fn post(s: &Setup, path: &str, body: Value) -> (u16, Value) {
+    let res = client()
+        .post(s.server.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+async fn get(s: &Setup, path: &str) -> (u16, Value) {
+    let res = client().get(s.server.url(path)).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+fn codes(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_result_has_every_field_of_the_contract() {
+    let s = setup().await;
+    let input = format!(
+        "  https://pt.aliexpress.com/item/{LAMP}.html?aff_fcid=abc&tt=CPS_NORMAL&aff_fsk=xyz  "
+    );
+    let (status, r) = post(
+        &s,
+        "/api/v1/check",
+        json!({"url": input, "country": "pt", "amount": 100.0, "sub": "tg-channel"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["input"], input);
+    let link = &r["link"];
+    assert_eq!(link["kind"], "product");
+    assert_eq!(
+        link["canonical_url"],
+        format!("https://aliexpress.com/item/{LAMP}.html")
+    );
+    assert_eq!(link["product_id"], LAMP);
+    assert_eq!(link["store_id"], Value::Null);
+    assert_eq!(link["sku_id"], Value::Null);
+    assert_eq!(link["site"], "aliexpress.com");
+    assert_eq!(link["removed_params"], json!(["aff_fcid", "tt", "aff_fsk"]));
+    assert_eq!(link["foreign_affiliate"], true);
+    assert_eq!(r["delivery"], json!({"country": "PT", "region": "non_cis"}));
+    assert_eq!(r["status"], "hot_sale");
+    assert_eq!(r["status_source"], "api");
+    assert_eq!(r["product"]["title"], "Desk lamp");
+    assert_eq!(r["product"]["category"], "Lights & Lighting");
+    assert_eq!(r["product"]["available"], true);
+    assert!(r["product"]["image_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    assert_eq!(
+        r["rate"],
+        json!({"min_percent": null, "max_percent": 70.0, "exact_percent": 12.5, "label": "up to 70%"})
+    );
+    // 70% of 100 is over the cap: 38.5; the exact 12.5% gives 12.5.
+    assert_eq!(
+        r["estimate"],
+        json!({"order_amount_usd": 100.0, "commission_usd_min": null, "commission_usd_max": 38.5,
+               "commission_usd_exact": 12.5, "capped": true})
+    );
+    assert_eq!(r["cookie_days"], 3);
+    assert_eq!(
+        r["affiliate_link"],
+        format!("https://epn.example/redirect?to=https%3A%2F%2Faliexpress.com%2Fitem%2F{LAMP}.html&sub=tg-channel")
+    );
+    let warnings = codes(&r["warnings"]);
+    assert_eq!(
+        warnings,
+        ["foreign_affiliate_params_removed", "order_cap"],
+        "{r}"
+    );
+    for w in r["warnings"].as_array().unwrap() {
+        assert!(w["message"].as_str().unwrap().len() > 20, "{w}");
+    }
+    let notes = codes(&r["notes"]);
+    assert!(notes.contains(&"geo_must_match"), "{notes:?}");
+    assert!(notes.contains(&"coupons_and_coins"), "{notes:?}");
+    // Keys beyond the contract's are allowed, but every contract key is there.
+    for key in [
+        "input",
+        "link",
+        "delivery",
+        "status",
+        "status_source",
+        "product",
+        "rate",
+        "estimate",
+        "cookie_days",
+        "affiliate_link",
+        "warnings",
+        "notes",
+    ] {
+        assert!(r.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[tokio::test]
+async fn get_reads_the_query_and_cis_bands_apply() {
+    let s = setup().await;
+    let (status, r) = get(
+        &s,
+        &format!("/api/v1/check?url=ALIEXPRESS.RU/item/{CABLE}.html%3Fsku_id%3D12000037&country=kz&amount=19.99"),
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["link"]["site"], "aliexpress.ru");
+    assert_eq!(
+        r["link"]["canonical_url"],
+        format!("https://aliexpress.ru/item/{CABLE}.html?sku_id=12000037")
+    );
+    assert_eq!(r["link"]["sku_id"], "12000037");
+    assert_eq!(r["link"]["foreign_affiliate"], false);
+    assert_eq!(r["delivery"], json!({"country": "KZ", "region": "cis"}));
+    assert_eq!(r["status"], "affiliate");
+    assert_eq!(r["rate"]["min_percent"], 0.72);
+    assert_eq!(r["rate"]["max_percent"], 7.0);
+    assert_eq!(r["rate"]["exact_percent"], 7.0);
+    assert_eq!(r["rate"]["label"], "0.72–7%");
+    // Floored to the cent: 0.72% of 19.99 = 0.1439 -> 0.14; 7% = 1.3993 -> 1.39.
+    assert_eq!(r["estimate"]["commission_usd_min"], 0.14);
+    assert_eq!(r["estimate"]["commission_usd_max"], 1.39);
+    assert_eq!(r["estimate"]["commission_usd_exact"], 1.39);
+    assert_eq!(r["estimate"]["capped"], false);
+    assert_eq!(r["cookie_days"], 15);
+    // No sub-id: {sub} is empty.
+    assert!(r["affiliate_link"].as_str().unwrap().ends_with("&sub="));
+    assert_eq!(codes(&r["warnings"]), Vec::<&str>::new());
+    // The default country is US; no amount, no estimate.
+    let (_, r) = get(
+        &s,
+        &format!("/api/v1/check?url=aliexpress.com/item/{CABLE}.html"),
+    )
+    .await;
+    assert_eq!(r["delivery"], json!({"country": "US", "region": "non_cis"}));
+    assert_eq!(r["estimate"], Value::Null);
+}
+
+#[tokio::test]
+async fn bad_links_are_422_with_the_code_and_the_input() {
+    let s = setup().await;
+    let cases = [
+        (
+            "https://s.click.aliexpress.com/e/_c3vkSW1v",
+            "short_link_rejected",
+        ),
+        ("", "empty_input"),
+        ("   ", "empty_input"),
+        (
+            "https://example.com/item/1005005248414510.html",
+            "not_aliexpress",
+        ),
+        ("https://aliexpress.com/item/12.html", "unsupported_page"),
+        (
+            "ftp://aliexpress.com/item/1005005248414510.html",
+            "invalid_url",
+        ),
+    ];
+    for (input, code) in cases {
+        let (status, r) = post(&s, "/api/v1/check", json!({ "url": input })).await;
+        assert_eq!(status, 422, "{input}: {r}");
+        assert_eq!(r["input"], input);
+        assert_eq!(r["error"]["code"], code, "{input}: {r}");
+        assert!(
+            r["error"]["message"].as_str().unwrap().len() > 30,
+            "{input}: {r}"
+        );
+    }
+    let long = format!(
+        "https://aliexpress.com/item/{LAMP}.html?x={}",
+        "a".repeat(5000)
+    );
+    let (status, r) = post(&s, "/api/v1/check", json!({ "url": long })).await;
+    assert_eq!(
+        (status, r["error"]["code"].as_str()),
+        (422, Some("too_long"))
+    );
+    let (status, r) = get(&s, "/api/v1/check").await;
+    assert_eq!(
+        (status, r["error"]["code"].as_str()),
+        (422, Some("empty_input"))
+    );
+}
+
+#[tokio::test]
+async fn bad_options_and_malformed_bodies_are_400_with_a_clear_message() {
+    let s = setup().await;
+    let url = format!("https://aliexpress.com/item/{CABLE}.html");
+    for (body, code, says) in [
+        (
+            json!({"url": url, "country": "XX"}),
+            "invalid_country",
+            "two-letter",
+        ),
+        (
+            json!({"url": url, "country": "Kazakhstan"}),
+            "invalid_country",
+            "ISO 3166-1",
+        ),
+        (
+            json!({"url": url, "amount": -5}),
+            "invalid_amount",
+            "negative",
+        ),
+        (
+            json!({"url": url, "amount": "ten"}),
+            "invalid_amount",
+            "not an amount",
+        ),
+        (
+            json!({"url": url, "sub": "my channel"}),
+            "invalid_sub",
+            "a space",
+        ),
+        (
+            json!({"url": url, "sub": "a".repeat(65)}),
+            "invalid_sub",
+            "at most 64",
+        ),
+    ] {
+        let (status, r) = post(&s, "/api/v1/check", body.clone()).await;
+        assert_eq!(status, 400, "{body}: {r}");
+        assert_eq!(r["error"]["code"], code, "{body}: {r}");
+        let message = r["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message}");
+    }
+    // A numeric string is an amount too.
+    let (status, r) = post(&s, "/api/v1/check", json!({"url": url, "amount": "12,50"})).await;
+    assert_eq!(
+        (status, r["estimate"]["order_amount_usd"].clone()),
+        (200, json!(12.5))
+    );
+
+    for (raw, says) in [
+        ("{\"url\": ", "not valid JSON"),
+        ("{\"country\": \"US\"}", "missing field `url`"),
+        ("{\"url\": 5}", "expected fields"),
+        ("[]", "expected fields"),
+    ] {
+        let res = client()
+            .post(s.server.url("/api/v1/check"))
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400, "{raw}");
+        let r: Value = res.json().await.unwrap();
+        assert_eq!(r["error"]["code"], "invalid_request", "{raw}");
+        let message = r["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{raw}: {message}");
+    }
+    let res = client()
+        .post(s.server.url("/api/v1/check"))
+        .body("url=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let r: Value = res.json().await.unwrap();
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Content-Type: application/json"));
+}
+
+#[tokio::test]
+async fn a_batch_keeps_input_order_and_one_bad_line_never_fails_it() {
+    let s = setup().await;
+    let urls = json!([
+        format!("https://aliexpress.com/item/{CABLE}.html"),
+        "https://s.click.aliexpress.com/e/_c3vkSW1v",
+        format!("https://m.aliexpress.com/item/{LAMP}.html?spm=a2g0o"),
+        "not a link",
+        "https://aliexpress.com/store/1102345678",
+        format!("https://aliexpress.com/item/{CABLE}.html"),
+    ]);
+    let (status, r) = post(
+        &s,
+        "/api/v1/check/batch",
+        json!({"urls": urls, "country": "US", "amount": null, "sub": null}),
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    let results = r["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    for (i, item) in results.iter().enumerate() {
+        assert_eq!(item["input"], urls[i], "order kept");
+    }
+    assert_eq!(results[0]["status"], "affiliate");
+    assert_eq!(results[1]["error"]["code"], "short_link_rejected");
+    assert_eq!(results[2]["status"], "hot_sale");
+    assert_eq!(results[3]["error"]["code"], "invalid_url");
+    assert_eq!(results[4]["link"]["kind"], "store");
+    assert_eq!(results[4]["status"], "unknown");
+    assert_eq!(results[4]["status_source"], "none");
+    assert!(codes(&results[4]["warnings"]).contains(&"hot_sale_needs_product_link"));
+    assert!(codes(&results[4]["warnings"]).contains(&"status_unknown"));
+    assert_eq!(results[5]["status"], "affiliate");
+    assert_eq!(r["summary"], json!({"total": 6, "checked": 4, "failed": 2}));
+    // Two distinct product ids, one gateway call.
+    assert_eq!(s.gateway.calls(), 1);
+
+    let (status, r) = post(&s, "/api/v1/check/batch", json!({"urls": []})).await;
+    assert_eq!((status, r["results"].clone()), (200, json!([])));
+}
+
+#[tokio::test]
+async fn over_the_batch_limit_is_413_too_many_links() {
+    let s = setup().await;
+    let urls: Vec<String> = (0..1001)
+        .map(|i| {
+            format!(
+                "https://aliexpress.com/item/{}.html",
+                1005009000000000u64 + i
+            )
+        })
+        .collect();
+    let (status, r) = post(&s, "/api/v1/check/batch", json!({ "urls": urls })).await;
+    assert_eq!(status, 413, "{r}");
+    assert_eq!(r["error"]["code"], "too_many_links");
+    assert!(r["error"]["message"].as_str().unwrap().contains("1001"));
+    assert_eq!(s.gateway.calls(), 0, "refused before any work");
+    let (status, r) = post(
+        &s,
+        "/api/v1/check/batch",
+        json!({ "urls": urls[..1000], "country": "nowhere" }),
+    )
+    .await;
+    assert_eq!(
+        (status, r["error"]["code"].as_str()),
+        (400, Some("invalid_country"))
+    );
+
+    let mut small = config(None);
+    small.max_batch = 2;
+    let s = setup_with(small, Duration::from_millis(2800)).await;
+    let (status, r) = post(&s, "/api/v1/check/batch", json!({ "urls": urls[..3] })).await;
+    assert_eq!(
+        (status, r["error"]["code"].as_str()),
+        (413, Some("too_many_links"))
+    );
+}
+
+#[tokio::test]
+async fn without_a_template_the_link_is_direct_and_says_so() {
+    let s = setup_with(config(None), Duration::from_millis(2800)).await;
+    let (status, r) = post(
+        &s,
+        "/api/v1/check",
+        json!({"url": format!("aliexpress.com/item/{CABLE}.html?aff_platform=x&sk=abc"), "sub": "ignored-here"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        r["affiliate_link"],
+        format!("https://aliexpress.com/item/{CABLE}.html")
+    );
+    let warnings = codes(&r["warnings"]);
+    assert!(
+        warnings.contains(&"tracking_not_configured"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.contains(&"foreign_affiliate_params_removed"),
+        "{warnings:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_that_hangs_degrades_to_unknown_with_the_full_band_in_time() {
+    let s = setup_with(config(Some(TEMPLATE)), Duration::from_millis(1200)).await;
+    s.gateway.set_mode(Mode::Hang);
+    let started = std::time::Instant::now();
+    let (status, r) = post(
+        &s,
+        "/api/v1/check",
+        json!({"url": format!("https://aliexpress.com/item/{CABLE}.html"), "country": "BR", "amount": 50}),
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{r}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(r["status"], "unknown");
+    assert_eq!(r["status_source"], "none");
+    assert_eq!(r["rate"]["min_percent"], 0.0);
+    assert_eq!(r["rate"]["max_percent"], 70.0);
+    assert_eq!(r["estimate"]["commission_usd_max"], 35.0);
+    assert!(codes(&r["warnings"]).contains(&"status_unknown"));
+    for mode in [
+        Mode::Http500,
+        Mode::Garbage,
+        Mode::Truncated,
+        Mode::ApiCallLimit,
+    ] {
+        s.gateway.set_mode(mode);
+        let (status, r) = post(
+            &s,
+            "/api/v1/check",
+            json!({"url": format!("https://aliexpress.com/item/{}.html", 1005009000000777u64)}),
+        )
+        .await;
+        assert_eq!(
+            (status, r["status"].as_str()),
+            (200, Some("unknown")),
+            "{mode:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn messages_follow_accept_language() {
+    let s = setup().await;
+    let res = client()
+        .post(s.server.url("/api/v1/check"))
+        .header("accept-language", "ru-RU,ru;q=0.9,en;q=0.5")
+        .json(&json!({"url": format!("https://aliexpress.com/item/{LAMP}.html?aff_fcid=1"), "country": "RU"}))
+        .send()
+        .await
+        .unwrap();
+    let r: Value = res.json().await.unwrap();
+    let message = r["warnings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("партнёрские параметры"), "{message}");
+    assert_eq!(r["rate"]["label"], "до 70%");
+}
+
+#[tokio::test]
+async fn the_rate_limiter_answers_429_with_retry_after_per_client() {
+    let mut limited = config(None);
+    limited.rate_limit = Some(RateLimit {
+        per_second: 2,
+        burst: 3,
+    });
+    let s = setup_with(limited, Duration::from_millis(2800)).await;
+    let url = s.server.url(&format!(
+        "/api/v1/check?url=aliexpress.com/item/{CABLE}.html"
+    ));
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..5 {
+        let res = client().get(&url).send().await.unwrap();
+        statuses.push(res.status().as_u16());
+        last = Some(res);
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    let res = last.unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["error"]["code"], "rate_limited");
+    assert!(r["error"]["message"].as_str().unwrap().contains("Wait"));
+    // The document and the pages are not limited.
+    let res = client()
+        .get(s.server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // The bucket refills at 2 per second.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        client().get(&url).send().await.unwrap().status().as_u16(),
+        200
+    );
+}
+
+#[test]
+fn settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
+    let base = || ServerConfig::with_leptos(common::leptos_options(&common::temp_site(), false));
+    let read = |vars: &[(&str, &str)]| {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        base().with_settings(|name| vars.get(name).cloned())
+    };
+    let c = read(&[]).unwrap();
+    assert_eq!(c.default_country.code(), "US");
+    assert_eq!(c.template, None);
+    assert_eq!(c.max_batch, 1000);
+    assert_eq!(c.rate_limit, Some(RateLimit::default()));
+    let c = read(&[
+        ("LINKSMITH_DEFAULT_COUNTRY", "kz"),
+        (
+            "LINKSMITH_LINK_TEMPLATE",
+            "https://ad.example/g/1/?ulp={url}&subid={sub}",
+        ),
+        ("LINKSMITH_MAX_BATCH", "50"),
+        ("LINKSMITH_API_RATE", "10"),
+        ("LINKSMITH_API_BURST", "40"),
+    ])
+    .unwrap();
+    assert_eq!(c.default_country.code(), "KZ");
+    assert!(c.template.is_some());
+    assert_eq!(c.max_batch, 50);
+    assert_eq!(
+        c.rate_limit,
+        Some(RateLimit {
+            per_second: 10,
+            burst: 40
+        })
+    );
+    assert_eq!(
+        read(&[("LINKSMITH_API_RATE", "off")]).unwrap().rate_limit,
+        None
+    );
+    for (vars, says) in [
+        (
+            vec![("LINKSMITH_LINK_TEMPLATE", "http://n.example/?to={url}")],
+            "LINKSMITH_LINK_TEMPLATE is not usable: it is not an absolute https address",
+        ),
+        (
+            vec![(
+                "LINKSMITH_LINK_TEMPLATE",
+                "https://n.example/?p={product_id}",
+            )],
+            "it has no {url} or {raw_url}",
+        ),
+        (
+            vec![("LINKSMITH_LINK_TEMPLATE", "https://n.example/?to={link}")],
+            "unknown placeholder {link}",
+        ),
+        (
+            vec![("LINKSMITH_DEFAULT_COUNTRY", "USA")],
+            "LINKSMITH_DEFAULT_COUNTRY",
+        ),
+        (vec![("LINKSMITH_MAX_BATCH", "0")], "from 1 to 100000"),
+        (vec![("LINKSMITH_API_BURST", "lots")], "LINKSMITH_API_BURST"),
+    ] {
+        let err = read(&vars).unwrap_err().to_string();
+        assert!(err.contains(says), "{err}");
+    }
+}
+
+/// The OpenAPI document lists every route, and real answers validate against its schemas.
+#[tokio::test]
+async fn the_openapi_document_describes_the_real_answers() {
+    let s = setup().await;
+    let (status, doc) = get(&s, "/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/check",
+        "/api/v1/check/batch",
+        "/api/v1/campaign/check",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is not documented");
+    }
+    assert!(doc["paths"]["/api/v1/check"].get("get").is_some());
+    assert!(doc["paths"]["/api/v1/check"].get("post").is_some());
+    let validator = |schema: &str| {
+        let root = json!({
+            "$ref": format!("#/components/schemas/{schema}"),
+            "components": doc["components"].clone(),
+        });
+        jsonschema::validator_for(&root).unwrap()
+    };
+    let check_result = validator("CheckResult");
+    let failure = validator("CheckFailure");
+    let batch = validator("BatchResponse");
+    let error_body = validator("ErrorBody");
+    let campaign = validator("CampaignReport");
+
+    let (_, r) = post(
+        &s,
+        "/api/v1/check",
+        json!({"url": format!("https://aliexpress.com/item/{LAMP}.html?aff_fcid=1"), "amount": 10}),
+    )
+    .await;
+    assert!(check_result.validate(&r).is_ok(), "{r}");
+    // The schema has teeth: a wrong status value is refused.
+    let mut wrong = r.clone();
+    wrong["status"] = json!("great");
+    assert!(check_result.validate(&wrong).is_err());
+    let mut missing = r.clone();
+    missing.as_object_mut().unwrap().remove("rate");
+    assert!(check_result.validate(&missing).is_err());
+
+    let (_, r) = get(
+        &s,
+        "/api/v1/check?url=https://aliexpress.com/store/1102345678&country=RU",
+    )
+    .await;
+    assert!(check_result.validate(&r).is_ok(), "{r}");
+    let (_, r) = post(
+        &s,
+        "/api/v1/check",
+        json!({"url": "https://s.click.aliexpress.com/e/_x"}),
+    )
+    .await;
+    assert!(failure.validate(&r).is_ok(), "{r}");
+    let (_, r) = post(
+        &s,
+        "/api/v1/check/batch",
+        json!({"urls": [format!("https://aliexpress.com/item/{CABLE}.html"), "nope"]}),
+    )
+    .await;
+    assert!(batch.validate(&r).is_ok(), "{r}");
+    let (_, r) = post(&s, "/api/v1/check/batch", json!({"urls": "x"})).await;
+    assert!(error_body.validate(&r).is_ok(), "{r}");
+    let (_, r) = post(
+        &s,
+        "/api/v1/campaign/check",
+        json!({"domain": "ali-express-deals.com", "keywords": ["aliexpres"]}),
+    )
+    .await;
+    assert!(campaign.validate(&r).is_ok(), "{r}");
+}
