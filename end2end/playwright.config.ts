@@ -4,6 +4,10 @@ import { defineConfig } from '@playwright/test';
 // tests wait until /healthz answers. A port of its own keeps it apart from a server on 3000.
 const port = process.env.LINKSMITH_E2E_PORT ?? '3100';
 const baseURL = `http://127.0.0.1:${port}`;
+const barePort = process.env.LINKSMITH_E2E_BARE_PORT ?? '3101';
+const bareURL = `http://127.0.0.1:${barePort}`;
+const gatewayPort = process.env.LINKSMITH_E2E_GATEWAY_PORT ?? '3198';
+const secret = 'e2e-secret-never-in-a-page';
 
 export default defineConfig({
   testDir: './tests',
@@ -33,23 +37,57 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: './target/release/linksmith',
-    cwd: '..',
-    url: `${baseURL}/healthz`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      RUST_LOG: 'warn',
-      LINKSMITH_DB: 'target/e2e/linksmith.db',
-      // Credentials for an unreachable gateway: the tests check the secret never reaches a page.
-      ALIEXPRESS_API_URL: 'http://127.0.0.1:9/sync',
-      ALIEXPRESS_APP_KEY: '500123',
-      ALIEXPRESS_APP_SECRET: 'e2e-secret-never-in-a-page',
-      ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
+  // Three local processes, all on loopback: the test suite's fake Open Platform gateway (built by
+  // `cargo test` as an example), the release server using it with a link template, and a bare
+  // release server with no status source at all.
+  webServer: [
+    {
+      command: './target/debug/examples/fake_gateway',
+      cwd: '..',
+      url: `http://127.0.0.1:${gatewayPort}/healthz`,
+      timeout: 30_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        FAKE_GATEWAY_ADDR: `127.0.0.1:${gatewayPort}`,
+        FAKE_GATEWAY_KEY: '500123',
+        FAKE_GATEWAY_SECRET: secret,
+      },
     },
-  },
+    {
+      command: './target/release/linksmith',
+      cwd: '..',
+      url: `${baseURL}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        RUST_LOG: 'warn',
+        LINKSMITH_DB: 'target/e2e/linksmith.db',
+        LINKSMITH_LINK_TEMPLATE: 'https://network.example/deeplink?to={url}&sub={sub}',
+        ALIEXPRESS_API_URL: `http://127.0.0.1:${gatewayPort}/sync`,
+        ALIEXPRESS_APP_KEY: '500123',
+        // The tests check this secret never reaches a page.
+        ALIEXPRESS_APP_SECRET: secret,
+        ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
+      },
+    },
+    {
+      command: './target/release/linksmith',
+      cwd: '..',
+      url: `${bareURL}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${barePort}`,
+        RUST_LOG: 'warn',
+        LINKSMITH_DB: 'target/e2e/bare.db',
+      },
+    },
+  ],
 });

@@ -19,3 +19,11 @@ export async function gotoHydrated(page: Page, path: string) {
   await page.goto(path);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
+
+/** The release server with no status source and no link template (see playwright.config.ts). */
+export const bareURL = `http://127.0.0.1:${process.env.LINKSMITH_E2E_BARE_PORT ?? '3101'}`;
+
+/** Product ids the fake gateway knows (examples/fake_gateway.rs). */
+export const LAMP = '1005005248414510'; // hot sale 12.5% (affiliate 5%), "Desk lamp"
+export const CABLE = '1005006295880104'; // affiliate 7%, "USB-C cable"
+export const caseId = (i: number) => String(1005007000000000n + BigInt(i)); // affiliate 4.5%

@@ -1,6 +1,7 @@
 //! The UI: pages and components that render domain results and wire user input.
 //! Compiled into the server (SSR) and the WASM bundle (hydration). No business rules live here.
 
+mod components;
 mod lang;
 mod layout;
 mod pages;
@@ -9,7 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 use layout::{Footer, Header};
@@ -64,7 +65,7 @@ pub fn App() -> impl IntoView {
                 <Header />
                 <main id="main" class="main">
                     <Routes fallback=|| view! { <NotFound /> }>
-                        <Route path=StaticSegment("") view=CheckPage />
+                        <Route path=StaticSegment("") view=CheckPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("rates") view=RatesPage />
                         <Route path=StaticSegment("campaign") view=CampaignPage />
                     </Routes>

@@ -8,3 +8,4 @@ pub mod country;
 pub mod date;
 pub mod link;
 pub mod rates;
+pub mod report;

@@ -30,7 +30,7 @@ async fn home_page_renders_shell_with_paste_box_and_independence_notice() {
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
     assert!(html.contains("<header class=\"site-header\""));
     assert!(html.contains("<textarea id=\"paste\" name=\"url\""));
-    assert!(html.contains("<button type=\"submit\" class=\"primary\">"));
+    assert!(html.contains("data-testid=\"check\""), "{html}");
     assert!(
         html.contains("not affiliated with, endorsed by or related to AliExpress or Alibaba Group")
     );
@@ -38,6 +38,28 @@ async fn home_page_renders_shell_with_paste_box_and_independence_notice() {
         html.contains("<title>Check links · Linksmith</title>"),
         "{html}"
     );
+    server.stop().await;
+}
+
+/// A shared address is checked on the server: the result is in the HTML, before any script runs.
+#[tokio::test]
+async fn a_shared_address_is_rendered_with_its_result() {
+    let server = start_default().await;
+    let url = "https://aliexpress.com/item/1005006295880104.html?aff_fcid=x\nhttps://s.click.aliexpress.com/e/_x";
+    let res = client()
+        .get(server.url("/"))
+        .query(&[("url", url), ("country", "kz"), ("amount", "100")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("data-status=\"unknown\""), "{html}");
+    assert!(html.contains("data-code=\"short_link_rejected\""), "{html}");
+    assert!(html.contains("0–70%"), "{html}");
+    assert!(html.contains("$0.00–$38.50"), "{html}");
+    assert!(html.contains("15 days"), "{html}");
+    assert!(html.contains("<option value=\"KZ\" selected"), "{html}");
     server.stop().await;
 }
 

@@ -203,6 +203,11 @@ async fn sync(
 }
 
 pub async fn start(app_key: &str, secret: &str) -> FakeGateway {
+    start_at("127.0.0.1:0", app_key, secret).await
+}
+
+/// Starts the gateway on `addr` (the end-to-end tests' fixed port; `:0` for any free one).
+pub async fn start_at(addr: &str, app_key: &str, secret: &str) -> FakeGateway {
     let state = Arc::new(Gateway {
         app_key: app_key.to_string(),
         secret: secret.to_string(),
@@ -211,10 +216,11 @@ pub async fn start(app_key: &str, secret: &str) -> FakeGateway {
         calls: AtomicUsize::new(0),
         last_params: Mutex::new(BTreeMap::new()),
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = Router::new()
         .route("/sync", post(sync))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
         .with_state(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     FakeGateway { addr, state }

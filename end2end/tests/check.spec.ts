@@ -1,0 +1,218 @@
+import { test, expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
+import { bareURL, CABLE, caseId, gotoHydrated, LAMP, watchConsole } from './helpers';
+
+const paste = (page: Page) => page.getByLabel('Links or a post');
+
+async function checkAndWait(page: Page, count: number) {
+  await page.getByTestId('check').click();
+  await expect(page.getByTestId('progress')).toContainText(`Checked ${count} of ${count}`);
+}
+
+test('one link: the card shows kind, status, band, estimate, warnings and the affiliate link', async ({ page }) => {
+  const console = watchConsole(page);
+  await gotoHydrated(page, '/');
+  await page.getByTestId('country').selectOption('PT');
+  await page.getByTestId('amount').fill('');
+  await page.getByTestId('sub').fill('');
+  await paste(page).fill(`https://pt.aliexpress.com/item/${LAMP}.html?aff_fcid=abc&sk=x`);
+  await checkAndWait(page, 1);
+  const card = page.getByTestId('result-card');
+  await expect(card).toHaveCount(1);
+  await expect(card).toHaveAttribute('data-status', 'hot_sale');
+  await expect(card.getByTestId('status-badge')).toHaveText('Hot sale');
+  await expect(card).toContainText('Desk lamp');
+  await expect(card).toContainText('Product');
+  await expect(card.getByTestId('band-label')).toHaveText('up to 70%');
+  await expect(card).toContainText('exact 12.5%');
+  await expect(card.locator('svg.band-bar')).toBeVisible();
+  await expect(card).toContainText('3 days');
+  await expect(card.getByTestId('warnings').locator('li[data-code="foreign_affiliate_params_removed"]')).toBeVisible();
+  await expect(card.getByTestId('affiliate-link')).toHaveValue(
+    `https://network.example/deeplink?to=https%3A%2F%2Faliexpress.com%2Fitem%2F${LAMP}.html&sub=`,
+  );
+  // The notes are folded away.
+  await expect(card.locator('details.notes')).not.toHaveAttribute('open', '');
+  console.assertClean();
+});
+
+test('an s.click link is refused with a message saying what to paste instead', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  await paste(page).fill('https://s.click.aliexpress.com/e/_c3vkSW1v');
+  await expect(page.getByTestId('scan-summary')).toHaveText('1 link: 0 usable, 1 refused');
+  await checkAndWait(page, 1);
+  const card = page.getByTestId('result-card');
+  await expect(card).toHaveAttribute('data-code', 'short_link_rejected');
+  await expect(card.getByTestId('refusal')).toContainText('paste the product page address');
+});
+
+test('twenty lines with bad ones: progress, table, copy all and the CSV file', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await gotoHydrated(page, '/');
+  await page.getByTestId('country').selectOption('KZ');
+  await page.getByTestId('amount').fill('20');
+  await page.getByTestId('sub').fill('tg-1');
+  const lines: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    if (i % 5 === 2) lines.push(`https://s.click.aliexpress.com/e/_bad${i}`);
+    else if (i % 5 === 4) lines.push(`https://example.com/item/${caseId(i)}.html`);
+    else lines.push(`https://aliexpress.com/item/${caseId(i)}.html`);
+  }
+  await paste(page).fill(lines.join('\n'));
+  await expect(page.getByTestId('scan-summary')).toHaveText('20 links: 12 usable, 8 refused');
+  await page.getByTestId('check').click();
+  const progress = page.getByTestId('progress');
+  await expect(progress.locator('progress')).toHaveAttribute('max', '20');
+  await expect(progress).toContainText('Checked 20 of 20');
+  await expect(page.getByTestId('result-card')).toHaveCount(20);
+  await expect(page.locator('[data-testid="result-card"][data-status="affiliate"]')).toHaveCount(12);
+
+  await page.getByTestId('table-toggle').click();
+  const rows = page.getByTestId('results-table').locator('tbody tr');
+  await expect(rows).toHaveCount(20);
+  await expect(rows.nth(0)).toContainText('0.72–7% (4.5%)');
+  await expect(rows.nth(2)).toContainText('affiliate redirects');
+
+  await page.getByTestId('copy-all').click();
+  await expect(page.getByTestId('copy-all-status')).toHaveText('Copied');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied.split('\n')).toHaveLength(12);
+  expect(copied).toContain(`to=https%3A%2F%2Faliexpress.com%2Fitem%2F${caseId(0)}.html&sub=tg-1`);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv').click()]);
+  expect(download.suggestedFilename()).toBe('linksmith-check.csv');
+  const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+  expect(csv[0]).toBe('input,canonical_url,status,band,exact_rate,estimate,affiliate_link,warnings');
+  expect(csv).toHaveLength(21);
+  expect(csv[1]).toBe(
+    `https://aliexpress.com/item/${caseId(0)}.html,https://aliexpress.com/item/${caseId(0)}.html,affiliate,0.72–7%,4.5%,` +
+      `$0.14–$1.40 (exact $0.90),https://network.example/deeplink?to=https%3A%2F%2Faliexpress.com%2Fitem%2F${caseId(0)}.html&sub=tg-1,`,
+  );
+  expect(csv[3]).toContain(',error,');
+  expect(csv[3]).toContain('short_link_rejected');
+  expect(csv[5]).toContain('not_aliexpress');
+});
+
+test('the Copy button puts the link on the clipboard and says so', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await gotoHydrated(page, '/');
+  await page.getByTestId('sub').fill('promo.7');
+  await paste(page).fill(`aliexpress.com/item/${CABLE}.html`);
+  await checkAndWait(page, 1);
+  await page.getByTestId('copy-link').click();
+  await expect(page.getByTestId('copy-link-status')).toHaveText('Copied');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toBe(`https://network.example/deeplink?to=https%3A%2F%2Faliexpress.com%2Fitem%2F${CABLE}.html&sub=promo.7`);
+});
+
+test('the amount changes the estimate in the browser, without a request', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  await page.getByTestId('country').selectOption('US');
+  await page.getByTestId('amount').fill('10');
+  await paste(page).fill(`https://aliexpress.com/item/${CABLE}.html`);
+  await checkAndWait(page, 1);
+  const estimate = page.getByTestId('estimate');
+  await expect(estimate).toHaveText('$0.08–$0.70 (exact $0.70)');
+  let requests = 0;
+  page.on('request', () => requests++);
+  await page.getByTestId('amount').fill('1000');
+  await expect(estimate).toHaveText('$8.00–$38.50 (exact $38.50)');
+  await expect(page.locator('li[data-code="order_cap"]')).toBeVisible();
+  await page.getByTestId('amount').fill('oops');
+  await expect(page.getByText('"oops" is not an amount')).toBeVisible();
+  expect(requests).toBe(0);
+});
+
+test('Ctrl+Enter checks, and the choices are remembered in the browser', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  await page.getByTestId('country').selectOption('BR');
+  await page.getByTestId('sub').fill('remember-me');
+  await paste(page).fill(`https://aliexpress.com/item/${CABLE}.html`);
+  await paste(page).press('Control+Enter');
+  await expect(page.getByTestId('progress')).toContainText('Checked 1 of 1');
+  await gotoHydrated(page, '/');
+  await expect(page.getByTestId('sub')).toHaveValue('remember-me');
+  await expect(page.getByTestId('country')).toHaveValue('BR');
+  await page.getByTestId('sub').fill('bad sub!');
+  await expect(page.getByText('holds a space')).toBeVisible();
+  await expect(page.getByTestId('check')).toBeDisabled();
+});
+
+test('rewrite a post: usable links become affiliate links, refused ones stay and are listed', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  await page.getByTestId('sub').fill('');
+  const post =
+    `🔥 Lamp: https://pt.aliexpress.com/item/${LAMP}.html?aff_fcid=x\n` +
+    `Cable → aliexpress.com/item/${CABLE}.html!\n` +
+    'Old: https://s.click.aliexpress.com/e/_old';
+  await paste(page).fill(post);
+  await checkAndWait(page, 3);
+  await page.getByTestId('rewrite').click();
+  const out = await page.getByTestId('rewritten').inputValue();
+  expect(out).toBe(
+    `🔥 Lamp: https://network.example/deeplink?to=https%3A%2F%2Faliexpress.com%2Fitem%2F${LAMP}.html&sub=\n` +
+      `Cable → https://network.example/deeplink?to=https%3A%2F%2Faliexpress.com%2Fitem%2F${CABLE}.html&sub=!\n` +
+      'Old: https://s.click.aliexpress.com/e/_old',
+  );
+  await expect(page.getByTestId('left-as-is')).toContainText('https://s.click.aliexpress.com/e/_old');
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+  test('a shared address renders the result on the server', async ({ page }) => {
+    await page.goto(`/?url=${encodeURIComponent(`https://aliexpress.com/item/${CABLE}.html`)}&country=kz&amount=100`);
+    const card = page.getByTestId('result-card');
+    await expect(card).toHaveAttribute('data-status', 'affiliate');
+    await expect(card.getByTestId('band-label')).toHaveText('0.72–7%');
+    await expect(card.getByTestId('estimate')).toHaveText('$0.72–$7.00 (exact $7.00)');
+    await expect(card).toContainText('15 days');
+    await expect(page.getByTestId('country')).toHaveValue('KZ');
+  });
+  test('the form works without JavaScript', async ({ page }) => {
+    await page.goto('/');
+    await paste(page).fill(`https://aliexpress.com/item/${LAMP}.html`);
+    await page.getByTestId('check').click();
+    await expect(page).toHaveURL(/\?url=/);
+    await expect(page.getByTestId('result-card')).toHaveAttribute('data-status', 'hot_sale');
+  });
+});
+
+test('the language switch shows the page in Russian', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  await page.getByRole('link', { name: 'Русский' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Проверка партнёрских ссылок');
+  await expect(page.getByRole('button', { name: 'Проверить' })).toBeVisible();
+  await expect(page).toHaveTitle('Проверка ссылок · Linksmith');
+});
+
+test('without a status source the page says what the operator must set', async ({ page }) => {
+  await page.goto(`${bareURL}/`);
+  await expect(page.getByTestId('no-status-source')).toContainText('ALIEXPRESS_APP_KEY');
+  await expect(page.getByTestId('no-status-source')).toContainText('linksmith import');
+  await expect(page.getByTestId('no-tracking')).toContainText('LINKSMITH_LINK_TEMPLATE');
+  await page.goto(`${bareURL}/?url=${encodeURIComponent(`https://aliexpress.com/item/${CABLE}.html`)}`);
+  await expect(page.getByTestId('result-card')).toHaveAttribute('data-status', 'unknown');
+  await expect(page.getByTestId('affiliate-link')).toHaveValue(`https://aliexpress.com/item/${CABLE}.html`);
+  await expect(page.locator('li[data-code="tracking_not_configured"]')).toBeVisible();
+});
+
+test('the page reads well at phone width', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  await gotoHydrated(page, `/?url=${encodeURIComponent(`https://aliexpress.com/item/${LAMP}.html`)}`);
+  await expect(page.getByTestId('result-card')).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});
+
+for (const [name, path] of [
+  ['the check page', '/'],
+  ['the rates page', '/rates'],
+  ['a page of results', `/?url=${encodeURIComponent(`https://aliexpress.com/item/${LAMP}.html\nhttps://s.click.aliexpress.com/e/_x`)}&amount=25`],
+]) {
+  test(`axe finds no violations on ${name}`, async ({ page }) => {
+    await gotoHydrated(page, path);
+    const results = await new AxeBuilder({ page }).analyze();
+    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
+  });
+}

@@ -1,0 +1,49 @@
+//! The test suite's fake AliExpress Open Platform gateway as a program, for the end-to-end tests:
+//! the release server is pointed at it with ALIEXPRESS_API_URL. Loopback only; it verifies every
+//! request's signature like the platform and answers in the platform's shapes.
+//!
+//!     FAKE_GATEWAY_ADDR=127.0.0.1:3198 FAKE_GATEWAY_KEY=500123 FAKE_GATEWAY_SECRET=... \
+//!         target/debug/examples/fake_gateway
+
+#[path = "../tests/it/common/fake_gateway.rs"]
+#[allow(dead_code)]
+mod fake_gateway;
+
+use fake_gateway::FakeProduct;
+
+#[tokio::main]
+async fn main() {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    let addr = var("FAKE_GATEWAY_ADDR", "127.0.0.1:3198");
+    if !addr.starts_with("127.0.0.1:") {
+        eprintln!("fake_gateway: FAKE_GATEWAY_ADDR must be on 127.0.0.1 (loopback only)");
+        std::process::exit(2);
+    }
+    let key = var("FAKE_GATEWAY_KEY", "500123");
+    let secret = var("FAKE_GATEWAY_SECRET", "fake-gateway-secret");
+    let gw = fake_gateway::start_at(&addr, &key, &secret).await;
+    gw.add_standard_products();
+    // A non-affiliate Computer & Office product (0% to Brazil) and a run of ordinary products.
+    gw.add(
+        "1005004444444444",
+        FakeProduct {
+            commission: "2.0%",
+            hot: None,
+            title: "Mechanical keyboard",
+            category: "Computer & Office",
+        },
+    );
+    for i in 0..50u64 {
+        gw.add(
+            &format!("{}", 1005007000000000u64 + i),
+            FakeProduct {
+                commission: "4.5%",
+                hot: None,
+                title: "Phone case",
+                category: "Phones & Telecommunications",
+            },
+        );
+    }
+    eprintln!("fake gateway on http://{}/sync", gw.addr);
+    std::future::pending::<()>().await;
+}

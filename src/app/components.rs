@@ -1,0 +1,82 @@
+//! Small components more than one page uses.
+
+use leptos::prelude::*;
+
+use crate::domain::{country::Country, rates::Programme, rates::RegionId};
+
+/// Puts `text` on the clipboard and says whether it worked (for screen readers too).
+#[component]
+pub fn CopyButton(
+    #[prop(into)] text: Signal<String>,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] copied: Signal<String>,
+    #[prop(into)] failed: Signal<String>,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
+    let state = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let value = text.get_untracked();
+            match web_sys::window() {
+                Some(window) => {
+                    let promise = window.navigator().clipboard().write_text(&value);
+                    leptos::task::spawn_local(async move {
+                        let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                        state.set(Some(done));
+                    });
+                }
+                None => state.set(Some(false)),
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (text, state);
+    };
+    view! {
+        <span class="copy">
+            <button type="button" class="secondary" on:click=copy data-testid=testid>{move || label.get()}</button>
+            <span class="copy-status" role="status" data-testid=format!("{testid}-status")>
+                {move || match state.get() {
+                    Some(true) => copied.get(),
+                    Some(false) => failed.get(),
+                    None => String::new(),
+                }}
+            </span>
+        </span>
+    }
+}
+
+/// The delivery country: CIS countries first as their own group, then the rest by name. A native
+/// select: the keyboard's type-ahead finds a country by its first letters.
+#[component]
+pub fn CountrySelect(
+    programme: StoredValue<Programme>,
+    value: RwSignal<String>,
+    #[prop(into)] cis_label: Signal<String>,
+    #[prop(into)] other_label: Signal<String>,
+    id: &'static str,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
+    let cis: Vec<Country> = programme.with_value(|p| p.region(RegionId::Cis).countries.clone());
+    let mut others: Vec<(Country, &'static str)> =
+        Country::all().filter(|(c, _)| !cis.contains(c)).collect();
+    others.sort_by_key(|(_, name)| *name);
+    let mut cis: Vec<(Country, &'static str)> = cis.into_iter().map(|c| (c, c.name())).collect();
+    cis.sort_by_key(|(_, name)| *name);
+    let option = move |(c, name): (Country, &'static str)| {
+        let code = c.code().to_string();
+        let selected = {
+            let code = code.clone();
+            move || value.with(|v| v.eq_ignore_ascii_case(&code))
+        };
+        view! { <option value=code.clone() selected=selected>{format!("{name} ({code})")}</option> }
+    };
+    let cis_options = cis.into_iter().map(option).collect_view();
+    let other_options = others.into_iter().map(option).collect_view();
+    view! {
+        <select id=id name="country" data-testid=testid on:change=move |ev| value.set(event_target_value(&ev))>
+            <optgroup label=move || cis_label.get()>{cis_options}</optgroup>
+            <optgroup label=move || other_label.get()>{other_options}</optgroup>
+        </select>
+    }
+}

@@ -1,0 +1,167 @@
+//! What the check page hands back to the user: the CSV of a batch, the rewritten post, the list of
+//! links to copy. Pure, so the browser builds them with no request and tests read them directly.
+
+use crate::domain::{
+    check::Outcome,
+    link::Candidate,
+    rates::{percent, Estimate},
+};
+
+/// The CSV's columns, one row per input.
+pub const CSV_HEADER: [&str; 8] = [
+    "input",
+    "canonical_url",
+    "status",
+    "band",
+    "exact_rate",
+    "estimate",
+    "affiliate_link",
+    "warnings",
+];
+
+/// Money as the page shows it: `$1.39`.
+pub fn usd(v: f64) -> String {
+    format!("${v:.2}")
+}
+
+/// An estimate in one line: `$0.14–$1.39 (exact $1.39)`, `up to $38.50`, `$0.00`.
+pub fn estimate_text(e: &Estimate) -> String {
+    let range = match (e.commission_usd_min, e.commission_usd_max) {
+        (Some(a), Some(b)) if a == b => usd(a),
+        (Some(a), Some(b)) => format!("{}–{}", usd(a), usd(b)),
+        (None, Some(b)) => format!("≤ {}", usd(b)),
+        (Some(a), None) => format!("≥ {}", usd(a)),
+        (None, None) => String::new(),
+    };
+    match e.commission_usd_exact {
+        Some(x) if !range.is_empty() => format!("{range} (exact {})", usd(x)),
+        Some(x) => usd(x),
+        None => range,
+    }
+}
+
+/// A spreadsheet reads a cell that starts with `=`, `+`, `-` or `@` as a formula: a pasted input
+/// must never run as one, so such cells get a leading apostrophe.
+fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// The CSV of a batch (RFC 4180, header first), one row per input in input order.
+pub fn csv(outcomes: &[Outcome]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let _ = w.write_record(CSV_HEADER);
+    for o in outcomes {
+        let row: [String; 8] = match o {
+            Outcome::Checked(r) => [
+                cell(&r.input),
+                r.link.canonical_url.clone(),
+                r.status.as_str().to_string(),
+                r.rate.label.clone(),
+                r.rate
+                    .exact_percent
+                    .map(|p| format!("{}%", percent(p)))
+                    .unwrap_or_default(),
+                r.estimate.as_ref().map(estimate_text).unwrap_or_default(),
+                r.affiliate_link.clone(),
+                r.warnings
+                    .iter()
+                    .map(|w| w.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ],
+            Outcome::Failed(f) => [
+                cell(&f.input),
+                String::new(),
+                "error".to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                cell(&format!("{}: {}", f.error.code, f.error.message)),
+            ],
+        };
+        let _ = w.write_record(&row);
+    }
+    w.into_inner()
+        .map(|bytes| String::from_utf8(bytes).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// The affiliate links of the usable results, one per line (for "Copy all links").
+pub fn links(outcomes: &[Outcome]) -> String {
+    outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Checked(r) => Some(r.affiliate_link.as_str()),
+            Outcome::Failed(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The post with every usable link replaced by its affiliate link, at the positions the link
+/// engine found; refused links stay as they were. `outcomes[i]` answers `candidates[i]`.
+pub fn rewrite(text: &str, candidates: &[Candidate<'_>], outcomes: &[Outcome]) -> String {
+    let mut out = String::with_capacity(text.len() + 64 * candidates.len());
+    let mut at = 0;
+    for (c, o) in candidates.iter().zip(outcomes) {
+        if let (Outcome::Checked(r), true) = (o, c.start >= at && c.end <= text.len()) {
+            out.push_str(&text[at..c.start]);
+            out.push_str(&r.affiliate_link);
+            at = c.end;
+        }
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::check::{CheckFailure, Problem};
+
+    #[test]
+    fn formula_cells_are_defused() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("https://a"), "https://a");
+        let failed = Outcome::Failed(CheckFailure {
+            input: "=1+1, \"quoted\"".into(),
+            error: Problem {
+                code: "invalid_url".into(),
+                message: "bad".into(),
+            },
+        });
+        let text = csv(&[failed]);
+        let mut lines = text.split("\r\n");
+        assert_eq!(
+            lines.next().unwrap(),
+            "input,canonical_url,status,band,exact_rate,estimate,affiliate_link,warnings"
+        );
+        assert_eq!(
+            lines.next().unwrap(),
+            "\"'=1+1, \"\"quoted\"\"\",,error,,,,,invalid_url: bad"
+        );
+    }
+
+    #[test]
+    fn estimates_read_in_one_line() {
+        let e = |lo, hi, ex| Estimate {
+            order_amount_usd: 10.0,
+            commission_usd_min: lo,
+            commission_usd_max: hi,
+            commission_usd_exact: ex,
+            capped: false,
+        };
+        assert_eq!(
+            estimate_text(&e(Some(0.14), Some(1.39), Some(1.39))),
+            "$0.14–$1.39 (exact $1.39)"
+        );
+        assert_eq!(estimate_text(&e(None, Some(38.5), None)), "≤ $38.50");
+        assert_eq!(estimate_text(&e(Some(0.0), Some(0.0), None)), "$0.00");
+    }
+}
