@@ -6,6 +6,8 @@
 //! - `server` is the shell (HTTP, configuration, upstream clients, the store): server only.
 
 pub mod app;
+// The translations (locales/*.json), compiled by build.rs into the `i18n` module.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -1,26 +1,54 @@
-//! The language of a page (`?lang=ru`) and the switch between English and Russian.
+//! The language of the pages. leptos_i18n resolves it (a cookie, else Accept-Language, else
+//! English); `?lang=ru` or `?lang=en` on any address chooses it, with or without JavaScript, and
+//! the choice is remembered in the cookie.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::domain::rates::Lang;
+use crate::i18n::*;
 
-/// The page's language, from its `lang` query parameter (English unless `ru`).
+/// The domain's language for the current locale (the programme's texts are data in EN and RU).
 pub fn use_lang() -> Memo<Lang> {
-    let query = use_query_map();
-    Memo::new(move |_| match query.with(|q| q.get("lang")).as_deref() {
-        Some("ru") => Lang::Ru,
-        _ => Lang::En,
+    let i18n = use_i18n();
+    Memo::new(move |_| match i18n.get_locale() {
+        Locale::ru => Lang::Ru,
+        Locale::en => Lang::En,
     })
+}
+
+/// Applies `?lang=` from the address (rendered first inside the router, so every page below it
+/// renders in the chosen language, on the server too).
+#[component]
+pub fn LangFromQuery() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let apply = move || {
+        let wanted = query
+            .with(|q| q.get("lang"))
+            .and_then(|l| match l.as_str() {
+                "ru" => Some(Locale::ru),
+                "en" => Some(Locale::en),
+                _ => None,
+            });
+        if let Some(locale) = wanted {
+            if i18n.get_locale_untracked() != locale {
+                i18n.set_locale(locale);
+            }
+        }
+    };
+    apply();
+    Effect::new(move |_| apply());
 }
 
 /// Links to the same page in English and in Russian; the current one is marked.
 #[component]
 pub fn LangSwitch(path: &'static str, lang: Memo<Lang>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <div class="lang-switch" role="group" aria-label="Language / Язык">
-            <a href=path aria-current=move || (lang.get() == Lang::En).then_some("true")>"English"</a>
-            <a href=format!("{path}?lang=ru") aria-current=move || (lang.get() == Lang::Ru).then_some("true")>"Русский"</a>
+        <div class="lang-switch" role="group" aria-label=move || t_string!(i18n, common.language)>
+            <a href=format!("{path}?lang=en") hreflang="en" lang="en" aria-current=move || (lang.get() == Lang::En).then_some("true")>"English"</a>
+            <a href=format!("{path}?lang=ru") hreflang="ru" lang="ru" aria-current=move || (lang.get() == Lang::Ru).then_some("true")>"Русский"</a>
         </div>
     }
 }

@@ -13,6 +13,8 @@ use leptos_router::{
     SsrMode, StaticSegment,
 };
 
+use crate::i18n::*;
+use lang::LangFromQuery;
 use layout::{Footer, Header};
 use pages::{campaign::CampaignPage, check::CheckPage, not_found::NotFound, rates::RatesPage};
 
@@ -25,7 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::{HashedStylesheet, MetaTags};
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -52,15 +54,24 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
+        <I18nContextProvider>
+            <Frame />
+        </I18nContextProvider>
+    }
+}
+
+/// Everything inside the language context: head tags, the router and the layout.
+#[component]
+fn Frame() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <Title formatter=|page: String| {
             if page.is_empty() { PRODUCT_NAME.to_string() } else { format!("{page} · {PRODUCT_NAME}") }
         } />
-        <Meta
-            name="description"
-            content="Check affiliate product links before a campaign: canonical direct links, commission rates by delivery country, and your tracked link."
-        />
+        <Meta name="description" content=move || t_string!(i18n, common.description) />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Router>
+            <LangFromQuery />
             <div class="page">
                 <Header />
                 <main id="main" class="main">

@@ -105,10 +105,14 @@ async fn inline_hydration_script_carries_the_nonce_of_the_csp_header() {
     assert!(!scripts.is_empty(), "the page has no hydration script");
     for script in scripts {
         let tag = &script[..script.find('>').unwrap()];
-        if !tag.contains(" src=") {
+        // An empty inline script (leptos_i18n's placeholder) never runs: the HTML spec's "prepare
+        // the script element" returns before any CSP check when the source text is empty.
+        let empty = script[tag.len()..].starts_with("></script>");
+        if !tag.contains(" src=") && !empty {
             assert!(
                 tag.contains(&format!("nonce=\"{nonce}\"")),
-                "inline script without the nonce: {tag}"
+                "inline script without the nonce: {}",
+                &script[..script.len().min(300)]
             );
         }
     }

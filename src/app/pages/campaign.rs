@@ -2,65 +2,13 @@
 //! flagged in the browser as the user types, and the negative-keyword list to copy.
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos_meta::Title;
 
 use crate::app::lang::{use_lang, LangSwitch};
 
-use crate::domain::{
-    campaign::{check, CampaignInput, Field, Finding},
-    rates::Lang,
-};
-
-struct Ui {
-    title: &'static str,
-    lead: &'static str,
-    domain: &'static str,
-    ad_title: &'static str,
-    ad_text: &'static str,
-    keywords: &'static str,
-    keywords_hint: &'static str,
-    clean: &'static str,
-    found: &'static str,
-    negatives: &'static str,
-    negatives_hint: &'static str,
-    copy: &'static str,
-    copied: &'static str,
-    copy_failed: &'static str,
-}
-
-const EN: Ui = Ui {
-    title: "Campaign check",
-    lead: "The programme forbids its brand, misspelt or not and in any language, in a site's domain and in contextual ads, and wants brand queries in the negative keywords. Check before the campaign starts.",
-    domain: "Site's domain",
-    ad_title: "Ad title",
-    ad_text: "Ad text",
-    keywords: "Keywords",
-    keywords_hint: "One per line.",
-    clean: "No brand words found.",
-    found: "brand words found",
-    negatives: "Negative keywords",
-    negatives_hint: "Brand queries to paste into your ad account's negative keywords.",
-    copy: "Copy the list",
-    copied: "Copied to the clipboard",
-    copy_failed: "Copying failed: select the list and copy it by hand.",
-};
-
-const RU: Ui = Ui {
-    title: "Проверка кампании",
-    lead: "Программа запрещает бренд — с ошибками или без, на любом языке — в домене сайта и в контекстной рекламе и требует добавить брендовые запросы в минус-слова. Проверьте до запуска кампании.",
-    domain: "Домен сайта",
-    ad_title: "Заголовок объявления",
-    ad_text: "Текст объявления",
-    keywords: "Ключевые слова",
-    keywords_hint: "По одному в строке.",
-    clean: "Брендовых слов не найдено.",
-    found: "брендовых слов найдено",
-    negatives: "Минус-слова",
-    negatives_hint: "Брендовые запросы для минус-слов рекламного кабинета.",
-    copy: "Скопировать список",
-    copied: "Скопировано в буфер обмена",
-    copy_failed: "Скопировать не удалось: выделите список и скопируйте вручную.",
-};
+use crate::domain::campaign::{check, CampaignInput, Field, Finding};
 
 /// Splits `text` into (segment, is_finding) by the findings' character ranges.
 fn segments(text: &str, findings: &[&Finding]) -> Vec<(String, bool)> {
@@ -103,7 +51,7 @@ fn Highlighted(text: String, findings: Vec<Finding>) -> impl IntoView {
 #[component]
 pub fn CampaignPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || if lang.get() == Lang::Ru { &RU } else { &EN };
+    let i18n = use_i18n();
     let domain = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
@@ -211,46 +159,46 @@ pub fn CampaignPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || t().title />
+        <Title text=move || t_string!(i18n, campaign.title) />
         <section class="panel campaign">
             <LangSwitch path="/campaign" lang=lang />
-            <h1>{move || t().title}</h1>
-            <p class="lead">{move || t().lead}</p>
+            <h1>{move || t_string!(i18n, campaign.title)}</h1>
+            <p class="lead">{move || t_string!(i18n, campaign.lead)}</p>
             <p class="summary" aria-live="polite" data-testid="campaign-summary">
                 {move || match report.get() {
                     Err(e) => e.to_string(),
-                    Ok(r) if r.findings.is_empty() => t().clean.to_string(),
-                    Ok(r) => format!("{} {}", r.findings.len(), t().found),
+                    Ok(r) if r.findings.is_empty() => t_string!(i18n, campaign.clean).to_string(),
+                    Ok(r) => format!("{} {}", r.findings.len(), t_string!(i18n, campaign.found)),
                 }}
             </p>
             <form class="campaign-form" on:submit=|ev| ev.prevent_default()>
-                <label for="c-domain">{move || t().domain}</label>
+                <label for="c-domain">{move || t_string!(i18n, campaign.domain)}</label>
                 <input id="c-domain" name="domain" autocomplete="off" spellcheck="false" placeholder="deals-example.com"
                     prop:value=move || domain.get() on:input=move |ev| domain.set(event_target_value(&ev)) />
                 {field_view(Field::Domain, domain)}
-                <label for="c-title">{move || t().ad_title}</label>
+                <label for="c-title">{move || t_string!(i18n, campaign.ad_title)}</label>
                 <input id="c-title" name="title" autocomplete="off"
                     prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
                 {field_view(Field::Title, title)}
-                <label for="c-text">{move || t().ad_text}</label>
+                <label for="c-text">{move || t_string!(i18n, campaign.ad_text)}</label>
                 <textarea id="c-text" name="text" rows="3"
                     prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 {field_view(Field::Text, text)}
-                <label for="c-keywords">{move || t().keywords}</label>
+                <label for="c-keywords">{move || t_string!(i18n, campaign.keywords)}</label>
                 <textarea id="c-keywords" name="keywords" rows="5" spellcheck="false" aria-describedby="c-keywords-hint"
                     prop:value=move || keywords.get() on:input=move |ev| keywords.set(event_target_value(&ev))></textarea>
-                <span id="c-keywords-hint" class="hint">{move || t().keywords_hint}</span>
+                <span id="c-keywords-hint" class="hint">{move || t_string!(i18n, campaign.keywords_hint)}</span>
                 {keyword_view}
             </form>
-            <h2>{move || t().negatives}</h2>
-            <p class="hint">{move || t().negatives_hint}</p>
+            <h2>{move || t_string!(i18n, campaign.negatives)}</h2>
+            <p class="hint">{move || t_string!(i18n, campaign.negatives_hint)}</p>
             <pre class="negatives" data-testid="negative-keywords">{negatives}</pre>
             <div class="form-row">
-                <button type="button" class="primary" on:click=copy>{move || t().copy}</button>
+                <button type="button" class="primary" on:click=copy>{move || t_string!(i18n, campaign.copy)}</button>
                 <span class="hint" role="status" data-testid="copy-status">
                     {move || match copied.get() {
-                        Some(true) => t().copied,
-                        Some(false) => t().copy_failed,
+                        Some(true) => t_string!(i18n, campaign.copied),
+                        Some(false) => t_string!(i18n, campaign.copy_failed),
                         None => "",
                     }}
                 </span>

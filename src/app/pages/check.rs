@@ -17,6 +17,7 @@ use crate::domain::{
     rates::{percent, Amount, Lang, Programme, Status},
     report,
 };
+use crate::i18n::*;
 
 /// Links sent to the server per request: results appear as each chunk finishes.
 const CHUNK: usize = 10;
@@ -107,6 +108,8 @@ fn inputs_of(text: &str) -> Vec<String> {
 struct Row {
     text: String,
     usable: bool,
+    /// The error code of a refused link.
+    code: &'static str,
     kind: Option<PageKind>,
     share: bool,
     detail: String,
@@ -122,6 +125,7 @@ fn rows(text: &str) -> Result<Vec<Row>, String> {
                 Ok(Reading::Link(link)) => Row {
                     text,
                     usable: true,
+                    code: "",
                     kind: Some(link.kind),
                     share: false,
                     detail: link.canonical_url,
@@ -129,6 +133,7 @@ fn rows(text: &str) -> Result<Vec<Row>, String> {
                 Ok(Reading::AppShare { .. }) => Row {
                     text,
                     usable: true,
+                    code: "",
                     kind: None,
                     share: true,
                     detail: String::new(),
@@ -136,6 +141,7 @@ fn rows(text: &str) -> Result<Vec<Row>, String> {
                 Err(err) => Row {
                     text,
                     usable: false,
+                    code: err.code().as_str(),
                     kind: None,
                     share: false,
                     detail: err.to_string(),
@@ -154,183 +160,46 @@ fn escape_textarea(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The page's own words in each language.
-struct Ui {
-    title: &'static str,
-    heading: &'static str,
-    lead: &'static str,
-    paste: &'static str,
-    paste_hint: &'static str,
-    country: &'static str,
-    cis_group: &'static str,
-    other_group: &'static str,
-    amount: &'static str,
-    sub: &'static str,
-    sub_hint: &'static str,
-    check: &'static str,
-    checking: &'static str,
-    no_link: &'static str,
-    refused: &'static str,
-    share: &'static str,
-    share_detail: &'static str,
-    kinds: [&'static str; 4],
-    statuses: [&'static str; 5],
-    progress: &'static str,
-    of: &'static str,
-    cards: &'static str,
-    table: &'static str,
-    results: &'static str,
-    band: &'static str,
-    exact: &'static str,
-    estimate: &'static str,
-    estimate_none: &'static str,
-    cookie: &'static str,
-    days: &'static str,
-    notes: &'static str,
-    your_link: &'static str,
-    copy: &'static str,
-    copied: &'static str,
-    copy_failed: &'static str,
-    copy_all: &'static str,
-    csv: &'static str,
-    rewrite: &'static str,
-    rewritten: &'static str,
-    rewrite_copy: &'static str,
-    left_as_is: &'static str,
-    no_source: &'static str,
-    no_tracking: &'static str,
-    input: &'static str,
-    canonical: &'static str,
-    status: &'static str,
-    warnings: &'static str,
-    link: &'static str,
-    scale: &'static str,
-}
-
-const EN: Ui = Ui {
-    title: "Check links",
-    heading: "Check affiliate links",
-    lead: "Paste one product link or a whole post. Linksmith gives you the canonical direct link, the commission band for your buyer's country and your own tracked link.",
-    paste: "Links or a post",
-    paste_hint: "Ctrl+Enter (⌘+Enter) checks.",
-    country: "Delivery country",
-    cis_group: "CIS",
-    other_group: "Other countries",
-    amount: "Order amount, USD (optional)",
-    sub: "Sub-id (optional)",
-    sub_hint: "Letters, digits, - _ . up to 64.",
-    check: "Check",
-    checking: "Checking…",
-    no_link: "No link found yet",
-    refused: "refused",
-    share: "App share",
-    share_detail: "An app share link: the server follows it when you check.",
-    kinds: ["Product", "Store", "Category", "Home"],
-    statuses: ["Hot sale", "Affiliate", "Non-affiliate", "0%", "Unknown"],
-    progress: "Checked",
-    of: "of",
-    cards: "Cards",
-    table: "Table",
-    results: "Results",
-    band: "Rate band",
-    exact: "exact",
-    estimate: "Estimate",
-    estimate_none: "Enter an order amount for an estimate.",
-    cookie: "Cookie",
-    days: "days",
-    notes: "Good to know",
-    your_link: "Your link",
-    copy: "Copy",
-    copied: "Copied",
-    copy_failed: "Copying failed: select the link and copy it by hand.",
-    copy_all: "Copy all links",
-    csv: "Download CSV",
-    rewrite: "Rewrite the post",
-    rewritten: "Your post with your links",
-    rewrite_copy: "Copy the post",
-    left_as_is: "Left as they were (refused):",
-    no_source: "No status source is configured, so every status shows as Unknown with the whole band of the region. The operator sets ALIEXPRESS_APP_KEY, ALIEXPRESS_APP_SECRET and ALIEXPRESS_TRACKING_ID, or imports a catalogue with `linksmith import <file.csv>`.",
-    no_tracking: "No link template is configured: links are direct and carry no tracking. The operator sets LINKSMITH_LINK_TEMPLATE.",
-    input: "Input",
-    canonical: "Canonical link",
-    status: "Status",
-    warnings: "Warnings",
-    link: "Affiliate link",
-    scale: "on a scale of 0 to",
-};
-
-const RU: Ui = Ui {
-    title: "Проверка ссылок",
-    heading: "Проверка партнёрских ссылок",
-    lead: "Вставьте ссылку на товар или целый пост. Linksmith даст каноническую прямую ссылку, диапазон комиссии для страны покупателя и вашу ссылку с меткой.",
-    paste: "Ссылки или пост",
-    paste_hint: "Ctrl+Enter (⌘+Enter) — проверить.",
-    country: "Страна доставки",
-    cis_group: "СНГ",
-    other_group: "Другие страны",
-    amount: "Сумма заказа, USD (необязательно)",
-    sub: "Sub-id (необязательно)",
-    sub_hint: "Латиница, цифры, - _ . до 64 знаков.",
-    check: "Проверить",
-    checking: "Проверяем…",
-    no_link: "Ссылок пока нет",
-    refused: "отклонено",
-    share: "Ссылка из приложения",
-    share_detail: "Ссылка «поделиться» из приложения: сервер пройдёт по ней при проверке.",
-    kinds: ["Товар", "Магазин", "Категория", "Главная"],
-    statuses: ["Hot sale", "Партнёрский", "Непартнёрский", "0%", "Неизвестно"],
-    progress: "Проверено",
-    of: "из",
-    cards: "Карточки",
-    table: "Таблица",
-    results: "Результаты",
-    band: "Диапазон ставки",
-    exact: "точно",
-    estimate: "Оценка",
-    estimate_none: "Введите сумму заказа, чтобы увидеть оценку.",
-    cookie: "Cookie",
-    days: "дн.",
-    notes: "Полезно знать",
-    your_link: "Ваша ссылка",
-    copy: "Копировать",
-    copied: "Скопировано",
-    copy_failed: "Не удалось скопировать: выделите ссылку и скопируйте вручную.",
-    copy_all: "Копировать все ссылки",
-    csv: "Скачать CSV",
-    rewrite: "Переписать пост",
-    rewritten: "Ваш пост с вашими ссылками",
-    rewrite_copy: "Копировать пост",
-    left_as_is: "Оставлены как были (отклонены):",
-    no_source: "Источник статусов не настроен, поэтому каждый статус — «Неизвестно» с полным диапазоном региона. Оператор задаёт ALIEXPRESS_APP_KEY, ALIEXPRESS_APP_SECRET и ALIEXPRESS_TRACKING_ID или импортирует каталог командой `linksmith import <file.csv>`.",
-    no_tracking: "Шаблон ссылки не настроен: ссылки прямые, без вашей метки. Оператор задаёт LINKSMITH_LINK_TEMPLATE.",
-    input: "Ввод",
-    canonical: "Каноническая ссылка",
-    status: "Статус",
-    warnings: "Предупреждения",
-    link: "Партнёрская ссылка",
-    scale: "по шкале от 0 до",
-};
-
-fn ui(lang: Lang) -> &'static Ui {
-    match lang {
-        Lang::En => &EN,
-        Lang::Ru => &RU,
+fn status_name(locale: Locale, status: Status) -> &'static str {
+    match status {
+        Status::HotSale => td_string!(locale, check.statuses.hot_sale),
+        Status::Affiliate => td_string!(locale, check.statuses.affiliate),
+        Status::NonAffiliate => td_string!(locale, check.statuses.non_affiliate),
+        Status::ZeroCommission => td_string!(locale, check.statuses.zero_commission),
+        Status::Unknown => td_string!(locale, check.statuses.unknown),
     }
 }
 
-fn status_name(lang: Lang, status: Status) -> &'static str {
-    let i = Status::ALL.iter().position(|s| *s == status).unwrap_or(4);
-    ui(lang).statuses[i]
+fn kind_name(locale: Locale, kind: PageKind) -> &'static str {
+    match kind {
+        PageKind::Product => td_string!(locale, check.kinds.product),
+        PageKind::Store => td_string!(locale, check.kinds.store),
+        PageKind::Category => td_string!(locale, check.kinds.category),
+        PageKind::Home => td_string!(locale, check.kinds.home),
+    }
 }
 
-fn kind_name(lang: Lang, kind: PageKind) -> &'static str {
-    let i = match kind {
-        PageKind::Product => 0,
-        PageKind::Store => 1,
-        PageKind::Category => 2,
-        PageKind::Home => 3,
-    };
-    ui(lang).kinds[i]
+/// A refusal in the page's language: in English the engine's own sentence (it names the host or
+/// the id), in Russian the translation of its code.
+fn refusal(locale: Locale, code: &str, message: &str) -> String {
+    if locale == Locale::en && !message.is_empty() {
+        return message.to_string();
+    }
+    match code {
+        "empty_input" => td_string!(locale, errors.empty_input),
+        "too_long" => td_string!(locale, errors.too_long),
+        "invalid_url" => td_string!(locale, errors.invalid_url),
+        "not_aliexpress" => td_string!(locale, errors.not_aliexpress),
+        "short_link_rejected" => td_string!(locale, errors.short_link_rejected),
+        "short_link_unresolved" => td_string!(locale, errors.short_link_unresolved),
+        "unsupported_page" => td_string!(locale, errors.unsupported_page),
+        "invalid_country" => td_string!(locale, errors.invalid_country),
+        "invalid_amount" => td_string!(locale, errors.invalid_amount),
+        "too_many_links" => td_string!(locale, errors.too_many_links),
+        "invalid_sub" => td_string!(locale, errors.invalid_sub),
+        _ => td_string!(locale, errors.unavailable),
+    }
+    .to_string()
 }
 
 /// Remembered choices (the browser's local storage).
@@ -388,7 +257,7 @@ impl Results {
 #[component]
 pub fn CheckPage() -> impl IntoView {
     let lang = use_lang();
-    let t = move || ui(lang.get());
+    let i18n = use_i18n();
     let query = use_query_map();
     let q = move |k: &str| query.with_untracked(|q| q.get(k).unwrap_or_default());
     let text = RwSignal::new(q("url"));
@@ -464,8 +333,8 @@ pub fn CheckPage() -> impl IntoView {
     let sub_problem =
         Memo::new(move |_| sub.with(|s| SubId::parse(s).err().map(|e| e.to_string())));
     let summary = move || match found.get() {
-        Err(message) => message,
-        Ok(rows) if rows.is_empty() => t().no_link.to_string(),
+        Err(message) => refusal(i18n.get_locale(), "too_long", &message),
+        Ok(rows) if rows.is_empty() => t_string!(i18n, check.no_link).to_string(),
         Ok(rows) => {
             let usable = rows.iter().filter(|r| r.usable).count();
             let refused = rows.len() - usable;
@@ -557,25 +426,25 @@ pub fn CheckPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || t().title />
+        <Title text=move || t_string!(i18n, check.title) />
         <section class="panel check">
             <LangSwitch path="/" lang=lang />
-            <h1>{move || t().heading}</h1>
-            <p class="lead">{move || t().lead}</p>
+            <h1>{move || t_string!(i18n, check.heading)}</h1>
+            <p class="lead">{move || t_string!(i18n, check.lead)}</p>
             <Suspense fallback=|| ()>
                 {move || setup.get().and_then(Result::ok).map(|s| {
                     view! {
                         {(!s.status_source).then(|| view! {
-                            <p class="notice" role="note" data-testid="no-status-source">{move || t().no_source}</p>
+                            <p class="notice" role="note" data-testid="no-status-source">{move || t_string!(i18n, check.no_source)}</p>
                         })}
                         {(!s.tracking).then(|| view! {
-                            <p class="notice subtle" role="note" data-testid="no-tracking">{move || t().no_tracking}</p>
+                            <p class="notice subtle" role="note" data-testid="no-tracking">{move || t_string!(i18n, check.no_tracking)}</p>
                         })}
                     }
                 })}
             </Suspense>
             <form class="check-form" method="get" action="/" on:submit=on_submit>
-                <label for="paste">{move || t().paste}</label>
+                <label for="paste">{move || t_string!(i18n, check.paste)}</label>
                 <textarea
                     id="paste"
                     name="url"
@@ -589,10 +458,10 @@ pub fn CheckPage() -> impl IntoView {
                 >
                     {escape_textarea(&text.get_untracked())}
                 </textarea>
-                <span id="paste-hint" class="hint">{move || t().paste_hint}</span>
+                <span id="paste-hint" class="hint">{move || t_string!(i18n, check.paste_hint)}</span>
                 <div class="options">
                     <label class="field">
-                        <span>{move || t().country}</span>
+                        <span>{move || t_string!(i18n, check.country)}</span>
                         <Suspense fallback=move || view! {
                             <select id="country" name="country" data-testid="country" disabled=true><option>{country.get_untracked()}</option></select>
                         }>
@@ -605,8 +474,8 @@ pub fn CheckPage() -> impl IntoView {
                                     <CountrySelect
                                         programme=programme
                                         value=country
-                                        cis_label=Signal::derive(move || t().cis_group.to_string())
-                                        other_label=Signal::derive(move || t().other_group.to_string())
+                                        cis_label=Signal::derive(move || t_string!(i18n, check.cis_group).to_string())
+                                        other_label=Signal::derive(move || t_string!(i18n, check.other_group).to_string())
                                         id="country"
                                         testid="country"
                                     />
@@ -615,26 +484,26 @@ pub fn CheckPage() -> impl IntoView {
                         </Suspense>
                     </label>
                     <label class="field">
-                        <span>{move || t().amount}</span>
+                        <span>{move || t_string!(i18n, check.amount)}</span>
                         <input id="amount" name="amount" inputmode="decimal" autocomplete="off" data-testid="amount"
                             aria-invalid=move || amount_value.get().is_err().then_some("true")
                             prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
-                        <span class="field-error" role="alert">{move || amount_value.get().err()}</span>
+                        <span class="field-error" role="alert">{move || amount_value.get().err().map(|m| refusal(i18n.get_locale(), "invalid_amount", &m))}</span>
                     </label>
                     <label class="field">
-                        <span>{move || t().sub}</span>
+                        <span>{move || t_string!(i18n, check.sub)}</span>
                         <input id="sub" name="sub" autocomplete="off" spellcheck="false" maxlength="64" data-testid="sub"
                             placeholder="tg-channel"
                             aria-invalid=move || sub_problem.get().is_some().then_some("true")
                             prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev)) />
-                        <span class="field-error" role="alert">{move || sub_problem.get().unwrap_or_else(|| t().sub_hint.to_string())}</span>
+                        <span class="field-error" role="alert">{move || sub_problem.get().map(|m| refusal(i18n.get_locale(), "invalid_sub", &m)).unwrap_or_else(|| t_string!(i18n, check.sub_hint).to_string())}</span>
                     </label>
                 </div>
                 {move || (lang.get() == Lang::Ru).then(|| view! { <input type="hidden" name="lang" value="ru" /> })}
                 <div class="form-row">
                     <button type="submit" class="primary" data-testid="check"
                         disabled=move || running.get() || sub_problem.get().is_some()>
-                        {move || if running.get() { t().checking } else { t().check }}
+                        {move || if running.get() { t_string!(i18n, check.checking) } else { t_string!(i18n, check.check) }}
                     </button>
                     <span class="hint" data-testid="scan-summary" aria-live="polite">{summary}</span>
                 </div>
@@ -647,14 +516,20 @@ pub fn CheckPage() -> impl IntoView {
                 >
                     <li class=if row.usable { "scan-item ok" } else { "scan-item bad" }>
                         <span class="scan-label">{move || match (row.kind, row.share, row.usable) {
-                            (Some(k), _, _) => kind_name(lang.get(), k),
-                            (None, true, _) => t().share,
-                            _ => t().refused,
+                            (Some(k), _, _) => kind_name(i18n.get_locale(), k),
+                            (None, true, _) => t_string!(i18n, check.share),
+                            _ => t_string!(i18n, check.refused),
                         }}</span>
                         <code class="scan-text">{row.text.clone()}</code>
                         <span class="scan-detail">{
                             let detail = row.detail.clone();
-                            move || if row.share { t().share_detail.to_string() } else { detail.clone() }
+                            move || if row.share {
+                                t_string!(i18n, check.share_detail).to_string()
+                            } else if row.usable {
+                                detail.clone()
+                            } else {
+                                refusal(i18n.get_locale(), row.code, &detail)
+                            }
                         }</span>
                     </li>
                 </For>
@@ -689,7 +564,7 @@ fn ResultsView(
     table_view: RwSignal<bool>,
     rewritten: RwSignal<Option<(String, Vec<String>)>>,
 ) -> impl IntoView {
-    let t = move || ui(lang.get());
+    let i18n = use_i18n();
     let total = results.slots.len();
     let done = results.done();
     let complete = results.complete();
@@ -744,45 +619,48 @@ fn ResultsView(
     view! {
         <section class="panel results" aria-labelledby="results-heading" data-testid="results">
             <div class="results-head">
-                <h2 id="results-heading">{move || t().results}</h2>
-                <div class="view-switch" role="group" aria-label=move || t().results>
+                <h2 id="results-heading">{move || t_string!(i18n, check.results)}</h2>
+                <div class="view-switch" role="group" aria-label=move || t_string!(i18n, check.results)>
                     <button type="button" class="toggle" aria-pressed=move || (!table_view.get()).to_string()
-                        on:click=move |_| table_view.set(false)>{move || t().cards}</button>
+                        on:click=move |_| table_view.set(false)>{move || t_string!(i18n, check.cards)}</button>
                     <button type="button" class="toggle" aria-pressed=move || table_view.get().to_string()
-                        data-testid="table-toggle" on:click=move |_| table_view.set(true)>{move || t().table}</button>
+                        data-testid="table-toggle" on:click=move |_| table_view.set(true)>{move || t_string!(i18n, check.table)}</button>
                 </div>
             </div>
             {results.problem.clone().map(|p| view! {
-                <p class="notice error" role="alert" data-testid="check-problem" data-code=p.code.clone()>{p.message}</p>
+                <p class="notice error" role="alert" data-testid="check-problem" data-code=p.code.clone()>{
+                    let code = p.code.clone();
+                    move || refusal(i18n.get_locale(), &code, &p.message)
+                }</p>
             })}
             {(total > 0).then(|| view! {
                 <div class="progress" data-testid="progress">
-                    <label for="check-progress">{move || format!("{} {done} {} {total}", t().progress, t().of)}</label>
+                    <label for="check-progress">{move || format!("{} {done} {} {total}", t_string!(i18n, check.progress), t_string!(i18n, check.of))}</label>
                     <progress id="check-progress" max=total value=done></progress>
                 </div>
             })}
             {all_done.then(|| view! {
                 <div class="toolbar">
-                    <CopyButton text=all_links label=Signal::derive(move || t().copy_all.to_string())
-                        copied=Signal::derive(move || t().copied.to_string())
-                        failed=Signal::derive(move || t().copy_failed.to_string()) testid="copy-all" />
-                    <a class="button secondary" download="linksmith-check.csv" href=csv_href data-testid="csv">{move || t().csv}</a>
-                    <button type="button" class="secondary" on:click=rewrite data-testid="rewrite">{move || t().rewrite}</button>
+                    <CopyButton text=all_links label=Signal::derive(move || t_string!(i18n, check.copy_all).to_string())
+                        copied=Signal::derive(move || t_string!(i18n, check.copied).to_string())
+                        failed=Signal::derive(move || t_string!(i18n, check.copy_failed).to_string()) testid="copy-all" />
+                    <a class="button secondary" download="linksmith-check.csv" href=csv_href data-testid="csv">{move || t_string!(i18n, check.csv)}</a>
+                    <button type="button" class="secondary" on:click=rewrite data-testid="rewrite">{move || t_string!(i18n, check.rewrite)}</button>
                 </div>
             })}
             {move || rewritten.get().map(|(post, left)| {
                 let shown = post.clone();
                 view! {
                     <div class="rewritten">
-                        <label for="rewritten-post">{move || t().rewritten}</label>
+                        <label for="rewritten-post">{move || t_string!(i18n, check.rewritten)}</label>
                         <textarea id="rewritten-post" readonly=true rows="6" data-testid="rewritten" prop:value=shown>
                             {escape_textarea(&post)}
                         </textarea>
-                        <CopyButton text=Signal::derive(move || post.clone()) label=Signal::derive(move || t().rewrite_copy.to_string())
-                            copied=Signal::derive(move || t().copied.to_string())
-                            failed=Signal::derive(move || t().copy_failed.to_string()) testid="copy-post" />
+                        <CopyButton text=Signal::derive(move || post.clone()) label=Signal::derive(move || t_string!(i18n, check.rewrite_copy).to_string())
+                            copied=Signal::derive(move || t_string!(i18n, check.copied).to_string())
+                            failed=Signal::derive(move || t_string!(i18n, check.copy_failed).to_string()) testid="copy-post" />
                         {(!left.is_empty()).then(|| view! {
-                            <p class="hint">{move || t().left_as_is}</p>
+                            <p class="hint">{move || t_string!(i18n, check.left_as_is)}</p>
                             <ul class="left-as-is" data-testid="left-as-is">
                                 {left.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
                             </ul>
@@ -791,7 +669,7 @@ fn ResultsView(
                 }
             })}
             {move || if table_view.get() {
-                view! { <ResultsTable outcomes=current lang=lang /> }.into_any()
+                view! { <ResultsTable outcomes=current /> }.into_any()
             } else {
                 let slots = slots.clone();
                 view! {
@@ -801,13 +679,16 @@ fn ResultsView(
                             Some(Outcome::Failed(f)) => view! {
                                 <article class="card refused" data-testid="result-card" data-code=f.error.code.clone()>
                                     <p class="card-input"><code>{f.input.clone()}</code></p>
-                                    <p class="refusal" data-testid="refusal">{f.error.message.clone()}</p>
+                                    <p class="refusal" data-testid="refusal">{
+                                        let (code, message) = (f.error.code.clone(), f.error.message.clone());
+                                        move || refusal(i18n.get_locale(), &code, &message)
+                                    }</p>
                                 </article>
                             }.into_any(),
                             // Chunks are answered in order, so the answered slots are a prefix:
                             // slot `i` is row `i` of `current`.
                             Some(Outcome::Checked(r)) => view! {
-                                <ResultCard result=*r index=i current=current programme=programme lang=lang />
+                                <ResultCard result=*r index=i current=current programme=programme />
                             }.into_any(),
                         }).collect_view()}
                     </div>
@@ -823,9 +704,8 @@ fn ResultCard(
     index: usize,
     current: Memo<Vec<Outcome>>,
     programme: StoredValue<Programme>,
-    lang: Memo<Lang>,
 ) -> impl IntoView {
-    let t = move || ui(lang.get());
+    let i18n = use_i18n();
     let scale = programme.with_value(|p| p.programme.scale_max_percent);
     // This card's row as it stands now: its estimate and warnings follow the amount field.
     let now = move || {
@@ -848,13 +728,13 @@ fn ResultCard(
     let exact = rate.exact_percent;
     let label = rate.label.clone();
     let bar = band_bar(rate.min_percent, rate.max_percent, exact, scale);
-    let aria = format!("{label}, {} 70%", t().scale);
+    let aria = format!("{label}, {} 70%", t_string!(i18n, check.scale));
     let link_id = format!("link-{index}");
     view! {
         <article class="card" data-testid="result-card" data-status=status.as_str()>
             <header class="card-head">
-                <span class="kind">{move || kind_name(lang.get(), kind)}</span>
-                <span class=format!("badge status-{}", status.as_str()) data-testid="status-badge">{move || status_name(lang.get(), status)}</span>
+                <span class="kind">{move || kind_name(i18n.get_locale(), kind)}</span>
+                <span class=format!("badge status-{}", status.as_str()) data-testid="status-badge">{move || status_name(i18n.get_locale(), status)}</span>
             </header>
             <div class="card-body">
                 {image.map(|src| view! { <img class="thumb" src=src alt="" width="72" height="72" loading="lazy" /> })}
@@ -864,20 +744,20 @@ fn ResultCard(
                 </div>
             </div>
             <dl class="facts">
-                <dt>{move || t().band}</dt>
+                <dt>{move || t_string!(i18n, check.band)}</dt>
                 <dd>
                     <span data-testid="band-label">{label.clone()}</span>
-                    {exact.map(|x| view! { <span class="exact">{move || format!(" · {} {}%", t().exact, percent(x))}</span> })}
+                    {exact.map(|x| view! { <span class="exact">{move || format!(" · {} {}%", t_string!(i18n, check.exact), percent(x))}</span> })}
                     <svg class="band-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=aria>
                         <rect class="track" x="0" y="2" width="100" height="6" rx="3"></rect>
                         <rect class="band" x=bar.0 y="2" width=bar.1 height="6" rx="3"></rect>
                         {bar.2.map(|x| view! { <rect class="mark" x=x y="0" width="0.8" height="10"></rect> })}
                     </svg>
                 </dd>
-                <dt>{move || t().estimate}</dt>
-                <dd data-testid="estimate">{move || now().and_then(|r| r.estimate).map(|e| report::estimate_text(&e)).unwrap_or_else(|| t().estimate_none.to_string())}</dd>
-                <dt>{move || t().cookie}</dt>
-                <dd>{move || format!("{} {}", result.cookie_days, t().days)}</dd>
+                <dt>{move || t_string!(i18n, check.estimate)}</dt>
+                <dd data-testid="estimate">{move || now().and_then(|r| r.estimate).map(|e| report::estimate_text(&e)).unwrap_or_else(|| t_string!(i18n, check.estimate_none).to_string())}</dd>
+                <dt>{move || t_string!(i18n, check.cookie)}</dt>
+                <dd>{move || format!("{} {}", result.cookie_days, t_string!(i18n, check.days))}</dd>
             </dl>
             <ul class="warnings" data-testid="warnings">
                 {move || now().map(|r| r.warnings).unwrap_or_default().into_iter().map(|w| view! {
@@ -886,16 +766,16 @@ fn ResultCard(
             </ul>
             {(!notes.is_empty()).then(|| view! {
                 <details class="notes">
-                    <summary>{move || t().notes}</summary>
+                    <summary>{move || t_string!(i18n, check.notes)}</summary>
                     <ul>{notes.into_iter().map(|n| view! { <li data-code=n.code.clone()>{n.message}</li> }).collect_view()}</ul>
                 </details>
             })}
             <div class="your-link">
-                <label for=link_id.clone()>{move || t().your_link}</label>
+                <label for=link_id.clone()>{move || t_string!(i18n, check.your_link)}</label>
                 <input id=link_id readonly=true value=link.clone() data-testid="affiliate-link" />
-                <CopyButton text=Signal::derive(move || link.clone()) label=Signal::derive(move || t().copy.to_string())
-                    copied=Signal::derive(move || t().copied.to_string())
-                    failed=Signal::derive(move || t().copy_failed.to_string()) testid="copy-link" />
+                <CopyButton text=Signal::derive(move || link.clone()) label=Signal::derive(move || t_string!(i18n, check.copy).to_string())
+                    copied=Signal::derive(move || t_string!(i18n, check.copied).to_string())
+                    failed=Signal::derive(move || t_string!(i18n, check.copy_failed).to_string()) testid="copy-link" />
             </div>
         </article>
     }
@@ -919,20 +799,20 @@ fn band_bar(
 }
 
 #[component]
-fn ResultsTable(outcomes: Memo<Vec<Outcome>>, lang: Memo<Lang>) -> impl IntoView {
-    let t = move || ui(lang.get());
+fn ResultsTable(outcomes: Memo<Vec<Outcome>>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="table-wrap" data-testid="results-table">
             <table>
                 <thead>
                     <tr>
-                        <th scope="col">{move || t().input}</th>
-                        <th scope="col">{move || t().canonical}</th>
-                        <th scope="col">{move || t().status}</th>
-                        <th scope="col">{move || t().band}</th>
-                        <th scope="col">{move || t().estimate}</th>
-                        <th scope="col">{move || t().link}</th>
-                        <th scope="col">{move || t().warnings}</th>
+                        <th scope="col">{move || t_string!(i18n, check.input)}</th>
+                        <th scope="col">{move || t_string!(i18n, check.canonical)}</th>
+                        <th scope="col">{move || t_string!(i18n, check.status)}</th>
+                        <th scope="col">{move || t_string!(i18n, check.band)}</th>
+                        <th scope="col">{move || t_string!(i18n, check.estimate)}</th>
+                        <th scope="col">{move || t_string!(i18n, check.link)}</th>
+                        <th scope="col">{move || t_string!(i18n, check.warnings)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -941,7 +821,7 @@ fn ResultsTable(outcomes: Memo<Vec<Outcome>>, lang: Memo<Lang>) -> impl IntoView
                             <tr>
                                 <td><code>{r.input.clone()}</code></td>
                                 <td><code>{r.link.canonical_url.clone()}</code></td>
-                                <td>{status_name(lang.get(), r.status)}</td>
+                                <td>{status_name(i18n.get_locale(), r.status)}</td>
                                 <td>{r.rate.label.clone()}{r.rate.exact_percent.map(|x| format!(" ({}%)", percent(x)))}</td>
                                 <td>{r.estimate.as_ref().map(report::estimate_text)}</td>
                                 <td><code>{r.affiliate_link.clone()}</code></td>
@@ -951,7 +831,7 @@ fn ResultsTable(outcomes: Memo<Vec<Outcome>>, lang: Memo<Lang>) -> impl IntoView
                         Outcome::Failed(f) => view! {
                             <tr class="refused">
                                 <td><code>{f.input.clone()}</code></td>
-                                <td colspan="6">{f.error.message.clone()}</td>
+                                <td colspan="6">{refusal(i18n.get_locale(), &f.error.code, &f.error.message)}</td>
                             </tr>
                         }.into_any(),
                     }).collect_view()}

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::i18n::*;
+
 /// Any path no route matches: a real 404 status on the server, a helpful page for people.
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -10,11 +12,12 @@ pub fn NotFound() -> impl IntoView {
             resp.set_status(axum::http::StatusCode::NOT_FOUND);
         }
     }
+    let i18n = use_i18n();
     view! {
-        <Title text="Page not found" />
+        <Title text=move || t_string!(i18n, not_found.title) />
         <section class="panel">
-            <h1>"Page not found"</h1>
-            <p>"There is no page at this address. " <a href="/">"Go to the link checker"</a> "."</p>
+            <h1>{t!(i18n, not_found.title)}</h1>
+            <p>{t!(i18n, not_found.text)} " " <a href="/">{t!(i18n, not_found.back)}</a></p>
         </section>
     }
 }

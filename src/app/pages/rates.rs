@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::app::lang::{use_lang, LangSwitch};
+use crate::i18n::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
@@ -31,116 +32,33 @@ pub async fn load_rates() -> Result<RatesData, ServerFnError> {
     })
 }
 
-/// The page's own words in each language.
-struct Ui {
-    title: &'static str,
-    lead: &'static str,
-    table_caption: &'static str,
-    status: &'static str,
-    cookie: &'static str,
-    days: &'static str,
-    cis_members: &'static str,
-    cap: &'static str,
-    confirmation: &'static str,
-    rules: &'static str,
-    since: &'static str,
-    always: &'static str,
-    notes: &'static str,
-    calculator: &'static str,
-    country: &'static str,
-    cis_group: &'static str,
-    other_group: &'static str,
-    amount: &'static str,
-    amount_hint: &'static str,
-    band: &'static str,
-    commission: &'static str,
-    loading: &'static str,
-    failed: &'static str,
-    statuses: [&'static str; 5],
-}
-
-const EN: Ui = Ui {
-    title: "Commission rates",
-    lead: "The programme's rates by the buyer's delivery country, the rules that cut them, and what an order earns.",
-    table_caption: "Rate bands by status and region",
-    status: "Status",
-    cookie: "Cookie lifetime",
-    days: "days",
-    cis_members: "CIS countries",
-    cap: "Commission per order is at most",
-    confirmation: "Orders are confirmed in",
-    rules: "Rules that change the rate",
-    since: "since",
-    always: "always",
-    notes: "Good to know for every order",
-    calculator: "Calculator",
-    country: "Delivery country",
-    cis_group: "CIS",
-    other_group: "Other countries",
-    amount: "Order amount, USD (goods only)",
-    amount_hint: "Shipping is excluded; commission is rounded down to the cent.",
-    band: "Rate",
-    commission: "Commission",
-    loading: "Loading the programme's rates…",
-    failed: "The rates could not be loaded. Reload the page.",
-    statuses: ["Hot sale", "Affiliate", "Non-affiliate", "0% (no commission)", "Unknown status"],
-};
-
-const RU: Ui = Ui {
-    title: "Ставки комиссии",
-    lead: "Ставки программы по стране доставки покупателя, правила, которые их снижают, и сколько приносит заказ.",
-    table_caption: "Диапазоны ставок по статусу и региону",
-    status: "Статус",
-    cookie: "Срок жизни cookie",
-    days: "дн.",
-    cis_members: "Страны СНГ",
-    cap: "Комиссия за заказ не больше",
-    confirmation: "Заказы подтверждаются за",
-    rules: "Правила, меняющие ставку",
-    since: "с",
-    always: "всегда",
-    notes: "Важно для каждого заказа",
-    calculator: "Калькулятор",
-    country: "Страна доставки",
-    cis_group: "СНГ",
-    other_group: "Другие страны",
-    amount: "Сумма заказа, USD (только товары)",
-    amount_hint: "Доставка не учитывается; комиссия округляется вниз до цента.",
-    band: "Ставка",
-    commission: "Комиссия",
-    loading: "Загружаем ставки программы…",
-    failed: "Не удалось загрузить ставки. Обновите страницу.",
-    statuses: ["Hot sale", "Аффилированный", "Неаффилированный", "0% (без комиссии)", "Статус неизвестен"],
-};
-
-fn ui(lang: Lang) -> &'static Ui {
-    match lang {
-        Lang::En => &EN,
-        Lang::Ru => &RU,
+fn status_name(locale: Locale, status: Status) -> &'static str {
+    match status {
+        Status::HotSale => td_string!(locale, rates.statuses.hot_sale),
+        Status::Affiliate => td_string!(locale, rates.statuses.affiliate),
+        Status::NonAffiliate => td_string!(locale, rates.statuses.non_affiliate),
+        Status::ZeroCommission => td_string!(locale, rates.statuses.zero_commission),
+        Status::Unknown => td_string!(locale, rates.statuses.unknown),
     }
-}
-
-fn status_name(lang: Lang, status: Status) -> &'static str {
-    let i = Status::ALL.iter().position(|s| *s == status).unwrap_or(4);
-    ui(lang).statuses[i]
 }
 
 #[component]
 pub fn RatesPage() -> impl IntoView {
     let lang = use_lang();
+    let i18n = use_i18n();
     let data = Resource::new(|| (), |_| load_rates());
     view! {
-        <Title text=move || ui(lang.get()).title />
+        <Title text=move || t_string!(i18n, rates.title) />
         <section class="panel rates">
             <LangSwitch path="/rates" lang=lang />
-            <h1>{move || ui(lang.get()).title}</h1>
-            <p class="lead">{move || ui(lang.get()).lead}</p>
-            <Suspense fallback=move || view! { <p>{ui(lang.get_untracked()).loading}</p> }>
+            <h1>{move || t_string!(i18n, rates.title)}</h1>
+            <p class="lead">{move || t_string!(i18n, rates.lead)}</p>
+            <Suspense fallback=move || view! { <p>{tu_string!(i18n, rates.loading)}</p> }>
                 {move || {
                     data.get()
                         .map(|result| match result {
                             Ok(d) => view! { <RatesView data=d lang=lang.get() /> }.into_any(),
-                            Err(_) => view! { <p class="error" role="alert">{ui(lang.get()).failed}</p> }.into_any(),
+                            Err(_) => view! { <p class="error" role="alert">{t_string!(i18n, rates.failed)}</p> }.into_any(),
                         })
                 }}
             </Suspense>
@@ -150,7 +68,7 @@ pub fn RatesPage() -> impl IntoView {
 
 #[component]
 fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
-    let t = ui(lang);
+    let locale = use_i18n().get_locale_untracked();
     let p = data.programme.clone();
     let regions = [RegionId::Cis, RegionId::NonCis];
     let header_cells = regions
@@ -171,7 +89,7 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
                 .collect_view();
             view! {
                 <tr>
-                    <th scope="row">{status_name(lang, *status)}</th>
+                    <th scope="row">{status_name(locale, *status)}</th>
                     {cells}
                 </tr>
             }
@@ -179,7 +97,7 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
         .collect_view();
     let cookie_cells = regions
         .iter()
-        .map(|id| view! { <td>{format!("{} {}", p.region(*id).cookie_days, t.days)}</td> })
+        .map(|id| view! { <td>{format!("{} {}", p.region(*id).cookie_days, td_string!(locale, rates.days))}</td> })
         .collect_view();
     let cis_names = p
         .region(RegionId::Cis)
@@ -194,8 +112,8 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
         .filter(|r| r.kind != RuleKind::Note)
         .map(|r| {
             let when = match r.from {
-                Some(d) => format!("{} {d}", t.since),
-                None => t.always.to_string(),
+                Some(d) => format!("{} {d}", td_string!(locale, rates.since)),
+                None => td_string!(locale, rates.always).to_string(),
             };
             view! {
                 <li class="rule" data-code=r.code.clone()>
@@ -216,7 +134,7 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
         .map(|r| {
             let when = r
                 .from
-                .map(|d| format!(" ({} {d})", t.since))
+                .map(|d| format!(" ({} {d})", td_string!(locale, rates.since)))
                 .unwrap_or_default();
             view! {
                 <li>
@@ -229,34 +147,34 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
     let [lo, hi] = p.programme.confirmation_days;
     view! {
         <table class="rates-table">
-            <caption>{t.table_caption}</caption>
+            <caption>{td_string!(locale, rates.table_caption)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">{t.status}</th>
+                    <th scope="col">{td_string!(locale, rates.status)}</th>
                     {header_cells}
                 </tr>
             </thead>
             <tbody>
                 {rows}
                 <tr>
-                    <th scope="row">{t.cookie}</th>
+                    <th scope="row">{td_string!(locale, rates.cookie)}</th>
                     {cookie_cells}
                 </tr>
             </tbody>
         </table>
-        <p class="hint">{format!("{}: {cis_names}.", t.cis_members)}</p>
+        <p class="hint">{format!("{}: {cis_names}.", td_string!(locale, rates.cis_members))}</p>
         <p>
             {format!(
                 "{} {} USD. {} {lo}–{hi} {}.",
-                t.cap,
+                td_string!(locale, rates.cap),
                 percent(p.programme.order_cap_usd),
-                t.confirmation,
-                t.days,
+                td_string!(locale, rates.confirmation),
+                td_string!(locale, rates.days),
             )}
         </p>
-        <h2>{t.rules}</h2>
+        <h2>{td_string!(locale, rates.rules)}</h2>
         <ul class="rules-list">{rules}</ul>
-        <h2>{t.notes}</h2>
+        <h2>{td_string!(locale, rates.notes)}</h2>
         <ul class="notes-list">{notes}</ul>
         <Calculator data=data lang=lang />
     }
@@ -265,7 +183,7 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
 /// Recomputes the band and the commission in the browser as the user types: no request.
 #[component]
 fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
-    let t = ui(lang);
+    let locale = use_i18n().get_locale_untracked();
     let programme = StoredValue::new(data.programme.clone());
     let today = data.today;
     let country = RwSignal::new("US".to_string());
@@ -285,7 +203,7 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
         .iter()
         .map(|s| {
             view! {
-                <option value=s.as_str() selected=*s == Status::Affiliate>{status_name(lang, *s)}</option>
+                <option value=s.as_str() selected=*s == Status::Affiliate>{status_name(locale, *s)}</option>
             }
         })
         .collect_view();
@@ -317,27 +235,27 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
     let money = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into());
 
     view! {
-        <h2 id="calculator">{t.calculator}</h2>
+        <h2 id="calculator">{td_string!(locale, rates.calculator)}</h2>
         <form class="calculator" on:submit=|ev| ev.prevent_default()>
             <label>
-                {t.country}
+                {td_string!(locale, rates.country)}
                 <select
                     name="country"
                     data-testid="calc-country"
                     on:change=move |ev| country.set(event_target_value(&ev))
                 >
-                    <optgroup label=t.cis_group>{cis_options}</optgroup>
-                    <optgroup label=t.other_group>{other_options}</optgroup>
+                    <optgroup label=td_string!(locale, rates.cis_group)>{cis_options}</optgroup>
+                    <optgroup label=td_string!(locale, rates.other_group)>{other_options}</optgroup>
                 </select>
             </label>
             <label>
-                {t.status}
+                {td_string!(locale, rates.status)}
                 <select name="status" data-testid="calc-status" on:change=move |ev| status.set(event_target_value(&ev))>
                     {status_options}
                 </select>
             </label>
             <label>
-                {t.amount}
+                {td_string!(locale, rates.amount)}
                 <input
                     name="amount"
                     data-testid="calc-amount"
@@ -346,7 +264,7 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
                     prop:value=move || amount.get()
                     on:input=move |ev| amount.set(event_target_value(&ev))
                 />
-                <span class="hint">{t.amount_hint}</span>
+                <span class="hint">{td_string!(locale, rates.amount_hint)}</span>
             </label>
         </form>
         <div class="calc-answer" aria-live="polite" data-testid="calc-answer">
@@ -363,12 +281,12 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
                     let warnings = a.warnings.iter().map(|w| view! { <li data-code=w.code.clone()>{w.message.clone()}</li> }).collect_view();
                     view! {
                         <p>
-                            <strong>{t.band} ": "</strong>
+                            <strong>{td_string!(locale, rates.band)} ": "</strong>
                             <span data-testid="calc-band">{a.rate.label.clone()}</span>
                         </p>
                         {commission.map(|c| view! {
                             <p>
-                                <strong>{t.commission} ": "</strong>
+                                <strong>{td_string!(locale, rates.commission)} ": "</strong>
                                 <span data-testid="calc-commission">{c}</span>
                             </p>
                         })}

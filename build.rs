@@ -1,0 +1,17 @@
+//! Compiles the translations (`locales/en.json`, `locales/ru.json`) into the `i18n` module with
+//! leptos_i18n: a missing or extra key in a locale is a build error.
+
+use std::{error::Error, path::PathBuf};
+
+use leptos_i18n_build::{Config, TranslationsInfos};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=Cargo.toml");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?).join("i18n");
+    let translations = TranslationsInfos::parse(Config::new("en")?.add_locale("ru")?)?;
+    translations.emit_diagnostics();
+    translations.rerun_if_locales_changed();
+    translations.generate_i18n_module(out)?;
+    Ok(())
+}
