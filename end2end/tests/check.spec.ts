@@ -12,6 +12,10 @@ async function checkAndWait(page: Page, count: number) {
 
 test('one link: the card shows kind, status, band, estimate, warnings and the affiliate link', async ({ page }) => {
   const console = watchConsole(page);
+  // Product images come from the CDN the gateway names; no test leaves the machine.
+  await page.route('https://*.alicdn.com/**', (route) =>
+    route.fulfill({ contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg" width="72" height="72"/>' }),
+  );
   await gotoHydrated(page, '/');
   await page.getByTestId('country').selectOption('PT');
   await page.getByTestId('amount').fill('');
@@ -23,6 +27,7 @@ test('one link: the card shows kind, status, band, estimate, warnings and the af
   await expect(card).toHaveAttribute('data-status', 'hot_sale');
   await expect(card.getByTestId('status-badge')).toHaveText('Hot sale');
   await expect(card).toContainText('Desk lamp');
+  await expect(card.locator('img.thumb')).toHaveAttribute('src', `https://ae01.alicdn.com/kf/${LAMP}.jpg`);
   await expect(card).toContainText('Product');
   await expect(card.getByTestId('band-label')).toHaveText('up to 70%');
   await expect(card).toContainText('exact 12.5%');

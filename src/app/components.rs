@@ -74,7 +74,8 @@ pub fn CountrySelect(
     let cis_options = cis.into_iter().map(option).collect_view();
     let other_options = others.into_iter().map(option).collect_view();
     view! {
-        <select id=id name="country" data-testid=testid on:change=move |ev| value.set(event_target_value(&ev))>
+        <select id=id name="country" data-testid=testid prop:value=move || value.get()
+            on:change=move |ev| value.set(event_target_value(&ev))>
             <optgroup label=move || cis_label.get()>{cis_options}</optgroup>
             <optgroup label=move || other_label.get()>{other_options}</optgroup>
         </select>

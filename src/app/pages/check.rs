@@ -305,20 +305,26 @@ pub fn CheckPage() -> impl IntoView {
 
     // Remembered choices fill what the address does not say.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |first: Option<()>| {
-        if first.is_none() {
-            for (key, signal) in [("country", country), ("amount", amount), ("sub", sub)] {
-                if signal.get_untracked().is_empty() {
-                    if let Some(v) = memory::load(key) {
+    {
+        let from_address = [
+            !q("country").is_empty(),
+            !q("amount").is_empty(),
+            !q("sub").is_empty(),
+        ];
+        Effect::new(move |first: Option<()>| {
+            let fields = [("country", country), ("amount", amount), ("sub", sub)];
+            if first.is_none() {
+                for ((key, signal), given) in fields.iter().zip(from_address) {
+                    if let (false, Some(v)) = (given, memory::load(key)) {
                         signal.set(v);
                     }
                 }
             }
-        }
-        memory::save("country", &country.get());
-        memory::save("amount", &amount.get());
-        memory::save("sub", &sub.get());
-    });
+            for (key, signal) in fields {
+                memory::save(key, &signal.get());
+            }
+        });
+    }
 
     let found = Memo::new(move |_| text.with(|t| rows(t)));
     let amount_value = Memo::new(move |_| {
