@@ -221,3 +221,36 @@ for (const [name, path] of [
     expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
   });
 }
+
+test.describe('a Russian-speaking browser', () => {
+  test.use({ locale: 'ru-RU' });
+  test('gets the page in Russian from Accept-Language, and can switch to English', async ({ page }) => {
+    await gotoHydrated(page, '/');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Проверка партнёрских ссылок');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'ru');
+    await expect(page.getByLabel('Ссылки или пост')).toBeVisible();
+    await page.locator('#paste').fill('https://s.click.aliexpress.com/e/_x');
+    await page.getByTestId('check').click();
+    await expect(page.getByTestId('refusal')).toContainText('Короткие партнёрские ссылки s.click не принимаются');
+    await page.getByRole('link', { name: 'English' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Check affiliate links');
+  });
+});
+
+test('everything works by keyboard: paste, check, copy', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await gotoHydrated(page, '/');
+  await page.getByTestId('sub').fill('');
+  await paste(page).focus();
+  await page.keyboard.type(`aliexpress.com/item/${CABLE}.html`);
+  await page.keyboard.press('Control+Enter');
+  await expect(page.getByTestId('progress')).toContainText('Checked 1 of 1');
+  // Tab through the page until the card's Copy button has the focus, then press Enter.
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.getByTestId('copy-link').evaluate((el) => el === document.activeElement)) break;
+  }
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('copy-link-status')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(CABLE);
+});

@@ -148,6 +148,50 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "ssr")] // the embedded rules are read by the server's loader
+    #[test]
+    fn a_post_is_rewritten_at_the_engine_positions() {
+        use crate::domain::check::Detection;
+        use crate::domain::link::{scan, Reading};
+        let post = "Lamp: https://pt.aliexpress.com/item/1005005248414510.html?aff_fcid=x,\nold: https://s.click.aliexpress.com/e/_x";
+        let found = scan(post).unwrap();
+        let programme = crate::domain::rates::Programme::embedded().unwrap();
+        let context = crate::domain::check::Context {
+            programme: &programme,
+            template: None,
+            date: crate::domain::date::Date::new(2026, 11, 24).unwrap(),
+            lang: crate::domain::rates::Lang::En,
+        };
+        let options = crate::domain::check::CheckOptions {
+            country: crate::domain::country::Country::parse("US").unwrap(),
+            amount: None,
+            sub: None,
+        };
+        let outcomes: Vec<Outcome> = found
+            .iter()
+            .map(|s| match &s.reading {
+                Ok(Reading::Link(link)) => Outcome::Checked(Box::new(context.assemble(
+                    s.candidate.text,
+                    link.clone(),
+                    Detection::unknown(),
+                    &options,
+                ))),
+                _ => Outcome::Failed(CheckFailure {
+                    input: s.candidate.text.to_string(),
+                    error: Problem {
+                        code: "short_link_rejected".into(),
+                        message: String::new(),
+                    },
+                }),
+            })
+            .collect();
+        let candidates: Vec<_> = found.iter().map(|s| s.candidate).collect();
+        assert_eq!(
+            rewrite(post, &candidates, &outcomes),
+            "Lamp: https://aliexpress.com/item/1005005248414510.html,\nold: https://s.click.aliexpress.com/e/_x"
+        );
+    }
+
     #[test]
     fn estimates_read_in_one_line() {
         let e = |lo, hi, ex| Estimate {
