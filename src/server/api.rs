@@ -267,17 +267,31 @@ async fn check_one(state: &AppState, lang: Lang, input: String, raw: RawOptions)
     }
 }
 
+/// The answers of a one-link check (GET and POST alike).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // describes the answers; never built
+enum CheckResponses {
+    /// The link's reading, status, rate band, estimate and affiliate link
+    #[response(status = 200)]
+    Checked(CheckResult),
+    /// The link cannot be used: the code says why
+    #[response(status = 422)]
+    Refused(CheckFailure),
+    /// A bad country, amount or sub-id (`invalid_country`, `invalid_amount`, `invalid_sub`), or a
+    /// malformed request (`invalid_request`)
+    #[response(status = 400)]
+    BadRequest(CheckFailure),
+    /// Rate limited (`rate_limited`), with Retry-After
+    #[response(status = 429)]
+    RateLimited(ErrorBody),
+}
+
 /// Checks one pasted link.
 #[utoipa::path(
     get,
     path = "/api/v1/check",
     params(CheckQuery),
-    responses(
-        (status = 200, description = "The link's reading, status, rate band, estimate and affiliate link", body = CheckResult),
-        (status = 422, description = "The link cannot be used: the code says why", body = CheckFailure),
-        (status = 400, description = "A bad country, amount or sub-id, or a malformed query", body = CheckFailure),
-        (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
-    ),
+    responses(CheckResponses),
     tag = "check"
 )]
 async fn check_get(
@@ -308,12 +322,7 @@ async fn check_get(
     post,
     path = "/api/v1/check",
     request_body = CheckRequest,
-    responses(
-        (status = 200, description = "The link's reading, status, rate band, estimate and affiliate link", body = CheckResult),
-        (status = 422, description = "The link cannot be used: the code says why", body = CheckFailure),
-        (status = 400, description = "A malformed body (`invalid_request`), or a bad country, amount or sub-id", body = CheckFailure),
-        (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
-    ),
+    responses(CheckResponses),
     tag = "check"
 )]
 async fn check_post(

@@ -632,8 +632,17 @@ async fn the_openapi_document_describes_the_real_answers() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is not documented");
     }
-    assert!(doc["paths"]["/api/v1/check"].get("get").is_some());
-    assert!(doc["paths"]["/api/v1/check"].get("post").is_some());
+    for method in ["get", "post"] {
+        let responses = &doc["paths"]["/api/v1/check"][method]["responses"];
+        for status in ["200", "400", "422", "429"] {
+            assert!(
+                responses.get(status).is_some(),
+                "{method} {status}: {responses}"
+            );
+        }
+        let ok = responses["200"]["content"]["application/json"]["schema"].to_string();
+        assert!(ok.contains("CheckResult"), "{ok}");
+    }
     let validator = |schema: &str| {
         let root = json!({
             "$ref": format!("#/components/schemas/{schema}"),
