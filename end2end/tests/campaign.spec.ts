@@ -29,7 +29,7 @@ test('the negative keyword list is copied to the clipboard', async ({ page, cont
   await gotoHydrated(page, '/campaign');
   await expect(page.getByTestId('negative-keywords')).toContainText('алиэкспресс');
   await page.getByRole('button', { name: 'Copy the list' }).click();
-  await expect(page.getByTestId('copy-status')).toHaveText('Copied to the clipboard');
+  await expect(page.getByTestId('copy-negatives-status')).toHaveText('Copied to the clipboard');
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   expect(copied.split('\n')).toContain('ali express');
   expect(copied.split('\n')).toContain('алибаба');

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 use crate::i18n::*;
 use leptos_meta::Title;
 
-use crate::app::lang::{use_lang, LangSwitch};
+use crate::app::{
+    components::CopyButton,
+    lang::{use_lang, LangSwitch},
+};
 
 use crate::domain::campaign::{check, CampaignInput, Field, Finding};
 
@@ -56,7 +59,6 @@ pub fn CampaignPage() -> impl IntoView {
     let title = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
     let keywords = RwSignal::new(String::new());
-    let copied = RwSignal::new(None::<bool>);
 
     // The same function the API runs, here in the browser.
     let report = Memo::new(move |_| {
@@ -141,23 +143,6 @@ pub fn CampaignPage() -> impl IntoView {
             .then(|| view! { <ul class="findings" data-testid="findings-keywords">{items}</ul> })
     };
 
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let list = negatives();
-            match web_sys::window() {
-                Some(window) => {
-                    let promise = window.navigator().clipboard().write_text(&list);
-                    leptos::task::spawn_local(async move {
-                        let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-                        copied.set(Some(done));
-                    });
-                }
-                None => copied.set(Some(false)),
-            }
-        }
-    };
-
     view! {
         <Title text=move || t_string!(i18n, campaign.title) />
         <section class="panel campaign">
@@ -194,14 +179,13 @@ pub fn CampaignPage() -> impl IntoView {
             <p class="hint">{move || t_string!(i18n, campaign.negatives_hint)}</p>
             <pre class="negatives" data-testid="negative-keywords">{negatives}</pre>
             <div class="form-row">
-                <button type="button" class="primary" on:click=copy>{move || t_string!(i18n, campaign.copy)}</button>
-                <span class="hint" role="status" data-testid="copy-status">
-                    {move || match copied.get() {
-                        Some(true) => t_string!(i18n, campaign.copied),
-                        Some(false) => t_string!(i18n, campaign.copy_failed),
-                        None => "",
-                    }}
-                </span>
+                <CopyButton
+                    text=Signal::derive(negatives)
+                    label=Signal::derive(move || t_string!(i18n, campaign.copy).to_string())
+                    copied=Signal::derive(move || t_string!(i18n, campaign.copied).to_string())
+                    failed=Signal::derive(move || t_string!(i18n, campaign.copy_failed).to_string())
+                    testid="copy-negatives"
+                />
             </div>
         </section>
     }
