@@ -24,8 +24,9 @@ pub fn usd(v: f64) -> String {
     format!("${v:.2}")
 }
 
-/// An estimate in one line: `$0.14–$1.39 (exact $1.39)`, `up to $38.50`, `$0.00`.
-pub fn estimate_text(e: &Estimate) -> String {
+/// An estimate in one line: `$0.14–$1.39 (exact $1.39)`, `≤ $38.50`, `$0.00`; `exact` is the
+/// word for the exact figure in the reader's language.
+pub fn estimate_line(e: &Estimate, exact: &str) -> String {
     let range = match (e.commission_usd_min, e.commission_usd_max) {
         (Some(a), Some(b)) if a == b => usd(a),
         (Some(a), Some(b)) => format!("{}–{}", usd(a), usd(b)),
@@ -34,7 +35,7 @@ pub fn estimate_text(e: &Estimate) -> String {
         (None, None) => String::new(),
     };
     match e.commission_usd_exact {
-        Some(x) if !range.is_empty() => format!("{range} (exact {})", usd(x)),
+        Some(x) if !range.is_empty() => format!("{range} ({exact} {})", usd(x)),
         Some(x) => usd(x),
         None => range,
     }
@@ -66,7 +67,10 @@ pub fn csv(outcomes: &[Outcome]) -> String {
                     .exact_percent
                     .map(|p| format!("{}%", percent(p)))
                     .unwrap_or_default(),
-                r.estimate.as_ref().map(estimate_text).unwrap_or_default(),
+                r.estimate
+                    .as_ref()
+                    .map(|e| estimate_line(e, "exact"))
+                    .unwrap_or_default(),
                 r.affiliate_link.clone(),
                 r.warnings
                     .iter()
@@ -202,10 +206,20 @@ mod tests {
             capped: false,
         };
         assert_eq!(
-            estimate_text(&e(Some(0.14), Some(1.39), Some(1.39))),
+            estimate_line(&e(Some(0.14), Some(1.39), Some(1.39)), "exact"),
             "$0.14–$1.39 (exact $1.39)"
         );
-        assert_eq!(estimate_text(&e(None, Some(38.5), None)), "≤ $38.50");
-        assert_eq!(estimate_text(&e(Some(0.0), Some(0.0), None)), "$0.00");
+        assert_eq!(
+            estimate_line(&e(None, Some(38.5), None), "exact"),
+            "≤ $38.50"
+        );
+        assert_eq!(
+            estimate_line(&e(Some(0.0), Some(0.0), None), "точно"),
+            "$0.00"
+        );
+        assert_eq!(
+            estimate_line(&e(Some(1.0), Some(2.0), Some(1.5)), "точно"),
+            "$1.00–$2.00 (точно $1.50)"
+        );
     }
 }

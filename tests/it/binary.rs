@@ -145,6 +145,34 @@ fn binary_refuses_an_invalid_rules_file_naming_file_line_and_problem() {
     assert!(err.contains("could not read the rules file"), "{err}");
 }
 
+#[test]
+fn binary_refuses_a_bad_link_template_at_start() {
+    for (template, says) in [
+        (
+            "http://network.example/deeplink?to={url}",
+            "not an absolute https address",
+        ),
+        (
+            "https://network.example/deeplink?id={product_id}",
+            "no {url} or {raw_url}",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("LINKSMITH_LINK_TEMPLATE", template)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{template} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("LINKSMITH_LINK_TEMPLATE is not usable"),
+            "{err}"
+        );
+        assert!(err.contains(says), "{err}");
+    }
+}
+
 fn get(port: u16, path: &str) -> String {
     use std::io::Write;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();

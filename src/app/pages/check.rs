@@ -344,15 +344,11 @@ pub fn CheckPage() -> impl IntoView {
         Ok(rows) => {
             let usable = rows.iter().filter(|r| r.usable).count();
             let refused = rows.len() - usable;
-            match lang.get() {
-                Lang::En if rows.len() == 1 => {
-                    format!("1 link: {usable} usable, {refused} refused")
-                }
-                Lang::En => format!("{} links: {usable} usable, {refused} refused", rows.len()),
-                Lang::Ru => format!(
-                    "Ссылок: {} — годных {usable}, отклонено {refused}",
-                    rows.len()
-                ),
+            let count = rows.len();
+            if count == 1 {
+                t_string!(i18n, check.scan_one, usable, refused)
+            } else {
+                t_string!(i18n, check.scan_many, count, usable, refused)
             }
         }
     };
@@ -734,7 +730,11 @@ fn ResultCard(
     let exact = rate.exact_percent;
     let label = rate.label.clone();
     let bar = band_bar(rate.min_percent, rate.max_percent, exact, scale);
-    let aria = format!("{label}, {} 70%", t_string!(i18n, check.scale));
+    let aria = format!(
+        "{label}, {} {}%",
+        t_string!(i18n, check.scale),
+        percent(scale)
+    );
     let link_id = format!("link-{index}");
     view! {
         <article class="card" data-testid="result-card" data-status=status.as_str()>
@@ -761,7 +761,7 @@ fn ResultCard(
                     </svg>
                 </dd>
                 <dt>{move || t_string!(i18n, check.estimate)}</dt>
-                <dd data-testid="estimate">{move || now().and_then(|r| r.estimate).map(|e| report::estimate_text(&e)).unwrap_or_else(|| t_string!(i18n, check.estimate_none).to_string())}</dd>
+                <dd data-testid="estimate">{move || now().and_then(|r| r.estimate).map(|e| report::estimate_line(&e, t_string!(i18n, check.exact))).unwrap_or_else(|| t_string!(i18n, check.estimate_none).to_string())}</dd>
                 <dt>{move || t_string!(i18n, check.cookie)}</dt>
                 <dd>{move || format!("{} {}", result.cookie_days, t_string!(i18n, check.days))}</dd>
             </dl>
@@ -829,7 +829,7 @@ fn ResultsTable(outcomes: Memo<Vec<Outcome>>) -> impl IntoView {
                                 <td><code>{r.link.canonical_url.clone()}</code></td>
                                 <td>{status_name(i18n.get_locale(), r.status)}</td>
                                 <td>{r.rate.label.clone()}{r.rate.exact_percent.map(|x| format!(" ({}%)", percent(x)))}</td>
-                                <td>{r.estimate.as_ref().map(report::estimate_text)}</td>
+                                <td>{r.estimate.as_ref().map(|e| report::estimate_line(e, t_string!(i18n, check.exact)))}</td>
                                 <td><code>{r.affiliate_link.clone()}</code></td>
                                 <td>{r.warnings.iter().map(|w| w.message.clone()).collect::<Vec<_>>().join(" ")}</td>
                             </tr>
