@@ -39,6 +39,8 @@ test('one link: the card shows kind, status, band, estimate, warnings and the af
   );
   // The notes are folded away.
   await expect(card.locator('details.notes')).not.toHaveAttribute('open', '');
+  // The address now shows this check again, for sharing.
+  await expect(page).toHaveURL(new RegExp(`\\?url=.*${LAMP}.*&country=PT`));
   console.assertClean();
 });
 
