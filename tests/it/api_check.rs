@@ -2,26 +2,16 @@
 //! whose status source is the local signature-checking gateway; the rate limiter; the OpenAPI
 //! document checked against real answers.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use crate::common::{
     self, client,
-    fake_gateway::{self, FakeGateway, Mode},
+    fake_gateway::{FakeGateway, Mode},
     TestServer,
 };
-use linksmith::{
-    domain::check::LinkTemplate,
-    server::{
-        catalog::Catalog,
-        open_platform::{Credentials, OpenPlatform, Secret},
-        resolver::ResolverConfig,
-        AppState, RateLimit, ServerConfig,
-    },
-};
+use linksmith::server::{RateLimit, ServerConfig};
 use serde_json::{json, Value};
 
-const KEY: &str = "880011";
-const SECRET: &str = "api-check-secret-3c3c";
 const TEMPLATE: &str = "https://epn.example/redirect?to={url}&sub={sub}";
 const LAMP: &str = "1005005248414510"; // hot sale at 12.5% (affiliate 5%)
 const CABLE: &str = "1005006295880104"; // affiliate at 7%
@@ -32,38 +22,12 @@ struct Setup {
 }
 
 fn config(template: Option<&str>) -> ServerConfig {
-    let mut config = ServerConfig::with_leptos(common::leptos_options(&common::temp_site(), false));
-    config.template = template.map(|t| LinkTemplate::parse(t).unwrap());
-    config.rate_limit = None;
-    config
+    common::api_config(template)
 }
 
 async fn setup_with(config: ServerConfig, budget: Duration) -> Setup {
-    let gateway = fake_gateway::start(KEY, SECRET).await;
-    gateway.add_standard_products();
-    let api = OpenPlatform::new(
-        gateway.url(),
-        Credentials {
-            app_key: KEY.into(),
-            app_secret: Secret::new(SECRET),
-            tracking_id: "trk".into(),
-        },
-        Duration::from_millis(1500),
-    );
-    let state = AppState::with_sources(
-        config,
-        Some(api),
-        Arc::new(Catalog::in_memory().unwrap()),
-        None,
-        ResolverConfig {
-            budget,
-            ..Default::default()
-        },
-    );
-    Setup {
-        server: common::start_state(state).await,
-        gateway,
-    }
+    let (server, gateway) = common::api_server(config, budget).await;
+    Setup { server, gateway }
 }
 
 async fn setup() -> Setup {

@@ -31,6 +31,8 @@ pub enum Mode {
     Http500,
     Garbage,
     Truncated,
+    /// Starts a chunked answer, then drops the connection mid-response.
+    Reset,
     ApiCallLimit,
 }
 
@@ -196,6 +198,22 @@ async fn sync(
         json!({"resp_code": 200, "resp_msg": "Call succeeds", "result": {"current_record_count": found.len(), "products": products}})
     };
     let body = json!({"aliexpress_affiliate_productdetail_get_response": {"resp_result": result, "request_id": "fake-2"}}).to_string();
+    if mode == Mode::Reset {
+        let half = body[..body.len() / 2].to_string();
+        let parts: Vec<Result<String, std::io::Error>> = vec![
+            Ok(half),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "fake gateway drops the connection",
+            )),
+        ];
+        return (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            axum::body::Body::from_stream(futures::stream::iter(parts)),
+        )
+            .into_response();
+    }
     if mode == Mode::Truncated {
         return (StatusCode::OK, body[..body.len() / 2].to_string()).into_response();
     }

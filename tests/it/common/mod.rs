@@ -105,3 +105,51 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 pub mod fake_gateway;
+
+/// The Open Platform credentials the API tests' fake gateway expects.
+pub const GATEWAY_KEY: &str = "880011";
+pub const GATEWAY_SECRET: &str = "api-check-secret-3c3c";
+
+/// A configuration for API tests: a temporary site, the given template, no rate limit.
+pub fn api_config(template: Option<&str>) -> ServerConfig {
+    let mut config = ServerConfig::with_leptos(leptos_options(&temp_site(), false));
+    config.template =
+        template.map(|t| linksmith::domain::check::LinkTemplate::parse(t).expect("a valid template"));
+    config.rate_limit = None;
+    config
+}
+
+/// A real server whose status source is a fresh fake gateway (with its standard products), the
+/// whole check bounded by `budget`.
+pub async fn api_server(
+    config: ServerConfig,
+    budget: std::time::Duration,
+) -> (TestServer, fake_gateway::FakeGateway) {
+    use linksmith::server::{
+        catalog::Catalog,
+        open_platform::{Credentials, OpenPlatform, Secret},
+        resolver::ResolverConfig,
+    };
+    let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
+    gateway.add_standard_products();
+    let api = OpenPlatform::new(
+        gateway.url(),
+        Credentials {
+            app_key: GATEWAY_KEY.into(),
+            app_secret: Secret::new(GATEWAY_SECRET),
+            tracking_id: "trk".into(),
+        },
+        std::time::Duration::from_millis(1500),
+    );
+    let state = AppState::with_sources(
+        config,
+        Some(api),
+        std::sync::Arc::new(Catalog::in_memory().expect("an in-memory store")),
+        None,
+        ResolverConfig {
+            budget,
+            ..Default::default()
+        },
+    );
+    (start_state(state).await, gateway)
+}
