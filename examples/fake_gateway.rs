@@ -4,12 +4,16 @@
 //!
 //!     FAKE_GATEWAY_ADDR=127.0.0.1:3198 FAKE_GATEWAY_KEY=500123 FAKE_GATEWAY_SECRET=... \
 //!         target/debug/examples/fake_gateway
+//!
+//! For load and benchmark runs: `FAKE_GATEWAY_MODE` (`delay:50` answers in 50 ms, `flaky:10` fails
+//! one call in ten, also `hang`, `500`, `garbage`, `truncated`, `reset`, `limit`) and
+//! `FAKE_GATEWAY_ANY_ID=1` (every product id is in the programme).
 
 #[path = "../tests/it/common/fake_gateway.rs"]
 #[allow(dead_code)]
 mod fake_gateway;
 
-use fake_gateway::FakeProduct;
+use fake_gateway::{FakeProduct, Mode};
 
 #[tokio::main]
 async fn main() {
@@ -43,6 +47,23 @@ async fn main() {
                 category: "Phones & Telecommunications",
             },
         );
+    }
+    if let Ok(mode) = std::env::var("FAKE_GATEWAY_MODE") {
+        match Mode::parse(&mode) {
+            Some(m) => gw.set_mode(m),
+            None => {
+                eprintln!("fake_gateway: FAKE_GATEWAY_MODE={mode:?} is not a mode (wrapped, flat, hang, 500, garbage, truncated, reset, limit, delay:<ms>, flaky:<n>)");
+                std::process::exit(2);
+            }
+        }
+    }
+    if std::env::var("FAKE_GATEWAY_ANY_ID").is_ok_and(|v| v == "1") {
+        gw.answer_any_id_with(FakeProduct {
+            commission: "6.0%",
+            hot: None,
+            title: "Generic product",
+            category: "Home & Garden",
+        });
     }
     eprintln!("fake gateway on http://{}/sync", gw.addr);
     std::future::pending::<()>().await;

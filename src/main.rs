@@ -7,9 +7,18 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DB (default data/linksmith.db)";
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     linksmith::server::init_tracing();
+    match linksmith::server::runtime() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(err) => {
+            eprintln!("linksmith: cannot start the async runtime: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
         .iter()

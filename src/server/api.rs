@@ -128,12 +128,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
                     }
                     other => format!("The request body could not be read: {}.", other.body_text()),
                 };
-                let status = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    StatusCode::PAYLOAD_TOO_LARGE
-                } else {
-                    StatusCode::BAD_REQUEST
-                };
-                Err(error(status, "invalid_request", message))
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    return Err(error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "invalid_request",
+                        super::http::body_too_large(),
+                    ));
+                }
+                Err(error(StatusCode::BAD_REQUEST, "invalid_request", message))
             }
         }
     }
@@ -269,7 +271,7 @@ async fn check_one(state: &AppState, lang: Lang, input: String, raw: RawOptions)
 
 /// The answers of a one-link check (GET and POST alike).
 #[derive(utoipa::IntoResponses)]
-#[allow(dead_code)] // describes the answers; never built
+#[allow(dead_code, clippy::large_enum_variant)] // describes the answers; never built
 enum CheckResponses {
     /// The link's reading, status, rate band, estimate and affiliate link
     #[response(status = 200)]

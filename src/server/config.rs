@@ -28,6 +28,29 @@ pub struct ServerConfig {
     /// `LINKSMITH_API_RATE` and `LINKSMITH_API_BURST`: requests per second and per client IP on
     /// the API routes, and the burst allowed above it; `None` turns the limiter off.
     pub rate_limit: Option<RateLimit>,
+    /// Limits on each client connection (slow or too many clients).
+    pub connections: ConnectionLimits,
+}
+
+/// What one client may take: the server reads a request's headers within `header_read_timeout`
+/// (a slowloris client is dropped), answers 408 to a request whose body arrives or whose answer
+/// is ready later than `request_timeout`, and holds at most `max_connections` connections
+/// (further ones are closed at once until some end).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConnectionLimits {
+    pub header_read_timeout: std::time::Duration,
+    pub request_timeout: std::time::Duration,
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(30),
+            max_connections: 4096,
+        }
+    }
 }
 
 /// Requests per second per client IP, with a burst.
@@ -180,6 +203,7 @@ impl ServerConfig {
             template: None,
             max_batch: DEFAULT_MAX_BATCH,
             rate_limit: Some(RateLimit::default()),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -206,6 +230,4 @@ pub enum StartupError {
     Setting { name: &'static str, problem: String },
     #[error("{0}")]
     Store(#[from] super::catalog::StoreError),
-    #[error("the server stopped on an I/O error: {0}")]
-    Serve(#[source] std::io::Error),
 }

@@ -1,7 +1,5 @@
 //! The HTTP surface: routes, static assets and the middleware every response goes through.
 
-use std::time::Duration;
-
 use axum::{
     extract::{Request, State},
     http::{
@@ -25,8 +23,6 @@ use crate::app::{shell, App};
 
 /// The largest request body accepted (a paste is at most 1 MiB; JSON adds escaping).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-/// A request that takes longer than this is answered 408 and dropped.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the whole application: pages, API, static assets and middleware.
 pub fn router(state: AppState) -> Router {
@@ -46,6 +42,7 @@ pub fn router(state: AppState) -> Router {
             not_found,
         ));
 
+    let request_timeout = state.config.connections.request_timeout;
     let hashed = options.hash_files;
     let pkg_prefix = format!("/{}/", options.site_pkg_dir);
 
@@ -59,11 +56,14 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(site_files)
         .with_state(state)
         // Router::layer re-boxes bodies, so each layer composes freely. The last one is outermost.
+        // axum's extractors have their own 2 MB default; one limit, stated once, for both.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            request_timeout,
         ))
+        .layer(middleware::from_fn(api_errors_as_json))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
             CachePolicy { hashed, pkg_prefix },
@@ -76,6 +76,38 @@ pub fn router(state: AppState) -> Router {
 /// Liveness: the process serves requests.
 async fn healthz() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// What a client is told when its request body is over the limit.
+pub(super) fn body_too_large() -> String {
+    format!(
+        "The request body is larger than {} MiB. Send fewer links per request.",
+        MAX_BODY_BYTES / (1024 * 1024)
+    )
+}
+
+/// The API answers in JSON even when a layer in front of it refuses the request: a body over the
+/// size limit (413) or a request over the time limit (408).
+async fn api_errors_as_json(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !api || is_json {
+        return res;
+    }
+    let message = match res.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
+        StatusCode::REQUEST_TIMEOUT => {
+            "The request took too long to arrive or to answer. Try again, or send fewer links."
+                .to_string()
+        }
+        _ => return res,
+    };
+    let body = serde_json::json!({"error": {"code": "invalid_request", "message": message}});
+    (res.status(), Json(body)).into_response()
 }
 
 /// Makes the request's CSP nonce the one Leptos puts on its inline scripts.

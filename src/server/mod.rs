@@ -12,10 +12,8 @@ pub mod resolver;
 pub mod share;
 
 pub use check::{AmountInput, RawOptions};
-pub use config::{load_programme, RateLimit, ServerConfig, StartupError};
+pub use config::{load_programme, ConnectionLimits, RateLimit, ServerConfig, StartupError};
 pub use http::router;
-
-use std::net::SocketAddr;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -186,6 +184,15 @@ pub fn today() -> crate::domain::date::Date {
     crate::domain::date::Date::from_unix_days((secs / 86_400) as i64)
 }
 
+/// The server's runtime: one worker per core, each with an 8 MiB stack (rendering a page nests
+/// deep futures; the default 2 MiB is close in debug builds).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(8 * 1024 * 1024)
+        .build()
+}
+
 /// Structured logs on stderr; `RUST_LOG` chooses what (default: `info`).
 pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;
@@ -217,17 +224,78 @@ pub async fn run_from_env() -> Result<(), StartupError> {
     Ok(())
 }
 
+/// How long requests in flight may take to finish once shutdown starts.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Serves the app on `listener` until `shutdown` completes, then lets requests in flight finish.
+///
+/// A hyper HTTP/1.1 loop rather than `axum::serve`, for the limits it lacks: a client must send
+/// its request headers within the configured time (slowloris clients are dropped), and the
+/// number of connections held at once is capped. Bodies are bounded by the router's size limit
+/// and request time-out.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartupError::Serve)
+    use axum::extract::ConnectInfo;
+    use hyper_util::{
+        rt::{TokioIo, TokioTimer},
+        server::graceful::GracefulShutdown,
+    };
+    use tower::ServiceExt;
+
+    let limits = state.config.connections;
+    let app = router(state);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // Out of file descriptors or a connection reset before accept: not fatal.
+                    tracing::warn!(%error, "accepting a connection failed; retrying shortly");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, max = limits.max_connections, "too many connections; closing a new one");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                app.clone().oneshot(request)
+            },
+        );
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection closed with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN_TIME) => {
+            tracing::warn!("requests still in flight after {DRAIN_TIME:?}; stopping anyway");
+        }
+    }
+    Ok(())
 }
 
 /// Completes on Ctrl+C (SIGINT) or SIGTERM.

@@ -15,6 +15,7 @@ mod link_vectors;
 mod open_platform;
 mod page_reader;
 mod rates;
+mod resilience;
 mod resolver;
 mod server_shell;
 mod share_links;

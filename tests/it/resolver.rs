@@ -2,11 +2,14 @@
 //! page server. Authority order, batching, coalescing, cache, breaker, time budget, no secret logged.
 
 use std::{
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
-use crate::common::fake_gateway::{self, FakeGateway, FakeProduct, Mode};
+use crate::common::{
+    fake_gateway::{self, FakeGateway, FakeProduct, Mode},
+    Logs,
+};
 use linksmith::{
     domain::{
         country::Country,
@@ -267,20 +270,6 @@ async fn a_hanging_upstream_costs_at_most_the_budget() {
     assert_eq!(out.len(), 200);
     assert!(out.iter().all(|d| d.status == Status::Unknown));
     assert!(took < Duration::from_millis(1300), "took {took:?}");
-}
-
-/// Collects log lines in memory.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[test]

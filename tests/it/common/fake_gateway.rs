@@ -34,6 +34,32 @@ pub enum Mode {
     /// Starts a chunked answer, then drops the connection mid-response.
     Reset,
     ApiCallLimit,
+    /// Answers normally after this many milliseconds (a slow upstream).
+    Delay(u64),
+    /// Every n-th call answers HTTP 500; the others answer normally (a flaky upstream).
+    Flaky(usize),
+}
+
+impl Mode {
+    /// Reads a mode from its name: `wrapped`, `flat`, `hang`, `500`, `garbage`, `truncated`,
+    /// `reset`, `limit`, `delay:<ms>`, `flaky:<n>`.
+    pub fn parse(s: &str) -> Option<Mode> {
+        Some(match s {
+            "wrapped" => Mode::Wrapped,
+            "flat" => Mode::Flat,
+            "hang" => Mode::Hang,
+            "500" => Mode::Http500,
+            "garbage" => Mode::Garbage,
+            "truncated" => Mode::Truncated,
+            "reset" => Mode::Reset,
+            "limit" => Mode::ApiCallLimit,
+            _ => match s.split_once(':')? {
+                ("delay", ms) => Mode::Delay(ms.parse().ok()?),
+                ("flaky", n) => Mode::Flaky(n.parse().ok().filter(|n| *n > 0)?),
+                _ => return None,
+            },
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +76,8 @@ pub struct Gateway {
     pub mode: Mutex<Mode>,
     pub products: Mutex<HashMap<String, FakeProduct>>,
     pub calls: AtomicUsize,
+    /// Answered for any id not in `products` (a programme as large as the platform's).
+    pub any_product: Mutex<Option<FakeProduct>>,
     pub last_params: Mutex<BTreeMap<String, String>>,
 }
 
@@ -96,6 +124,11 @@ impl FakeGateway {
         );
     }
 
+    /// Every id the gateway does not know answers as `product` from now on.
+    pub fn answer_any_id_with(&self, product: FakeProduct) {
+        *self.state.any_product.lock().unwrap() = Some(product);
+    }
+
     pub fn calls(&self) -> usize {
         self.state.calls.load(Ordering::SeqCst)
     }
@@ -109,7 +142,7 @@ async fn sync(
     State(gw): State<Arc<Gateway>>,
     Form(params): Form<BTreeMap<String, String>>,
 ) -> Response {
-    gw.calls.fetch_add(1, Ordering::SeqCst);
+    let call = gw.calls.fetch_add(1, Ordering::SeqCst) + 1;
     *gw.last_params.lock().unwrap() = params.clone();
     let mode = *gw.mode.lock().unwrap();
     match mode {
@@ -120,6 +153,10 @@ async fn sync(
             return (StatusCode::INTERNAL_SERVER_ERROR, "upstream error").into_response()
         }
         Mode::Garbage => return (StatusCode::OK, "<html>not json</html>").into_response(),
+        Mode::Delay(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        Mode::Flaky(n) if call % n == 0 => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "upstream error").into_response()
+        }
         _ => {}
     }
     // The platform's checks, in its order: required parameters, key, signature, limits.
@@ -167,12 +204,13 @@ async fn sync(
         return error_response("InvalidParameter", "product_ids: at most 20");
     }
     let catalogue = gw.products.lock().unwrap();
+    let any = gw.any_product.lock().unwrap().clone();
     let found: Vec<Value> = ids
         .iter()
         .filter_map(|id| {
-            let p = catalogue.get(*id)?;
+            let p = catalogue.get(*id).or(any.as_ref())?;
             let mut v = json!({
-                "product_id": id.parse::<u64>().unwrap(),
+                "product_id": id.parse::<u64>().ok()?,
                 "commission_rate": p.commission,
                 "product_title": p.title,
                 "product_main_image_url": format!("https://ae01.alicdn.com/kf/{id}.jpg"),
@@ -232,6 +270,7 @@ pub async fn start_at(addr: &str, app_key: &str, secret: &str) -> FakeGateway {
         mode: Mutex::new(Mode::Wrapped),
         products: Mutex::new(HashMap::new()),
         calls: AtomicUsize::new(0),
+        any_product: Mutex::new(None),
         last_params: Mutex::new(BTreeMap::new()),
     });
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();

@@ -113,8 +113,8 @@ pub const GATEWAY_SECRET: &str = "api-check-secret-3c3c";
 /// A configuration for API tests: a temporary site, the given template, no rate limit.
 pub fn api_config(template: Option<&str>) -> ServerConfig {
     let mut config = ServerConfig::with_leptos(leptos_options(&temp_site(), false));
-    config.template =
-        template.map(|t| linksmith::domain::check::LinkTemplate::parse(t).expect("a valid template"));
+    config.template = template
+        .map(|t| linksmith::domain::check::LinkTemplate::parse(t).expect("a valid template"));
     config.rate_limit = None;
     config
 }
@@ -125,10 +125,24 @@ pub async fn api_server(
     config: ServerConfig,
     budget: std::time::Duration,
 ) -> (TestServer, fake_gateway::FakeGateway) {
+    api_server_with(
+        config,
+        linksmith::server::resolver::ResolverConfig {
+            budget,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// As `api_server`, with every resolver setting of the test's choosing.
+pub async fn api_server_with(
+    config: ServerConfig,
+    resolver: linksmith::server::resolver::ResolverConfig,
+) -> (TestServer, fake_gateway::FakeGateway) {
     use linksmith::server::{
         catalog::Catalog,
         open_platform::{Credentials, OpenPlatform, Secret},
-        resolver::ResolverConfig,
     };
     let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
     gateway.add_standard_products();
@@ -146,10 +160,27 @@ pub async fn api_server(
         Some(api),
         std::sync::Arc::new(Catalog::in_memory().expect("an in-memory store")),
         None,
-        ResolverConfig {
-            budget,
-            ..Default::default()
-        },
+        resolver,
     );
     (start_state(state).await, gateway)
+}
+
+/// Collects log lines in memory (a `tracing_subscriber` writer).
+#[derive(Clone, Default)]
+pub struct Logs(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -1,0 +1,617 @@
+//! Resilience against a real server on loopback: every upstream fault, the circuit breaker,
+//! ten thousand hostile pastes, oversized bodies and slow clients. Each test is bounded in time
+//! and stops by itself; the bounds are guarantees of the product (answers within the check's
+//! budget, slow clients dropped at the header time-out), not speed measurements.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{
+    self, client,
+    fake_gateway::{FakeProduct, Mode},
+    Logs,
+};
+use futures::StreamExt;
+use linksmith::server::resolver::ResolverConfig;
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+const STATUSES: [&str; 4] = ["hot_sale", "affiliate", "non_affiliate", "unknown"];
+/// The contract's error codes (docs/check-api.md, "Fixed codes").
+const ERROR_CODES: [&str; 10] = [
+    "empty_input",
+    "too_long",
+    "invalid_url",
+    "not_aliexpress",
+    "short_link_rejected",
+    "short_link_unresolved",
+    "unsupported_page",
+    "invalid_country",
+    "invalid_amount",
+    "too_many_links",
+];
+
+fn product_url(i: u64) -> String {
+    format!(
+        "https://aliexpress.com/item/{}.html",
+        1005009100000000u64 + i
+    )
+}
+
+fn warning_codes(result: &Value) -> Vec<&str> {
+    result["warnings"]
+        .as_array()
+        .map(|list| list.iter().filter_map(|w| w["code"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// One batch line's answer is either a result with a status or an error with a contract code
+/// and a sentence.
+fn assert_answered(result: &Value, input: &str) {
+    assert_eq!(
+        result["input"].as_str(),
+        Some(input),
+        "input echoed in place"
+    );
+    if let Some(status) = result["status"].as_str() {
+        assert!(STATUSES.contains(&status), "{status} for {input:?}");
+        assert!(
+            result["link"]["canonical_url"].is_string(),
+            "{result} for {input:?}"
+        );
+    } else {
+        let code = result["error"]["code"].as_str().unwrap_or_default();
+        assert!(ERROR_CODES.contains(&code), "{result} for {input:?}");
+        assert!(
+            result["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.len() > 10),
+            "{result}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn under_every_upstream_fault_a_200_line_batch_answers_every_line_in_time() {
+    let bad = [
+        (
+            "https://s.click.aliexpress.com/e/_c3vkSW1v",
+            "short_link_rejected",
+        ),
+        ("not a link at all", "invalid_url"),
+        (
+            "https://evil.test/item/1005001234567890.html",
+            "not_aliexpress",
+        ),
+        ("   ", "empty_input"),
+        (
+            "https://www.aliexpress.com/item/123.html",
+            "unsupported_page",
+        ),
+    ];
+    let runs = [
+        Mode::Hang,
+        Mode::Http500,
+        Mode::Garbage,
+        Mode::Truncated,
+        Mode::Reset,
+        Mode::ApiCallLimit,
+    ]
+    .map(|mode| async move {
+        let (server, gateway) =
+            common::api_server(common::api_config(None), Duration::from_millis(1200)).await;
+        gateway.set_mode(mode);
+        let mut urls: Vec<String> = (0..190).map(product_url).collect();
+        for (k, (line, _)) in bad.iter().chain(bad.iter()).enumerate() {
+            urls.insert(k * 19, line.to_string());
+        }
+        let started = Instant::now();
+        let res = client()
+            .post(server.url("/api/v1/check/batch"))
+            .json(&json!({ "urls": urls, "country": "US", "amount": 40 }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap();
+        (mode, urls, status, body, started.elapsed(), gateway.calls())
+    });
+    for (mode, urls, status, body, took, calls) in futures::future::join_all(runs).await {
+        assert_eq!(status, 200, "{mode:?}: {body}");
+        assert!(took < Duration::from_secs(4), "{mode:?} took {took:?}");
+        assert!(calls >= 1, "{mode:?}: the gateway was asked");
+        let results = body["results"].as_array().unwrap();
+        assert_eq!(results.len(), 200, "{mode:?}");
+        assert_eq!(
+            body["summary"],
+            json!({"total": 200, "checked": 190, "failed": 10}),
+            "{mode:?}"
+        );
+        for (result, input) in results.iter().zip(&urls) {
+            assert_answered(result, input);
+            if let Some((_, code)) = bad.iter().find(|(line, _)| line == input) {
+                assert_eq!(result["error"]["code"], *code, "{mode:?}");
+            } else {
+                assert_eq!(result["status"], "unknown", "{mode:?}: {result}");
+                assert!(
+                    warning_codes(result).contains(&"status_unknown"),
+                    "{mode:?}"
+                );
+                // The full band of the region: from 0% up to the programme's top rate.
+                assert_eq!(result["rate"]["min_percent"], 0.0, "{mode:?}");
+                assert!(result["rate"]["max_percent"].as_f64().unwrap() >= 50.0);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_breaker_opens_under_failures_and_closes_when_the_upstream_recovers_logging_both() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    // One thread: the server's tasks run where the subscriber is the default.
+    tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (server, gateway) = common::api_server_with(
+                common::api_config(None),
+                ResolverConfig {
+                    ttl_failed: Duration::ZERO,
+                    breaker_threshold: 3,
+                    breaker_cooldown: Duration::from_millis(400),
+                    ..ResolverConfig::default()
+                },
+            )
+            .await;
+            let check = |url: String| {
+                let endpoint = server.url("/api/v1/check");
+                async move {
+                    let res = client()
+                        .post(endpoint)
+                        .json(&json!({ "url": url }))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(res.status(), 200);
+                    res.json::<Value>().await.unwrap()["status"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                }
+            };
+            gateway.set_mode(Mode::Http500);
+            for i in 0..3 {
+                assert_eq!(check(product_url(i)).await, "unknown");
+            }
+            assert_eq!(gateway.calls(), 3);
+            // Open: answered at once, the upstream left alone.
+            for i in 3..10 {
+                assert_eq!(check(product_url(i)).await, "unknown");
+            }
+            assert_eq!(gateway.calls(), 3, "no call while the breaker is open");
+            gateway.set_mode(Mode::Wrapped);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert_eq!(
+                check("https://aliexpress.com/item/1005006295880104.html".into()).await,
+                "affiliate"
+            );
+            assert_eq!(gateway.calls(), 4);
+        });
+    });
+    let text = logs.text();
+    let opened = text.find("circuit breaker opened").expect(&text);
+    let closed = text.find("circuit breaker closed").expect(&text);
+    assert!(opened < closed, "{text}");
+}
+
+/// A small deterministic generator (xorshift64*): the same pastes on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const BASES: &[&str] = &[
+    "https://www.aliexpress.com/item/1005006295880104.html",
+    "https://aliexpress.ru/item/1005004325322975.html?sku_id=12000028762257776",
+    "https://m.aliexpress.com/i/32857333905.html",
+    "https://www.aliexpress.com/item/1005006295880104.html?aff_fcid=abc&tt=CPS_NORMAL&aff_fsk=_Dk43&sk=_Dk43&aff_trace_key=x",
+    "https://www.aliexpress.com/store/1101343461",
+    "https://www.aliexpress.com/category/6/home-appliances.html",
+    "https://www.aliexpress.com/wholesale?SearchText=phone+case",
+    "https://www.aliexpress.com/ssr/300000512/BundleDeals2?productIds=1005006003833419:12000035337625337",
+    "https://star.aliexpress.com/share/share.htm?redirectUrl=https%3A%2F%2Ffr.aliexpress.com%2Fitem%2F1005009561948552.html",
+    "https://a.aliexpress.com/_mK1abc",
+    "https://s.click.aliexpress.com/e/_c3vkSW1v",
+    "https://aliexpress.com@evil.test/item/1005001234567890.html",
+    "https://xn--liexpress-t8g.com/item/1005001234567890.html",
+    "http://2130706433/item/1005001234567890.html",
+    "https://[::1]/item/1005001234567890.html",
+    "javascript:alert(1)",
+    "aliexpress.com/item/1005006295880104.html",
+    "https://aliexpress.com/",
+];
+
+const INVISIBLE: &[char] = &[
+    '\0', '\u{1}', '\u{7}', '\u{1b}', '\u{7f}', '\r', '\n', '\t', '\u{85}', '\u{a0}', '\u{ad}',
+    '\u{200b}', '\u{200d}', '\u{202e}', '\u{2028}', '\u{2066}', '\u{feff}', '\u{fffd}',
+];
+/// Look-alike letters from other scripts, and text in several.
+const CONFUSABLE: &[char] = &[
+    'а', 'е', 'о', 'р', 'с', 'х', 'і', 'ο', 'α', 'ｅ', 'ꓲ', 'ı', 'ſ',
+];
+const SCRIPTS: &[&str] = &[
+    "Скидка 50%! ",
+    "خصم كبير ",
+    "限时特价 ",
+    "🔥🔥 ",
+    "ส่วนลด ",
+    "\u{1F1F7}\u{1F1FA} ",
+    "e\u{301}\u{301}\u{301} ",
+];
+const PERCENT_TRICKS: &[&str] = &[
+    "%2F",
+    "%252F",
+    "%00",
+    "%C0%AF",
+    "%zz",
+    "%",
+    "%E2%80%8B",
+    "%ff%fe",
+    "%25",
+    "%2e%2e%2f",
+    "%0d%0a",
+];
+
+fn percent_encode_all(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// One hostile paste: a real-looking base, then one to four distortions.
+fn hostile(rng: &mut Rng) -> String {
+    let mut s = rng.pick(BASES).to_string();
+    for _ in 0..1 + rng.below(4) {
+        let mut chars: Vec<char> = s.chars().collect();
+        let at = rng.below(chars.len() + 1);
+        s = match rng.below(11) {
+            // Nested share wrappers, sometimes deeper than the engine unwraps.
+            0 => format!(
+                "https://star.aliexpress.com/share/share.htm?redirectUrl={}",
+                percent_encode_all(&s)
+            ),
+            1 => {
+                for _ in 0..1 + rng.below(5) {
+                    let at = rng.below(chars.len() + 1);
+                    chars.insert(at, *rng.pick(INVISIBLE));
+                }
+                chars.into_iter().collect()
+            }
+            // Huge lines: past the 4 KiB link limit, sometimes far past.
+            2 => {
+                let len = *rng.pick(&[4_000, 4_097, 20_000, 70_000]);
+                format!("{s}?q={}", "A".repeat(len))
+            }
+            3 => {
+                let last = chars.len().saturating_sub(1);
+                if let Some(c) = chars.get_mut(at.min(last)) {
+                    if c.is_ascii_alphabetic() {
+                        *c = *rng.pick(CONFUSABLE);
+                    }
+                }
+                let text: String = chars.into_iter().collect();
+                format!("{}{text}", rng.pick(SCRIPTS))
+            }
+            4 => {
+                let (head, tail) = chars.split_at(at);
+                format!(
+                    "{}{}{}",
+                    head.iter().collect::<String>(),
+                    rng.pick(PERCENT_TRICKS),
+                    tail.iter().collect::<String>()
+                )
+            }
+            5 => format!("🔥 Deal of the day!\n{s}\n✅ -50% with coupon"),
+            6 => percent_encode_all(&s),
+            7 => chars
+                .into_iter()
+                .map(|c| {
+                    if rng.below(2) == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+            8 => chars.into_iter().take(at).collect(),
+            9 => format!(
+                "{s}{}aff_fcid={}&sku_id={}&sku_id=&pdp_ext_f=%7B%22sku_id%22%3A{}",
+                if s.contains('?') { '&' } else { '?' },
+                rng.next(),
+                rng.next(),
+                rng.next()
+            ),
+            _ => format!("{s} {}", rng.pick(BASES)),
+        };
+    }
+    s
+}
+
+#[tokio::test]
+async fn ten_thousand_hostile_pastes_each_get_a_status_or_a_code() {
+    let (server, gateway) =
+        common::api_server(common::api_config(None), Duration::from_millis(1500)).await;
+    gateway.answer_any_id_with(FakeProduct {
+        commission: "6.0%",
+        hot: None,
+        title: "Any product <script>alert(1)</script>",
+        category: "Home & Garden",
+    });
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let pastes: Vec<String> = (0..10_000).map(|_| hostile(&mut rng)).collect();
+    // Batches of up to 500 pastes, each body kept under the server's 4 MiB limit.
+    let mut chunks: Vec<Vec<String>> = vec![Vec::new()];
+    let mut bytes = 0;
+    for paste in &pastes {
+        let size = serde_json::to_string(paste).unwrap().len() + 1;
+        let last = chunks.last_mut().unwrap();
+        if last.len() == 500 || bytes + size > 3 * 1024 * 1024 {
+            chunks.push(Vec::new());
+            bytes = 0;
+        }
+        chunks.last_mut().unwrap().push(paste.clone());
+        bytes += size;
+    }
+    let batch_url = server.url("/api/v1/check/batch");
+    let answered: Vec<(Vec<String>, u16, Value)> = futures::stream::iter(chunks)
+        .map(|chunk| {
+            let url = batch_url.clone();
+            async move {
+                let res = client()
+                    .post(url)
+                    .json(&json!({ "urls": chunk }))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status().as_u16();
+                (chunk, status, res.json::<Value>().await.unwrap())
+            }
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let (mut checked, mut failed) = (0, 0);
+    let mut tally = std::collections::BTreeMap::<String, usize>::new();
+    for (chunk, status, body) in &answered {
+        assert_eq!(
+            *status,
+            200,
+            "{body}: {} pastes, {} bytes",
+            chunk.len(),
+            serde_json::to_string(chunk).unwrap().len()
+        );
+        let results = body["results"].as_array().unwrap();
+        assert_eq!(results.len(), chunk.len());
+        for (result, input) in results.iter().zip(chunk) {
+            assert_answered(result, input);
+            let outcome = result["status"]
+                .as_str()
+                .or(result["error"]["code"].as_str())
+                .unwrap_or_default();
+            *tally.entry(outcome.to_string()).or_default() += 1;
+            if result["status"].is_string() {
+                checked += 1;
+            } else {
+                failed += 1;
+            }
+        }
+    }
+    eprintln!("hostile pastes, by outcome: {tally:?}");
+    assert_eq!(checked + failed, 10_000);
+    // The generator exercises both sides: links that survive the distortions and links that do not.
+    assert!(
+        checked > 1_000 && failed > 1_000,
+        "{checked} checked, {failed} refused"
+    );
+
+    // One at a time through GET and POST: 200 or 422, always JSON with a code.
+    let sample: Vec<&String> = pastes.iter().step_by(20).collect();
+    let answers: Vec<(u16, Value)> = futures::stream::iter(sample)
+        .enumerate()
+        .map(|(i, paste)| {
+            let endpoint = server.url("/api/v1/check");
+            async move {
+                // GET for what fits in an address; longer pastes are POSTed, as a client must.
+                let request = if i % 2 == 0 && paste.len() < 4_000 {
+                    client().get(endpoint).query(&[("url", paste.as_str())])
+                } else {
+                    client().post(endpoint).json(&json!({ "url": paste }))
+                };
+                let res = request.send().await.unwrap();
+                (res.status().as_u16(), res.json::<Value>().await.unwrap())
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    for (status, body) in answers {
+        match status {
+            200 => assert!(body["status"].is_string(), "{body}"),
+            422 => assert!(
+                ERROR_CODES.contains(&body["error"]["code"].as_str().unwrap_or_default()),
+                "{body}"
+            ),
+            other => panic!("HTTP {other}: {body}"),
+        }
+    }
+}
+
+/// Sends a raw request head, then the body in pieces until the server answers (or 10 MB are
+/// sent); returns the server's whole answer and how long it took.
+async fn raw_upload(addr: std::net::SocketAddr, head: &str, chunked: bool) -> (String, Duration) {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let (mut reader, mut writer) = stream.split();
+    let piece = format!("\"{}\",", "x".repeat(64 * 1024 - 3));
+    let mut sent = 0;
+    let mut answer = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    while sent < 10 * 1024 * 1024 {
+        let data = if chunked {
+            format!("{:x}\r\n{piece}\r\n", piece.len())
+        } else {
+            piece.clone()
+        };
+        tokio::select! {
+            n = reader.read(&mut buf) => {
+                answer.extend_from_slice(&buf[..n.unwrap_or(0)]);
+                break;
+            }
+            written = writer.write_all(data.as_bytes()) => {
+                if written.is_err() { break; }
+                sent += piece.len();
+            }
+        }
+    }
+    // Read the rest of the answer; the server closes the connection after refusing the body.
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Ok(n) = reader.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn a_10_mb_body_is_refused_at_once_with_a_json_answer() {
+    let server = common::start(common::api_config(None)).await;
+    let declared = format!(
+        "POST /api/v1/check/batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"urls\":[",
+        10 * 1024 * 1024
+    );
+    let streamed = "POST /api/v1/check/batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{\"urls\":[\r\n";
+    for (head, chunked) in [(declared.as_str(), false), (streamed, true)] {
+        let (answer, took) = raw_upload(server.addr, head, chunked).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "chunked={chunked}: {answer}"
+        );
+        assert!(took < Duration::from_secs(3), "chunked={chunked}: {took:?}");
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let body =
+            body.trim_start_matches(|c: char| c.is_ascii_hexdigit() || c == '\r' || c == '\n');
+        assert!(body.contains("\"code\":\"invalid_request\""), "{answer}");
+        assert!(body.contains("larger than 4 MiB"), "{answer}");
+    }
+    // The server is unharmed.
+    let res = client().get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn slow_clients_are_dropped_at_the_time_out_and_never_starve_others() {
+    let mut config = common::api_config(None);
+    config.connections.header_read_timeout = Duration::from_secs(2);
+    config.connections.request_timeout = Duration::from_secs(2);
+    let server = common::start(config).await;
+    let addr = server.addr;
+
+    // 200 clients sending their headers a byte at a time (slowloris), 20 sending a body so.
+    let slow: Vec<_> = (0..220)
+        .map(|i| {
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                let head = if i < 200 {
+                    "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".to_string()
+                } else {
+                    "POST /api/v1/check HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"url\":\"".to_string()
+                };
+                stream.write_all(head.as_bytes()).await.unwrap();
+                let (mut reader, mut writer) = stream.split();
+                let mut buf = [0u8; 4096];
+                let mut answer = Vec::new();
+                loop {
+                    tokio::select! {
+                        n = reader.read(&mut buf) => match n {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => answer.extend_from_slice(&buf[..n]),
+                        },
+                        _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                            if writer.write_all(b"a").await.is_err() { break; }
+                        }
+                    }
+                    if started.elapsed() > Duration::from_secs(8) {
+                        panic!("client {i} was never dropped");
+                    }
+                }
+                (i, started.elapsed(), String::from_utf8_lossy(&answer).into_owned())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Meanwhile everyone else is served, well before the slow ones are dropped.
+    let started = Instant::now();
+    for _ in 0..20 {
+        let res = client().get(server.url("/healthz")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = client()
+        .post(server.url("/api/v1/check"))
+        .json(&json!({"url": "https://aliexpress.com/item/1005006295880104.html"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let served_in = started.elapsed();
+    assert!(
+        slow.iter().all(|t| !t.is_finished()),
+        "the slow clients are still connected while others are served ({served_in:?})"
+    );
+
+    for task in slow {
+        let (i, took, answer) = task.await.unwrap();
+        assert!(
+            took >= Duration::from_millis(1900),
+            "client {i} dropped early: {took:?}"
+        );
+        if i >= 200 {
+            // A body that never arrives: 408, in JSON on the API.
+            assert!(answer.starts_with("HTTP/1.1 408"), "client {i}: {answer}");
+            assert!(answer.contains("\"code\":\"invalid_request\""), "{answer}");
+        } else {
+            assert!(
+                answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+                "client {i}: {answer}"
+            );
+        }
+    }
+}
