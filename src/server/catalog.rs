@@ -231,6 +231,13 @@ impl Catalog {
         Ok(out)
     }
 
+    /// Forgets the API's answers learnt before `before` (they are no longer used); returns how
+    /// many were dropped. Keeps the store from growing without bound under many distinct ids.
+    pub fn forget_api_answers_before(&self, before: i64) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        Ok(conn.execute("DELETE FROM api_cache WHERE fetched_at < ?1", [before])?)
+    }
+
     /// How many products and stores the catalogue holds.
     pub fn counts(&self) -> Result<(u64, u64), StoreError> {
         let conn = self.conn();

@@ -219,6 +219,16 @@ pub async fn run_from_env() -> Result<(), StartupError> {
         rules = %std::env::var("LINKSMITH_RULES").unwrap_or_else(|_| "embedded".into()),
         "linksmith listening on http://{addr}"
     );
+    // Hourly: the store forgets API answers too old to be used.
+    let resolver = state.resolver.clone();
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            let resolver = resolver.clone();
+            let _ = tokio::task::spawn_blocking(move || resolver.forget_stale_answers()).await;
+        }
+    });
     serve(listener, state.clone(), shutdown_signal()).await?;
     tracing::info!("linksmith stopped");
     Ok(())

@@ -39,6 +39,8 @@ pub struct ResolverConfig {
     pub api_concurrency: usize,
     /// Page fetches under way at once.
     pub page_concurrency: usize,
+    /// API answers kept in memory (product and country pairs); the least recently used go first.
+    pub cache_capacity: usize,
     /// Consecutive failures that open a breaker.
     pub breaker_threshold: u32,
     /// How long an open breaker stops calls before one is tried again.
@@ -53,6 +55,7 @@ impl Default for ResolverConfig {
             ttl_failed: Duration::from_secs(5 * 60),
             api_concurrency: 4,
             page_concurrency: 4,
+            cache_capacity: 50_000,
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(30),
         }
@@ -146,7 +149,8 @@ pub struct Resolver {
     pages: Option<PageReader>,
     programme: Arc<Programme>,
     config: ResolverConfig,
-    cache: Mutex<HashMap<Key, (ApiOutcome, Instant)>>,
+    /// The API's answers, the least recently used dropped past `cache_capacity`.
+    cache: Mutex<lru::LruCache<Key, (ApiOutcome, Instant)>>,
     inflight: Mutex<HashMap<Key, watch::Receiver<Option<ApiOutcome>>>>,
     api_slots: Arc<Semaphore>,
     page_slots: Semaphore,
@@ -162,6 +166,8 @@ impl Resolver {
         programme: Arc<Programme>,
         config: ResolverConfig,
     ) -> Arc<Resolver> {
+        let capacity = std::num::NonZeroUsize::new(config.cache_capacity.max(1))
+            .unwrap_or(std::num::NonZeroUsize::MIN);
         Arc::new(Resolver {
             api,
             catalog,
@@ -180,7 +186,7 @@ impl Resolver {
                 config.breaker_cooldown,
             ),
             config,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(lru::LruCache::new(capacity)),
             inflight: Mutex::new(HashMap::new()),
         })
     }
@@ -379,7 +385,7 @@ impl Resolver {
                         continue;
                     }
                     Some(_) => {
-                        cache.remove(&key);
+                        cache.pop(&key);
                     }
                     None => {}
                 }
@@ -417,7 +423,7 @@ impl Resolver {
                         let (id, tx) = mine.swap_remove(pos);
                         let key = (id, country);
                         inflight.remove(&key);
-                        cache.insert(key, (outcome.clone(), now + self.config.ttl_found));
+                        cache.put(key, (outcome.clone(), now + self.config.ttl_found));
                         let _ = tx.send(Some(outcome));
                     }
                 }
@@ -503,8 +509,23 @@ impl Resolver {
             };
             let key = (id, country);
             inflight.remove(&key);
-            cache.insert(key, (outcome.clone(), now + ttl));
+            cache.put(key, (outcome.clone(), now + ttl));
             let _ = tx.send(Some(outcome));
+        }
+    }
+
+    /// How many API answers are held in memory (at most the configured capacity).
+    pub fn cached(&self) -> usize {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Drops the API answers the store holds that are older than the answers' lifetime.
+    pub fn forget_stale_answers(&self) {
+        let before = unix_now() - self.config.ttl_found.as_secs() as i64;
+        match self.catalog.forget_api_answers_before(before) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(dropped = n, "forgot stale API answers"),
+            Err(error) => tracing::warn!(%error, "could not forget stale API answers"),
         }
     }
 

@@ -211,3 +211,32 @@ fn the_import_command_reports_what_it_did() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage: linksmith"));
 }
+
+#[test]
+fn stale_api_answers_are_forgotten_and_fresh_ones_kept() {
+    use linksmith::server::open_platform::ApiProduct;
+    let catalog = Catalog::in_memory().unwrap();
+    let product = |id: &str| ApiProduct {
+        product_id: id.into(),
+        commission_rate: Some(7.0),
+        hot_commission_rate: None,
+        title: Some("Cable".into()),
+        image_url: None,
+        category: None,
+        shop_id: None,
+    };
+    let old = [
+        ("1".to_string(), Some(product("1"))),
+        ("2".to_string(), None),
+    ];
+    catalog.store_api_answers("US", &old, 1_000).unwrap();
+    catalog
+        .store_api_answers("US", &[("3".to_string(), Some(product("3")))], 5_000)
+        .unwrap();
+    assert_eq!(catalog.forget_api_answers_before(2_000).unwrap(), 2);
+    let ids = ["1".to_string(), "2".to_string(), "3".to_string()];
+    let left = catalog.api_answers("US", &ids, 0).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].0, "3");
+    assert_eq!(catalog.forget_api_answers_before(2_000).unwrap(), 0);
+}

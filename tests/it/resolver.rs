@@ -186,6 +186,30 @@ async fn a_batch_groups_ids_twenty_per_call_and_repeats_cost_nothing() {
 }
 
 #[tokio::test]
+async fn memory_holds_at_most_the_cache_capacity_and_the_store_answers_the_rest() {
+    let gw = gateway().await;
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        Catalog::in_memory().unwrap(),
+        ResolverConfig {
+            cache_capacity: 10,
+            ..ResolverConfig::default()
+        },
+    );
+    let links: Vec<Link> = (0..45u64)
+        .map(|i| link(&format!("{}", 1005009000000000u64 + i)))
+        .collect();
+    r.detect_many(&links, us(), Lang::En).await;
+    assert_eq!(r.cached(), 10, "the least recently used went");
+    assert_eq!(gw.calls(), 3);
+    // The ones dropped from memory are still remembered by the store: no new call.
+    let again = r.detect_many(&links, us(), Lang::En).await;
+    assert!(again.iter().all(|d| d.status == Status::Affiliate));
+    assert_eq!(gw.calls(), 3);
+    assert_eq!(r.cached(), 10);
+}
+
+#[tokio::test]
 async fn concurrent_checks_of_one_product_make_one_call() {
     let gw = gateway().await;
     let r = resolver(
