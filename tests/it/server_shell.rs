@@ -1,6 +1,7 @@
 //! The server shell: pages, health, static files, security and cache headers, shutdown.
 
-use crate::common::{client, start_default};
+use crate::common::{client, leptos_options, start, start_default, temp_site};
+use linksmith::server::ServerConfig;
 
 #[tokio::test]
 async fn healthz_answers_ok_json() {
@@ -189,6 +190,37 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
         .await
         .unwrap();
     assert_eq!(res.headers()["content-encoding"], "gzip");
+    server.stop().await;
+}
+
+/// Build outputs precompressed at the highest levels (tools/precompress.mjs) are sent as they are.
+#[tokio::test]
+async fn precompressed_assets_are_sent_as_built() {
+    let site = temp_site();
+    let wasm = b"\0asm\x01\0\0\0 the bundle".to_vec();
+    std::fs::write(site.join("pkg/app.abc.wasm"), &wasm).unwrap();
+    std::fs::write(site.join("pkg/app.abc.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(site.join("pkg/app.abc.wasm.gz"), b"gzip bytes").unwrap();
+    let server = start(ServerConfig::with_leptos(leptos_options(&site, true))).await;
+    for (encoding, body) in [("br", &b"brotli bytes"[..]), ("gzip", &b"gzip bytes"[..])] {
+        let res = client()
+            .get(server.url("/pkg/app.abc.wasm"))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-encoding"], encoding);
+        assert_eq!(res.headers()["content-type"], "application/wasm");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), body);
+    }
+    // A client that accepts neither gets the file itself.
+    let res = client()
+        .get(server.url("/pkg/app.abc.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &wasm[..]);
     server.stop().await;
 }
 

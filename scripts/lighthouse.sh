@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Lighthouse (npm) with Debian's Chromium against the release server on loopback, for
+# docs/PERFORMANCE.md. Not part of CI.
+#
+#   scripts/lighthouse.sh            the check page, mobile (Lighthouse's default: a mid-range
+#                                    phone, simulated slow 4G) and desktop
+#
+# Needs the release build (`cargo leptos build --release`) and /usr/bin/chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ADDR=127.0.0.1:3400
+OUT="$(mktemp -d)"
+[ -x target/release/linksmith ] && [ -d target/site/pkg ] || {
+  echo "scripts/lighthouse.sh: build first: cargo leptos build --release" >&2
+  exit 2
+}
+(cd tools/lighthouse && npm ci --no-audit --no-fund --silent)
+
+LEPTOS_SITE_ADDR=$ADDR LEPTOS_SITE_ROOT=target/site LINKSMITH_DB="$OUT/lh.db" RUST_LOG=warn \
+  target/release/linksmith 2>"$OUT/server.log" &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://$ADDR/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+FLAGS="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
+for preset in mobile desktop; do
+  extra=()
+  [ "$preset" = desktop ] && extra=(--preset=desktop)
+  CHROME_PATH=/usr/bin/chromium tools/lighthouse/node_modules/.bin/lighthouse "http://$ADDR/" \
+    --quiet --chrome-flags="$FLAGS" "${extra[@]}" \
+    --only-categories=performance,accessibility,best-practices \
+    --output=json --output-path="$OUT/$preset.json"
+done
+
+node - "$OUT" <<'JS'
+const fs = require("fs"), path = require("path");
+const out = process.argv[2];
+console.log(`Lighthouse ${JSON.parse(fs.readFileSync(path.join(out, "mobile.json"))).lighthouseVersion}, http://127.0.0.1:3400/\n`);
+console.log("| preset | performance | accessibility | best practices | FCP | LCP | TBT | CLS | transferred |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const preset of ["mobile", "desktop"]) {
+  const r = JSON.parse(fs.readFileSync(path.join(out, preset + ".json")));
+  const c = r.categories, a = r.audits;
+  const score = (k) => Math.round(c[k].score * 100);
+  const kb = (a["total-byte-weight"].numericValue / 1024).toFixed(0);
+  console.log(`| ${preset} | ${score("performance")} | ${score("accessibility")} | ${score("best-practices")} | ${a["first-contentful-paint"].displayValue} | ${a["largest-contentful-paint"].displayValue} | ${a["total-blocking-time"].displayValue} | ${a["cumulative-layout-shift"].displayValue} | ${kb} KiB |`);
+  for (const [id, audit] of Object.entries(a)) {
+    if (audit.score !== null && audit.score < 0.9 && audit.scoreDisplayMode !== "informative" && audit.scoreDisplayMode !== "notApplicable" && audit.scoreDisplayMode !== "manual") {
+      console.log(`  ${preset}: ${id} ${audit.score} ${audit.displayValue || ""}`);
+    }
+  }
+}
+JS
+echo "reports: $OUT"

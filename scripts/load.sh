@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Load runs of docs/PERFORMANCE.md against the release server on loopback, with oha (crates.io).
+#
+#   scripts/load.sh [seconds]      each run lasts this long (default 30)
+#
+# Needs the release build (`cargo leptos build --release`, or `scripts/dev run` once). Starts the
+# fake Open Platform gateway (tests/it/common/fake_gateway.rs, signatures verified) and the release
+# server with the rate limit off, then runs, 64 connections each:
+#   1. GET /healthz                                  the baseline
+#   2. GET /api/v1/check for one cached product      goal: >= 0.5x the baseline, p99 < 10 ms
+#   3. GET /api/v1/check for random products, the gateway failing one call in ten:
+#      zero 5xx, memory flat (RSS sampled every 5 s)
+# and prints the figures with the server's peak RSS. Everything stops when the script ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECS="${1:-30}"
+CONNS=64
+GW_ADDR=127.0.0.1:3298
+ADDR=127.0.0.1:3300
+KEY=700123
+SECRET=load-test-secret-5e5e
+OUT="$(mktemp -d)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+command -v oha >/dev/null || cargo install oha --locked --version 1.16.0
+[ -x target/release/linksmith ] && [ -d target/site/pkg ] || {
+  echo "scripts/load.sh: build first: cargo leptos build --release" >&2
+  exit 2
+}
+cargo build --quiet --features ssr --example fake_gateway
+
+wait_for() {
+  for _ in $(seq 1 100); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "scripts/load.sh: $1 did not come up" >&2
+  exit 1
+}
+
+start_gateway() {
+  FAKE_GATEWAY_ADDR=$GW_ADDR FAKE_GATEWAY_KEY=$KEY FAKE_GATEWAY_SECRET=$SECRET \
+    FAKE_GATEWAY_MODE="$1" FAKE_GATEWAY_ANY_ID=1 target/debug/examples/fake_gateway \
+    2>"$OUT/gateway.log" &
+  GW_PID=$!
+  PIDS+=("$GW_PID")
+  wait_for "http://$GW_ADDR/healthz"
+}
+
+start_gateway wrapped
+LEPTOS_SITE_ADDR=$ADDR LEPTOS_SITE_ROOT=target/site LINKSMITH_API_RATE=off \
+  LINKSMITH_DB="$OUT/load.db" RUST_LOG=warn \
+  ALIEXPRESS_API_URL="http://$GW_ADDR/sync" ALIEXPRESS_APP_KEY=$KEY \
+  ALIEXPRESS_APP_SECRET=$SECRET ALIEXPRESS_TRACKING_ID=load \
+  target/release/linksmith 2>"$OUT/server.log" &
+SERVER_PID=$!
+PIDS+=("$SERVER_PID")
+wait_for "http://$ADDR/healthz"
+
+CHECK="http://$ADDR/api/v1/check?url=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html&country=US&amount=50"
+curl -fsS "$CHECK" | grep -q '"status":"affiliate"' || {
+  echo "scripts/load.sh: the warm-up check did not read the product from the gateway" >&2
+  exit 1
+}
+
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+peak() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+
+run() { # name, extra oha args...
+  local name=$1
+  shift
+  oha -z "${SECS}s" -c $CONNS --no-tui --output-format json "$@" >"$OUT/$name.json"
+}
+
+echo "== $(date -u +%F) $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), oha $(oha --version | awk '{print $2}'), ${SECS} s x $CONNS connections per run"
+echo "RSS after start: $(rss) KiB"
+run healthz "http://$ADDR/healthz"
+run check "$CHECK"
+echo "RSS after the clean runs: $(rss) KiB (peak $(peak) KiB)"
+
+# Faults: the gateway fails one call in ten; every request names a product never seen before.
+kill "$GW_PID"
+wait "$GW_PID" 2>/dev/null || true
+start_gateway flaky:10
+(
+  while kill -0 "$SERVER_PID" 2>/dev/null; do
+    echo "$(date +%s) $(rss)"
+    sleep 5
+  done
+) >"$OUT/rss.txt" &
+PIDS+=("$!")
+run faults --rand-regex-url "http://$ADDR/api/v1/check\?url=https://aliexpress.com/item/10050[0-9]{11}.html&country=US"
+echo "RSS during the fault run (KiB, every 5 s): $(awk '{print $2}' "$OUT/rss.txt" | tr '\n' ' ')"
+echo "peak RSS: $(peak) KiB"
+
+python3 - "$OUT" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+def load(name):
+    with open(os.path.join(out, name + ".json")) as f:
+        return json.load(f)
+rows = []
+for name in ("healthz", "check", "faults"):
+    d = load(name)
+    s, p = d["summary"], d["latencyPercentiles"]
+    codes = d.get("statusCodeDistribution", {})
+    errors = d.get("errorDistribution", {})
+    fivexx = sum(v for k, v in codes.items() if k.startswith("5"))
+    rows.append((name, s["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000, codes, errors, fivexx))
+print("| run | requests/s | p50 | p99 | status codes | errors |")
+print("| --- | --- | --- | --- | --- | --- |")
+for name, rps, p50, p99, codes, errors, fivexx in rows:
+    print(f"| {name} | {rps:,.0f} | {p50:.2f} ms | {p99:.2f} ms | {codes} | {errors or 'none'} |")
+base = rows[0][1]
+print(f"\ncheck / healthz throughput: {rows[1][1] / base:.2f}x (goal >= 0.5x); check p99 {rows[1][3]:.2f} ms (goal < 10 ms)")
+print(f"faults: {rows[2][6]} responses 5xx (goal 0)")
+PY
+grep -c "circuit breaker" "$OUT/server.log" | sed 's/^/breaker log lines during the run: /' || true
+echo "raw results: $OUT"
