@@ -14,8 +14,14 @@ use axum::{
 use leptos::{nonce::Nonce, prelude::*};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
-    timeout::TimeoutLayer, trace::TraceLayer,
+    compression::{
+        predicate::{DefaultPredicate, Predicate},
+        CompressionLayer,
+    },
+    limit::RequestBodyLimitLayer,
+    services::ServeDir,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 
 use super::AppState;
@@ -64,7 +70,13 @@ pub fn router(state: AppState) -> Router {
             request_timeout,
         ))
         .layer(middleware::from_fn(api_errors_as_json))
-        .layer(CompressionLayer::new())
+        // Fastest: pages and answers are a few KB, compressed per request; brotli's default level
+        // halved the API's throughput. Built assets are precompressed at the highest levels.
+        .layer(
+            CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when(DefaultPredicate::new().and(NotSmallJson)),
+        )
         .layer(middleware::from_fn_with_state(
             CachePolicy { hashed, pkg_prefix },
             cache_policy,
@@ -76,6 +88,30 @@ pub fn router(state: AppState) -> Router {
 /// Liveness: the process serves requests.
 async fn healthz() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// JSON answers smaller than this are sent as they are.
+pub const SMALL_JSON_BYTES: u64 = 4096;
+
+/// Leaves small JSON answers uncompressed: a one-link check answer is about 2 KB, which
+/// compression shrinks by 1 KB at the cost of a third of the server's throughput (setting up an
+/// encoder per answer; docs/PERFORMANCE.md). Pages, batches and assets are still compressed.
+#[derive(Clone, Copy)]
+struct NotSmallJson;
+
+impl Predicate for NotSmallJson {
+    fn should_compress<B: axum::body::HttpBody>(&self, response: &Response<B>) -> bool {
+        let json = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        let small = response
+            .body()
+            .size_hint()
+            .exact()
+            .is_some_and(|n| n < SMALL_JSON_BYTES);
+        !(json && small)
+    }
 }
 
 /// What a client is told when its request body is over the limit.

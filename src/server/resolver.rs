@@ -216,29 +216,43 @@ impl Resolver {
         lang: Lang,
     ) -> Vec<Detection> {
         let deadline = Instant::now() + self.config.budget;
-        // 1. The catalogue: local and fast, one blocking call for the whole batch.
-        let catalog = self.catalog.clone();
-        let keys: Vec<(Option<String>, Option<String>)> = links
+        // The API outranks the catalogue: a product whose answer is in memory needs no lookup.
+        let settled = self.settled_in_memory(links, country);
+        // 1. The catalogue, for the rest (local, one blocking call for the whole batch), and
+        // 2. the API for every product id, batched and coalesced, both at once.
+        let wanted: Vec<(usize, Option<String>, Option<String>)> = links
             .iter()
-            .map(|l| (l.product_id.clone(), l.store_id.clone()))
+            .enumerate()
+            .filter(|(i, _)| !settled[*i])
+            .map(|(i, l)| (i, l.product_id.clone(), l.store_id.clone()))
             .collect();
-        let known = tokio::task::spawn_blocking(move || {
-            keys.into_iter()
-                .map(|(product, store)| {
-                    let p =
-                        product.and_then(|id| catalog.lookup(Kind::Product, &id).ok().flatten());
-                    p.or_else(|| {
-                        store.and_then(|id| catalog.lookup(Kind::Store, &id).ok().flatten())
+        let catalog = self.catalog.clone();
+        let lookups = async move {
+            if wanted.is_empty() {
+                return Vec::new();
+            }
+            tokio::task::spawn_blocking(move || {
+                wanted
+                    .into_iter()
+                    .map(|(i, product, store)| {
+                        let p = product
+                            .and_then(|id| catalog.lookup(Kind::Product, &id).ok().flatten());
+                        let entry = p.or_else(|| {
+                            store.and_then(|id| catalog.lookup(Kind::Store, &id).ok().flatten())
+                        });
+                        (i, entry)
                     })
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .unwrap_or_else(|_| vec![None; links.len()]);
-
-        // 2. The API, for every product id, batched and coalesced.
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default()
+        };
         let ids: Vec<String> = links.iter().filter_map(|l| l.product_id.clone()).collect();
-        let api = self.api_outcomes(&ids, country, lang, deadline).await;
+        let (found, api) = tokio::join!(lookups, self.api_outcomes(&ids, country, lang, deadline));
+        let mut known = vec![None; links.len()];
+        for (i, entry) in found {
+            known[i] = entry;
+        }
 
         // 3. Merge by authority.
         let mut out: Vec<Detection> = links
@@ -512,6 +526,24 @@ impl Resolver {
             cache.put(key, (outcome.clone(), now + ttl));
             let _ = tx.send(Some(outcome));
         }
+    }
+
+    /// For each link: whether the API's answer for its product is in memory and fresh (found or
+    /// not in the programme), so that the catalogue need not be asked.
+    fn settled_in_memory(&self, links: &[Link], country: Country) -> Vec<bool> {
+        let now = Instant::now();
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        links
+            .iter()
+            .map(|l| {
+                l.product_id.as_ref().is_some_and(|id| {
+                    matches!(
+                        cache.peek(&(id.clone(), country)),
+                        Some((ApiOutcome::Found(_) | ApiOutcome::NotInProgramme, until)) if *until > now
+                    )
+                })
+            })
+            .collect()
     }
 
     /// How many API answers are held in memory (at most the configured capacity).

@@ -190,6 +190,26 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
         .await
         .unwrap();
     assert_eq!(res.headers()["content-encoding"], "gzip");
+    // A one-link answer (about 2 KB) is sent as it is; a batch's answer is compressed.
+    let link = "https://aliexpress.com/item/1005006295880104.html";
+    let res = client()
+        .post(server.url("/api/v1/check"))
+        .header("accept-encoding", "br")
+        .json(&serde_json::json!({ "url": link }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("content-encoding").is_none());
+    let res = client()
+        .post(server.url("/api/v1/check/batch"))
+        .header("accept-encoding", "br")
+        .json(&serde_json::json!({ "urls": vec![link; 20] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
     server.stop().await;
 }
 
