@@ -2,8 +2,9 @@
 # Lighthouse (npm) with Debian's Chromium against the release server on loopback, for
 # docs/PERFORMANCE.md. Not part of CI.
 #
-#   scripts/lighthouse.sh            the check page, mobile (Lighthouse's default: a mid-range
-#                                    phone, simulated slow 4G) and desktop
+#   scripts/lighthouse.sh            the check page: mobile (Lighthouse's default: a mid-range
+#                                    phone on slow 4G, simulated), the same applied for real
+#                                    (devtools throttling), and desktop
 #
 # Needs the release build (`cargo leptos build --release`) and /usr/bin/chromium.
 set -euo pipefail
@@ -27,9 +28,10 @@ for _ in $(seq 1 100); do
 done
 
 FLAGS="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
-for preset in mobile desktop; do
+for preset in mobile mobile-devtools desktop; do
   extra=()
   [ "$preset" = desktop ] && extra=(--preset=desktop)
+  [ "$preset" = mobile-devtools ] && extra=(--throttling-method=devtools)
   CHROME_PATH=/usr/bin/chromium tools/lighthouse/node_modules/.bin/lighthouse "http://$ADDR/" \
     --quiet --chrome-flags="$FLAGS" "${extra[@]}" \
     --only-categories=performance,accessibility,best-practices \
@@ -42,7 +44,7 @@ const out = process.argv[2];
 console.log(`Lighthouse ${JSON.parse(fs.readFileSync(path.join(out, "mobile.json"))).lighthouseVersion}, http://127.0.0.1:3400/\n`);
 console.log("| preset | performance | accessibility | best practices | FCP | LCP | TBT | CLS | transferred |");
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-for (const preset of ["mobile", "desktop"]) {
+for (const preset of ["mobile", "mobile-devtools", "desktop"]) {
   const r = JSON.parse(fs.readFileSync(path.join(out, preset + ".json")));
   const c = r.categories, a = r.audits;
   const score = (k) => Math.round(c[k].score * 100);
