@@ -158,7 +158,7 @@ fn skeleton_of(word: &str) -> Vec<char> {
     // Spellings are plain Latin or plain Cyrillic: the phonetic skeleton reads both.
     tokenize(word)
         .first()
-        .map(|t| t.skeleton(true))
+        .map(|t| t.skeleton(true).to_vec())
         .unwrap_or_default()
 }
 
@@ -199,14 +199,17 @@ type Hit = (std::ops::Range<usize>, &'static str);
 
 fn match_token(t: &Token) -> Option<Hit> {
     for phonetic in [false, true] {
+        if phonetic && !t.has_phonetic_reading() {
+            break;
+        }
         let s = t.skeleton(phonetic);
         for (target, term) in &targets().whole {
             let k = allowed(target);
             if s.len() <= target.len() + k {
-                if distance(&s, target, k).is_some() {
+                if distance(s, target, k).is_some() {
                     return Some((t.span.clone(), term));
                 }
-            } else if let Some((_, r)) = find_within(&s, target, 1) {
+            } else if let Some((_, r)) = find_within(s, target, 1) {
                 // The brand inside a compound (mybestaliexpressdeals): one edit at most.
                 return Some((t.source(phonetic, r.start, r.end), term));
             }
@@ -226,10 +229,13 @@ fn match_pair(text: &str, a: &Token, b: &Token) -> Option<Hit> {
         return None;
     }
     for phonetic in [false, true] {
+        if phonetic && !a.has_phonetic_reading() && !b.has_phonetic_reading() {
+            break;
+        }
         let (sa, sb) = (a.skeleton(phonetic), b.skeleton(phonetic));
         for (first, second, term) in &targets().pairs {
             let k = if second.len() >= 5 { 1 } else { 0 };
-            if sa == *first && distance(&sb, second, k).is_some() {
+            if sa == first.as_slice() && distance(sb, second, k).is_some() {
                 return Some((a.span.start..b.span.end, term));
             }
         }
@@ -274,18 +280,23 @@ fn domain_text(input: &str) -> String {
     host.to_string()
 }
 
-fn char_pos(text: &str, byte: usize) -> usize {
-    text[..byte].chars().count()
-}
-
 fn findings_in(field: Field, index: Option<usize>, text: &str, lang: Lang, out: &mut Vec<Finding>) {
     let code = FindingCode::of(field);
+    // Hits come in order and do not overlap: character positions are counted as we go.
+    let (mut byte, mut chars) = (0, 0);
+    let mut char_pos = |to: usize| {
+        chars += text[byte..to].chars().count();
+        byte = to;
+        chars
+    };
     for (range, term) in find_brands(text) {
+        let start = char_pos(range.start);
+        let end = char_pos(range.end);
         out.push(Finding {
             field,
             keyword_index: index,
-            start: char_pos(text, range.start),
-            end: char_pos(text, range.end),
+            start,
+            end,
             matched: text[range].to_string(),
             term: term.to_string(),
             code,

@@ -11,28 +11,35 @@ pub struct Token {
     pub span: Range<usize>,
     /// Byte ranges of the source characters.
     pub chars: Vec<Range<usize>>,
-    pub visual: Vec<(char, usize)>,
-    pub phonetic: Vec<(char, usize)>,
+    visual: Vec<char>,
+    /// For each visual skeleton character, the index of its source character.
+    visual_src: Vec<usize>,
+    phonetic: Vec<char>,
+    phonetic_src: Vec<usize>,
 }
 
 impl Token {
-    pub fn skeleton(&self, phonetic: bool) -> Vec<char> {
-        let s = if phonetic {
+    pub fn skeleton(&self, phonetic: bool) -> &[char] {
+        if phonetic {
             &self.phonetic
         } else {
             &self.visual
-        };
-        s.iter().map(|(c, _)| *c).collect()
+        }
+    }
+
+    /// Whether the phonetic skeleton reads differently from the visual one (Cyrillic in the word).
+    pub fn has_phonetic_reading(&self) -> bool {
+        self.phonetic != self.visual
     }
 
     /// The source byte range of skeleton characters `from..to`.
     pub fn source(&self, phonetic: bool, from: usize, to: usize) -> Range<usize> {
-        let s = if phonetic {
-            &self.phonetic
+        let src = if phonetic {
+            &self.phonetic_src
         } else {
-            &self.visual
+            &self.visual_src
         };
-        self.chars[s[from].1].start..self.chars[s[to - 1].1].end
+        self.chars[src[from]].start..self.chars[src[to - 1]].end
     }
 }
 
@@ -151,37 +158,71 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 fn build(chars: Vec<(char, Range<usize>)>) -> Token {
     let has_letter = chars.iter().any(|(c, _)| c.is_alphabetic());
     let mut visual_s = Vec::with_capacity(chars.len());
+    let mut visual_src = Vec::with_capacity(chars.len());
     let mut phonetic_s = Vec::with_capacity(chars.len());
+    let mut phonetic_src = Vec::with_capacity(chars.len());
     for (i, (c, _)) in chars.iter().enumerate() {
         let c = *c;
         let mapped_digit = if has_letter { leet(c) } else { None };
         let v = mapped_digit
             .or_else(|| visual(c))
             .unwrap_or_else(|| c.to_lowercase().next().unwrap_or(c));
-        visual_s.push((v, i));
+        visual_s.push(v);
+        visual_src.push(i);
         let lower = c.to_lowercase().next().unwrap_or(c);
         match phonetic(lower) {
-            Some(s) => phonetic_s.extend(s.chars().map(|p| (p, i))),
-            None => phonetic_s.push((mapped_digit.or_else(|| visual(c)).unwrap_or(lower), i)),
+            Some(s) => {
+                for p in s.chars() {
+                    phonetic_s.push(p);
+                    phonetic_src.push(i);
+                }
+            }
+            None => {
+                phonetic_s.push(mapped_digit.or_else(|| visual(c)).unwrap_or(lower));
+                phonetic_src.push(i);
+            }
         }
     }
     Token {
         span: chars[0].1.start..chars[chars.len() - 1].1.end,
         chars: chars.into_iter().map(|(_, r)| r).collect(),
         visual: visual_s,
+        visual_src,
         phonetic: phonetic_s,
+        phonetic_src,
     }
+}
+
+/// A lower bound of the distance, cheap enough to try before it: how many characters of `a` do not
+/// occur in `b` (each needs its own edit). Characters are hashed into 64 buckets; a collision only
+/// lowers the bound.
+fn outside(a: &[char], b: &[char]) -> usize {
+    let bucket = |c: &char| 1u64 << (*c as u32 % 64);
+    let set = b.iter().fold(0u64, |m, c| m | bucket(c));
+    a.iter().filter(|c| set & bucket(c) == 0).count()
 }
 
 /// Optimal-string-alignment distance (an adjacent swap counts as one edit), stopping early past `max`.
 pub fn distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > max {
+    if a.len().abs_diff(b.len()) > max || outside(a, b) > max || outside(b, a) > max {
         return None;
     }
     let n = b.len();
-    let mut prev2: Vec<usize> = vec![0; n + 1];
-    let mut prev: Vec<usize> = (0..=n).collect();
-    let mut cur = vec![0; n + 1];
+    // Brand spellings are short: rows on the stack, on the heap only for long words.
+    const STACK: usize = 32;
+    let (mut s0, mut s1, mut s2) = ([0usize; STACK], [0usize; STACK], [0usize; STACK]);
+    let (mut h0, mut h1, mut h2);
+    let (mut prev2, mut prev, mut cur): (&mut [usize], &mut [usize], &mut [usize]) = if n < STACK {
+        (&mut s0[..=n], &mut s1[..=n], &mut s2[..=n])
+    } else {
+        h0 = vec![0; n + 1];
+        h1 = vec![0; n + 1];
+        h2 = vec![0; n + 1];
+        (&mut h0[..], &mut h1[..], &mut h2[..])
+    };
+    for (j, v) in prev.iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -310,5 +351,41 @@ mod tests {
                 sellers(&text, &pattern, max)
             );
         }
+
+        /// The lower bound and the early stop never change a distance: same as the full table.
+        #[test]
+        fn the_bounded_distance_is_the_full_one_when_within(
+            a in "[aliexpscdфа1]{0,14}",
+            b in proptest::sample::select(vec!["aliexpress", "alibaba", "ali", "express", "экспресс"]),
+            max in 0usize..4,
+        ) {
+            let (a, b) = (chars(&a), chars(b));
+            let full = full_distance(&a, &b);
+            proptest::prop_assert_eq!(distance(&a, &b, max), (full <= max).then_some(full));
+        }
+    }
+
+    /// The whole optimal-string-alignment table, nothing skipped.
+    fn full_distance(a: &[char], b: &[char]) -> usize {
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for j in 0..=b.len() {
+            d[0][j] = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        d[a.len()][b.len()]
     }
 }
