@@ -67,12 +67,13 @@ test('the secret and the server-only code stay on the server', async ({ page, re
     const body = await (await request.get(path)).text();
     expect(body, path).not.toContain(secret);
   }
-  // The WASM bundle and its JS: fetched as the browser does, from the page's own links.
-  await page.goto('/');
-  const assets = await page.locator('link[rel="modulepreload"], link[rel="preload"][as="fetch"]').evaluateAll((links) =>
-    links.map((l) => (l as HTMLLinkElement).href),
-  );
-  expect(assets.length).toBe(2);
+  // The WASM bundle and its JS: the scripts the browser itself fetched to hydrate the page.
+  const assets: string[] = [];
+  page.on('request', (req) => {
+    if (/\/pkg\/[^/]+\.(js|wasm)$/.test(new URL(req.url()).pathname)) assets.push(req.url());
+  });
+  await gotoHydrated(page, '/');
+  expect(assets.map((url) => url.split('.').pop()).sort()).toEqual(['js', 'wasm']);
   for (const url of assets) {
     const bytes = (await (await request.get(url)).body()).toString('latin1');
     // Markers of server-only code: the Open Platform client's method and signing, the store's schema.
@@ -81,4 +82,19 @@ test('the secret and the server-only code stay on the server', async ({ page, re
       expect(bytes, `${url} holds ${word}`).not.toContain(word);
     }
   }
+});
+
+test('the page is painted before the bundle is fetched, and hydrates after', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  const times = await page.evaluate(() => {
+    const paint = performance.getEntriesByName('first-contentful-paint')[0]?.startTime;
+    const bundle = performance
+      .getEntriesByType('resource')
+      .filter((e) => /\/pkg\/[^/]+\.(js|wasm)$/.test(new URL(e.name).pathname))
+      .map((e) => e.startTime);
+    return { paint, bundle };
+  });
+  expect(times.paint).toBeDefined();
+  expect(times.bundle.length).toBe(2);
+  for (const start of times.bundle) expect(start).toBeGreaterThanOrEqual(times.paint!);
 });

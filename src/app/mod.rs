@@ -2,6 +2,8 @@
 //! Compiled into the server (SSR) and the WASM bundle (hydration). No business rules live here.
 
 mod components;
+#[cfg(feature = "ssr")]
+mod hydration;
 mod lang;
 mod layout;
 mod pages;
@@ -24,6 +26,7 @@ pub const PRODUCT_NAME: &str = "Linksmith";
 /// The HTML document around the app, rendered on the server only.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use hydration::PaintFirstHydration;
     use leptos_meta::{HashedStylesheet, MetaTags};
     view! {
         <!DOCTYPE html>
@@ -33,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <PaintFirstHydration options />
                 <MetaTags />
             </head>
             <body>
