@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { gotoHydrated, watchConsole } from './helpers';
+import { gotoHydrated, isBundleFile, watchConsole } from './helpers';
 
 test('the check page renders the shell, paste box and independence notice', async ({ page }) => {
   const console = watchConsole(page);
@@ -70,7 +70,7 @@ test('the secret and the server-only code stay on the server', async ({ page, re
   // The WASM bundle and its JS: the scripts the browser itself fetched to hydrate the page.
   const assets: string[] = [];
   page.on('request', (req) => {
-    if (/\/pkg\/[^/]+\.(js|wasm)$/.test(new URL(req.url()).pathname)) assets.push(req.url());
+    if (isBundleFile(req.url())) assets.push(req.url());
   });
   await gotoHydrated(page, '/');
   expect(assets.map((url) => url.split('.').pop()).sort()).toEqual(['js', 'wasm']);
@@ -86,15 +86,12 @@ test('the secret and the server-only code stay on the server', async ({ page, re
 
 test('the page is painted before the bundle is fetched, and hydrates after', async ({ page }) => {
   await gotoHydrated(page, '/');
-  const times = await page.evaluate(() => {
-    const paint = performance.getEntriesByName('first-contentful-paint')[0]?.startTime;
-    const bundle = performance
-      .getEntriesByType('resource')
-      .filter((e) => /\/pkg\/[^/]+\.(js|wasm)$/.test(new URL(e.name).pathname))
-      .map((e) => e.startTime);
-    return { paint, bundle };
-  });
+  const times = await page.evaluate(() => ({
+    paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime,
+    resources: performance.getEntriesByType('resource').map((e) => ({ url: e.name, start: e.startTime })),
+  }));
+  const bundle = times.resources.filter((r) => isBundleFile(r.url)).map((r) => r.start);
   expect(times.paint).toBeDefined();
-  expect(times.bundle.length).toBe(2);
-  for (const start of times.bundle) expect(start).toBeGreaterThanOrEqual(times.paint!);
+  expect(bundle.length).toBe(2);
+  for (const start of bundle) expect(start).toBeGreaterThanOrEqual(times.paint!);
 });

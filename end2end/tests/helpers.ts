@@ -14,6 +14,11 @@ export function watchConsole(page: Page) {
   };
 }
 
+/** Whether an address is one of the bundle's files (its JS or its WASM) under /pkg/. */
+export function isBundleFile(url: string) {
+  return /\/pkg\/[^/]+\.(js|wasm)$/.test(new URL(url).pathname);
+}
+
 /** Opens a page and waits until the WASM bundle has hydrated it. */
 export async function gotoHydrated(page: Page, path: string) {
   await page.goto(path);

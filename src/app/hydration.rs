@@ -6,40 +6,37 @@
 //! paint: this script starts the download once the first paint is on screen, and hydrates as soon as
 //! the bundle has arrived. Server-only: the shell is rendered on the server.
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::sync::OnceLock;
 
 use leptos::{nonce::use_nonce, prelude::*};
 
 /// The bundle's file names (without extension) under the package directory: cargo-leptos writes the
 /// hashes into `options.hash_file` beside the server binary when `hash-files` is on.
-fn bundle_names(options: &LeptosOptions) -> &'static (String, String) {
-    static NAMES: OnceLock<(String, String)> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        let name = options.output_name.to_string();
-        let mut js = name.clone();
-        let mut wasm = name;
-        if options.hash_files {
-            let hashes = std::env::current_exe()
-                .ok()
-                .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-                .and_then(|path: PathBuf| std::fs::read_to_string(path).ok())
-                .unwrap_or_default();
-            for (file, hash) in hashes
-                .lines()
-                .filter_map(|line| line.trim().split_once(':'))
-            {
-                match file.trim() {
-                    "js" => js = format!("{js}.{}", hash.trim()),
-                    "wasm" => wasm = format!("{wasm}.{}", hash.trim()),
-                    _ => {}
-                }
+fn bundle_names(options: &LeptosOptions) -> (String, String) {
+    let name = options.output_name.to_string();
+    let mut js = name.clone();
+    let mut wasm = name;
+    if options.hash_files {
+        let hashes = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .unwrap_or_default();
+        for (file, hash) in hashes
+            .lines()
+            .filter_map(|line| line.trim().split_once(':'))
+        {
+            match file.trim() {
+                "js" => js = format!("{js}.{}", hash.trim()),
+                "wasm" => wasm = format!("{wasm}.{}", hash.trim()),
+                _ => {}
             }
-        } else if option_env!("LEPTOS_OUTPUT_NAME").is_none() {
-            // Built by plain cargo, not cargo-leptos: wasm-bindgen's own name.
-            wasm.push_str("_bg");
         }
-        (js, wasm)
-    })
+    } else if option_env!("LEPTOS_OUTPUT_NAME").is_none() {
+        // Built by plain cargo, not cargo-leptos: wasm-bindgen's own name.
+        wasm.push_str("_bg");
+    }
+    (js, wasm)
 }
 
 /// The loader. It waits for the browser's `first-contentful-paint` entry, which is reported once the
@@ -74,16 +71,22 @@ fn plain_name(name: &str) -> bool {
 }
 
 /// Loads and hydrates the WASM bundle after the first paint. Put it in the document's `<head>`.
+/// The script is the same for every page: written once, on the first render.
 #[component]
 pub fn PaintFirstHydration(options: LeptosOptions) -> impl IntoView {
-    let (js, wasm) = bundle_names(&options);
-    let pkg = options.site_pkg_dir.to_string();
-    let script = [pkg.as_str(), js, wasm]
-        .iter()
-        .all(|name| plain_name(name))
-        .then(|| loader_script(&format!("/{pkg}/{js}.js"), &format!("/{pkg}/{wasm}.wasm")));
+    static SCRIPT: OnceLock<Option<String>> = OnceLock::new();
+    let script = SCRIPT.get_or_init(|| {
+        let (js, wasm) = bundle_names(&options);
+        let pkg = options.site_pkg_dir.to_string();
+        [pkg.as_str(), &js, &wasm]
+            .iter()
+            .all(|name| plain_name(name))
+            .then(|| loader_script(&format!("/{pkg}/{js}.js"), &format!("/{pkg}/{wasm}.wasm")))
+    });
     let nonce = use_nonce();
-    script.map(|script| view! { <script type="module" nonce=nonce>{script}</script> })
+    script
+        .as_deref()
+        .map(|script| view! { <script type="module" nonce=nonce>{script}</script> })
 }
 
 #[cfg(test)]

@@ -282,9 +282,13 @@ fn domain_text(input: &str) -> String {
 
 fn findings_in(field: Field, index: Option<usize>, text: &str, lang: Lang, out: &mut Vec<Finding>) {
     let code = FindingCode::of(field);
-    // Hits come in order and do not overlap: character positions are counted as we go.
+    // Hits come in order and do not overlap: character positions are counted as we go (from the
+    // start again, should a position ever lie behind the last one).
     let (mut byte, mut chars) = (0, 0);
     let mut char_pos = |to: usize| {
+        if to < byte {
+            (byte, chars) = (0, 0);
+        }
         chars += text[byte..to].chars().count();
         byte = to;
         chars
