@@ -20,6 +20,10 @@ use lang::LangFromQuery;
 use layout::{Footer, Header};
 use pages::{campaign::CampaignPage, check::CheckPage, not_found::NotFound, rates::RatesPage};
 
+/// The page's server function for checks (its route is rate-limited like the API) and how many
+/// links a shared address checks while the server renders it.
+pub use pages::check::{CheckLinks, SERVER_RENDERED_LINKS};
+
 /// The product's name as users see it. The brand of the programme never appears in it.
 pub const PRODUCT_NAME: &str = "Linksmith";
 

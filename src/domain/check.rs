@@ -279,8 +279,16 @@ impl LinkTemplate {
     }
 }
 
+/// What `{raw_url}` escapes where it stands in the template's query: `&` and `#` would end the
+/// destination parameter there and add parameters (or a fragment) of their own to the deep link.
+const RAW_IN_QUERY: &AsciiSet = &percent_encoding::CONTROLS.add(b'&').add(b'#').add(b' ');
+/// What `{raw_url}` escapes in the template's path: `?` and `#` would start a query or fragment.
+const RAW_IN_PATH: &AsciiSet = &percent_encoding::CONTROLS.add(b'?').add(b'#').add(b' ');
+
 fn fill(template: &str, url: &str, product_id: Option<&str>, sub: Option<&str>) -> String {
     let encoded = utf8_percent_encode(url, COMPONENT).to_string();
+    let raw_in_query = utf8_percent_encode(url, RAW_IN_QUERY).to_string();
+    let raw_in_path = utf8_percent_encode(url, RAW_IN_PATH).to_string();
     let sub = sub
         .map(|s| utf8_percent_encode(s, COMPONENT).to_string())
         .unwrap_or_default();
@@ -293,7 +301,12 @@ fn fill(template: &str, url: &str, product_id: Option<&str>, sub: Option<&str>) 
         let (value, len) = if tail.starts_with("{url}") {
             (encoded.as_str(), 5)
         } else if tail.starts_with("{raw_url}") {
-            (url, 9)
+            // As it is, except what would break out of where the template puts it.
+            if out.contains('?') {
+                (raw_in_query.as_str(), 9)
+            } else {
+                (raw_in_path.as_str(), 9)
+            }
         } else if tail.starts_with("{product_id}") {
             (product_id.unwrap_or(""), 12)
         } else if tail.starts_with("{sub}") {
@@ -473,5 +486,34 @@ mod tests {
             raw.render(&link, None),
             "https://ad.example/g/x/?ulp=https://aliexpress.com/item/1005005248414510.html?sku_id=12000032&subid="
         );
+    }
+
+    /// `{raw_url}` is put in as it is, but never adds a parameter or a fragment to the deep link.
+    #[test]
+    fn raw_url_cannot_inject_query_parameters() {
+        let link = match crate::domain::link::read(
+            "https://aliexpress.com/wholesale?SearchText=lamp%26subid%3Dthief%23x&productIds=1005005248414510,1005006295880104",
+        )
+        .unwrap()
+        {
+            crate::domain::link::Reading::Link(l) => l,
+            other => panic!("{other:?}"),
+        };
+        assert!(link.canonical_url.contains('&'), "{}", link.canonical_url);
+        let raw = LinkTemplate::parse("https://ad.example/g/x/?ulp={raw_url}&subid={sub}").unwrap();
+        let sub = SubId::parse("mine").unwrap();
+        let made = raw.render(&link, sub.as_ref());
+        let parsed = url::Url::parse(&made).unwrap();
+        let names: Vec<String> = parsed.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        assert_eq!(names, ["ulp", "subid"], "{made}");
+        assert_eq!(parsed.fragment(), None, "{made}");
+        let pairs: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+        assert_eq!(pairs["subid"], "mine");
+        assert!(pairs["ulp"].starts_with("https://aliexpress.com/wholesale?SearchText=lamp"));
+        // In a path, `?` and `#` are escaped instead.
+        let in_path = LinkTemplate::parse("https://go.example/to/{raw_url}").unwrap();
+        let made = in_path.render(&link, None);
+        let parsed = url::Url::parse(&made).unwrap();
+        assert_eq!(parsed.query(), None, "{made}");
     }
 }

@@ -18,10 +18,18 @@ pub enum ErrorCode {
     TooManyLinks,
     /// Not in the contract's list (an addition it allows): a sub-id links cannot carry.
     InvalidSub,
+    /// A malformed request (body, query string, headers).
+    InvalidRequest,
+    /// The client checked more links than its limit allows for now; the message says how long to wait.
+    RateLimited,
+    /// The server failed; nothing the client sent is at fault.
+    Internal,
+    /// The server could not be reached, or is too busy to answer now.
+    Unavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::EmptyInput,
         ErrorCode::TooLong,
         ErrorCode::InvalidUrl,
@@ -33,6 +41,10 @@ impl ErrorCode {
         ErrorCode::InvalidAmount,
         ErrorCode::TooManyLinks,
         ErrorCode::InvalidSub,
+        ErrorCode::InvalidRequest,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::Unavailable,
     ];
 
     /// The code as it appears in JSON.
@@ -49,6 +61,10 @@ impl ErrorCode {
             ErrorCode::InvalidAmount => "invalid_amount",
             ErrorCode::TooManyLinks => "too_many_links",
             ErrorCode::InvalidSub => "invalid_sub",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
         }
     }
 }

@@ -2,87 +2,68 @@
 //! `docs/check-api.md` (shared with programs outside the project), an OpenAPI document generated
 //! from the same types, and a per-IP rate limit.
 
-use std::{sync::LazyLock, time::Duration};
+use std::{net::SocketAddr, sync::LazyLock};
 
 use axum::{
-    extract::{rejection::JsonRejection, FromRequest, Query, Request, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    extract::{
+        rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Query, Request, State,
+    },
+    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
-use tower_governor::{
-    governor::GovernorConfigBuilder, key_extractor::PeerIpKeyExtractor, GovernorError,
-    GovernorLayer,
-};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::{check::AmountInput, AppState, RateLimit, RawOptions};
+use super::{check::AmountInput, limit::ClientKey, AppState, RateLimited, RawOptions};
 use crate::domain::{
     campaign::{self, CampaignInput, CampaignReport},
     check::{CheckFailure, CheckResult, Outcome, Problem},
     rates::Lang,
 };
 
-/// The API routes, rate-limited per client IP when a limit is configured.
-pub fn routes(state: &AppState) -> Router<AppState> {
-    let api = Router::new()
+/// The API routes. Every route that checks links counts them against the client's rate limit
+/// (one per input, one per campaign check), like the page does.
+pub fn routes() -> Router<AppState> {
+    Router::new()
         .route("/api/v1/check", get(check_get).post(check_post))
         .route("/api/v1/check/batch", post(check_batch))
-        .route("/api/v1/campaign/check", post(campaign_check));
-    let api = match state.config.rate_limit {
-        // A token bucket per client IP: `burst` requests at once, refilled at `per_second`.
-        // Over it: 429 with `Retry-After` and a JSON error. Idle clients are forgotten every minute.
-        Some(RateLimit { per_second, burst }) => {
-            let config = GovernorConfigBuilder::default()
-                .period(Duration::from_nanos(
-                    1_000_000_000 / u64::from(per_second.max(1)),
-                ))
-                .burst_size(burst.max(1))
-                .key_extractor(PeerIpKeyExtractor)
-                .finish()
-                .expect("a non-zero period and burst");
-            let limiter = config.limiter().clone();
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move {
-                    let mut tick = tokio::time::interval(Duration::from_secs(60));
-                    loop {
-                        tick.tick().await;
-                        limiter.retain_recent();
-                        limiter.shrink_to_fit();
-                    }
-                });
-            }
-            api.layer(GovernorLayer::new(config).error_handler(rate_limited))
-        }
-        None => api,
-    };
-    api.route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/campaign/check", post(campaign_check))
+        .route("/api/v1/openapi.json", get(openapi_json))
 }
 
-fn rate_limited(e: GovernorError) -> Response {
-    match e {
-        GovernorError::TooManyRequests { wait_time, .. } => {
-            let wait = wait_time.max(1);
-            tracing::debug!(wait, "rate limit: 429");
-            let mut res = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!(
-                    "Too many requests from your address. Wait {wait} s and try again, or send the links in one batch (POST /api/v1/check/batch)."
-                ),
-            );
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-            res
-        }
-        GovernorError::UnableToExtractKey | GovernorError::Other { .. } => error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The client address could not be read.",
-        ),
+/// The client of a request, as the rate limit counts it (the TCP peer, or the client a trusted
+/// proxy names in `X-Forwarded-For`).
+pub struct Client(pub ClientKey);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(Client(state.client_of(peer, &parts.headers)))
     }
+}
+
+/// 429 with `Retry-After` and the contract's `rate_limited` error.
+pub fn rate_limited(refusal: RateLimited) -> Response {
+    let mut res = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(ErrorBody {
+            error: refusal.problem,
+        }),
+    )
+        .into_response();
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(refusal.retry_after));
+    res
 }
 
 /// The error body of a request-level failure: `{"error": {"code", "message"}}`.
@@ -175,8 +156,26 @@ fn ok<T: Serialize>(value: T) -> Response {
     ),
     tag = "campaign"
 )]
-async fn campaign_check(headers: HeaderMap, ApiJson(input): ApiJson<CampaignInput>) -> Response {
-    match campaign::check(&input, lang_of(&headers)) {
+async fn campaign_check(
+    State(state): State<AppState>,
+    Client(client): Client,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<CampaignInput>,
+) -> Response {
+    let lang = lang_of(&headers);
+    if let Err(refusal) = state.admit(client, 1, lang) {
+        return rate_limited(refusal);
+    }
+    // Matching 20,000 characters per field is a millisecond of CPU: off the async workers.
+    let checked = tokio::task::spawn_blocking(move || campaign::check(&input, lang)).await;
+    let Ok(checked) = checked else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The campaign check failed on the server. Try again.",
+        );
+    };
+    match checked {
         Ok(report) => ok(report),
         Err(e) => error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -245,7 +244,16 @@ pub struct BatchSummary {
 }
 
 /// One link: 200 with the result, 422 for a link that cannot be used, 400 for bad options.
-async fn check_one(state: &AppState, lang: Lang, input: String, raw: RawOptions) -> Response {
+async fn check_one(
+    state: &AppState,
+    client: ClientKey,
+    lang: Lang,
+    input: String,
+    raw: RawOptions,
+) -> Response {
+    if let Err(refusal) = state.admit(client, 1, lang) {
+        return rate_limited(refusal);
+    }
     let options = match state.check_options(&raw) {
         Ok(o) => o,
         Err(error) => {
@@ -298,6 +306,7 @@ enum CheckResponses {
 )]
 async fn check_get(
     State(state): State<AppState>,
+    Client(client): Client,
     headers: HeaderMap,
     query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -316,7 +325,14 @@ async fn check_get(
         amount: q.amount.map(AmountInput::Text),
         sub: q.sub,
     };
-    check_one(&state, lang_of(&headers), q.url.unwrap_or_default(), raw).await
+    check_one(
+        &state,
+        client,
+        lang_of(&headers),
+        q.url.unwrap_or_default(),
+        raw,
+    )
+    .await
 }
 
 /// Checks one pasted link (JSON body).
@@ -329,6 +345,7 @@ async fn check_get(
 )]
 async fn check_post(
     State(state): State<AppState>,
+    Client(client): Client,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CheckRequest>,
 ) -> Response {
@@ -337,7 +354,7 @@ async fn check_post(
         amount: req.amount,
         sub: req.sub,
     };
-    check_one(&state, lang_of(&headers), req.url, raw).await
+    check_one(&state, client, lang_of(&headers), req.url, raw).await
 }
 
 /// Checks many links at once: one outcome per input, in input order; a bad line never fails the batch.
@@ -355,15 +372,21 @@ async fn check_post(
 )]
 async fn check_batch(
     State(state): State<AppState>,
+    Client(client): Client,
     headers: HeaderMap,
     ApiJson(req): ApiJson<BatchRequest>,
 ) -> Response {
+    let lang = lang_of(&headers);
     if let Err(problem) = state.check_batch_size(req.urls.len()) {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
             Json(ErrorBody { error: problem }),
         )
             .into_response();
+    }
+    // Every input counts, refused ones too.
+    if let Err(refusal) = state.admit(client, req.urls.len(), lang) {
+        return rate_limited(refusal);
     }
     let raw = RawOptions {
         country: req.country,
@@ -376,7 +399,7 @@ async fn check_batch(
             return (StatusCode::BAD_REQUEST, Json(ErrorBody { error: problem })).into_response()
         }
     };
-    let results = state.check(&req.urls, &options, lang_of(&headers)).await;
+    let results = state.check(&req.urls, &options, lang).await;
     let failed = results
         .iter()
         .filter(|o| matches!(o, Outcome::Failed(_)))

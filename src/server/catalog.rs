@@ -40,6 +40,11 @@ const MIGRATIONS: &[&str] = &[
 pub enum StoreError {
     #[error("could not open the store {path}: {reason}. Set LINKSMITH_DB to a writable file path")]
     Open { path: String, reason: String },
+    #[error(
+        "the store was written by a newer Linksmith (schema version {found}; this one knows up to {known}). \
+         Run the newer version, or point LINKSMITH_DB at another file"
+    )]
+    NewerSchema { found: usize, known: usize },
     #[error("the store failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -94,19 +99,29 @@ impl Catalog {
             std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
         }
         let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
-        Catalog::init(conn).map_err(|e| fail(e.to_string()))
+        Catalog::init(conn).map_err(|e| match e {
+            StoreError::Sqlite(e) => fail(e.to_string()),
+            other => other,
+        })
     }
 
     /// A store in memory (tests, tools).
     pub fn in_memory() -> Result<Catalog, StoreError> {
-        Ok(Catalog::init(Connection::open_in_memory()?)?)
+        Catalog::init(Connection::open_in_memory()?)
     }
 
-    fn init(mut conn: Connection) -> Result<Catalog, rusqlite::Error> {
+    fn init(mut conn: Connection) -> Result<Catalog, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(2))?;
         let applied: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        // A newer binary's tables may mean something this one would misread or overwrite.
+        if applied > MIGRATIONS.len() {
+            return Err(StoreError::NewerSchema {
+                found: applied,
+                known: MIGRATIONS.len(),
+            });
+        }
         let tx = conn.transaction()?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
             tx.execute_batch(sql)?;
@@ -238,6 +253,12 @@ impl Catalog {
         Ok(conn.execute("DELETE FROM api_cache WHERE fetched_at < ?1", [before])?)
     }
 
+    /// Whether the catalogue holds any product or store (stops at the first row).
+    pub fn has_entries(&self) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM catalog)", [], |r| r.get(0))?)
+    }
+
     /// How many products and stores the catalogue holds.
     pub fn counts(&self) -> Result<(u64, u64), StoreError> {
         let conn = self.conn();
@@ -303,8 +324,25 @@ impl Catalog {
                 match reader.read_record(&mut record) {
                     Ok(false) => break,
                     Ok(true) => {}
+                    // The file itself failed (a disk error, a line over the size limit): stop;
+                    // reading on would fail the same way forever.
+                    Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                        let reason = match e.into_kind() {
+                            csv::ErrorKind::Io(io) => io.to_string(),
+                            _ => String::new(),
+                        };
+                        return Err(ImportError::Unreadable(format!(
+                            "near line {line}: {reason}"
+                        )));
+                    }
                     Err(e) => {
-                        report.skip(line, format!("the row cannot be read as CSV ({e})"));
+                        report.skip(
+                            line,
+                            format!(
+                                "the row cannot be read as CSV ({})",
+                                printable(&e.to_string())
+                            ),
+                        );
                         continue;
                     }
                 }
@@ -361,18 +399,54 @@ struct LineIndex<R> {
     newlines: std::rc::Rc<std::cell::RefCell<Vec<u64>>>,
 }
 
+/// The longest line a feed may have: a row is a few hundred bytes; a longer line is not a
+/// catalogue (and reading it whole would hold it all in memory).
+pub const MAX_LINE_BYTES: u64 = 64 * 1024;
+
 impl<R: Read> Read for LineIndex<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut nl = self.newlines.borrow_mut();
         for (i, b) in buf[..n].iter().enumerate() {
+            let at = self.offset + i as u64;
             if *b == b'\n' {
-                nl.push(self.offset + i as u64);
+                nl.push(at);
+            }
+            let line_start = nl.last().map_or(0, |&n| n + 1);
+            if at + 1 - line_start > MAX_LINE_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "line {} is over {} KiB: this is not a catalogue row",
+                        nl.len() + 1,
+                        MAX_LINE_BYTES / 1024
+                    ),
+                ));
             }
         }
         self.offset += n as u64;
         Ok(n)
     }
+}
+
+/// Text from a feed made safe to print on a terminal: control characters (escape sequences
+/// among them) shown escaped, and at most 80 characters.
+pub fn printable(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 80 {
+            out.push('…');
+            break;
+        }
+        if c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// What an import did.
@@ -429,7 +503,8 @@ impl Columns {
         for h in header.iter() {
             if !COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(h.trim())) {
                 return Err(ImportError::Header(format!(
-                    "has an unknown column \"{h}\": the columns are {} (a header row is required)",
+                    "has an unknown column \"{}\": the columns are {} (a header row is required)",
+                    printable(h),
                     COLUMNS.join(", ")
                 )));
             }
@@ -456,7 +531,12 @@ impl Columns {
         let kind = match get(self.kind).to_ascii_lowercase().as_str() {
             "product" => Kind::Product,
             "store" => Kind::Store,
-            other => return Err(format!("kind \"{other}\" is not product or store")),
+            other => {
+                return Err(format!(
+                    "kind \"{}\" is not product or store",
+                    printable(other)
+                ))
+            }
         };
         let id = get(self.id);
         let digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
@@ -471,17 +551,26 @@ impl Columns {
                 "3 to 12 digits"
             };
             return Err(format!(
-                "id \"{id}\" is not a {} id ({want})",
+                "id \"{}\" is not a {} id ({want})",
+                printable(id),
                 kind.as_str()
             ));
         }
-        let status = match get(self.status).to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
-            "hot_sale" | "hot" => "hot_sale",
-            "affiliate" => "affiliate",
-            "non_affiliate" => "non_affiliate",
-            "no_commission" | "zero_commission" => "no_commission",
-            other => return Err(format!("status \"{other}\" is not one of hot_sale, affiliate, non_affiliate, no_commission")),
-        };
+        let status =
+            match get(self.status)
+                .to_ascii_lowercase()
+                .replace(['-', ' '], "_")
+                .as_str()
+            {
+                "hot_sale" | "hot" => "hot_sale",
+                "affiliate" => "affiliate",
+                "non_affiliate" => "non_affiliate",
+                "no_commission" | "zero_commission" => "no_commission",
+                other => return Err(format!(
+                    "status \"{}\" is not one of hot_sale, affiliate, non_affiliate, no_commission",
+                    printable(other)
+                )),
+            };
         let rate = match self.rate.map(get).filter(|s| !s.is_empty()) {
             None => None,
             Some(text) => match text
@@ -491,7 +580,12 @@ impl Columns {
                 .parse::<f64>()
             {
                 Ok(v) if v.is_finite() && (0.0..=100.0).contains(&v) => Some(v),
-                _ => return Err(format!("rate \"{text}\" is not a percentage from 0 to 100")),
+                _ => {
+                    return Err(format!(
+                        "rate \"{}\" is not a percentage from 0 to 100",
+                        printable(text)
+                    ))
+                }
             },
         };
         let category = self.category.map(get).filter(|s| !s.is_empty());

@@ -2,9 +2,16 @@
 //! routes. Reads every input with the link engine, follows app share links, asks the resolver for
 //! the statuses of the whole batch at once, and assembles each answer with the rates engine.
 
+use std::net::SocketAddr;
+
+use axum::http::HeaderMap;
 use futures::{stream, StreamExt};
 
-use super::{share::resolve_app_share, AppState};
+use super::{
+    limit::{client_ip, retry_after_secs, ClientKey},
+    share::{resolve_app_share, SHARE_BUDGET},
+    AppState,
+};
 use crate::domain::{
     check::{CheckFailure, CheckOptions, Context, Detection, Outcome, Problem, SubId},
     codes::ErrorCode,
@@ -13,8 +20,20 @@ use crate::domain::{
     rates::{Amount, Lang},
 };
 
-/// App share links followed at once.
+/// App share links one check follows at once.
 const SHARE_CONCURRENCY: usize = 8;
+/// App share links the whole server follows at once (every check together).
+pub const SHARE_SLOTS: usize = 32;
+/// Inputs larger than this in all are read off the async workers.
+const READ_INLINE_BYTES: usize = 64 * 1024;
+
+/// A request refused before any link is checked because its client is over the rate limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimited {
+    pub problem: Problem,
+    /// Whole seconds to wait (the `Retry-After` value).
+    pub retry_after: u64,
+}
 
 /// An order amount as a request gives it: a JSON number, or text (a query string, a form).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
@@ -58,6 +77,40 @@ impl AppState {
         })
     }
 
+    /// The client a request comes from: the TCP peer, or the client a trusted proxy names.
+    /// Without a peer (a request handed to the router in-process) every request is one client.
+    pub fn client_of(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> ClientKey {
+        let peer = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.ip());
+        ClientKey::of(client_ip(peer, headers, &self.config.trusted_proxies))
+    }
+
+    /// Counts `links` against the client's limit (every path that checks links calls this once
+    /// per request: the API, the page's server function, the server rendering of `/?url=`).
+    pub fn admit(&self, client: ClientKey, links: usize, lang: Lang) -> Result<(), RateLimited> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        limiter.take(client, links).map_err(|wait| {
+            let wait = retry_after_secs(wait);
+            let limit = limiter.limit();
+            tracing::debug!(%client, links, wait, "rate limit: refused");
+            let message = match lang {
+                Lang::En => format!(
+                    "Too many links checked from your address in a short time (at most {} at once, then {} a second). Wait {wait} s and try again.",
+                    limit.burst, limit.per_second
+                ),
+                Lang::Ru => format!(
+                    "С вашего адреса проверено слишком много ссылок за короткое время (не больше {} сразу, затем {} в секунду). Подождите {wait} с и попробуйте снова.",
+                    limit.burst, limit.per_second
+                ),
+            };
+            RateLimited {
+                problem: Problem::new(ErrorCode::RateLimited, message),
+                retry_after: wait,
+            }
+        })
+    }
+
     /// The largest batch (`LINKSMITH_MAX_BATCH`).
     pub fn max_batch(&self) -> usize {
         self.config.max_batch
@@ -85,22 +138,32 @@ impl AppState {
         options: &CheckOptions,
         lang: Lang,
     ) -> Vec<Outcome> {
-        // 1. Read every input; app share links are followed (bounded, in parallel).
-        let mut readings: Vec<Result<Link, Problem>> = Vec::with_capacity(inputs.len());
-        let mut shares: Vec<(usize, String)> = Vec::new();
-        for (i, input) in inputs.iter().enumerate() {
-            readings.push(match read(input) {
-                Ok(Reading::Link(link)) => Ok(link),
-                Ok(Reading::AppShare { url }) => {
-                    shares.push((i, url));
-                    Err(Problem::new(ErrorCode::ShortLinkUnresolved, String::new()))
-                }
-                Err(e) => Err(Problem::from(&e)),
-            });
-        }
+        // 1. Read every input (a large request off the async workers: reading is linear, but a
+        // few MiB of text is still milliseconds of one core); app share links are followed
+        // (bounded per check and for the whole server, in parallel).
+        let bytes: usize = inputs.iter().map(String::len).sum();
+        let (mut readings, shares) = if bytes > READ_INLINE_BYTES {
+            let owned = inputs.to_vec();
+            tokio::task::spawn_blocking(move || read_all(&owned))
+                .await
+                .unwrap_or_else(|_| read_all(inputs))
+        } else {
+            read_all(inputs)
+        };
         let fetcher = &self.shares;
+        let slots = &self.share_slots;
         let resolved: Vec<(usize, Result<Link, Problem>)> = stream::iter(shares)
             .map(|(i, url)| async move {
+                let busy = || {
+                    Problem::new(
+                        ErrorCode::ShortLinkUnresolved,
+                        "The server is following many app share links right now. Try again in a moment, or paste the product page address the link opens.",
+                    )
+                };
+                let Ok(Ok(_slot)) = tokio::time::timeout(SHARE_BUDGET, slots.acquire()).await
+                else {
+                    return (i, Err(busy()));
+                };
                 let link = resolve_app_share(fetcher, &url)
                     .await
                     .map_err(|e| Problem::from(&e));
@@ -146,4 +209,24 @@ impl AppState {
             })
             .collect()
     }
+}
+
+/// Reads every input with the link engine: the readings in input order, and the app share links
+/// (by index) that the server must follow.
+type Readings = (Vec<Result<Link, Problem>>, Vec<(usize, String)>);
+
+fn read_all(inputs: &[String]) -> Readings {
+    let mut readings = Vec::with_capacity(inputs.len());
+    let mut shares = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        readings.push(match read(input) {
+            Ok(Reading::Link(link)) => Ok(link),
+            Ok(Reading::AppShare { url }) => {
+                shares.push((i, url));
+                Err(Problem::new(ErrorCode::ShortLinkUnresolved, String::new()))
+            }
+            Err(e) => Err(Problem::from(&e)),
+        });
+    }
+    (readings, shares)
 }

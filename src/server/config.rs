@@ -5,6 +5,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use leptos::config::LeptosOptions;
 
+pub use super::limit::{RateLimit, TrustedProxies};
 use crate::domain::{
     check::LinkTemplate,
     country::Country,
@@ -25,22 +26,30 @@ pub struct ServerConfig {
     pub template: Option<LinkTemplate>,
     /// `LINKSMITH_MAX_BATCH`: the most links one batch may hold.
     pub max_batch: usize,
-    /// `LINKSMITH_API_RATE` and `LINKSMITH_API_BURST`: requests per second and per client IP on
-    /// the API routes, and the burst allowed above it; `None` turns the limiter off.
+    /// `LINKSMITH_API_RATE` and `LINKSMITH_API_BURST`: links per second per client, and the
+    /// links it may check at once (default: the batch limit), on every path that checks links;
+    /// `None` turns the limiter off.
     pub rate_limit: Option<RateLimit>,
+    /// `LINKSMITH_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// Limits on each client connection (slow or too many clients).
     pub connections: ConnectionLimits,
 }
 
 /// What one client may take: the server reads a request's headers within `header_read_timeout`
 /// (a slowloris client is dropped), answers 408 to a request whose body arrives or whose answer
-/// is ready later than `request_timeout`, and holds at most `max_connections` connections
-/// (further ones are closed at once until some end).
+/// is ready later than `request_timeout`, holds at most `max_connections` connections in all and
+/// `max_per_client` from one client address (IPv6: one /64; trusted proxies are exempt), drops a
+/// connection that sends nothing for `idle_timeout` (idle keep-alive included) or does not take
+/// what it is sent within `write_timeout` (a client that reads slowly).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ConnectionLimits {
     pub header_read_timeout: std::time::Duration,
     pub request_timeout: std::time::Duration,
     pub max_connections: usize,
+    pub max_per_client: usize,
+    pub idle_timeout: std::time::Duration,
+    pub write_timeout: std::time::Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -49,27 +58,16 @@ impl Default for ConnectionLimits {
             header_read_timeout: std::time::Duration::from_secs(10),
             request_timeout: std::time::Duration::from_secs(30),
             max_connections: 4096,
+            max_per_client: 64,
+            idle_timeout: std::time::Duration::from_secs(60),
+            write_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
 
-/// Requests per second per client IP, with a burst.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RateLimit {
-    pub per_second: u32,
-    pub burst: u32,
-}
-
-impl Default for RateLimit {
-    /// A person pasting by hand makes a request every few seconds; a bot checking a few links a
-    /// second stays under 5/s; a page load or a retry storm may burst to 20.
-    fn default() -> Self {
-        RateLimit {
-            per_second: 5,
-            burst: 20,
-        }
-    }
-}
+/// Links per second a client checks in the long run: a person pastes a few times a minute; a bot
+/// checking links one by one stays under five a second.
+pub const DEFAULT_LINKS_PER_SECOND: u32 = 5;
 
 pub const DEFAULT_MAX_BATCH: usize = 1000;
 
@@ -124,7 +122,11 @@ impl ServerConfig {
         if off {
             self.rate_limit = None;
         } else {
-            let mut limit = RateLimit::default();
+            // One full paste (the batch limit) always passes.
+            let mut limit = RateLimit {
+                per_second: DEFAULT_LINKS_PER_SECOND,
+                burst: u32::try_from(self.max_batch).unwrap_or(u32::MAX),
+            };
             if let Some(n) = number(&env, "LINKSMITH_API_RATE", 1, 1_000_000)? {
                 limit.per_second = n as u32;
             }
@@ -132,6 +134,16 @@ impl ServerConfig {
                 limit.burst = n as u32;
             }
             self.rate_limit = Some(limit);
+        }
+        if let Some(t) = env("LINKSMITH_TRUSTED_PROXIES") {
+            self.trusted_proxies =
+                TrustedProxies::parse(&t).map_err(|problem| StartupError::Setting {
+                    name: "LINKSMITH_TRUSTED_PROXIES",
+                    problem,
+                })?;
+        }
+        if let Some(n) = number(&env, "LINKSMITH_MAX_CONNECTIONS_PER_CLIENT", 1, 1_000_000)? {
+            self.connections.max_per_client = n as usize;
         }
         Ok(self)
     }
@@ -202,7 +214,11 @@ impl ServerConfig {
             default_country: Country::parse("US").expect("US is a country"),
             template: None,
             max_batch: DEFAULT_MAX_BATCH,
-            rate_limit: Some(RateLimit::default()),
+            rate_limit: Some(RateLimit {
+                per_second: DEFAULT_LINKS_PER_SECOND,
+                burst: DEFAULT_MAX_BATCH as u32,
+            }),
+            trusted_proxies: TrustedProxies::default(),
             connections: ConnectionLimits::default(),
         }
     }

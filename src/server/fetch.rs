@@ -53,8 +53,10 @@ pub enum FetchError {
     HostNotAllowed { host: String },
     #[error("it leads to an IP address instead of a site name")]
     IpLiteral,
-    #[error("it leads to a {scheme}: address")]
+    #[error("it leads to a {scheme}: address, not https")]
     Scheme { scheme: String },
+    #[error("it leads to port {port}; AliExpress pages are served on the standard https port")]
+    Port { port: u16 },
     #[error("it redirects more than {max} times")]
     TooManyRedirects { max: u8 },
     #[error("it redirects in a loop")]
@@ -100,6 +102,9 @@ impl GuardedFetcher {
             pinned: policy.pinned.clone(),
         };
         let client = reqwest::Client::builder()
+            // Proxy variables (HTTPS_PROXY, ALL_PROXY...) would send requests to a host this
+            // fetcher never checked, and resolve names where its address rules do not apply.
+            .no_proxy()
             .redirect(redirect::Policy::none())
             .connect_timeout(policy.connect_timeout)
             .dns_resolver(Arc::new(resolver))
@@ -120,12 +125,22 @@ impl GuardedFetcher {
         &self.policy
     }
 
-    /// The host rules for one address: http(s), a domain name of an AliExpress site.
+    /// The host rules for one address: https on the default port, a domain name of an
+    /// AliExpress site.
     pub fn check(url: &Url) -> Result<(), FetchError> {
-        if url.scheme() != "https" && url.scheme() != "http" {
+        Self::check_with(url, false)
+    }
+
+    /// [`Self::check`]; `loopback_tests` (a test's policy) also lets plain http and other ports through.
+    fn check_with(url: &Url, loopback_tests: bool) -> Result<(), FetchError> {
+        let scheme_ok = url.scheme() == "https" || (loopback_tests && url.scheme() == "http");
+        if !scheme_ok {
             return Err(FetchError::Scheme {
                 scheme: url.scheme().to_string(),
             });
+        }
+        if let Some(port) = url.port().filter(|_| !loopback_tests) {
+            return Err(FetchError::Port { port });
         }
         match url.host() {
             Some(url::Host::Domain(d)) => match hosts::classify(d) {
@@ -162,8 +177,9 @@ impl GuardedFetcher {
     ) -> Result<Fetched, FetchError> {
         let mut seen = vec![url.clone()];
         let mut hops = 0u8;
+        let tests = self.policy.allow_loopback;
         loop {
-            Self::check(&url)?;
+            Self::check_with(&url, tests)?;
             let response = self.client.get(url.clone()).send().await.map_err(|e| {
                 if e.is_timeout() {
                     FetchError::Timeout {
@@ -181,7 +197,7 @@ impl GuardedFetcher {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|loc| url.join(loc).ok())
                     .ok_or(FetchError::BadRedirect)?;
-                Self::check(&next)?;
+                Self::check_with(&next, tests)?;
                 if let Hop::Stop = at_hop(&next) {
                     return Ok(Fetched {
                         url: next,
@@ -245,11 +261,34 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return is_public(IpAddr::V4(v4));
             }
             let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new(
+                    (hi >> 8) as u8,
+                    hi as u8,
+                    (lo >> 8) as u8,
+                    lo as u8,
+                ))
+            };
+            // Forms that carry an IPv4 address reach it: public only if it is.
+            // NAT64 (64:ff9b::/96) and IPv4-compatible (::a.b.c.d, deprecated) in the last 32 bits.
+            if (s[0] == 0x0064 && s[1] == 0xff9b && s[2..6] == [0; 4])
+                || (s[..6] == [0; 6] && (s[6] != 0 || s[7] > 1))
+            {
+                return is_public(embedded(s[6], s[7]));
+            }
+            // 6to4 (2002::/16): the IPv4 address in bits 16 to 48.
+            if s[0] == 0x2002 {
+                return is_public(embedded(s[1], s[2]));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (s[0] & 0xFE00) == 0xFC00 // unique local fc00::/7
                 || (s[0] & 0xFFC0) == 0xFE80 // link-local fe80::/10
+                || (s[0] & 0xFFC0) == 0xFEC0 // site-local fec0::/10 (deprecated)
+                || (s[0] == 0x0064 && s[1] == 0xff9b && s[2] == 0x0001) // local-use NAT64 64:ff9b:1::/48
+                || (s[0] == 0x2001 && s[1] == 0x0000) // Teredo 2001::/32: tunnels to any IPv4 address
+                || (s[0] == 0x0100 && s[1..4] == [0; 3]) // discard-only 100::/64
                 || (s[0] == 0x2001 && s[1] == 0x0DB8)) // documentation
         }
     }
@@ -290,7 +329,13 @@ mod tests {
 
     #[test]
     fn public_and_private_addresses() {
-        for ip in ["8.8.8.8", "47.246.136.1", "2a00:1450:4001::1"] {
+        for ip in [
+            "8.8.8.8",
+            "47.246.136.1",
+            "2a00:1450:4001::1",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
         for ip in [
@@ -308,6 +353,17 @@ mod tests {
             "::ffff:10.0.0.1",
             "255.255.255.255",
             "224.0.0.1",
+            // NAT64, local-use NAT64, IPv4-compatible, 6to4, site-local, Teredo.
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::808:808",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::",
+            "fec0::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "100::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -317,7 +373,19 @@ mod tests {
     fn host_rules() {
         let ok = |u: &str| GuardedFetcher::check(&Url::parse(u).unwrap());
         assert!(ok("https://a.aliexpress.com/_abc").is_ok());
-        assert!(ok("http://aliexpress.ru/item/1005004325322975.html").is_ok());
+        assert!(ok("https://aliexpress.ru/item/1005004325322975.html").is_ok());
+        assert_eq!(
+            ok("http://aliexpress.ru/item/1005004325322975.html"),
+            Err(FetchError::Scheme {
+                scheme: "http".into()
+            })
+        );
+        assert_eq!(
+            ok("https://aliexpress.com:8443/item/1005004325322975.html"),
+            Err(FetchError::Port { port: 8443 })
+        );
+        // The default port written out is the default port.
+        assert!(ok("https://aliexpress.com:443/item/1005004325322975.html").is_ok());
         assert_eq!(
             ok("https://evil.test/"),
             Err(FetchError::HostNotAllowed {

@@ -54,7 +54,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
-        .merge(super::api::routes(&state))
+        .merge(super::api::routes())
         .leptos_routes_with_context(&state, routes, provide_request_nonce, {
             let options = options.clone();
             move || shell(options.clone())

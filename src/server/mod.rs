@@ -6,13 +6,16 @@ pub mod check;
 mod config;
 pub mod fetch;
 mod http;
+pub mod limit;
 pub mod open_platform;
 pub mod page_reader;
 pub mod resolver;
 pub mod share;
 
-pub use check::{AmountInput, RawOptions};
-pub use config::{load_programme, ConnectionLimits, RateLimit, ServerConfig, StartupError};
+pub use check::{AmountInput, RateLimited, RawOptions};
+pub use config::{
+    load_programme, ConnectionLimits, RateLimit, ServerConfig, StartupError, TrustedProxies,
+};
 pub use http::router;
 
 use axum::extract::FromRef;
@@ -29,6 +32,10 @@ pub struct AppState {
     pub resolver: std::sync::Arc<resolver::Resolver>,
     /// Follows app share links (AliExpress hosts only, guarded at every hop).
     pub shares: fetch::GuardedFetcher,
+    /// App share links followed at once, by every check together.
+    pub share_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Links per client (`LINKSMITH_API_RATE`, `LINKSMITH_API_BURST`); none when turned off.
+    pub limiter: Option<std::sync::Arc<limit::LinkLimiter>>,
 }
 
 impl AppState {
@@ -54,11 +61,31 @@ impl AppState {
             config.programme.clone(),
             resolver_config,
         );
+        let limiter = config
+            .rate_limit
+            .map(|l| std::sync::Arc::new(limit::LinkLimiter::new(l)));
+        if let (Some(limiter), Ok(runtime)) = (&limiter, tokio::runtime::Handle::try_current()) {
+            // Clients whose bucket is full again are forgotten every minute (while the state lives).
+            let limiter = std::sync::Arc::downgrade(limiter);
+            runtime.spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let Some(limiter) = limiter.upgrade() else {
+                        return;
+                    };
+                    limiter.sweep();
+                }
+            });
+        }
         AppState {
             config,
             catalog,
             resolver,
             shares: fetch::GuardedFetcher::new(Default::default()),
+            share_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(check::SHARE_SLOTS)),
+            limiter,
         }
     }
 
@@ -74,13 +101,10 @@ impl AppState {
             .ok()
             .filter(|v| !v.trim().is_empty());
         let gateway = gateway.as_deref().unwrap_or(open_platform::DEFAULT_GATEWAY);
-        let gateway = url::Url::parse(gateway)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| StartupError::Setting {
-                name: "ALIEXPRESS_API_URL",
-                problem: format!("\"{gateway}\" is not an http(s) address"),
-            })?;
+        let gateway = api_base_url(gateway).map_err(|problem| StartupError::Setting {
+            name: "ALIEXPRESS_API_URL",
+            problem,
+        })?;
         let api = open_platform::Credentials::from_env().map(|creds| {
             open_platform::OpenPlatform::new(gateway.clone(), creds, Duration::from_millis(2000))
         });
@@ -106,6 +130,27 @@ impl AppState {
             Some(pages),
             Default::default(),
         ))
+    }
+}
+
+/// An upstream API's base URL: https, or plain http on a loopback address (tests). The API
+/// clients talk to this address only (they follow no redirect).
+pub fn api_base_url(text: &str) -> Result<url::Url, String> {
+    let shown: String = text.chars().take(100).collect();
+    let url =
+        url::Url::parse(text.trim()).map_err(|e| format!("\"{shown}\" is not an address ({e})"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(url),
+        "http" if loopback => Ok(url),
+        _ => Err(format!(
+            "\"{shown}\" is not an https address (plain http is allowed on loopback only, for tests)"
+        )),
     }
 }
 
@@ -240,9 +285,11 @@ const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 /// Serves the app on `listener` until `shutdown` completes, then lets requests in flight finish.
 ///
 /// A hyper HTTP/1.1 loop rather than `axum::serve`, for the limits it lacks: a client must send
-/// its request headers within the configured time (slowloris clients are dropped), and the
-/// number of connections held at once is capped. Bodies are bounded by the router's size limit
-/// and request time-out.
+/// its request headers within the configured time (slowloris clients are dropped); a connection
+/// that sends nothing for the idle time, or does not take what it is sent within the write time,
+/// is dropped; the connections held at once are capped in all and per client address (trusted
+/// proxies exempt, since every client behind them shares their address). Bodies are bounded by
+/// the router's size limit and request time-out.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -256,8 +303,11 @@ pub async fn serve(
     use tower::ServiceExt;
 
     let limits = state.config.connections;
+    let trusted = state.config.trusted_proxies.clone();
     let app = router(state);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let per_client = std::sync::Arc::new(ConnectionCounts::default());
+    let mut refusals = RefusalLog::default();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -274,11 +324,35 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, max = limits.max_connections, "too many connections; closing a new one");
+            refusals.note(
+                peer,
+                "too many connections; closing new ones",
+                limits.max_connections,
+            );
             drop(stream);
             continue;
         };
+        let client = if trusted.contains(peer.ip()) {
+            None
+        } else {
+            let key = limit::ClientKey::of(peer.ip());
+            match per_client.open(key, limits.max_per_client) {
+                Some(()) => Some(key),
+                None => {
+                    refusals.note(
+                        peer,
+                        "too many connections from one client; closing its new ones",
+                        limits.max_per_client,
+                    );
+                    drop(stream);
+                    continue;
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_read_timeout(Some(limits.idle_timeout));
+        stream.set_write_timeout(Some(limits.write_timeout));
         let app = app.clone();
         let service = hyper::service::service_fn(
             move |mut request: hyper::Request<hyper::body::Incoming>| {
@@ -289,11 +363,15 @@ pub async fn serve(
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(Box::pin(stream)), service);
         let connection = graceful.watch(connection);
+        let per_client = per_client.clone();
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%peer, %error, "connection closed with an error");
+            }
+            if let Some(key) = client {
+                per_client.close(key);
             }
             drop(slot);
         });
@@ -306,6 +384,58 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Open connections per client.
+#[derive(Default)]
+struct ConnectionCounts(std::sync::Mutex<std::collections::HashMap<limit::ClientKey, usize>>);
+
+impl ConnectionCounts {
+    fn open(&self, key: limit::ClientKey, max: usize) -> Option<()> {
+        let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = counts.entry(key).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(())
+    }
+
+    fn close(&self, key: limit::ClientKey) {
+        let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let std::collections::hash_map::Entry::Occupied(mut e) = counts.entry(key) {
+            *e.get_mut() -= 1;
+            if *e.get() == 0 {
+                e.remove();
+            }
+        }
+    }
+}
+
+/// Says that connections are being refused at most once every ten seconds, with how many were
+/// refused since it last said so: a flood of refusals must not become a flood of log lines.
+#[derive(Default)]
+struct RefusalLog {
+    last: Option<tokio::time::Instant>,
+    since: u64,
+}
+
+impl RefusalLog {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+    fn note(&mut self, peer: std::net::SocketAddr, what: &'static str, max: usize) {
+        self.since += 1;
+        let now = tokio::time::Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < Self::EVERY)
+        {
+            return;
+        }
+        tracing::warn!(%peer, max, refused = self.since, "{what}");
+        self.last = Some(now);
+        self.since = 0;
+    }
 }
 
 /// Completes on Ctrl+C (SIGINT) or SIGTERM.

@@ -14,6 +14,8 @@ pub const METHOD: &str = "aliexpress.affiliate.productdetail.get";
 /// The platform takes at most this many product ids per call.
 pub const MAX_IDS_PER_CALL: usize = 20;
 pub const DEFAULT_GATEWAY: &str = "https://api-sg.aliexpress.com/sync";
+/// The largest answer read (20 products are a few tens of KB).
+pub const MAX_ANSWER_BYTES: usize = 2 * 1024 * 1024;
 
 /// A secret that never prints: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -135,13 +137,22 @@ fn text_of(v: &Value) -> Option<String> {
     }
 }
 
+/// An absolute https address with a host.
+pub fn https_url(text: &str) -> bool {
+    Url::parse(text).is_ok_and(|u| u.scheme() == "https" && u.host().is_some())
+}
+
 fn product_of(p: &Value) -> Option<ApiProduct> {
     Some(ApiProduct {
         product_id: text_of(p.get("product_id")?)?,
         commission_rate: p.get("commission_rate").and_then(percent_of),
         hot_commission_rate: p.get("hot_product_commission_rate").and_then(percent_of),
         title: p.get("product_title").and_then(text_of),
-        image_url: p.get("product_main_image_url").and_then(text_of),
+        // Shown in the page: an https address or nothing (never http:, javascript: or data:).
+        image_url: p
+            .get("product_main_image_url")
+            .and_then(text_of)
+            .filter(|u| https_url(u)),
         category: p.get("first_level_category_name").and_then(text_of),
         shop_id: p.get("shop_id").and_then(text_of),
     })
@@ -293,15 +304,39 @@ impl OpenPlatform {
                 status: status.as_u16(),
             });
         }
-        let body = response.text().await.map_err(|e| {
-            if e.is_timeout() {
-                ApiError::Timeout {
+        let body = read_capped(response, MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| match e {
+                Capped::TooLarge => ApiError::Malformed(format!(
+                    "the answer is over {} MiB",
+                    MAX_ANSWER_BYTES / (1024 * 1024)
+                )),
+                Capped::Failed(e) if e.is_timeout() => ApiError::Timeout {
                     ms: self.timeout.as_millis(),
-                }
-            } else {
-                ApiError::Malformed("the answer was cut off".into())
-            }
-        })?;
+                },
+                Capped::Failed(_) => ApiError::Malformed("the answer was cut off".into()),
+            })?;
         parse_answer(&body)
     }
+}
+
+/// Why a capped read stopped.
+enum Capped {
+    TooLarge,
+    Failed(reqwest::Error),
+}
+
+/// Reads an answer's body, refusing one over `max` bytes (announced or as it arrives).
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<String, Capped> {
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(Capped::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Capped::Failed)? {
+        if body.len() + chunk.len() > max {
+            return Err(Capped::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }

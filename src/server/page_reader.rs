@@ -159,7 +159,8 @@ pub fn read_page(html: &str, status: u16) -> PageFacts {
             } else {
                 u
             }
-        });
+        })
+        .filter(|u| super::open_platform::https_url(u));
 
     let crumbs: Vec<String> = of_type(&ld, "BreadcrumbList")
         .and_then(|b| b["itemListElement"].as_array().cloned())
@@ -245,6 +246,10 @@ impl PageReader {
         if !fetched.status.is_success() {
             return Err(FetchError::Status { status });
         }
-        Ok(read_page(&fetched.body, status))
+        // Parsing a 2 MiB page is milliseconds of one core: off the async workers.
+        let body = fetched.body;
+        tokio::task::spawn_blocking(move || read_page(&body, status))
+            .await
+            .map_err(|_| FetchError::Network)
     }
 }

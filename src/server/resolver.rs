@@ -10,11 +10,17 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
 };
 
-use tokio::sync::{watch, Semaphore};
+use tokio::{
+    sync::{watch, Semaphore},
+    time::Instant,
+};
 
 use super::{
     catalog::{Catalog, Kind},
@@ -45,6 +51,10 @@ pub struct ResolverConfig {
     pub breaker_threshold: u32,
     /// How long an open breaker stops calls before one is tried again.
     pub breaker_cooldown: Duration,
+    /// Product ids waiting for an API slot or in a call, at most (every check together): ids
+    /// past this are not asked (their status is `unknown` at once), so random ids cannot queue
+    /// beyond what the API answers in time nor spend the app key's quota.
+    pub max_pending_ids: usize,
 }
 
 impl Default for ResolverConfig {
@@ -58,6 +68,7 @@ impl Default for ResolverConfig {
             cache_capacity: 50_000,
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(30),
+            max_pending_ids: 2000,
         }
     }
 }
@@ -68,6 +79,80 @@ enum ApiOutcome {
     Found(ApiProduct),
     NotInProgramme,
     Failed,
+    /// Not asked: no API slot within the check's time, or too many ids already waiting. Not
+    /// remembered: the next check asks again.
+    NotAsked,
+}
+
+/// The in-flight marks a check made for the ids it asks the API about, owned until each id has
+/// an answer: whatever ends the work early (the client goes away, the request times out, a task
+/// fails) drops the guard, which removes the marks still held, so that later checks of those ids
+/// ask again instead of waiting on a channel nobody will answer.
+struct Marks {
+    resolver: Arc<Resolver>,
+    country: Country,
+    entries: Vec<(String, watch::Sender<Option<ApiOutcome>>)>,
+}
+
+impl Marks {
+    /// Answers the ids in `entries` (removing their marks), caching what should be remembered.
+    fn settle(
+        &mut self,
+        outcome_of: impl Fn(&str) -> ApiOutcome,
+        ttl_of: impl Fn(&ApiOutcome) -> Option<Duration>,
+    ) {
+        let now = Instant::now();
+        let mut cache = self
+            .resolver
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut inflight = self
+            .resolver
+            .inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for (id, tx) in self.entries.drain(..) {
+            let outcome = outcome_of(&id);
+            let key = (id, self.country);
+            remove_mark(&mut inflight, &key, &tx);
+            if let Some(ttl) = ttl_of(&outcome) {
+                cache.put(key, (outcome.clone(), now + ttl));
+            }
+            let _ = tx.send(Some(outcome));
+        }
+    }
+}
+
+impl Drop for Marks {
+    fn drop(&mut self) {
+        if self.entries.is_empty() {
+            return;
+        }
+        let mut inflight = self
+            .resolver
+            .inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for (id, tx) in self.entries.drain(..) {
+            remove_mark(&mut inflight, &(id, self.country), &tx);
+            // Dropping `tx` closes the channel: waiters ask again.
+        }
+    }
+}
+
+/// Removes the mark of `key` if it is this sender's (a newer check may have marked it since).
+fn remove_mark(
+    inflight: &mut HashMap<Key, watch::Receiver<Option<ApiOutcome>>>,
+    key: &Key,
+    tx: &watch::Sender<Option<ApiOutcome>>,
+) {
+    if inflight
+        .get(key)
+        .is_some_and(|rx| rx.same_channel(&tx.subscribe()))
+    {
+        inflight.remove(key);
+    }
 }
 
 /// A circuit breaker: closed, open after `threshold` failures in a row, half-open after the
@@ -130,7 +215,11 @@ impl Breaker {
     }
 
     fn is_open(&self) -> bool {
-        self.state.lock().unwrap().1.is_some()
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .is_some()
     }
 }
 
@@ -153,6 +242,8 @@ pub struct Resolver {
     cache: Mutex<lru::LruCache<Key, (ApiOutcome, Instant)>>,
     inflight: Mutex<HashMap<Key, watch::Receiver<Option<ApiOutcome>>>>,
     api_slots: Arc<Semaphore>,
+    /// Ids waiting for an API slot or in a call.
+    pending_ids: AtomicUsize,
     page_slots: Semaphore,
     api_breaker: Breaker,
     page_breaker: Breaker,
@@ -174,6 +265,7 @@ impl Resolver {
             pages,
             programme,
             api_slots: Arc::new(Semaphore::new(config.api_concurrency.max(1))),
+            pending_ids: AtomicUsize::new(0),
             page_slots: Semaphore::new(config.page_concurrency.max(1)),
             api_breaker: Breaker::new(
                 "open_platform",
@@ -191,14 +283,10 @@ impl Resolver {
         })
     }
 
-    /// True when the API is configured or the catalogue holds anything.
+    /// True when the API is configured or the catalogue holds anything (one indexed look-up,
+    /// never a count of the rows).
     pub fn has_status_source(&self) -> bool {
-        self.api.is_some()
-            || self
-                .catalog
-                .counts()
-                .map(|(p, s)| p + s > 0)
-                .unwrap_or(false)
+        self.api.is_some() || self.catalog.has_entries().unwrap_or(false)
     }
 
     pub async fn detect(self: &Arc<Self>, link: &Link, country: Country, lang: Lang) -> Detection {
@@ -231,7 +319,8 @@ impl Resolver {
             if wanted.is_empty() {
                 return Vec::new();
             }
-            tokio::task::spawn_blocking(move || {
+            // Within the check's time: a slow or locked store is skipped, not waited for.
+            let lookups = tokio::task::spawn_blocking(move || {
                 wanted
                     .into_iter()
                     .map(|(i, product, store)| {
@@ -243,9 +332,17 @@ impl Resolver {
                         (i, entry)
                     })
                     .collect::<Vec<_>>()
-            })
-            .await
-            .unwrap_or_default()
+            });
+            match tokio::time::timeout_at(deadline, lookups).await {
+                Ok(Ok(found)) => found,
+                Ok(Err(_)) => Vec::new(),
+                Err(_) => {
+                    tracing::warn!(
+                        "the catalogue did not answer within the check's time; checked without it"
+                    );
+                    Vec::new()
+                }
+            }
         };
         let ids: Vec<String> = links.iter().filter_map(|l| l.product_id.clone()).collect();
         let (found, api) = tokio::join!(lookups, self.api_outcomes(&ids, country, lang, deadline));
@@ -368,6 +465,7 @@ impl Resolver {
 
     /// What the API says of each id: from the cache, from a call under way, or from new calls
     /// (spawned, so that a check that runs out of time still fills the cache for the next one).
+    /// An id whose call under way was abandoned (its channel closed) is asked again, once.
     async fn api_outcomes(
         self: &Arc<Self>,
         ids: &[String],
@@ -379,17 +477,49 @@ impl Resolver {
         let Some(api) = self.api.clone() else {
             return out;
         };
+        let mut ask: Vec<String> = ids.to_vec();
+        for round in 0..2 {
+            let abandoned = self
+                .api_round(&api, &ask, country, lang, deadline, &mut out)
+                .await;
+            if abandoned.is_empty() {
+                break;
+            }
+            if round == 1 {
+                for id in abandoned {
+                    out.insert(id, ApiOutcome::Failed);
+                }
+                break;
+            }
+            ask = abandoned;
+        }
+        out
+    }
+
+    /// One round of [`Self::api_outcomes`]: fills `out`, and returns the ids whose channel
+    /// closed without an answer.
+    async fn api_round(
+        self: &Arc<Self>,
+        api: &OpenPlatform,
+        ids: &[String],
+        country: Country,
+        lang: Lang,
+        deadline: Instant,
+        out: &mut HashMap<String, ApiOutcome>,
+    ) -> Vec<String> {
         let mut waits = Vec::new();
-        let mut mine: Vec<(String, watch::Sender<Option<ApiOutcome>>)> = Vec::new();
+        let mut mine = Marks {
+            resolver: self.clone(),
+            country,
+            entries: Vec::new(),
+        };
         {
             let now = Instant::now();
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            let mut seen = std::collections::HashSet::new();
             for id in ids {
-                if out.contains_key(id)
-                    || mine.iter().any(|(m, _)| m == id)
-                    || waits.iter().any(|(w, _)| w == id)
-                {
+                if out.contains_key(id) || !seen.insert(id.as_str()) {
                     continue;
                 }
                 let key = (id.clone(), country);
@@ -410,68 +540,116 @@ impl Resolver {
                 let (tx, rx) = watch::channel(None);
                 inflight.insert(key, rx.clone());
                 waits.push((id.clone(), rx));
-                mine.push((id.clone(), tx));
+                mine.entries.push((id.clone(), tx));
             }
         }
-        // Answers remembered in the store (a restart does not forget them) settle some ids at once.
-        if !mine.is_empty() {
+        // Answers remembered in the store (a restart does not forget them) settle some ids at
+        // once. The store is asked within the check's time: a slow store is skipped.
+        if !mine.entries.is_empty() {
             let catalog = self.catalog.clone();
-            let ids: Vec<String> = mine.iter().map(|(id, _)| id.clone()).collect();
+            let wanted: Vec<String> = mine.entries.iter().map(|(id, _)| id.clone()).collect();
             let fresh_since = unix_now() - self.config.ttl_found.as_secs() as i64;
             let code = country.code().to_string();
-            let stored =
-                tokio::task::spawn_blocking(move || catalog.api_answers(&code, &ids, fresh_since))
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-                    .unwrap_or_default();
+            let stored = tokio::time::timeout_at(
+                deadline,
+                tokio::task::spawn_blocking(move || {
+                    catalog.api_answers(&code, &wanted, fresh_since)
+                }),
+            )
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .and_then(Result::ok)
+            .unwrap_or_default();
             if !stored.is_empty() {
-                let now = Instant::now();
-                let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-                let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-                for (id, answer) in stored {
-                    let outcome = answer
-                        .map(ApiOutcome::Found)
-                        .unwrap_or(ApiOutcome::NotInProgramme);
-                    if let Some(pos) = mine.iter().position(|(m, _)| *m == id) {
-                        let (id, tx) = mine.swap_remove(pos);
-                        let key = (id, country);
-                        inflight.remove(&key);
-                        cache.put(key, (outcome.clone(), now + self.config.ttl_found));
-                        let _ = tx.send(Some(outcome));
-                    }
-                }
+                let stored: HashMap<String, ApiOutcome> = stored
+                    .into_iter()
+                    .map(|(id, answer)| {
+                        let outcome = answer
+                            .map(ApiOutcome::Found)
+                            .unwrap_or(ApiOutcome::NotInProgramme);
+                        (id, outcome)
+                    })
+                    .collect();
+                let (known, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut mine.entries)
+                    .into_iter()
+                    .partition(|(id, _)| stored.contains_key(id));
+                mine.entries = known;
+                let ttl = self.config.ttl_found;
+                mine.settle(|id| stored[id].clone(), |_| Some(ttl));
+                mine.entries = rest;
             }
         }
-        for chunk in mine.chunks(MAX_IDS_PER_CALL).map(<[_]>::to_vec) {
+        // New calls, 20 ids each, while the queue has room; ids past it are not asked.
+        let entries = std::mem::take(&mut mine.entries);
+        for chunk in entries.chunks(MAX_IDS_PER_CALL) {
+            let marks = Marks {
+                resolver: self.clone(),
+                country,
+                entries: chunk.to_vec(),
+            };
+            let n = chunk.len();
+            let queued = self.pending_ids.fetch_add(n, Ordering::SeqCst) + n;
+            if queued > self.config.max_pending_ids {
+                self.pending_ids.fetch_sub(n, Ordering::SeqCst);
+                let mut marks = marks;
+                marks.settle(|_| ApiOutcome::NotAsked, |_| None);
+                continue;
+            }
             let this = self.clone();
             let api = api.clone();
-            tokio::spawn(async move { this.call_api(api, chunk, country, lang).await });
+            tokio::spawn(async move { this.call_api(api, marks, country, lang, deadline).await });
         }
+        let mut abandoned = Vec::new();
         for (id, mut rx) in waits {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let outcome = match tokio::time::timeout(left, rx.wait_for(Option::is_some)).await {
-                Ok(Ok(v)) => v.clone().unwrap_or(ApiOutcome::Failed),
-                _ => ApiOutcome::Failed,
-            };
+            let outcome =
+                match tokio::time::timeout_at(deadline, rx.wait_for(Option::is_some)).await {
+                    Ok(Ok(v)) => v.clone().unwrap_or(ApiOutcome::Failed),
+                    // The call under way was abandoned: ask again.
+                    Ok(Err(_)) => {
+                        abandoned.push(id);
+                        continue;
+                    }
+                    Err(_) => ApiOutcome::Failed,
+                };
             out.insert(id, outcome);
         }
-        out
+        abandoned
     }
 
+    /// One API call for up to 20 ids. The slot is waited for within the asking check's time;
+    /// without one, the ids are answered `NotAsked` at once. The call itself runs to its end even
+    /// if the check has gone, so its answer is cached for the next one.
     async fn call_api(
         self: Arc<Self>,
         api: OpenPlatform,
-        chunk: Vec<(String, watch::Sender<Option<ApiOutcome>>)>,
+        mut marks: Marks,
         country: Country,
         lang: Lang,
+        deadline: Instant,
     ) {
-        let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
-        let answer = match self.api_slots.acquire().await {
-            Ok(_slot) if self.api_breaker.allow() => {
+        struct Queued<'a>(&'a AtomicUsize, usize);
+        impl Drop for Queued<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(self.1, Ordering::SeqCst);
+            }
+        }
+        let _queued = Queued(&self.pending_ids, marks.entries.len());
+        let ids: Vec<String> = marks.entries.iter().map(|(id, _)| id.clone()).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let slot = tokio::time::timeout_at(deadline, self.api_slots.acquire()).await;
+        let answer = match slot {
+            Ok(Ok(_slot)) if self.api_breaker.allow() => {
                 Some(api.product_details(&ids, country, lang).await)
             }
-            _ => None,
+            Ok(_) => None,
+            Err(_) => {
+                tracing::debug!(
+                    ids = ids.len(),
+                    "no API slot within the check's time; not asked"
+                );
+                None
+            }
         };
         let outcome_of = |id: &str| -> ApiOutcome {
             match &answer {
@@ -480,7 +658,8 @@ impl Resolver {
                     None => ApiOutcome::NotInProgramme,
                 },
                 Some(Ok(ApiAnswer::Empty)) => ApiOutcome::NotInProgramme,
-                _ => ApiOutcome::Failed,
+                Some(Err(_)) => ApiOutcome::Failed,
+                None => ApiOutcome::NotAsked,
             }
         };
         match &answer {
@@ -492,12 +671,12 @@ impl Resolver {
             None => {}
         }
         // Remember what the platform said (not failures) in the store.
-        let learnt: Vec<(String, Option<ApiProduct>)> = chunk
+        let learnt: Vec<(String, Option<ApiProduct>)> = ids
             .iter()
-            .filter_map(|(id, _)| match outcome_of(id) {
-                ApiOutcome::Found(p) => Some((id.clone(), Some(p))),
-                ApiOutcome::NotInProgramme => Some((id.clone(), None)),
-                ApiOutcome::Failed => None,
+            .filter_map(|id| match outcome_of(id) {
+                ApiOutcome::Found(p) => Some((id.to_string(), Some(p))),
+                ApiOutcome::NotInProgramme => Some((id.to_string(), None)),
+                ApiOutcome::Failed | ApiOutcome::NotAsked => None,
             })
             .collect();
         if !learnt.is_empty() {
@@ -511,21 +690,12 @@ impl Resolver {
                 tracing::warn!(error = %e, "could not remember the API's answers");
             }
         }
-        let now = Instant::now();
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-        for (id, tx) in chunk {
-            let outcome = outcome_of(&id);
-            let ttl = if outcome == ApiOutcome::Failed {
-                self.config.ttl_failed
-            } else {
-                self.config.ttl_found
-            };
-            let key = (id, country);
-            inflight.remove(&key);
-            cache.put(key, (outcome.clone(), now + ttl));
-            let _ = tx.send(Some(outcome));
-        }
+        let (found, failed) = (self.config.ttl_found, self.config.ttl_failed);
+        marks.settle(outcome_of, |o| match o {
+            ApiOutcome::Found(_) | ApiOutcome::NotInProgramme => Some(found),
+            ApiOutcome::Failed => Some(failed),
+            ApiOutcome::NotAsked => None,
+        });
     }
 
     /// For each link: whether the API's answer for its product is in memory and fresh (found or

@@ -528,7 +528,20 @@ fn settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
     assert_eq!(c.default_country.code(), "US");
     assert_eq!(c.template, None);
     assert_eq!(c.max_batch, 1000);
-    assert_eq!(c.rate_limit, Some(RateLimit::default()));
+    // Counted in links: one full paste (the batch limit) at once, then five a second.
+    assert_eq!(
+        c.rate_limit,
+        Some(RateLimit {
+            per_second: 5,
+            burst: 1000
+        })
+    );
+    assert!(c.trusted_proxies.is_empty());
+    let c = read(&[("LINKSMITH_MAX_BATCH", "300")]).unwrap();
+    assert_eq!(c.rate_limit.map(|l| l.burst), Some(300));
+    let c = read(&[("LINKSMITH_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+    assert!(c.trusted_proxies.contains("10.2.3.4".parse().unwrap()));
+    assert!(!c.trusted_proxies.contains("11.2.3.4".parse().unwrap()));
     let c = read(&[
         ("LINKSMITH_DEFAULT_COUNTRY", "kz"),
         (
@@ -576,6 +589,10 @@ fn settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
         ),
         (vec![("LINKSMITH_MAX_BATCH", "0")], "from 1 to 100000"),
         (vec![("LINKSMITH_API_BURST", "lots")], "LINKSMITH_API_BURST"),
+        (
+            vec![("LINKSMITH_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")],
+            "LINKSMITH_TRUSTED_PROXIES is not usable: \"proxy.local\" is not an IP address",
+        ),
     ] {
         let err = read(&vars).unwrap_err().to_string();
         assert!(err.contains(says), "{err}");

@@ -9,6 +9,7 @@ mod api_check;
 mod binary;
 mod campaign;
 mod catalog;
+mod hardening;
 mod leptos_config;
 mod link_properties;
 mod link_vectors;

@@ -540,6 +540,8 @@ async fn slow_clients_are_dropped_at_the_time_out_and_never_starve_others() {
     let mut config = common::api_config(None);
     config.connections.header_read_timeout = Duration::from_secs(2);
     config.connections.request_timeout = Duration::from_secs(2);
+    // 220 connections from one address: above the per-client cap, which has its own test.
+    config.connections.max_per_client = 1000;
     let server = common::start(config).await;
     let addr = server.addr;
 

@@ -415,3 +415,82 @@ async fn answers_survive_a_restart_through_the_store() {
     assert_eq!(gw.calls(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A check dropped while its ids are marked in flight (the client went away, the request timed
+/// out) leaves no mark behind: the same product checks fine right after.
+#[tokio::test]
+async fn a_cancelled_check_does_not_poison_its_products() {
+    let gw = gateway().await;
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(2))),
+        Catalog::in_memory().unwrap(),
+        ResolverConfig::default(),
+    );
+    let cable = link("1005006295880104");
+    {
+        // Polled once: the id is marked in flight and the check waits on the store; then dropped.
+        let mut check = Box::pin(r.detect(&cable, us(), Lang::En));
+        assert!(futures::poll!(check.as_mut()).is_pending());
+    }
+    let started = Instant::now();
+    let d = r.detect(&cable, us(), Lang::En).await;
+    assert_eq!(
+        (d.status, d.source),
+        (Status::Affiliate, StatusSource::Api),
+        "a later check of the same product must ask again, not wait on an abandoned call"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Ids past the queue's bound, or without an API slot within the check's time, are not asked:
+/// `unknown` at once, no call spent on them, and not remembered as failures.
+#[tokio::test]
+async fn the_upstream_queue_is_bounded_and_waits_only_within_the_budget() {
+    let gw = gateway().await;
+    gw.set_mode(Mode::Delay(1500));
+    let r = resolver(
+        Some(api(&gw, Duration::from_secs(3))),
+        Catalog::in_memory().unwrap(),
+        ResolverConfig {
+            budget: Duration::from_millis(400),
+            api_concurrency: 1,
+            max_pending_ids: 40,
+            ..Default::default()
+        },
+    );
+    // 200 random ids: 10 calls' worth. Only 40 may wait, and one call runs at a time.
+    let links: Vec<Link> = (0..200u64)
+        .map(|i| link(&format!("{}", 1005007000000000u64 + i)))
+        .collect();
+    let started = Instant::now();
+    let found = r.detect_many(&links, us(), Lang::En).await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(1200), "answered in {took:?}");
+    assert!(found.iter().all(|d| d.status == Status::Unknown));
+    // A second wave right after queues nothing more than the bound allows.
+    let _ = r.detect_many(&links, us(), Lang::En).await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    assert!(gw.calls() <= 2, "{} calls for a bound of 2", gw.calls());
+
+    // What was not asked is asked by the next check once the upstream has room.
+    gw.set_mode(Mode::Wrapped);
+    gw.add(
+        "1005007000000150",
+        FakeProduct {
+            commission: "5.0%",
+            hot: None,
+            title: "Lamp",
+            category: "Home & Garden",
+        },
+    );
+    let r2 = r.clone();
+    let later = r2.detect(&link("1005007000000150"), us(), Lang::En).await;
+    assert_eq!(
+        (later.status, later.source),
+        (Status::Affiliate, StatusSource::Api)
+    );
+}

@@ -3,6 +3,7 @@
 //! the affiliate link, in chunks, with progress. `/?url=...&country=...` renders on the server.
 
 use leptos::prelude::*;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
@@ -38,9 +39,13 @@ pub struct PageSetup {
 pub async fn check_setup() -> Result<PageSetup, ServerFnError> {
     let state = expect_context::<crate::server::AppState>();
     let resolver = state.resolver.clone();
-    let status_source = tokio::task::spawn_blocking(move || resolver.has_status_source())
-        .await
-        .unwrap_or(false);
+    // Within a second: a page never waits on a slow or locked store (it then shows no notice).
+    let status_source = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        tokio::task::spawn_blocking(move || resolver.has_status_source()),
+    )
+    .await
+    .map_or(true, |r| r.unwrap_or(false));
     Ok(PageSetup {
         programme: (*state.config.programme).clone(),
         status_source,
@@ -57,7 +62,31 @@ pub struct CheckAnswer {
     pub problem: Option<Problem>,
 }
 
-/// Checks links for the page through the same service function as `/api/v1/check/batch`.
+/// Why a request of the page got no answer: the server refused it (rate limited: HTTP 429, the
+/// wait in its message) or the server function failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum CheckLinksError {
+    #[error("{}", .0.message)]
+    Refused(Problem),
+    #[error("{0}")]
+    ServerFn(ServerFnErrorErr),
+}
+
+impl FromServerFnError for CheckLinksError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        CheckLinksError::ServerFn(value)
+    }
+}
+
+/// Links a shared address (`GET /?url=...`) has checked while the server renders it; the page
+/// checks the rest once its script runs.
+pub const SERVER_RENDERED_LINKS: usize = 20;
+
+/// Checks links for the page through the same service function as `/api/v1/check/batch`, counted
+/// against the same per-client limit. Called by the page's script (`POST /api/check_links...`) or
+/// while the server renders a shared address (then at most [`SERVER_RENDERED_LINKS`] are checked).
 #[server(input = server_fn::codec::Json)]
 pub async fn check_links(
     inputs: Vec<String>,
@@ -65,15 +94,50 @@ pub async fn check_links(
     amount: String,
     sub: String,
     lang: Lang,
-) -> Result<CheckAnswer, ServerFnError> {
+) -> Result<CheckAnswer, CheckLinksError> {
     use crate::server::{AmountInput, RawOptions};
+    use axum::{
+        extract::ConnectInfo,
+        http::{header, request::Parts, HeaderValue, StatusCode},
+    };
+    let mut inputs = inputs;
     let state = expect_context::<crate::server::AppState>();
+    let parts = use_context::<Parts>();
+    // The page's own request for its script is a server function call; anything else is the
+    // server rendering a page.
+    let rendering = parts
+        .as_ref()
+        .is_none_or(|p| !p.uri.path().starts_with("/api/"));
     let refused = |problem| CheckAnswer {
         outcomes: Vec::new(),
         problem: Some(problem),
     };
     if let Err(problem) = state.check_batch_size(inputs.len()) {
         return Ok(refused(problem));
+    }
+    if rendering {
+        inputs.truncate(SERVER_RENDERED_LINKS);
+    }
+    let client = match &parts {
+        Some(p) => {
+            let peer = p
+                .extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0);
+            state.client_of(peer, &p.headers)
+        }
+        None => state.client_of(None, &Default::default()),
+    };
+    if let Err(limited) = state.admit(client, inputs.len(), lang) {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(StatusCode::TOO_MANY_REQUESTS);
+            res.insert_header(header::RETRY_AFTER, HeaderValue::from(limited.retry_after));
+        }
+        return if rendering {
+            Ok(refused(limited.problem))
+        } else {
+            Err(CheckLinksError::Refused(limited.problem))
+        };
     }
     let raw = RawOptions {
         country: Some(country),
@@ -182,7 +246,8 @@ fn kind_name(locale: Locale, kind: PageKind) -> &'static str {
 /// A refusal in the page's language: in English the engine's own sentence (it names the host or
 /// the id), in Russian the translation of its code.
 fn refusal(locale: Locale, code: &str, message: &str) -> String {
-    if locale == Locale::en && !message.is_empty() {
+    // A rate limit's message is made in the page's language and says how long to wait.
+    if (locale == Locale::en || code == "rate_limited") && !message.is_empty() {
         return message.to_string();
     }
     match code {
@@ -196,6 +261,7 @@ fn refusal(locale: Locale, code: &str, message: &str) -> String {
         "invalid_country" => td_string!(locale, errors.invalid_country),
         "invalid_amount" => td_string!(locale, errors.invalid_amount),
         "too_many_links" => td_string!(locale, errors.too_many_links),
+        "rate_limited" => td_string!(locale, errors.rate_limited),
         "invalid_sub" => td_string!(locale, errors.invalid_sub),
         _ => td_string!(locale, errors.unavailable),
     }
@@ -254,6 +320,59 @@ impl Results {
     }
 }
 
+/// Checks `inputs[from..]` in chunks, in order, filling the slots of `live` as answers come; stops
+/// at the first request the server refuses (its problem is shown: a rate limit says how long to wait).
+fn check_from(
+    live: RwSignal<Option<Results>>,
+    running: RwSignal<bool>,
+    inputs: Vec<String>,
+    from: usize,
+    (country, amount, sub, lang): (String, String, String, Lang),
+) {
+    running.set(true);
+    leptos::task::spawn_local(async move {
+        let rest = inputs.get(from..).unwrap_or_default();
+        for (n, chunk) in rest.chunks(CHUNK).enumerate() {
+            let first = from + n * CHUNK;
+            let answer = check_links(
+                chunk.to_vec(),
+                country.clone(),
+                amount.clone(),
+                sub.clone(),
+                lang,
+            )
+            .await;
+            let answer = answer.unwrap_or_else(|e| CheckAnswer {
+                outcomes: Vec::new(),
+                problem: Some(match e {
+                    CheckLinksError::Refused(problem) => problem,
+                    CheckLinksError::ServerFn(e) => Problem {
+                        code: "unavailable".into(),
+                        message: format!("The server could not be reached ({e}). Try again."),
+                    },
+                }),
+            });
+            let stop = answer.problem.is_some();
+            live.update(|r| {
+                if let Some(r) = r {
+                    for (i, o) in answer.outcomes.into_iter().enumerate() {
+                        if let Some(slot) = r.slots.get_mut(first + i) {
+                            *slot = Some(o);
+                        }
+                    }
+                    if stop {
+                        r.problem = answer.problem;
+                    }
+                }
+            });
+            if stop {
+                break;
+            }
+        }
+        running.set(false);
+    });
+}
+
 #[component]
 pub fn CheckPage() -> impl IntoView {
     let lang = use_lang();
@@ -283,16 +402,26 @@ pub fn CheckPage() -> impl IntoView {
             if inputs.is_empty() {
                 return None;
             }
-            let answer = check_links(inputs.clone(), country, amount, sub, lang.get_untracked())
-                .await
-                .ok()?;
+            let total = inputs.len();
+            // The server checks the first links only (SERVER_RENDERED_LINKS); the rest stay
+            // pending until the page's script checks them.
+            let answer = match check_links(inputs, country, amount, sub, lang.get_untracked()).await
+            {
+                Ok(answer) => answer,
+                Err(CheckLinksError::Refused(problem)) => CheckAnswer {
+                    outcomes: Vec::new(),
+                    problem: Some(problem),
+                },
+                Err(CheckLinksError::ServerFn(_)) => return None,
+            };
+            let mut slots: Vec<Option<Outcome>> = Vec::with_capacity(total);
+            if answer.problem.is_none() {
+                slots.extend(answer.outcomes.into_iter().map(Some));
+                slots.resize(total, None);
+            }
             Some(Results {
                 text: url,
-                slots: if answer.problem.is_some() {
-                    Vec::new()
-                } else {
-                    answer.outcomes.into_iter().map(Some).collect()
-                },
+                slots,
                 problem: answer.problem,
             })
         },
@@ -385,36 +514,29 @@ pub fn CheckPage() -> impl IntoView {
                 );
             }
         }
-        leptos::task::spawn_local(async move {
-            for (n, chunk) in inputs.chunks(CHUNK).enumerate() {
-                let answer = check_links(chunk.to_vec(), c.clone(), a.clone(), s.clone(), l).await;
-                let answer = answer.unwrap_or_else(|e| CheckAnswer {
-                    outcomes: Vec::new(),
-                    problem: Some(Problem {
-                        code: "unavailable".into(),
-                        message: format!("The server could not be reached ({e}). Try again."),
-                    }),
-                });
-                let stop = answer.problem.is_some();
-                live.update(|r| {
-                    if let Some(r) = r {
-                        for (i, o) in answer.outcomes.into_iter().enumerate() {
-                            if let Some(slot) = r.slots.get_mut(n * CHUNK + i) {
-                                *slot = Some(o);
-                            }
-                        }
-                        if stop {
-                            r.problem = answer.problem;
-                        }
-                    }
-                });
-                if stop {
-                    break;
-                }
-            }
-            running.set(false);
-        });
+        check_from(live, running, inputs, 0, (c, a, s, l));
     };
+
+    // A shared address rendered on the server with more links than it checks: the page checks
+    // the rest once its script runs.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        let Some(Some(r)) = initial.get() else {
+            return false;
+        };
+        let from = r.done();
+        if live.get_untracked().is_some() || r.problem.is_some() || from >= r.slots.len() {
+            return true;
+        }
+        let inputs = inputs_of(&r.text);
+        live.set(Some(r));
+        let options = (q("country"), q("amount"), q("sub"), lang.get_untracked());
+        check_from(live, running, inputs, from, options);
+        true
+    });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -48,20 +48,42 @@ fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
 
 /// Strips what surrounds a link in prose: leading brackets and quotes, trailing punctuation, and a
 /// closing bracket that has no opening one inside the link.
+///
+/// Linear in the length of `s`: the brackets are counted once, and each character stripped from the
+/// end updates the counts (a link followed by a million `)` must not cost a million recounts).
 pub fn trim_wrapping(s: &str) -> &str {
-    let s = s.trim_start_matches(|c: char| {
-        matches!(c, '(' | '[' | '{' | '\'' | '*' | '_' | '‘') || is_invisible(c)
-    });
+    let s = s.trim_start_matches(trimmed_prefix);
+    // Balance of each bracket pair in what is left: opening minus closing.
+    let mut balance = [0i64; 3];
+    for b in s.bytes() {
+        match b {
+            b'(' => balance[0] += 1,
+            b')' => balance[0] -= 1,
+            b'[' => balance[1] += 1,
+            b']' => balance[1] -= 1,
+            b'{' => balance[2] += 1,
+            b'}' => balance[2] -= 1,
+            _ => {}
+        }
+    }
     let mut s = s;
-    loop {
-        let Some(last) = s.chars().next_back() else {
-            return s;
-        };
+    while let Some(last) = s.chars().next_back() {
         let strip = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '…' | '’' => true,
-            ')' => s.matches('(').count() < s.matches(')').count(),
-            ']' => s.matches('[').count() < s.matches(']').count(),
-            '}' => s.matches('{').count() < s.matches('}').count(),
+            // A closing bracket goes when the link holds more closing than opening ones; once
+            // stripped, the link holds one closing bracket fewer.
+            ')' | ']' | '}' => {
+                let i = match last {
+                    ')' => 0,
+                    ']' => 1,
+                    _ => 2,
+                };
+                let unbalanced = balance[i] < 0;
+                if unbalanced {
+                    balance[i] += 1;
+                }
+                unbalanced
+            }
             c => is_invisible(c),
         };
         if !strip {
@@ -69,6 +91,7 @@ pub fn trim_wrapping(s: &str) -> &str {
         }
         s = &s[..s.len() - last.len_utf8()];
     }
+    s
 }
 
 /// Where a link starts inside a token, if the token holds one.

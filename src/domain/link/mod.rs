@@ -285,12 +285,7 @@ fn read_link(text: &str, depth: u8) -> Result<Reading, LinkError> {
     };
     let (site, role) = match hosts::classify(host) {
         HostClass::Aliexpress { site, role } => (site, role),
-        HostClass::OtherNetwork { network } => {
-            return Err(LinkError::OtherNetwork {
-                host: host.to_string(),
-                network,
-            })
-        }
+        HostClass::OtherNetwork { network } => return unwrap_network(&url, host, network, depth),
         HostClass::Foreign => {
             return Err(LinkError::NotAliexpress {
                 host: host.to_string(),
@@ -376,6 +371,60 @@ fn parse_web_url(text: &str) -> Result<Url, LinkError> {
     })
 }
 
+/// Other networks' short links: following one would register a click for whoever made it.
+const NETWORK_SHORT_HOSTS: &[&str] = &["fas.st", "ali.pub", "ali.ski"];
+
+/// Another network's deep link (ePN `.../redirect/cpa/o/<code>/?to=<url>`, Admitad
+/// `.../g/<code>/?ulp=<url>`): read as the AliExpress page it leads to, from its destination
+/// parameter only (no request is made), with its tracking removed (`foreign_affiliate`).
+/// Short links and deep links with no destination are refused.
+fn unwrap_network(
+    url: &Url,
+    host: &str,
+    network: &'static str,
+    depth: u8,
+) -> Result<Reading, LinkError> {
+    let short = NETWORK_SHORT_HOSTS.iter().any(|s| {
+        host.eq_ignore_ascii_case(s) || host.to_ascii_lowercase().ends_with(&format!(".{s}"))
+    });
+    if short {
+        return Err(LinkError::ShortLinkRejected {
+            host: host.to_string(),
+        });
+    }
+    let mut removed = Vec::new();
+    let mut target = None;
+    for (raw_name, raw_value) in params::raw_pairs(url.query().unwrap_or_default()) {
+        let name = params::decode(raw_name);
+        if matches!(&*name, "to" | "ulp") && target.is_none() {
+            target = Some(params::decode(raw_value).into_owned());
+        } else {
+            removed.push(params::intern(&name));
+        }
+    }
+    let Some(target) = target.filter(|t| !t.trim().is_empty()) else {
+        // A deep link that names no destination (Admitad `/goto/<hash>/`) is a short link.
+        let _ = network;
+        return Err(LinkError::ShortLinkRejected {
+            host: host.to_string(),
+        });
+    };
+    if depth >= MAX_WRAPPING {
+        return Err(LinkError::UnknownPage {
+            page: "links nested too deep".into(),
+        });
+    }
+    match read_link(target.trim(), depth + 1)? {
+        Reading::Link(mut link) => {
+            removed.append(&mut link.removed_params);
+            link.removed_params = dedup_names(removed);
+            link.foreign_affiliate = true;
+            Ok(Reading::Link(link))
+        }
+        app @ Reading::AppShare { .. } => Ok(app),
+    }
+}
+
 /// `star.aliexpress.com/share/share.htm?redirectUrl=<url>` or `?productId=<id>`.
 fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading, LinkError> {
     let p = path::decode_path(url.path());
@@ -400,7 +449,7 @@ fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading,
             product = Some(params::decode(raw_value).into_owned());
         } else {
             outer_foreign |= params::is_affiliate(&name, raw_value);
-            push_unique(&mut outer_removed, &name);
+            outer_removed.push(params::intern(&name));
         }
     }
     let inner = match (target, product) {
@@ -425,15 +474,30 @@ fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading,
     Ok(match inner {
         Reading::Link(mut link) => {
             // The wrapper's own parameters come first, then the inner link's.
-            for name in std::mem::take(&mut link.removed_params) {
-                push_unique(&mut outer_removed, &name);
-            }
-            link.removed_params = outer_removed;
+            outer_removed.append(&mut link.removed_params);
+            link.removed_params = dedup_names(outer_removed);
             link.foreign_affiliate |= outer_foreign;
             Reading::Link(link)
         }
         app @ Reading::AppShare { .. } => app,
     })
+}
+
+/// Keeps the first of each name, in order. Linear: a link may carry a couple of thousand
+/// parameters, and checking each against all before it would be quadratic.
+fn dedup_names(mut names: Vec<Cow<'static, str>>) -> Vec<Cow<'static, str>> {
+    if names.len() <= 16 {
+        let mut kept: Vec<Cow<'static, str>> = Vec::with_capacity(names.len());
+        for n in names {
+            if !kept.contains(&n) {
+                kept.push(n);
+            }
+        }
+        return kept;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
+    names.retain(|n| seen.insert(n.clone()));
+    names
 }
 
 fn push_unique(list: &mut Vec<Cow<'static, str>>, name: &str) {
@@ -523,8 +587,9 @@ fn read_params(url: &Url) -> Params {
             _ => {}
         }
         p.foreign |= params::is_affiliate(&name, raw_value);
-        push_unique(&mut p.removed, &name);
+        p.removed.push(params::intern(&name));
     }
+    p.removed = dedup_names(std::mem::take(&mut p.removed));
     if p.sku.is_none() {
         p.sku = sku_from_ext;
     }

@@ -1,0 +1,557 @@
+//! What an attacker would try (issue "Hardening"), each against the real server on loopback or
+//! the pure engine: adversarial pastes in linear time, the rate limit on every path that checks
+//! links (counted in links, keyed by client, proxies believed only when trusted), connection
+//! slots per client, idle connections, the store, the import command, the upstream settings.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::{Duration, Instant},
+};
+
+use leptos::server_fn::ServerFn;
+use linksmith::{
+    app::{CheckLinks, SERVER_RENDERED_LINKS},
+    domain::link::{self, MAX_PASTE_BYTES},
+    server::{
+        api_base_url,
+        catalog::{printable, Catalog, ImportError, StoreError},
+        RateLimit, ServerConfig, TrustedProxies,
+    },
+};
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpSocket, TcpStream},
+};
+
+use crate::common::{self, client};
+
+// --- Adversarial pastes: every step of reading is linear -------------------------------------
+
+/// The shapes an attacker sends: one link drowned in closing brackets (the quadratic trim that
+/// was), runs of `(`, `%`, `.`, invisible characters, nested share wrappers, parameter bombs,
+/// scheme runs. Each is cut to `len` bytes.
+fn shapes(len: usize) -> Vec<(&'static str, String)> {
+    let fill = |prefix: &str, unit: &str| {
+        let mut s = String::with_capacity(len + 8);
+        s.push_str(prefix);
+        while s.len() + unit.len() <= len {
+            s.push_str(unit);
+        }
+        s
+    };
+    let wrapper = "https://star.aliexpress.com/share/share.htm?redirectUrl=";
+    vec![
+        (
+            "closing brackets",
+            fill("https://aliexpress.com/item/1.html", ")"),
+        ),
+        ("opening brackets", fill("", "(")),
+        (
+            "percent signs",
+            fill("https://aliexpress.com/item/1005006295880104.html?a=", "%"),
+        ),
+        ("dots", fill("aliexpress.com", ".")),
+        (
+            "invisible characters",
+            fill("https://aliexpress.com/item/1", "\u{200B}"),
+        ),
+        ("nested wrappers", fill("", wrapper)),
+        (
+            "parameter bomb",
+            fill("https://aliexpress.com/item/1005006295880104.html?", "a=&"),
+        ),
+        ("schemes", fill("", "https://")),
+        (
+            "mixed brackets",
+            fill("https://aliexpress.com/item/1.html", "]})"),
+        ),
+        (
+            "many links",
+            fill("", "aliexpress.com/item/1005006295880104.html "),
+        ),
+    ]
+}
+
+/// Time of the engine's whole work on one paste: read it as one link, and scan it as a post.
+fn engine_time(input: &str) -> Duration {
+    let started = Instant::now();
+    let _ = std::hint::black_box(link::read(input));
+    let _ = std::hint::black_box(link::scan(input).map(|v| v.len()));
+    started.elapsed()
+}
+
+/// The fastest of `n` runs of each input, interleaved so that a burst of load from other tests
+/// falls on both sizes alike.
+fn best_of_pair(n: usize, half: &str, full: &str) -> (Duration, Duration) {
+    let (mut h, mut f) = (Duration::MAX, Duration::MAX);
+    for _ in 0..n {
+        h = h.min(engine_time(half));
+        f = f.min(engine_time(full));
+    }
+    (h, f)
+}
+
+#[test]
+fn adversarial_pastes_are_read_in_linear_time() {
+    // Debug build, shared machine: the bound is generous; the ratio is what proves linearity.
+    for ((name, half), (_, full)) in shapes(MAX_PASTE_BYTES / 2)
+        .into_iter()
+        .zip(shapes(MAX_PASTE_BYTES))
+    {
+        assert!(full.len() <= MAX_PASTE_BYTES && full.len() > MAX_PASTE_BYTES - 64);
+        // Doubling the input at most ~2.5x its time (quadratic work is 4x, every time); a
+        // measurement spoilt by the other tests' load is taken again, up to three times. Below
+        // two milliseconds the clock's noise decides, not the algorithm.
+        let mut tries = Vec::new();
+        let linear = (0..3).any(|_| {
+            let (t_half, t_full) = best_of_pair(3, &half, &full);
+            assert!(
+                t_full < Duration::from_secs(3),
+                "{name}: {t_full:?} for 1 MiB"
+            );
+            let ratio = t_full.as_secs_f64() / t_half.as_secs_f64().max(1e-9);
+            tries.push(format!("{t_half:?} -> {t_full:?} ({ratio:.2}x)"));
+            ratio <= 2.5 || t_full < Duration::from_millis(2)
+        });
+        assert!(linear, "{name}: 512 KiB -> 1 MiB: {}", tries.join(", "));
+    }
+}
+
+#[tokio::test]
+async fn a_megabyte_of_brackets_is_answered_at_once_by_the_api_and_the_page() {
+    let server = common::start(common::api_config(None)).await;
+    let body = format!(
+        "https://aliexpress.com/item/1.html{}",
+        ")".repeat(MAX_PASTE_BYTES - 40)
+    );
+    let started = Instant::now();
+    let res = client()
+        .post(server.url("/api/v1/check"))
+        .json(&json!({ "url": body }))
+        .send()
+        .await
+        .unwrap();
+    // The brackets close nothing in the link, so they are prose around it (linear to strip);
+    // what is left names no product ("1").
+    assert_eq!(res.status(), 422);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["error"]["code"], "unsupported_page");
+    let res = client()
+        .post(server.url("/api/v1/check/batch"))
+        .json(&json!({ "urls": [body, "https://aliexpress.com/item/1005006295880104.html"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["results"][0]["error"]["code"], "unsupported_page");
+    assert_eq!(r["results"][1]["status"], "unknown");
+    // The page's server function reads the same text.
+    let res = client()
+        .post(server.url(CheckLinks::PATH))
+        .json(&json!({"inputs": [body], "country": "", "amount": "", "sub": "", "lang": "en"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    server.stop().await;
+}
+
+// --- One limit, counted in links, on every path -------------------------------------------------
+
+fn limited(per_second: u32, burst: u32) -> ServerConfig {
+    let mut config = common::api_config(None);
+    config.rate_limit = Some(RateLimit { per_second, burst });
+    config
+}
+
+fn page_check(links: usize) -> Value {
+    let inputs: Vec<String> = (0..links)
+        .map(|i| {
+            format!(
+                "https://aliexpress.com/item/{}.html",
+                1005006000000000u64 + i as u64
+            )
+        })
+        .collect();
+    json!({"inputs": inputs, "country": "US", "amount": "", "sub": "", "lang": "en"})
+}
+
+fn post_links(links: usize) -> String {
+    (0..links)
+        .map(|i| {
+            format!(
+                "https://aliexpress.com/item/{}.html",
+                1005006000000000u64 + i as u64
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn one_full_paste_passes_and_a_second_right_after_is_refused_on_every_path() {
+    let server = common::start(limited(5, 40)).await;
+    // The page's server function: 40 links at once pass.
+    let res = client()
+        .post(server.url(CheckLinks::PATH))
+        .json(&page_check(40))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["outcomes"].as_array().unwrap().len(), 40);
+    // A second full paste right after: 429, Retry-After, and a sentence saying how long to wait.
+    let res = client()
+        .post(server.url(CheckLinks::PATH))
+        .json(&page_check(40))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((7..=8).contains(&wait), "{wait}");
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["Refused"]["code"], "rate_limited", "{r}");
+    let message = r["Refused"]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("Wait {wait} s")), "{message}");
+    // The same bucket: the API is refused too, and so is a shared address.
+    let res = client()
+        .get(server.url("/api/v1/check?url=aliexpress.com/item/1005006295880104.html"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let res = client()
+        .get(server.url("/"))
+        .query(&[("url", post_links(3))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("data-code=\"rate_limited\""), "{html}");
+    assert!(html.contains("Wait "), "{html}");
+    // The campaign check counts one.
+    let res = client()
+        .post(server.url("/api/v1/campaign/check"))
+        .json(&json!({"title": "deals"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_shared_address_renders_at_most_twenty_links_on_the_server() {
+    let server = common::start(limited(5, 1000)).await;
+    let res = client()
+        .get(server.url("/"))
+        .query(&[("url", post_links(25))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let checked = html.matches("data-testid=\"result-card\"").count();
+    let pending = html.matches("data-testid=\"pending-card\"").count();
+    assert_eq!((checked, pending), (SERVER_RENDERED_LINKS, 5), "{html}");
+    // Those 20 were counted: 980 are left of the burst, so 980 more pass and one more does not.
+    let res = client()
+        .post(server.url("/api/v1/check/batch"))
+        .json(&json!({"urls": vec!["https://aliexpress.com/item/1005006295880104.html"; 980]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = client()
+        .post(server.url("/api/v1/check/batch"))
+        .json(&json!({"urls": vec!["https://aliexpress.com/item/1005006295880104.html"; 10]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    server.stop().await;
+}
+
+/// A client from another address, with a request bound to it.
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_limit_is_per_client_and_forwarded_for_is_believed_from_trusted_proxies_only() {
+    // No trusted proxy: X-Forwarded-For changes nothing; another address has its own bucket.
+    let server = common::start(limited(1, 3)).await;
+    let url = server.url("/api/v1/check?url=aliexpress.com/item/1005006295880104.html");
+    let statuses = |c: reqwest::Client, xff: Vec<&'static str>| {
+        let url = url.clone();
+        async move {
+            let mut out = Vec::new();
+            for x in xff {
+                out.push(
+                    c.get(&url)
+                        .header("x-forwarded-for", x)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16(),
+                );
+            }
+            out
+        }
+    };
+    assert_eq!(
+        statuses(client(), vec!["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"]).await,
+        [200, 200, 200, 429]
+    );
+    assert_eq!(
+        statuses(client_from("127.0.0.2"), vec!["9.9.9.9"]).await,
+        [200]
+    );
+    server.stop().await;
+
+    // 127.0.0.1 is a trusted proxy: each forwarded client has its own bucket, and a forged
+    // left-hand entry does not help.
+    let mut config = limited(1, 3);
+    config.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+    let server = common::start(config).await;
+    let url = server.url("/api/v1/check?url=aliexpress.com/item/1005006295880104.html");
+    let statuses = |xff: Vec<&'static str>| {
+        let url = url.clone();
+        async move {
+            let mut out = Vec::new();
+            for x in xff {
+                out.push(
+                    client()
+                        .get(&url)
+                        .header("x-forwarded-for", x)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16(),
+                );
+            }
+            out
+        }
+    };
+    assert_eq!(
+        statuses(vec![
+            "203.0.113.1",
+            "6.6.6.6, 203.0.113.1",
+            "7.7.7.7, 203.0.113.1",
+            "8.8.8.8, 203.0.113.1"
+        ])
+        .await,
+        [200, 200, 200, 429]
+    );
+    assert_eq!(statuses(vec!["203.0.113.2"]).await, [200]);
+    // IPv6 clients are one client per /64.
+    assert_eq!(
+        statuses(vec![
+            "2001:db8:1:2::1",
+            "2001:db8:1:2::2",
+            "2001:db8:1:2:ffff::3",
+            "2001:db8:1:2::4"
+        ])
+        .await,
+        [200, 200, 200, 429]
+    );
+    assert_eq!(statuses(vec!["2001:db8:1:3::1"]).await, [200]);
+    server.stop().await;
+}
+
+// --- Connection slots -----------------------------------------------------------------------
+
+async fn connect_from(ip: &str, to: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::new(ip.parse().unwrap(), 0))
+        .unwrap();
+    socket.connect(to).await.unwrap()
+}
+
+/// True when the server closes the connection within `within` without answering.
+async fn closed_at_once(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 64];
+    matches!(
+        tokio::time::timeout(within, stream.read(&mut buf)).await,
+        Ok(Ok(0)) | Ok(Err(_))
+    )
+}
+
+async fn healthz_on(stream: &mut TcpStream) -> String {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn one_client_cannot_hold_every_connection() {
+    let mut config = common::api_config(None);
+    config.connections.max_per_client = 8;
+    config.trusted_proxies = TrustedProxies::parse("127.0.0.3").unwrap();
+    let server = common::start(config).await;
+    // Eight connections from 127.0.0.1 that send nothing (a slow reader holds its slots so).
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(connect_from("127.0.0.1", server.addr).await);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The ninth is closed at once.
+    let mut ninth = connect_from("127.0.0.1", server.addr).await;
+    assert!(closed_at_once(&mut ninth, Duration::from_secs(2)).await);
+    // Another client is served.
+    let mut other = connect_from("127.0.0.2", server.addr).await;
+    assert!(healthz_on(&mut other).await.starts_with("HTTP/1.1 200"));
+    // A trusted proxy carries many clients: it is not capped.
+    let mut proxy = Vec::new();
+    for _ in 0..20 {
+        proxy.push(connect_from("127.0.0.3", server.addr).await);
+    }
+    for s in &mut proxy {
+        assert!(healthz_on(s).await.starts_with("HTTP/1.1 200"));
+    }
+    // Slots come back when connections end.
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut again = connect_from("127.0.0.1", server.addr).await;
+    assert!(healthz_on(&mut again).await.starts_with("HTTP/1.1 200"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_dropped() {
+    let mut config = common::api_config(None);
+    config.connections.idle_timeout = Duration::from_millis(800);
+    let server = common::start(config).await;
+    let mut stream = connect_from("127.0.0.1", server.addr).await;
+    assert!(healthz_on(&mut stream).await.starts_with("HTTP/1.1 200"));
+    let started = Instant::now();
+    // Keep-alive: the connection stays open, then the server drops it for sending nothing.
+    assert!(closed_at_once(&mut stream, Duration::from_secs(5)).await);
+    let idle = started.elapsed();
+    assert!(
+        idle >= Duration::from_millis(700) && idle < Duration::from_secs(4),
+        "{idle:?}"
+    );
+    server.stop().await;
+}
+
+// --- The store, the import command, the upstream settings ---------------------------------------
+
+#[test]
+fn a_store_written_by_a_newer_version_is_refused() {
+    let path = std::env::temp_dir().join(format!(
+        "linksmith-newer-{}-{:?}.db",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    drop(Catalog::open(&path).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let err = match Catalog::open(&path) {
+        Err(e) => e,
+        Ok(_) => panic!("a newer store was opened"),
+    };
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 99, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("newer Linksmith"), "{err}");
+    let _ = std::fs::remove_file(&path);
+}
+
+/// A feed whose reading fails part-way (a disk error).
+struct Failing {
+    sent: bool,
+}
+
+impl std::io::Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.sent {
+            return Err(std::io::Error::other("the disk failed"));
+        }
+        self.sent = true;
+        let head = b"kind,id,status\nproduct,1005006295880104,affiliate\n";
+        buf[..head.len()].copy_from_slice(head);
+        Ok(head.len())
+    }
+}
+
+#[test]
+fn the_import_stops_on_a_read_error_and_on_an_endless_line() {
+    let catalog = Catalog::in_memory().unwrap();
+    let started = Instant::now();
+    let err = catalog.import(Failing { sent: false }, 1).unwrap_err();
+    assert!(matches!(err, ImportError::Unreadable(_)), "{err}");
+    assert!(err.to_string().contains("the disk failed"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // A line of 10 MiB is not read whole.
+    let mut feed = b"kind,id,status\nproduct,".to_vec();
+    feed.extend(std::iter::repeat_n(b'1', 10 * 1024 * 1024));
+    let err = catalog.import(&feed[..], 1).unwrap_err();
+    assert!(err.to_string().contains("over 64 KiB"), "{err}");
+    assert_eq!(catalog.counts().unwrap(), (0, 0), "nothing imported");
+}
+
+#[test]
+fn feed_text_is_printed_without_control_characters() {
+    let catalog = Catalog::in_memory().unwrap();
+    let feed = "kind,id,status\nproduct\u{1b}[2J\u{1b}]0;pwned\u{7},1005006295880104,affiliate\n";
+    let report = catalog.import(feed.as_bytes(), 1).unwrap();
+    let (_, reason) = &report.skipped[0];
+    assert!(!reason.chars().any(|c| c.is_control()), "{reason:?}");
+    assert!(reason.contains("\\u{1b}[2j"), "{reason}");
+    assert_eq!(printable(&"x".repeat(500)).chars().count(), 81);
+}
+
+#[test]
+fn upstream_api_addresses_must_be_https_except_on_loopback() {
+    for ok in [
+        "https://api-sg.aliexpress.com/sync",
+        "http://127.0.0.1:9/sync",
+        "http://[::1]:8080/sync",
+        "http://localhost:1234/",
+    ] {
+        assert!(api_base_url(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "http://api-sg.aliexpress.com/sync",
+        "http://10.0.0.1/sync",
+        "ftp://gateway",
+        "gateway",
+        "https://",
+    ] {
+        let err = api_base_url(bad).unwrap_err();
+        assert!(err.contains("not an"), "{bad}: {err}");
+    }
+}
