@@ -6,6 +6,7 @@ const port = process.env.LINKSMITH_E2E_PORT ?? '3100';
 const baseURL = `http://127.0.0.1:${port}`;
 const barePort = process.env.LINKSMITH_E2E_BARE_PORT ?? '3101';
 const bareURL = `http://127.0.0.1:${barePort}`;
+const limitedPort = process.env.LINKSMITH_E2E_LIMITED_PORT ?? '3102';
 const gatewayPort = process.env.LINKSMITH_E2E_GATEWAY_PORT ?? '3198';
 const secret = 'e2e-secret-never-in-a-page';
 
@@ -87,6 +88,23 @@ export default defineConfig({
         LEPTOS_SITE_ADDR: `127.0.0.1:${barePort}`,
         RUST_LOG: 'warn',
         LINKSMITH_DB: 'target/e2e/bare.db',
+      },
+    },
+    {
+      // A server with a small rate limit: 12 links at once, then one a second.
+      command: './target/release/linksmith',
+      cwd: '..',
+      url: `http://127.0.0.1:${limitedPort}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${limitedPort}`,
+        RUST_LOG: 'warn',
+        LINKSMITH_DB: 'target/e2e/limited.db',
+        LINKSMITH_API_RATE: '1',
+        LINKSMITH_API_BURST: '12',
       },
     },
   ],

@@ -1,7 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
-import { bareURL, CABLE, caseId, gotoHydrated, LAMP, watchConsole } from './helpers';
+import { bareURL, CABLE, caseId, gotoHydrated, LAMP, limitedURL, watchConsole } from './helpers';
 
 const paste = (page: Page) => page.getByLabel('Links or a post');
 
@@ -255,4 +255,30 @@ test('everything works by keyboard: paste, check, copy', async ({ page, context 
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('copy-link-status')).toHaveText('Copied');
   expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(CABLE);
+});
+
+test('over the rate limit the page says how long to wait', async ({ page }) => {
+  await gotoHydrated(page, `${limitedURL}/`);
+  const lines = Array.from({ length: 12 }, (_, i) => `https://aliexpress.com/item/${caseId(i)}.html`);
+  await paste(page).fill(lines.join('\n'));
+  await checkAndWait(page, 12);
+  // The same paste right after: refused (HTTP 429), and the page says for how long.
+  await page.getByTestId('check').click();
+  const problem = page.getByTestId('check-problem');
+  await expect(problem).toHaveAttribute('data-code', 'rate_limited');
+  await expect(problem).toContainText(/Wait \d+ s and try again/);
+  await expect(page.getByTestId('check')).toBeEnabled();
+});
+
+test('a shared address with more links than the server renders: the page checks the rest', async ({ page }) => {
+  const lines = Array.from({ length: 25 }, (_, i) => `https://aliexpress.com/item/${caseId(i)}.html`);
+  const address = `/?url=${encodeURIComponent(lines.join('\n'))}`;
+  // The server renders 20 answers and leaves 5 pending.
+  const html = await (await page.request.get(address)).text();
+  expect(html.match(/data-testid="result-card"/g)?.length).toBe(20);
+  expect(html.match(/data-testid="pending-card"/g)?.length).toBe(5);
+  // Once the script runs, the rest are checked.
+  await gotoHydrated(page, address);
+  await expect(page.getByTestId('progress')).toContainText('Checked 25 of 25');
+  await expect(page.locator('[data-testid="result-card"][data-status="affiliate"]')).toHaveCount(25);
 });

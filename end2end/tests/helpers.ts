@@ -28,6 +28,9 @@ export async function gotoHydrated(page: Page, path: string) {
 /** The release server with no status source and no link template (see playwright.config.ts). */
 export const bareURL = `http://127.0.0.1:${process.env.LINKSMITH_E2E_BARE_PORT ?? '3101'}`;
 
+/** The release server whose rate limit is 12 links at once, then one a second. */
+export const limitedURL = `http://127.0.0.1:${process.env.LINKSMITH_E2E_LIMITED_PORT ?? '3102'}`;
+
 /** Product ids the fake gateway knows (examples/fake_gateway.rs). */
 export const LAMP = '1005005248414510'; // hot sale 12.5% (affiliate 5%), "Desk lamp"
 export const CABLE = '1005006295880104'; // affiliate 7%, "USB-C cable"

@@ -556,21 +556,22 @@ impl Columns {
                 kind.as_str()
             ));
         }
-        let status =
-            match get(self.status)
-                .to_ascii_lowercase()
-                .replace(['-', ' '], "_")
-                .as_str()
-            {
-                "hot_sale" | "hot" => "hot_sale",
-                "affiliate" => "affiliate",
-                "non_affiliate" => "non_affiliate",
-                "no_commission" | "zero_commission" => "no_commission",
-                other => return Err(format!(
+        let status = match get(self.status)
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
+            "hot_sale" | "hot" => "hot_sale",
+            "affiliate" => "affiliate",
+            "non_affiliate" => "non_affiliate",
+            "no_commission" | "zero_commission" => "no_commission",
+            other => {
+                return Err(format!(
                     "status \"{}\" is not one of hot_sale, affiliate, non_affiliate, no_commission",
                     printable(other)
-                )),
-            };
+                ))
+            }
+        };
         let rate = match self.rate.map(get).filter(|s| !s.is_empty()) {
             None => None,
             Some(text) => match text

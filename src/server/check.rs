@@ -2,13 +2,13 @@
 //! routes. Reads every input with the link engine, follows app share links, asks the resolver for
 //! the statuses of the whole batch at once, and assembles each answer with the rates engine.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use axum::http::HeaderMap;
 use futures::{stream, StreamExt};
 
 use super::{
-    limit::{client_ip, retry_after_secs, ClientKey},
+    limit::{client_ip, retry_after_secs, ClientKey, Refused},
     share::{resolve_app_share, SHARE_BUDGET},
     AppState,
 };
@@ -90,20 +90,40 @@ impl AppState {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
-        limiter.take(client, links).map_err(|wait| {
-            let wait = retry_after_secs(wait);
+        limiter.take(client, links).map_err(|refused| {
             let limit = limiter.limit();
-            tracing::debug!(%client, links, wait, "rate limit: refused");
-            let message = match lang {
-                Lang::En => format!(
-                    "Too many links checked from your address in a short time (at most {} at once, then {} a second). Wait {wait} s and try again.",
-                    limit.burst, limit.per_second
-                ),
-                Lang::Ru => format!(
-                    "С вашего адреса проверено слишком много ссылок за короткое время (не больше {} сразу, затем {} в секунду). Подождите {wait} с и попробуйте снова.",
-                    limit.burst, limit.per_second
-                ),
+            let (wait, message) = match refused {
+                Refused::Wait(wait) => {
+                    let wait = retry_after_secs(wait);
+                    let message = match lang {
+                        Lang::En => format!(
+                            "Too many links checked from your address in a short time (at most {} at once, then {} a second). Wait {wait} s and try again.",
+                            limit.burst, limit.per_second
+                        ),
+                        Lang::Ru => format!(
+                            "С вашего адреса проверено слишком много ссылок за короткое время (не больше {} сразу, затем {} в секунду). Подождите {wait} с и попробуйте снова.",
+                            limit.burst, limit.per_second
+                        ),
+                    };
+                    (wait, message)
+                }
+                Refused::OverBurst { burst } => {
+                    // Waiting would not help: the request must be smaller.
+                    let wait = retry_after_secs(Duration::from_secs_f64(
+                        f64::from(burst) / f64::from(limit.per_second),
+                    ));
+                    let message = match lang {
+                        Lang::En => format!(
+                            "This request holds {links} links; at most {burst} are checked at once from one address. Send them in parts of {burst} or fewer."
+                        ),
+                        Lang::Ru => format!(
+                            "В запросе {links} ссылок; с одного адреса проверяется не больше {burst} за раз. Отправьте их частями не больше {burst}."
+                        ),
+                    };
+                    (wait, message)
+                }
             };
+            tracing::debug!(%client, links, wait, "rate limit: refused");
             RateLimited {
                 problem: Problem::new(ErrorCode::RateLimited, message),
                 retry_after: wait,

@@ -148,6 +148,15 @@ struct Bucket {
     at: Instant,
 }
 
+/// Why the limiter refused a request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Refused {
+    /// The links are there after this long.
+    Wait(Duration),
+    /// More links at once than any client may check at once.
+    OverBurst { burst: u32 },
+}
+
 /// Clients remembered at most; past this, full buckets are forgotten at once.
 const MAX_CLIENTS: usize = 100_000;
 
@@ -180,10 +189,16 @@ impl LinkLimiter {
     }
 
     /// Takes `links` (at least one) from the client's bucket, or says how long to wait until
-    /// they are there. A request for more than the burst costs the burst: a full bucket always
-    /// lets one batch of the largest size through. A refused request takes nothing.
-    pub fn take(&self, key: ClientKey, links: usize) -> Result<(), Duration> {
-        let cost = (links.max(1) as f64).min(f64::from(self.limit.burst));
+    /// they are there. A refused request takes nothing. A request for more links than the burst
+    /// can never pass: [`Refused::OverBurst`] (with the default burst, the batch limit, the
+    /// batch size check refuses it first).
+    pub fn take(&self, key: ClientKey, links: usize) -> Result<(), Refused> {
+        let cost = links.max(1) as f64;
+        if cost > f64::from(self.limit.burst) {
+            return Err(Refused::OverBurst {
+                burst: self.limit.burst,
+            });
+        }
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&key) {
@@ -199,9 +214,9 @@ impl LinkLimiter {
             Ok(())
         } else {
             let missing = cost - bucket.tokens;
-            Err(Duration::from_secs_f64(
+            Err(Refused::Wait(Duration::from_secs_f64(
                 missing / f64::from(self.limit.per_second),
-            ))
+            )))
         }
     }
 
@@ -316,7 +331,9 @@ mod tests {
         });
         let me = ClientKey::of(ip("192.0.2.1"));
         assert_eq!(limiter.take(me, 1000), Ok(()));
-        let wait = limiter.take(me, 1000).unwrap_err();
+        let Err(Refused::Wait(wait)) = limiter.take(me, 1000) else {
+            panic!("a second full batch passed")
+        };
         assert_eq!(retry_after_secs(wait), 200);
         // Another client is not affected.
         assert_eq!(limiter.take(ClientKey::of(ip("192.0.2.2")), 1000), Ok(()));
@@ -327,9 +344,13 @@ mod tests {
         // Refused requests take nothing: after 200 s the bucket is full again.
         tokio::time::advance(Duration::from_secs(200)).await;
         assert_eq!(limiter.take(me, 1000), Ok(()));
-        // Over the burst costs the burst.
+        // More than the burst never passes, even with a full bucket.
         tokio::time::advance(Duration::from_secs(200)).await;
-        assert_eq!(limiter.take(me, 5000), Ok(()));
+        assert_eq!(
+            limiter.take(me, 1001),
+            Err(Refused::OverBurst { burst: 1000 })
+        );
+        assert_eq!(limiter.take(me, 1000), Ok(()));
     }
 
     #[tokio::test(start_paused = true)]
