@@ -6,10 +6,10 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    codes::ErrorCode,
+    codes::{ErrorCode, NoticeCode},
     country::Country,
     date::Date,
-    link::{hosts, Link, LinkError},
+    link::{hosts, Link},
     rates::{Amount, Delivery, Estimate, Lang, Notice, Order, Programme, Rate, Status},
 };
 
@@ -78,24 +78,19 @@ pub struct CheckResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Problem {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl Problem {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Problem {
         Problem {
-            code: code.as_str().to_string(),
+            code,
             message: message.into(),
         }
     }
 }
 
-impl From<&LinkError> for Problem {
-    fn from(e: &LinkError) -> Problem {
-        Problem::new(e.code(), e.to_string())
-    }
-}
 
 /// A refused input: `{"input", "error": {"code", "message"}}` (HTTP 422 alone, an item in a batch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,11 +366,11 @@ impl Context<'_> {
         if link.foreign_affiliate {
             warnings.push(
                 self.programme
-                    .notice("foreign_affiliate_params_removed", self.lang),
+                    .notice(NoticeCode::ForeignAffiliateParamsRemoved, self.lang),
             );
         }
         if found.product.as_ref().is_some_and(|p| !p.available) {
-            warnings.push(self.programme.notice("product_unavailable", self.lang));
+            warnings.push(self.programme.notice(NoticeCode::ProductUnavailable, self.lang));
         }
         for w in assessment.warnings {
             if !warnings.iter().any(|n| n.code == w.code) {
@@ -383,7 +378,7 @@ impl Context<'_> {
             }
         }
         if self.template.is_none() {
-            warnings.push(self.programme.notice("tracking_not_configured", self.lang));
+            warnings.push(self.programme.notice(NoticeCode::TrackingNotConfigured, self.lang));
         }
         CheckResult {
             input: input.to_string(),
@@ -412,9 +407,9 @@ pub fn re_estimate(
 ) {
     result.estimate = amount.map(|a| programme.estimate(&result.rate, a));
     let capped = result.estimate.as_ref().is_some_and(|e| e.capped);
-    result.warnings.retain(|w| w.code != "order_cap");
+    result.warnings.retain(|w| w.code != NoticeCode::OrderCap);
     if capped {
-        result.warnings.push(programme.notice("order_cap", lang));
+        result.warnings.push(programme.notice(NoticeCode::OrderCap, lang));
     }
 }
 

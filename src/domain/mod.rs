@@ -7,5 +7,6 @@ pub mod codes;
 pub mod country;
 pub mod date;
 pub mod link;
+pub mod messages;
 pub mod rates;
 pub mod report;

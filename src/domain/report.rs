@@ -136,7 +136,7 @@ mod tests {
         let failed = Outcome::Failed(CheckFailure {
             input: "=1+1, \"quoted\"".into(),
             error: Problem {
-                code: "invalid_url".into(),
+                code: crate::domain::codes::ErrorCode::InvalidUrl,
                 message: "bad".into(),
             },
         });
@@ -183,7 +183,7 @@ mod tests {
                 _ => Outcome::Failed(CheckFailure {
                     input: s.candidate.text.to_string(),
                     error: Problem {
-                        code: "short_link_rejected".into(),
+                        code: crate::domain::codes::ErrorCode::ShortLinkRejected,
                         message: String::new(),
                     },
                 }),

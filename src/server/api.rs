@@ -8,7 +8,7 @@ use axum::{
     extract::{
         rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Query, Request, State,
     },
-    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
+    http::{header, request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -16,10 +16,16 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::{check::AmountInput, limit::ClientKey, AppState, RateLimited, RawOptions};
+use super::{
+    check::{AmountInput, Refusal},
+    error::{lang_of, ApiError, ErrorBody},
+    limit::ClientKey,
+    AppState, RawOptions,
+};
 use crate::domain::{
+    messages::Explain,
     campaign::{self, CampaignInput, CampaignReport},
-    check::{CheckFailure, CheckResult, Outcome, Problem},
+    check::{CheckFailure, CheckResult, Outcome},
     rates::Lang,
 };
 
@@ -52,90 +58,48 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// 429 with `Retry-After` and the contract's `rate_limited` error.
-pub fn rate_limited(refusal: RateLimited) -> Response {
-    let mut res = (
-        StatusCode::TOO_MANY_REQUESTS,
-        Json(ErrorBody {
-            error: refusal.problem,
-        }),
-    )
-        .into_response();
-    res.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(refusal.retry_after));
-    res
-}
-
-/// The error body of a request-level failure: `{"error": {"code", "message"}}`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: Problem,
-}
-
-/// An error answer: `{"error": {"code", "message"}}`.
-pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = ErrorBody {
-        error: Problem {
-            code: code.to_string(),
-            message: message.into(),
-        },
-    };
-    (status, Json(body)).into_response()
-}
-
 /// JSON bodies whose rejections are clear 400 answers instead of axum's plain text.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(req.headers());
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::body_too_large(lang))
+            }
             Err(rejection) => {
-                let message = match &rejection {
-                    JsonRejection::MissingJsonContentType(_) => {
+                let detail = rejection.body_text();
+                let message = match (&rejection, lang) {
+                    (JsonRejection::MissingJsonContentType(_), Lang::En) => {
                         "The request body must be JSON, sent with Content-Type: application/json."
                             .to_string()
                     }
-                    JsonRejection::JsonSyntaxError(e) => {
-                        format!("The request body is not valid JSON: {}.", e.body_text())
+                    (JsonRejection::MissingJsonContentType(_), Lang::Ru) => {
+                        "Тело запроса должно быть JSON с заголовком Content-Type: application/json."
+                            .to_string()
                     }
-                    JsonRejection::JsonDataError(e) => {
-                        format!(
-                            "The request body does not have the expected fields: {}.",
-                            e.body_text()
-                        )
+                    (JsonRejection::JsonSyntaxError(_), Lang::En) => {
+                        format!("The request body is not valid JSON: {detail}.")
                     }
-                    other => format!("The request body could not be read: {}.", other.body_text()),
+                    (JsonRejection::JsonSyntaxError(_), Lang::Ru) => {
+                        format!("Тело запроса — не корректный JSON: {detail}.")
+                    }
+                    (JsonRejection::JsonDataError(_), Lang::En) => {
+                        format!("The request body does not have the expected fields: {detail}.")
+                    }
+                    (JsonRejection::JsonDataError(_), Lang::Ru) => {
+                        format!("В теле запроса не те поля, что ожидаются: {detail}.")
+                    }
+                    (_, Lang::En) => format!("The request body could not be read: {detail}."),
+                    (_, Lang::Ru) => format!("Тело запроса не удалось прочитать: {detail}."),
                 };
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    return Err(error(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "invalid_request",
-                        super::http::body_too_large(),
-                    ));
-                }
-                Err(error(StatusCode::BAD_REQUEST, "invalid_request", message))
+                Err(ApiError::invalid_request(message))
             }
         }
-    }
-}
-
-/// The language of messages: Russian when the client prefers it, else English.
-pub fn lang_of(headers: &HeaderMap) -> Lang {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    // The first language named decides (q-values in practice follow the order).
-    match accept
-        .split(',')
-        .next()
-        .map(|l| l.trim().to_ascii_lowercase())
-    {
-        Some(l) if l.starts_with("ru") => Lang::Ru,
-        _ => Lang::En,
     }
 }
 
@@ -164,24 +128,17 @@ async fn campaign_check(
 ) -> Response {
     let lang = lang_of(&headers);
     if let Err(refusal) = state.admit(client, 1, lang) {
-        return rate_limited(refusal);
+        return ApiError::from(refusal).into_response();
     }
     // Matching 20,000 characters per field is a millisecond of CPU: off the async workers.
     let checked = tokio::task::spawn_blocking(move || campaign::check(&input, lang)).await;
     let Ok(checked) = checked else {
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The campaign check failed on the server. Try again.",
-        );
+        return ApiError::internal("The campaign check failed on the server. Try again.")
+            .into_response();
     };
     match checked {
         Ok(report) => ok(report),
-        Err(e) => error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            e.code().as_str(),
-            e.to_string(),
-        ),
+        Err(e) => ApiError::too_large(e.problem(lang)).into_response(),
     }
 }
 
@@ -251,29 +208,21 @@ async fn check_one(
     input: String,
     raw: RawOptions,
 ) -> Response {
-    if let Err(refusal) = state.admit(client, 1, lang) {
-        return rate_limited(refusal);
-    }
-    let options = match state.check_options(&raw) {
-        Ok(o) => o,
-        Err(error) => {
+    let inputs = std::slice::from_ref(&input);
+    let outcomes = match state.check_request(client, inputs, &raw, lang).await {
+        Ok(outcomes) => outcomes,
+        // A bad option answers with the input, like a refused link.
+        Err(Refusal::BadOption(error)) => {
             return (StatusCode::BAD_REQUEST, Json(CheckFailure { input, error })).into_response()
         }
+        Err(refusal) => return ApiError::from(refusal).into_response(),
     };
-    match state
-        .check(std::slice::from_ref(&input), &options, lang)
-        .await
-        .pop()
-    {
+    match outcomes.into_iter().next() {
         Some(Outcome::Checked(result)) => ok(result),
         Some(Outcome::Failed(failure)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, Json(failure)).into_response()
         }
-        None => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "The check gave no answer.",
-        ),
+        None => ApiError::internal("The check gave no answer.").into_response(),
     }
 }
 
@@ -313,11 +262,11 @@ async fn check_get(
     let Query(q) = match query {
         Ok(q) => q,
         Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                format!("The query string could not be read: {}.", e.body_text()),
-            )
+            let message = match lang_of(&headers) {
+                Lang::En => format!("The query string could not be read: {}.", e.body_text()),
+                Lang::Ru => format!("Строку запроса не удалось прочитать: {}.", e.body_text()),
+            };
+            return ApiError::invalid_request(message).into_response();
         }
     };
     let raw = RawOptions {
@@ -377,29 +326,15 @@ async fn check_batch(
     ApiJson(req): ApiJson<BatchRequest>,
 ) -> Response {
     let lang = lang_of(&headers);
-    if let Err(problem) = state.check_batch_size(req.urls.len()) {
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Json(ErrorBody { error: problem }),
-        )
-            .into_response();
-    }
-    // Every input counts, refused ones too.
-    if let Err(refusal) = state.admit(client, req.urls.len(), lang) {
-        return rate_limited(refusal);
-    }
     let raw = RawOptions {
         country: req.country,
         amount: req.amount,
         sub: req.sub,
     };
-    let options = match state.check_options(&raw) {
-        Ok(o) => o,
-        Err(problem) => {
-            return (StatusCode::BAD_REQUEST, Json(ErrorBody { error: problem })).into_response()
-        }
+    let results = match state.check_request(client, &req.urls, &raw, lang).await {
+        Ok(results) => results,
+        Err(refusal) => return ApiError::from(refusal).into_response(),
     };
-    let results = state.check(&req.urls, &options, lang).await;
     let failed = results
         .iter()
         .filter(|o| matches!(o, Outcome::Failed(_)))
@@ -423,6 +358,8 @@ async fn check_batch(
     ),
     paths(check_get, check_post, check_batch, campaign_check),
     components(schemas(
+        crate::domain::codes::ErrorCode,
+        crate::domain::codes::NoticeCode,
         CheckResult,
         CheckFailure,
         Outcome,

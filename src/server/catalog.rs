@@ -6,7 +6,7 @@ use std::{io::Read, path::Path, sync::Mutex};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::open_platform::ApiProduct;
-use crate::domain::rates::Status;
+use crate::domain::{link::path, rates::Status};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
@@ -47,6 +47,8 @@ pub enum StoreError {
     NewerSchema { found: usize, known: usize },
     #[error("the store failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("the store holds a row Linksmith cannot read ({row}): {problem}. Import the feed again, or remove the row")]
+    BadRow { row: String, problem: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,12 +76,42 @@ pub struct Entry {
     pub learnt_at: i64,
 }
 
-fn status_from_db(s: &str) -> Status {
+/// A status as the store keeps it: `no_commission` is the store's word for zero commission.
+fn status_to_db(status: Status) -> &'static str {
+    match status {
+        Status::ZeroCommission => "no_commission",
+        other => other.as_str(),
+    }
+}
+
+/// Reads a stored status into the domain's type; a value the schema's check would have refused
+/// is a broken store, named by its row.
+fn status_from_db(kind: Kind, id: &str, s: &str) -> Result<Status, StoreError> {
     match s {
-        "hot_sale" => Status::HotSale,
-        "affiliate" => Status::Affiliate,
-        "non_affiliate" => Status::NonAffiliate,
-        _ => Status::ZeroCommission,
+        "hot_sale" => Ok(Status::HotSale),
+        "affiliate" => Ok(Status::Affiliate),
+        "non_affiliate" => Ok(Status::NonAffiliate),
+        "no_commission" => Ok(Status::ZeroCommission),
+        other => Err(StoreError::BadRow {
+            row: format!("catalog {} {id}", kind.as_str()),
+            problem: format!("unknown status \"{}\"", printable(other)),
+        }),
+    }
+}
+
+/// A catalogue status as a feed writes it: the contract's names, `zero_commission` and
+/// `no_commission` alike, `hot` for short; case, `-` and spaces do not matter.
+fn status_from_feed(text: &str) -> Option<Status> {
+    match text
+        .to_ascii_lowercase()
+        .replace(['-', ' '], "_")
+        .as_str()
+    {
+        "hot_sale" | "hot" => Some(Status::HotSale),
+        "affiliate" => Some(Status::Affiliate),
+        "non_affiliate" => Some(Status::NonAffiliate),
+        "no_commission" | "zero_commission" => Some(Status::ZeroCommission),
+        _ => None,
     }
 }
 
@@ -150,16 +182,25 @@ impl Catalog {
         let mut stmt = conn.prepare_cached(
             "SELECT status, rate, category, learnt_at FROM catalog WHERE kind = ?1 AND id = ?2",
         )?;
-        Ok(stmt
+        let row = stmt
             .query_row(params![kind.as_str(), id], |r| {
-                Ok(Entry {
-                    status: status_from_db(&r.get::<_, String>(0)?),
-                    rate: r.get(1)?,
-                    category: r.get(2)?,
-                    learnt_at: r.get(3)?,
-                })
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<f64>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
             })
-            .optional()?)
+            .optional()?;
+        row.map(|(status, rate, category, learnt_at)| {
+            Ok(Entry {
+                status: status_from_db(kind, id, &status)?,
+                rate,
+                category,
+                learnt_at,
+            })
+        })
+        .transpose()
     }
 
     /// Remembers what the API said of products for a delivery country (`None`: not in the programme).
@@ -367,7 +408,7 @@ impl Catalog {
                             .execute(params![
                                 row.kind.as_str(),
                                 row.id,
-                                row.status,
+                                status_to_db(row.status),
                                 row.rate,
                                 row.category,
                                 now
@@ -486,7 +527,7 @@ struct Columns {
 struct Row<'a> {
     kind: Kind,
     id: &'a str,
-    status: &'static str,
+    status: Status,
     rate: Option<f64>,
     category: Option<&'a str>,
 }
@@ -539,10 +580,10 @@ impl Columns {
             }
         };
         let id = get(self.id);
-        let digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        // The link engine's id rules: a catalogue row matches exactly the links that name it.
         let fits = match kind {
-            Kind::Product => digits && (10..=16).contains(&id.len()),
-            Kind::Store => digits && (3..=12).contains(&id.len()),
+            Kind::Product => path::valid_product_id(id),
+            Kind::Store => path::valid_store_id(id),
         };
         if !fits {
             let want = if kind == Kind::Product {
@@ -556,21 +597,12 @@ impl Columns {
                 kind.as_str()
             ));
         }
-        let status = match get(self.status)
-            .to_ascii_lowercase()
-            .replace(['-', ' '], "_")
-            .as_str()
-        {
-            "hot_sale" | "hot" => "hot_sale",
-            "affiliate" => "affiliate",
-            "non_affiliate" => "non_affiliate",
-            "no_commission" | "zero_commission" => "no_commission",
-            other => {
-                return Err(format!(
-                    "status \"{}\" is not one of hot_sale, affiliate, non_affiliate, no_commission",
-                    printable(other)
-                ))
-            }
+        let raw_status = get(self.status);
+        let Some(status) = status_from_feed(raw_status) else {
+            return Err(format!(
+                "status \"{}\" is not one of hot_sale, affiliate, non_affiliate, zero_commission (or no_commission)",
+                printable(raw_status)
+            ));
         };
         let rate = match self.rate.map(get).filter(|s| !s.is_empty()) {
             None => None,

@@ -13,6 +13,7 @@ use super::{
     AppState,
 };
 use crate::domain::{
+    messages::Explain,
     check::{CheckFailure, CheckOptions, Context, Detection, Outcome, Problem, SubId},
     codes::ErrorCode,
     country::Country,
@@ -26,6 +27,38 @@ const SHARE_CONCURRENCY: usize = 8;
 pub const SHARE_SLOTS: usize = 32;
 /// Inputs larger than this in all are read off the async workers.
 const READ_INLINE_BYTES: usize = 64 * 1024;
+
+/// Why a request's links were not checked at all.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// More links than one batch may hold (`too_many_links`).
+    TooManyLinks(Problem),
+    /// The client is over its rate limit.
+    RateLimited(RateLimited),
+    /// A bad country, amount or sub-id.
+    BadOption(Problem),
+}
+
+impl Refusal {
+    /// The problem the client is told of.
+    pub fn problem(&self) -> &Problem {
+        match self {
+            Refusal::TooManyLinks(p) | Refusal::BadOption(p) => p,
+            Refusal::RateLimited(r) => &r.problem,
+        }
+    }
+}
+
+impl From<Refusal> for super::error::ApiError {
+    fn from(refusal: Refusal) -> Self {
+        use super::error::ApiError;
+        match refusal {
+            Refusal::TooManyLinks(p) => ApiError::too_large(p),
+            Refusal::RateLimited(r) => ApiError::from(r),
+            Refusal::BadOption(p) => ApiError::bad_option(p),
+        }
+    }
+}
 
 /// A request refused before any link is checked because its client is over the rate limit.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,11 +85,11 @@ pub struct RawOptions {
 }
 
 impl AppState {
-    /// Validates a request's options; the first problem found is the answer.
-    pub fn check_options(&self, raw: &RawOptions) -> Result<CheckOptions, Problem> {
+    /// Validates a request's options; the first problem found is the answer, in `lang`.
+    pub fn check_options(&self, raw: &RawOptions, lang: Lang) -> Result<CheckOptions, Problem> {
         let country = match raw.country.as_deref().map(str::trim) {
             None | Some("") => self.config.default_country,
-            Some(c) => Country::parse(c).map_err(|e| Problem::new(e.code(), e.to_string()))?,
+            Some(c) => Country::parse(c).map_err(|e| e.problem(lang))?,
         };
         let amount = match &raw.amount {
             None => None,
@@ -65,10 +98,10 @@ impl AppState {
             Some(AmountInput::Number(n)) => Some(Amount::from_usd(*n)),
         }
         .transpose()
-        .map_err(|e| Problem::new(e.code(), e.to_string()))?;
+        .map_err(|e| e.problem(lang))?;
         let sub = match raw.sub.as_deref() {
             None => None,
-            Some(s) => SubId::parse(s).map_err(|e| Problem::new(e.code(), e.to_string()))?,
+            Some(s) => SubId::parse(s).map_err(|e| e.problem(lang))?,
         };
         Ok(CheckOptions {
             country,
@@ -131,6 +164,24 @@ impl AppState {
         })
     }
 
+    /// The one entry of every check request (the API's routes and the page's server function):
+    /// the batch limit, the client's rate limit (every input counts), the options, then the
+    /// check of every input, in input order.
+    pub async fn check_request(
+        &self,
+        client: ClientKey,
+        inputs: &[String],
+        raw: &RawOptions,
+        lang: Lang,
+    ) -> Result<Vec<Outcome>, Refusal> {
+        self.check_batch_size(inputs.len())
+            .map_err(Refusal::TooManyLinks)?;
+        self.admit(client, inputs.len(), lang)
+            .map_err(Refusal::RateLimited)?;
+        let options = self.check_options(raw, lang).map_err(Refusal::BadOption)?;
+        Ok(self.check(inputs, &options, lang).await)
+    }
+
     /// The largest batch (`LINKSMITH_MAX_BATCH`).
     pub fn max_batch(&self) -> usize {
         self.config.max_batch
@@ -164,11 +215,11 @@ impl AppState {
         let bytes: usize = inputs.iter().map(String::len).sum();
         let (mut readings, shares) = if bytes > READ_INLINE_BYTES {
             let owned = inputs.to_vec();
-            tokio::task::spawn_blocking(move || read_all(&owned))
+            tokio::task::spawn_blocking(move || read_all(&owned, lang))
                 .await
-                .unwrap_or_else(|_| read_all(inputs))
+                .unwrap_or_else(|_| read_all(inputs, lang))
         } else {
-            read_all(inputs)
+            read_all(inputs, lang)
         };
         let fetcher = &self.shares;
         let slots = &self.share_slots;
@@ -177,7 +228,10 @@ impl AppState {
                 let busy = || {
                     Problem::new(
                         ErrorCode::ShortLinkUnresolved,
-                        "The server is following many app share links right now. Try again in a moment, or paste the product page address the link opens.",
+                        match lang {
+                            Lang::En => "The server is following many app share links right now. Try again in a moment, or paste the product page address the link opens.",
+                            Lang::Ru => "Сервер сейчас проходит по многим ссылкам «Поделиться». Попробуйте чуть позже или вставьте адрес страницы товара, который открывает ссылка.",
+                        },
                     )
                 };
                 let Ok(Ok(_slot)) = tokio::time::timeout(SHARE_BUDGET, slots.acquire()).await
@@ -186,7 +240,7 @@ impl AppState {
                 };
                 let link = resolve_app_share(fetcher, &url)
                     .await
-                    .map_err(|e| Problem::from(&e));
+                    .map_err(|e| e.problem(lang));
                 (i, link)
             })
             .buffer_unordered(SHARE_CONCURRENCY)
@@ -235,7 +289,7 @@ impl AppState {
 /// (by index) that the server must follow.
 type Readings = (Vec<Result<Link, Problem>>, Vec<(usize, String)>);
 
-fn read_all(inputs: &[String]) -> Readings {
+fn read_all(inputs: &[String], lang: Lang) -> Readings {
     let mut readings = Vec::with_capacity(inputs.len());
     let mut shares = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
@@ -245,7 +299,7 @@ fn read_all(inputs: &[String]) -> Readings {
                 shares.push((i, url));
                 Err(Problem::new(ErrorCode::ShortLinkUnresolved, String::new()))
             }
-            Err(e) => Err(Problem::from(&e)),
+            Err(e) => Err(e.problem(lang)),
         });
     }
     (readings, shares)

@@ -24,11 +24,13 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use super::AppState;
+pub use super::error::MAX_BODY_BYTES;
+use super::{
+    error::{lang_of, ApiError},
+    AppState,
+};
 use crate::app::{shell, App};
 
-/// The largest request body accepted (a paste is at most 1 MiB; JSON adds escaping).
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Builds the whole application: pages, API, static assets and middleware.
 pub fn router(state: AppState) -> Router {
@@ -114,18 +116,11 @@ impl Predicate for NotSmallJson {
     }
 }
 
-/// What a client is told when its request body is over the limit.
-pub(super) fn body_too_large() -> String {
-    format!(
-        "The request body is larger than {} MiB. Send fewer links per request.",
-        MAX_BODY_BYTES / (1024 * 1024)
-    )
-}
-
 /// The API answers in JSON even when a layer in front of it refuses the request: a body over the
 /// size limit (413) or a request over the time limit (408).
 async fn api_errors_as_json(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
+    let lang = lang_of(req.headers());
     let res = next.run(req).await;
     let is_json = res
         .headers()
@@ -134,16 +129,11 @@ async fn api_errors_as_json(req: Request, next: Next) -> Response {
     if !api || is_json {
         return res;
     }
-    let message = match res.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
-        StatusCode::REQUEST_TIMEOUT => {
-            "The request took too long to arrive or to answer. Try again, or send fewer links."
-                .to_string()
-        }
-        _ => return res,
-    };
-    let body = serde_json::json!({"error": {"code": "invalid_request", "message": message}});
-    (res.status(), Json(body)).into_response()
+    match res.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::body_too_large(lang).into_response(),
+        StatusCode::REQUEST_TIMEOUT => ApiError::timed_out(lang).into_response(),
+        _ => res,
+    }
 }
 
 /// Makes the request's CSP nonce the one Leptos puts on its inline scripts.

@@ -4,6 +4,7 @@ mod api;
 pub mod catalog;
 pub mod check;
 mod config;
+pub mod error;
 pub mod fetch;
 mod http;
 pub mod limit;
@@ -12,7 +13,7 @@ pub mod page_reader;
 pub mod resolver;
 pub mod share;
 
-pub use check::{AmountInput, RateLimited, RawOptions};
+pub use check::{AmountInput, RateLimited, RawOptions, Refusal};
 pub use config::{
     load_programme, ConnectionLimits, RateLimit, ServerConfig, StartupError, TrustedProxies,
 };

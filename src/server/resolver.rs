@@ -324,11 +324,15 @@ impl Resolver {
                 wanted
                     .into_iter()
                     .map(|(i, product, store)| {
-                        let p = product
-                            .and_then(|id| catalog.lookup(Kind::Product, &id).ok().flatten());
-                        let entry = p.or_else(|| {
-                            store.and_then(|id| catalog.lookup(Kind::Store, &id).ok().flatten())
-                        });
+                        let look = |kind: Kind, id: String| match catalog.lookup(kind, &id) {
+                            Ok(entry) => entry,
+                            Err(error) => {
+                                tracing::warn!(%error, "catalogue look-up failed; checked without it");
+                                None
+                            }
+                        };
+                        let p = product.and_then(|id| look(Kind::Product, id));
+                        let entry = p.or_else(|| store.and_then(|id| look(Kind::Store, id)));
                         (i, entry)
                     })
                     .collect::<Vec<_>>()

@@ -240,3 +240,45 @@ fn stale_api_answers_are_forgotten_and_fresh_ones_kept() {
     assert_eq!(left[0].0, "3");
     assert_eq!(catalog.forget_api_answers_before(2_000).unwrap(), 0);
 }
+
+/// `zero_commission` (the contract's word) and `no_commission` (the store's) are one status; a
+/// value in the store that no status names is an error naming the row, never a silent status.
+#[test]
+fn statuses_are_the_domains_and_a_broken_row_is_named() {
+    use linksmith::domain::rates::Status;
+    let dir = temp_dir("statuses");
+    let path = dir.join("s.db");
+    let catalog = Catalog::open(&path).unwrap();
+    let report = catalog
+        .import(
+            "kind,id,status\nproduct,1005006295880104,zero_commission\nproduct,1005006295880105,No-Commission\nstore,1101343461,maybe\n"
+                .as_bytes(),
+            1,
+        )
+        .unwrap();
+    assert_eq!(report.products, 2);
+    assert!(report.skipped[0].1.contains("status \"maybe\""), "{:?}", report.skipped);
+    for id in ["1005006295880104", "1005006295880105"] {
+        let entry = catalog.lookup(Kind::Product, id).unwrap().unwrap();
+        assert_eq!(entry.status, Status::ZeroCommission);
+    }
+    drop(catalog);
+    // A row written past the schema's check (another tool, a broken file).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "ignore_check_constraints", true).unwrap();
+    conn.execute(
+        "UPDATE catalog SET status = 'pending' WHERE id = '1005006295880105'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let catalog = Catalog::open(&path).unwrap();
+    let err = catalog
+        .lookup(Kind::Product, "1005006295880105")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("catalog product 1005006295880105") && err.contains("\"pending\""),
+        "{err}"
+    );
+}

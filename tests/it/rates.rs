@@ -19,7 +19,7 @@ fn from_json<T: serde::de::DeserializeOwned>(v: &Value) -> T {
 }
 
 fn sorted_codes(list: &[linksmith::domain::rates::Notice]) -> Vec<String> {
-    let mut codes: Vec<String> = list.iter().map(|n| n.code.clone()).collect();
+    let mut codes: Vec<String> = list.iter().map(|n| n.code.as_str().to_string()).collect();
     codes.sort();
     codes
 }
@@ -123,7 +123,7 @@ fn every_warning_and_note_has_its_sentence_in_both_languages() {
         let a = programme.assess(&order, lang);
         for n in a.warnings.iter().chain(&a.notes) {
             assert!(
-                !n.message.is_empty() && n.message != n.code,
+                !n.message.is_empty() && n.message != n.code.as_str(),
                 "{lang:?} {}",
                 n.code
             );
@@ -144,7 +144,7 @@ fn every_warning_and_note_has_its_sentence_in_both_languages() {
     let cap = a
         .warnings
         .iter()
-        .find(|n| n.code == "order_cap")
+        .find(|n| n.code.as_str() == "order_cap")
         .expect("the estimate is capped");
     assert!(cap.message.contains("38.5 USD"), "{}", cap.message);
     assert!(a.estimate.unwrap().capped);

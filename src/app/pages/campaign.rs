@@ -10,6 +10,7 @@ use crate::app::{
     components::CopyButton,
     lang::{use_lang, LangSwitch},
 };
+use crate::domain::messages::Explain;
 
 use crate::domain::campaign::{check, CampaignInput, Field, Finding};
 
@@ -151,7 +152,7 @@ pub fn CampaignPage() -> impl IntoView {
             <p class="lead">{move || t_string!(i18n, campaign.lead)}</p>
             <p class="summary" aria-live="polite" data-testid="campaign-summary">
                 {move || match report.get() {
-                    Err(e) => e.to_string(),
+                    Err(e) => e.message(lang.get()),
                     Ok(r) if r.findings.is_empty() => t_string!(i18n, campaign.clean).to_string(),
                     Ok(r) => format!("{} {}", r.findings.len(), t_string!(i18n, campaign.found)),
                 }}

@@ -14,6 +14,8 @@ use crate::app::{
 };
 use crate::domain::{
     check::{re_estimate, CheckResult, Outcome, Problem, SubId},
+    codes::ErrorCode,
+    messages::Explain,
     link::{scan, PageKind, Reading},
     rates::{percent, Amount, Lang, Programme, Status},
     report,
@@ -95,7 +97,7 @@ pub async fn check_links(
     sub: String,
     lang: Lang,
 ) -> Result<CheckAnswer, CheckLinksError> {
-    use crate::server::{AmountInput, RawOptions};
+    use crate::server::{AmountInput, RawOptions, Refusal};
     use axum::{
         extract::ConnectInfo,
         http::{header, request::Parts, HeaderValue, StatusCode},
@@ -108,14 +110,7 @@ pub async fn check_links(
     let rendering = parts
         .as_ref()
         .is_none_or(|p| !p.uri.path().starts_with("/api/"));
-    let refused = |problem| CheckAnswer {
-        outcomes: Vec::new(),
-        problem: Some(problem),
-    };
-    if let Err(problem) = state.check_batch_size(inputs.len()) {
-        return Ok(refused(problem));
-    }
-    if rendering {
+    if rendering && inputs.len() <= state.max_batch() {
         inputs.truncate(SERVER_RENDERED_LINKS);
     }
     let client = match &parts {
@@ -128,30 +123,36 @@ pub async fn check_links(
         }
         None => state.client_of(None, &Default::default()),
     };
-    if let Err(limited) = state.admit(client, inputs.len(), lang) {
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(StatusCode::TOO_MANY_REQUESTS);
-            res.insert_header(header::RETRY_AFTER, HeaderValue::from(limited.retry_after));
-        }
-        return if rendering {
-            Ok(refused(limited.problem))
-        } else {
-            Err(CheckLinksError::Refused(limited.problem))
-        };
-    }
     let raw = RawOptions {
         country: Some(country),
         amount: Some(AmountInput::Text(amount)),
         sub: Some(sub),
     };
-    let options = match state.check_options(&raw) {
-        Ok(o) => o,
-        Err(problem) => return Ok(refused(problem)),
-    };
-    Ok(CheckAnswer {
-        outcomes: state.check(&inputs, &options, lang).await,
-        problem: None,
-    })
+    match state.check_request(client, &inputs, &raw, lang).await {
+        Ok(outcomes) => Ok(CheckAnswer {
+            outcomes,
+            problem: None,
+        }),
+        Err(Refusal::RateLimited(limited)) => {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(StatusCode::TOO_MANY_REQUESTS);
+                res.insert_header(header::RETRY_AFTER, HeaderValue::from(limited.retry_after));
+            }
+            let problem = limited.problem;
+            if rendering {
+                Ok(CheckAnswer {
+                    outcomes: Vec::new(),
+                    problem: Some(problem),
+                })
+            } else {
+                Err(CheckLinksError::Refused(problem))
+            }
+        }
+        Err(refusal) => Ok(CheckAnswer {
+            outcomes: Vec::new(),
+            problem: Some(refusal.problem().clone()),
+        }),
+    }
 }
 
 /// The inputs of a paste: each link the engine finds, or the whole text when it finds none (its
@@ -173,14 +174,14 @@ struct Row {
     text: String,
     usable: bool,
     /// The error code of a refused link.
-    code: &'static str,
+    code: Option<ErrorCode>,
     kind: Option<PageKind>,
     share: bool,
     detail: String,
 }
 
-fn rows(text: &str) -> Result<Vec<Row>, String> {
-    let found = scan(text).map_err(|e| e.to_string())?;
+fn rows(text: &str, lang: Lang) -> Result<Vec<Row>, String> {
+    let found = scan(text).map_err(|e| e.message(lang))?;
     Ok(found
         .into_iter()
         .map(|s| {
@@ -189,7 +190,7 @@ fn rows(text: &str) -> Result<Vec<Row>, String> {
                 Ok(Reading::Link(link)) => Row {
                     text,
                     usable: true,
-                    code: "",
+                    code: None,
                     kind: Some(link.kind),
                     share: false,
                     detail: link.canonical_url,
@@ -197,7 +198,7 @@ fn rows(text: &str) -> Result<Vec<Row>, String> {
                 Ok(Reading::AppShare { .. }) => Row {
                     text,
                     usable: true,
-                    code: "",
+                    code: None,
                     kind: None,
                     share: true,
                     detail: String::new(),
@@ -205,10 +206,10 @@ fn rows(text: &str) -> Result<Vec<Row>, String> {
                 Err(err) => Row {
                     text,
                     usable: false,
-                    code: err.code().as_str(),
+                    code: Some(err.code()),
                     kind: None,
                     share: false,
-                    detail: err.to_string(),
+                    detail: err.message(lang),
                 },
             }
         })
@@ -243,27 +244,31 @@ fn kind_name(locale: Locale, kind: PageKind) -> &'static str {
     }
 }
 
-/// A refusal in the page's language: in English the engine's own sentence (it names the host or
-/// the id), in Russian the translation of its code.
-fn refusal(locale: Locale, code: &str, message: &str) -> String {
-    // A rate limit's message is made in the page's language and says how long to wait.
-    if (locale == Locale::en || code == "rate_limited") && !message.is_empty() {
+/// A refusal in the page's language: the sentence made for it, else the translation of its code.
+/// Every code has its translation here: a new code without one does not compile.
+fn refusal(locale: Locale, code: ErrorCode, message: &str) -> String {
+    // The engine's and the server's sentences are made in the page's language (they name the
+    // host, the id, the wait); the translation of the code stands in for a missing one.
+    if !message.is_empty() {
         return message.to_string();
     }
     match code {
-        "empty_input" => td_string!(locale, errors.empty_input),
-        "too_long" => td_string!(locale, errors.too_long),
-        "invalid_url" => td_string!(locale, errors.invalid_url),
-        "not_aliexpress" => td_string!(locale, errors.not_aliexpress),
-        "short_link_rejected" => td_string!(locale, errors.short_link_rejected),
-        "short_link_unresolved" => td_string!(locale, errors.short_link_unresolved),
-        "unsupported_page" => td_string!(locale, errors.unsupported_page),
-        "invalid_country" => td_string!(locale, errors.invalid_country),
-        "invalid_amount" => td_string!(locale, errors.invalid_amount),
-        "too_many_links" => td_string!(locale, errors.too_many_links),
-        "rate_limited" => td_string!(locale, errors.rate_limited),
-        "invalid_sub" => td_string!(locale, errors.invalid_sub),
-        _ => td_string!(locale, errors.unavailable),
+        ErrorCode::EmptyInput => td_string!(locale, errors.empty_input),
+        ErrorCode::TooLong => td_string!(locale, errors.too_long),
+        ErrorCode::InvalidUrl => td_string!(locale, errors.invalid_url),
+        ErrorCode::NotAliexpress => td_string!(locale, errors.not_aliexpress),
+        ErrorCode::ShortLinkRejected => td_string!(locale, errors.short_link_rejected),
+        ErrorCode::ShortLinkUnresolved => td_string!(locale, errors.short_link_unresolved),
+        ErrorCode::UnsupportedPage => td_string!(locale, errors.unsupported_page),
+        ErrorCode::InvalidCountry => td_string!(locale, errors.invalid_country),
+        ErrorCode::InvalidAmount => td_string!(locale, errors.invalid_amount),
+        ErrorCode::InvalidSub => td_string!(locale, errors.invalid_sub),
+        ErrorCode::InvalidTemplate => td_string!(locale, errors.invalid_template),
+        ErrorCode::TooManyLinks => td_string!(locale, errors.too_many_links),
+        ErrorCode::InvalidRequest => td_string!(locale, errors.invalid_request),
+        ErrorCode::RateLimited => td_string!(locale, errors.rate_limited),
+        ErrorCode::Internal => td_string!(locale, errors.internal),
+        ErrorCode::Unavailable => td_string!(locale, errors.unavailable),
     }
     .to_string()
 }
@@ -347,7 +352,7 @@ fn check_from(
                 problem: Some(match e {
                     CheckLinksError::Refused(problem) => problem,
                     CheckLinksError::ServerFn(e) => Problem {
-                        code: "unavailable".into(),
+                        code: ErrorCode::Unavailable,
                         message: format!("The server could not be reached ({e}). Try again."),
                     },
                 }),
@@ -455,20 +460,25 @@ pub fn CheckPage() -> impl IntoView {
         });
     }
 
-    let found = Memo::new(move |_| text.with(|t| rows(t)));
+    let found = Memo::new(move |_| {
+        let l = lang.get();
+        text.with(|t| rows(t, l))
+    });
     let amount_value = Memo::new(move |_| {
         amount.with(|a| {
             if a.trim().is_empty() {
                 Ok(None)
             } else {
-                Amount::parse(a).map(Some).map_err(|e| e.to_string())
+                Amount::parse(a)
+                    .map(Some)
+                    .map_err(|e| e.message(lang.get()))
             }
         })
     });
     let sub_problem =
-        Memo::new(move |_| sub.with(|s| SubId::parse(s).err().map(|e| e.to_string())));
+        Memo::new(move |_| sub.with(|s| SubId::parse(s).err().map(|e| e.message(lang.get()))));
     let summary = move || match found.get() {
-        Err(message) => refusal(i18n.get_locale(), "too_long", &message),
+        Err(message) => refusal(i18n.get_locale(), ErrorCode::TooLong, &message),
         Ok(rows) if rows.is_empty() => t_string!(i18n, check.no_link).to_string(),
         Ok(rows) => {
             let usable = rows.iter().filter(|r| r.usable).count();
@@ -612,7 +622,7 @@ pub fn CheckPage() -> impl IntoView {
                         <input id="amount" name="amount" inputmode="decimal" autocomplete="off" data-testid="amount"
                             aria-invalid=move || amount_value.get().is_err().then_some("true")
                             prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
-                        <span class="field-error" role="alert">{move || amount_value.get().err().map(|m| refusal(i18n.get_locale(), "invalid_amount", &m))}</span>
+                        <span class="field-error" role="alert">{move || amount_value.get().err().map(|m| refusal(i18n.get_locale(), ErrorCode::InvalidAmount, &m))}</span>
                     </label>
                     <label class="field">
                         <span>{move || t_string!(i18n, check.sub)}</span>
@@ -620,7 +630,7 @@ pub fn CheckPage() -> impl IntoView {
                             placeholder="tg-channel"
                             aria-invalid=move || sub_problem.get().is_some().then_some("true")
                             prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev)) />
-                        <span class="field-error" role="alert">{move || sub_problem.get().map(|m| refusal(i18n.get_locale(), "invalid_sub", &m)).unwrap_or_else(|| t_string!(i18n, check.sub_hint).to_string())}</span>
+                        <span class="field-error" role="alert">{move || sub_problem.get().map(|m| refusal(i18n.get_locale(), ErrorCode::InvalidSub, &m)).unwrap_or_else(|| t_string!(i18n, check.sub_hint).to_string())}</span>
                     </label>
                 </div>
                 {move || (lang.get() == Lang::Ru).then(|| view! { <input type="hidden" name="lang" value="ru" /> })}
@@ -652,7 +662,7 @@ pub fn CheckPage() -> impl IntoView {
                             } else if row.usable {
                                 detail.clone()
                             } else {
-                                refusal(i18n.get_locale(), row.code, &detail)
+                                refusal(i18n.get_locale(), row.code.unwrap_or(ErrorCode::InvalidUrl), &detail)
                             }
                         }</span>
                     </li>
@@ -752,9 +762,9 @@ fn ResultsView(
                 </div>
             </div>
             {results.problem.clone().map(|p| view! {
-                <p class="notice error" role="alert" data-testid="check-problem" data-code=p.code.clone()>{
-                    let code = p.code.clone();
-                    move || refusal(i18n.get_locale(), &code, &p.message)
+                <p class="notice error" role="alert" data-testid="check-problem" data-code=p.code.as_str()>{
+                    let code = p.code;
+                    move || refusal(i18n.get_locale(), code, &p.message)
                 }</p>
             })}
             {(total > 0).then(|| view! {
@@ -801,11 +811,11 @@ fn ResultsView(
                         {slots.into_iter().enumerate().map(|(i, slot)| match slot {
                             None => view! { <article class="card pending" aria-busy="true" data-testid="pending-card"></article> }.into_any(),
                             Some(Outcome::Failed(f)) => view! {
-                                <article class="card refused" data-testid="result-card" data-code=f.error.code.clone()>
+                                <article class="card refused" data-testid="result-card" data-code=f.error.code.as_str()>
                                     <p class="card-input"><code>{f.input.clone()}</code></p>
                                     <p class="refusal" data-testid="refusal">{
-                                        let (code, message) = (f.error.code.clone(), f.error.message.clone());
-                                        move || refusal(i18n.get_locale(), &code, &message)
+                                        let (code, message) = (f.error.code, f.error.message.clone());
+                                        move || refusal(i18n.get_locale(), code, &message)
                                     }</p>
                                 </article>
                             }.into_any(),
@@ -889,13 +899,13 @@ fn ResultCard(
             </dl>
             <ul class="warnings" data-testid="warnings">
                 {move || now().map(|r| r.warnings).unwrap_or_default().into_iter().map(|w| view! {
-                    <li data-code=w.code.clone()>{w.message}</li>
+                    <li data-code=w.code.as_str()>{w.message}</li>
                 }).collect_view()}
             </ul>
             {(!notes.is_empty()).then(|| view! {
                 <details class="notes">
                     <summary>{move || t_string!(i18n, check.notes)}</summary>
-                    <ul>{notes.into_iter().map(|n| view! { <li data-code=n.code.clone()>{n.message}</li> }).collect_view()}</ul>
+                    <ul>{notes.into_iter().map(|n| view! { <li data-code=n.code.as_str()>{n.message}</li> }).collect_view()}</ul>
                 </details>
             })}
             <div class="your-link">
@@ -959,7 +969,7 @@ fn ResultsTable(outcomes: Memo<Vec<Outcome>>) -> impl IntoView {
                         Outcome::Failed(f) => view! {
                             <tr class="refused">
                                 <td><code>{f.input.clone()}</code></td>
-                                <td colspan="6">{refusal(i18n.get_locale(), &f.error.code, &f.error.message)}</td>
+                                <td colspan="6">{refusal(i18n.get_locale(), f.error.code, &f.error.message)}</td>
                             </tr>
                         }.into_any(),
                     }).collect_view()}

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::app::lang::{use_lang, LangSwitch};
+use crate::domain::messages::Explain;
 use crate::i18n::*;
 use serde::{Deserialize, Serialize};
 
@@ -116,11 +117,11 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
                 None => td_string!(locale, rates.always).to_string(),
             };
             view! {
-                <li class="rule" data-code=r.code.clone()>
+                <li class="rule" data-code=r.code.as_str()>
                     <p>
                         <span class="rule-date">{when}</span>
                         " "
-                        {p.message(&r.code, lang)}
+                        {p.message(r.code, lang)}
                     </p>
                     <blockquote>{r.source.clone()}</blockquote>
                 </li>
@@ -138,7 +139,7 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
                 .unwrap_or_default();
             view! {
                 <li>
-                    {p.message(&r.code, lang)}
+                    {p.message(r.code, lang)}
                     {when}
                 </li>
             }
@@ -209,14 +210,14 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
         .collect_view();
 
     let answer = Memo::new(move |_| {
-        let country = Country::parse(&country.get()).map_err(|e| e.to_string())?;
+        let country = Country::parse(&country.get()).map_err(|e| e.message(lang))?;
         let status: Status = serde_json::from_value(serde_json::Value::String(status.get()))
             .map_err(|e| e.to_string())?;
         let text = amount.get();
         let amount = if text.trim().is_empty() {
             None
         } else {
-            Some(Amount::parse(&text).map_err(|e| e.to_string())?)
+            Some(Amount::parse(&text).map_err(|e| e.message(lang))?)
         };
         let order = Order {
             country,
@@ -278,7 +279,7 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
                             format!("{} – {} USD", money(e.commission_usd_min), money(e.commission_usd_max))
                         }
                     });
-                    let warnings = a.warnings.iter().map(|w| view! { <li data-code=w.code.clone()>{w.message.clone()}</li> }).collect_view();
+                    let warnings = a.warnings.iter().map(|w| view! { <li data-code=w.code.as_str()>{w.message.clone()}</li> }).collect_view();
                     view! {
                         <p>
                             <strong>{td_string!(locale, rates.band)} ": "</strong>

@@ -28,7 +28,8 @@ pub fn valid_product_id(id: &str) -> bool {
     (10..=16).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn valid_store_id(id: &str) -> bool {
+/// Store ids have 3 to 12 digits.
+pub fn valid_store_id(id: &str) -> bool {
     (3..=12).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
 }
 

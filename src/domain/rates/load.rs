@@ -6,24 +6,24 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Band, Header, Programme, Region, RegionId, Rule, RuleKind, Status, Texts};
+use super::{Band, Header, NoticeCode, Programme, Region, RegionId, Rule, Status, Texts};
 
 /// The rules compiled into the binary: the default when `LINKSMITH_RULES` is not set.
 pub const EMBEDDED: &str = include_str!("../../../rules/programme.toml");
 pub const EMBEDDED_NAME: &str = "rules/programme.toml (embedded)";
 
 /// Warning codes the API contract requires; each needs its sentences in `[messages]`.
-pub const REQUIRED_CODES: &[&str] = &[
-    "hot_sale_needs_product_link",
-    "foreign_affiliate_params_removed",
-    "brazil_computer_office_zero",
-    "zero_commission_category",
-    "tmall_russia_excluded",
-    "russian_store_direct_link",
-    "product_unavailable",
-    "status_unknown",
-    "order_cap",
-    "tracking_not_configured",
+pub const REQUIRED_CODES: &[NoticeCode] = &[
+    NoticeCode::HotSaleNeedsProductLink,
+    NoticeCode::ForeignAffiliateParamsRemoved,
+    NoticeCode::BrazilComputerOfficeZero,
+    NoticeCode::ZeroCommissionCategory,
+    NoticeCode::TmallRussiaExcluded,
+    NoticeCode::RussianStoreDirectLink,
+    NoticeCode::ProductUnavailable,
+    NoticeCode::StatusUnknown,
+    NoticeCode::OrderCap,
+    NoticeCode::TrackingNotConfigured,
 ];
 
 /// Why a rules file was refused.
@@ -195,6 +195,32 @@ impl Programme {
         }
 
         // Rules: unique ids, sane dates, sentences for every code, no contradictions.
+        let mut messages = BTreeMap::new();
+        for (code, t) in &raw.messages {
+            // The set of codes is closed: programs outside the project rely on it.
+            let Some(known) = NoticeCode::parse(code) else {
+                return Err(fail(
+                    at(&t.span()),
+                    format!(
+                        "[messages.{code}]: \"{code}\" is not a code Linksmith knows; the codes are {}",
+                        NoticeCode::ALL
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            };
+            messages.insert(known, t.get_ref().clone());
+            let texts = t.get_ref();
+            if texts.en.trim().is_empty() || texts.ru.trim().is_empty() {
+                return Err(fail(
+                    at(&t.span()),
+                    format!("[messages.{code}] needs both an English and a Russian sentence"),
+                ));
+            }
+        }
+
         for (i, r) in raw.rules.iter().enumerate() {
             let (rule, start) = (r.get_ref(), r.span().start);
             if let Some(first) = raw.rules[..i].iter().find(|o| o.get_ref().id == rule.id) {
@@ -218,7 +244,7 @@ impl Programme {
                     ));
                 }
             }
-            if !raw.messages.contains_key(&rule.code) {
+            if !messages.contains_key(&rule.code) {
                 return Err(fail(
                     Some(start),
                     format!(
@@ -226,9 +252,6 @@ impl Programme {
                         rule.id, rule.code, rule.code
                     ),
                 ));
-            }
-            if rule.kind == RuleKind::Note && rule.code.is_empty() {
-                return Err(fail(Some(start), "a note needs a code".into()));
             }
             for other in &raw.rules[..i] {
                 let o = other.get_ref();
@@ -249,34 +272,20 @@ impl Programme {
                 }
             }
         }
-        for code in REQUIRED_CODES.iter().copied().chain(["order_cap"]) {
-            if !raw.messages.contains_key(code) {
+        for code in REQUIRED_CODES {
+            if !messages.contains_key(code) {
                 return Err(fail(
                     None,
                     format!("[messages.{code}] is missing: the API contract needs its sentence"),
                 ));
             }
         }
-        for (code, t) in &raw.messages {
-            let texts = t.get_ref();
-            if texts.en.trim().is_empty() || texts.ru.trim().is_empty() {
-                return Err(fail(
-                    at(&t.span()),
-                    format!("[messages.{code}] needs both an English and a Russian sentence"),
-                ));
-            }
-        }
-
         Ok(Programme {
             programme: raw.programme.into_inner(),
             regions: raw.regions.into_iter().map(Spanned::into_inner).collect(),
             bands: raw.bands.into_iter().map(Spanned::into_inner).collect(),
             rules: raw.rules.into_iter().map(Spanned::into_inner).collect(),
-            messages: raw
-                .messages
-                .into_iter()
-                .map(|(k, v)| (k, v.into_inner()))
-                .collect(),
+            messages,
         })
     }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use money::{Amount, AmountError, MAX_AMOUNT_USD};
 
+pub use crate::domain::codes::NoticeCode;
 use crate::domain::{
     country::Country,
     date::Date,
@@ -133,7 +134,7 @@ pub enum RuleKind {
 pub struct Rule {
     pub id: String,
     pub kind: RuleKind,
-    pub code: String,
+    pub code: NoticeCode,
     #[serde(default)]
     pub from: Option<Date>,
     #[serde(default)]
@@ -164,7 +165,7 @@ pub struct Programme {
     pub regions: Vec<Region>,
     pub bands: Vec<Band>,
     pub rules: Vec<Rule>,
-    pub messages: BTreeMap<String, Texts>,
+    pub messages: BTreeMap<NoticeCode, Texts>,
 }
 
 /// What the rates engine needs to know about one link and one order.
@@ -217,7 +218,7 @@ pub struct Estimate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Notice {
-    pub code: String,
+    pub code: NoticeCode,
     pub message: String,
 }
 
@@ -317,16 +318,20 @@ impl Programme {
     }
 
     /// The sentence for a code, with `{cap}` and `{days}` filled in.
-    pub fn message(&self, code: &str, lang: Lang) -> String {
-        let text = self.messages.get(code).map(|t| t.get(lang)).unwrap_or(code);
+    pub fn message(&self, code: NoticeCode, lang: Lang) -> String {
+        let text = self
+            .messages
+            .get(&code)
+            .map(|t| t.get(lang))
+            .unwrap_or(code.as_str());
         let [lo, hi] = self.programme.confirmation_days;
         text.replace("{cap}", &percent(self.programme.order_cap_usd))
             .replace("{days}", &format!("{lo}–{hi}"))
     }
 
-    pub fn notice(&self, code: &str, lang: Lang) -> Notice {
+    pub fn notice(&self, code: NoticeCode, lang: Lang) -> Notice {
         Notice {
-            code: code.to_string(),
+            code,
             message: self.message(code, lang),
         }
     }
@@ -367,7 +372,7 @@ impl Programme {
         let mut warnings: Vec<Notice> = Vec::new();
         let mut notes: Vec<Notice> = Vec::new();
         let mut zeroed = false;
-        let push = |list: &mut Vec<Notice>, code: &str| {
+        let push = |list: &mut Vec<Notice>, code: NoticeCode| {
             if !list.iter().any(|n| n.code == code) {
                 list.push(self.notice(code, lang));
             }
@@ -376,10 +381,10 @@ impl Programme {
             match rule.kind {
                 RuleKind::ZeroRate => {
                     zeroed = true;
-                    push(&mut warnings, &rule.code);
+                    push(&mut warnings, rule.code);
                 }
-                RuleKind::Warning => push(&mut warnings, &rule.code),
-                RuleKind::Note => push(&mut notes, &rule.code),
+                RuleKind::Warning => push(&mut warnings, rule.code),
+                RuleKind::Note => push(&mut notes, rule.code),
             }
         }
         if zeroed {
@@ -394,7 +399,7 @@ impl Programme {
         };
         let estimate = order.amount.map(|amount| self.estimate(&rate, amount));
         if estimate.as_ref().is_some_and(|e| e.capped) {
-            push(&mut warnings, "order_cap");
+            push(&mut warnings, NoticeCode::OrderCap);
         }
         Assessment {
             delivery: Delivery {

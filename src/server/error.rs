@@ -1,0 +1,154 @@
+//! Every JSON error answer of the server: `{"error": {"code", "message"}}` with its HTTP status,
+//! and `Retry-After` when the client should wait. Handlers, extractors and the middleware that
+//! turns the request limits' plain answers (413, 408) into JSON all build it here.
+
+use axum::{
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::RateLimited;
+use crate::domain::{check::Problem, codes::ErrorCode, rates::Lang};
+
+/// The largest request body accepted (a paste is at most 1 MiB; JSON adds escaping).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The error body of a request-level failure: `{"error": {"code", "message"}}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: Problem,
+}
+
+/// A request refused as a whole, as the client will read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub problem: Problem,
+    /// Seconds to wait before asking again (`Retry-After`).
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            problem: Problem::new(code, message),
+            retry_after: None,
+        }
+    }
+
+    /// 400 `invalid_request`: the request could not be read.
+    pub fn invalid_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
+    }
+
+    /// 400 with the problem of an option (country, amount, sub-id, template).
+    pub fn bad_option(problem: Problem) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            problem,
+            retry_after: None,
+        }
+    }
+
+    /// 413: a batch over the limit (`too_many_links`) or a field too long (`too_long`).
+    pub fn too_large(problem: Problem) -> ApiError {
+        ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            problem,
+            retry_after: None,
+        }
+    }
+
+    /// 413 `invalid_request`: the body is over [`MAX_BODY_BYTES`].
+    pub fn body_too_large(lang: Lang) -> ApiError {
+        let mib = MAX_BODY_BYTES / (1024 * 1024);
+        let message = match lang {
+            Lang::En => format!(
+                "The request body is larger than {mib} MiB. Send fewer links per request."
+            ),
+            Lang::Ru => format!(
+                "Тело запроса больше {mib} МиБ. Отправляйте меньше ссылок за один запрос."
+            ),
+        };
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::InvalidRequest,
+            message,
+        )
+    }
+
+    /// 408 `invalid_request`: the request arrived or was answered too late.
+    pub fn timed_out(lang: Lang) -> ApiError {
+        let message = match lang {
+            Lang::En => {
+                "The request took too long to arrive or to answer. Try again, or send fewer links."
+            }
+            Lang::Ru => {
+                "Запрос слишком долго передавался или обрабатывался. Попробуйте снова или отправьте меньше ссылок."
+            }
+        };
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::InvalidRequest,
+            message,
+        )
+    }
+
+    /// 500 `internal`.
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            message,
+        )
+    }
+}
+
+impl From<RateLimited> for ApiError {
+    /// 429 `rate_limited`, with `Retry-After`.
+    fn from(limited: RateLimited) -> ApiError {
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            problem: limited.problem,
+            retry_after: Some(limited.retry_after),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (
+            self.status,
+            Json(ErrorBody {
+                error: self.problem,
+            }),
+        )
+            .into_response();
+        if let Some(wait) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
+        res
+    }
+}
+
+/// The language of messages: Russian when the client prefers it, else English.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // The first language named decides (q-values in practice follow the order).
+    match accept
+        .split(',')
+        .next()
+        .map(|l| l.trim().to_ascii_lowercase())
+    {
+        Some(l) if l.starts_with("ru") => Lang::Ru,
+        _ => Lang::En,
+    }
+}
