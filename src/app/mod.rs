@@ -7,6 +7,7 @@ mod hydration;
 mod lang;
 mod layout;
 mod pages;
+mod words;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, Title};

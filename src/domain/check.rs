@@ -91,7 +91,6 @@ impl Problem {
     }
 }
 
-
 /// A refused input: `{"input", "error": {"code", "message"}}` (HTTP 422 alone, an item in a batch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -370,7 +369,10 @@ impl Context<'_> {
             );
         }
         if found.product.as_ref().is_some_and(|p| !p.available) {
-            warnings.push(self.programme.notice(NoticeCode::ProductUnavailable, self.lang));
+            warnings.push(
+                self.programme
+                    .notice(NoticeCode::ProductUnavailable, self.lang),
+            );
         }
         for w in assessment.warnings {
             if !warnings.iter().any(|n| n.code == w.code) {
@@ -378,7 +380,10 @@ impl Context<'_> {
             }
         }
         if self.template.is_none() {
-            warnings.push(self.programme.notice(NoticeCode::TrackingNotConfigured, self.lang));
+            warnings.push(
+                self.programme
+                    .notice(NoticeCode::TrackingNotConfigured, self.lang),
+            );
         }
         CheckResult {
             input: input.to_string(),
@@ -409,7 +414,9 @@ pub fn re_estimate(
     let capped = result.estimate.as_ref().is_some_and(|e| e.capped);
     result.warnings.retain(|w| w.code != NoticeCode::OrderCap);
     if capped {
-        result.warnings.push(programme.notice(NoticeCode::OrderCap, lang));
+        result
+            .warnings
+            .push(programme.notice(NoticeCode::OrderCap, lang));
     }
 }
 

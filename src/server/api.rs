@@ -23,9 +23,9 @@ use super::{
     AppState, RawOptions,
 };
 use crate::domain::{
-    messages::Explain,
     campaign::{self, CampaignInput, CampaignReport},
     check::{CheckFailure, CheckResult, Outcome},
+    messages::Explain,
     rates::Lang,
 };
 

@@ -102,11 +102,7 @@ fn status_from_db(kind: Kind, id: &str, s: &str) -> Result<Status, StoreError> {
 /// A catalogue status as a feed writes it: the contract's names, `zero_commission` and
 /// `no_commission` alike, `hot` for short; case, `-` and spaces do not matter.
 fn status_from_feed(text: &str) -> Option<Status> {
-    match text
-        .to_ascii_lowercase()
-        .replace(['-', ' '], "_")
-        .as_str()
-    {
+    match text.to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
         "hot_sale" | "hot" => Some(Status::HotSale),
         "affiliate" => Some(Status::Affiliate),
         "non_affiliate" => Some(Status::NonAffiliate),

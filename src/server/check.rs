@@ -13,11 +13,11 @@ use super::{
     AppState,
 };
 use crate::domain::{
-    messages::Explain,
     check::{CheckFailure, CheckOptions, Context, Detection, Outcome, Problem, SubId},
     codes::ErrorCode,
     country::Country,
     link::{read, Link, Reading},
+    messages::Explain,
     rates::{Amount, Lang},
 };
 

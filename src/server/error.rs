@@ -67,12 +67,12 @@ impl ApiError {
     pub fn body_too_large(lang: Lang) -> ApiError {
         let mib = MAX_BODY_BYTES / (1024 * 1024);
         let message = match lang {
-            Lang::En => format!(
-                "The request body is larger than {mib} MiB. Send fewer links per request."
-            ),
-            Lang::Ru => format!(
-                "Тело запроса больше {mib} МиБ. Отправляйте меньше ссылок за один запрос."
-            ),
+            Lang::En => {
+                format!("The request body is larger than {mib} MiB. Send fewer links per request.")
+            }
+            Lang::Ru => {
+                format!("Тело запроса больше {mib} МиБ. Отправляйте меньше ссылок за один запрос.")
+            }
         };
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

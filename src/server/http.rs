@@ -31,7 +31,6 @@ use super::{
 };
 use crate::app::{shell, App};
 
-
 /// Builds the whole application: pages, API, static assets and middleware.
 pub fn router(state: AppState) -> Router {
     let options = state.config.leptos.clone();

@@ -643,7 +643,10 @@ async fn the_openapi_document_describes_the_real_answers() {
         json!({"url": format!("https://aliexpress.com/item/{LAMP}.html?aff_fcid=1"), "amount": 10}),
     )
     .await;
-    let errors: Vec<String> = check_result.iter_errors(&r).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = check_result
+        .iter_errors(&r)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}\n{r}");
     // The schema has teeth: a wrong status value is refused.
     let mut wrong = r.clone();

@@ -257,7 +257,11 @@ fn statuses_are_the_domains_and_a_broken_row_is_named() {
         )
         .unwrap();
     assert_eq!(report.products, 2);
-    assert!(report.skipped[0].1.contains("status \"maybe\""), "{:?}", report.skipped);
+    assert!(
+        report.skipped[0].1.contains("status \"maybe\""),
+        "{:?}",
+        report.skipped
+    );
     for id in ["1005006295880104", "1005006295880105"] {
         let entry = catalog.lookup(Kind::Product, id).unwrap().unwrap();
         assert_eq!(entry.status, Status::ZeroCommission);
@@ -265,7 +269,8 @@ fn statuses_are_the_domains_and_a_broken_row_is_named() {
     drop(catalog);
     // A row written past the schema's check (another tool, a broken file).
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "ignore_check_constraints", true).unwrap();
+    conn.pragma_update(None, "ignore_check_constraints", true)
+        .unwrap();
     conn.execute(
         "UPDATE catalog SET status = 'pending' WHERE id = '1005006295880105'",
         [],

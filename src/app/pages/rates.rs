@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::app::lang::{use_lang, LangSwitch};
+use crate::app::words::status_name;
 use crate::domain::messages::Explain;
 use crate::i18n::*;
 use serde::{Deserialize, Serialize};
@@ -31,16 +32,6 @@ pub async fn load_rates() -> Result<RatesData, ServerFnError> {
         programme: (*state.config.programme).clone(),
         today: crate::server::today(),
     })
-}
-
-fn status_name(locale: Locale, status: Status) -> &'static str {
-    match status {
-        Status::HotSale => td_string!(locale, rates.statuses.hot_sale),
-        Status::Affiliate => td_string!(locale, rates.statuses.affiliate),
-        Status::NonAffiliate => td_string!(locale, rates.statuses.non_affiliate),
-        Status::ZeroCommission => td_string!(locale, rates.statuses.zero_commission),
-        Status::Unknown => td_string!(locale, rates.statuses.unknown),
-    }
 }
 
 #[component]

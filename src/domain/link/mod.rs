@@ -242,6 +242,19 @@ pub fn scan(text: &str) -> Result<Vec<Scanned<'_>>, PasteTooLarge> {
         .collect())
 }
 
+/// The inputs of a paste, as a check takes them: each link the engine finds, or the whole text
+/// when it finds none (its answer then says why); nothing for blank text.
+pub fn inputs_of(text: &str) -> Vec<String> {
+    match scan(text) {
+        Ok(found) if !found.is_empty() => found
+            .into_iter()
+            .map(|s| s.candidate.text.to_string())
+            .collect(),
+        _ if text.trim().is_empty() => Vec::new(),
+        _ => vec![text.trim().to_string()],
+    }
+}
+
 /// Reads a link and requires a direct page (app share links are an error here): used on the landing
 /// address of a resolved share link, and wherever no network is available.
 pub fn normalize(input: &str) -> Result<Link, LinkError> {

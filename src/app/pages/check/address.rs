@@ -1,0 +1,37 @@
+//! What the page keeps outside itself: the address that shows a check again (shared, rendered
+//! on the server) and the choices remembered in the browser.
+
+use crate::domain::rates::Lang;
+
+/// The address that shows this check again (rendered on the server).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn share_url(text: &str, country: &str, amount: &str, sub: &str, lang: Lang) -> String {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    let mut url = format!("/?url={}", enc(text.trim()));
+    for (k, v) in [("country", country), ("amount", amount), ("sub", sub)] {
+        if !v.trim().is_empty() {
+            url.push_str(&format!("&{k}={}", enc(v.trim())));
+        }
+    }
+    if lang == Lang::Ru {
+        url.push_str("&lang=ru");
+    }
+    url
+}
+
+/// Remembered choices (the browser's local storage).
+#[cfg(feature = "hydrate")]
+pub mod memory {
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+    pub fn load(key: &str) -> Option<String> {
+        storage()?.get_item(&format!("linksmith.{key}")).ok()?
+    }
+    pub fn save(key: &str, value: &str) {
+        if let Some(s) = storage() {
+            let _ = s.set_item(&format!("linksmith.{key}"), value);
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! The check page: paste one link or a whole post; each found link is read in the browser as you
+//! type; "Check" asks the server (the same service as the JSON API) for status, band, estimate and
+//! the affiliate link, in chunks, with progress. `/?url=...&country=...` renders on the server.
+//!
+//! - `server`: the server functions (configuration for the page, the check);
+//! - `model`: the links found as the user types, the results as they arrive, the chunked requests;
+//! - `address`: the shareable address and the choices remembered in the browser;
+//! - `results`: the cards, the table and the tools over all results; `band`: the band bar's geometry.
+
+mod address;
+mod band;
+mod model;
+mod results;
+mod server;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use server::{check_links, check_setup, CheckAnswer, CheckLinksError};
+pub use server::{CheckLinks, SERVER_RENDERED_LINKS};
+
+use crate::app::{
+    components::CountrySelect,
+    lang::{use_lang, LangSwitch},
+    words::{kind_name, refusal},
+};
+use crate::domain::{
+    check::{Outcome, SubId},
+    codes::ErrorCode,
+    link::inputs_of,
+    messages::Explain,
+    rates::{Amount, Lang},
+};
+use crate::i18n::*;
+#[cfg(feature = "hydrate")]
+use address::memory;
+#[cfg_attr(not(feature = "hydrate"), allow(unused_imports))]
+use address::share_url;
+use model::{check_from, rows, Results};
+use results::ResultsView;
+
+/// Leptos writes a textarea's children without escaping (as for `<script>`), so a pasted
+/// `</textarea>` would end the element: escape them here. The browser decodes the entities, and
+/// `prop:value` keeps the live value raw.
+pub(crate) fn escape_textarea(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[component]
+pub fn CheckPage() -> impl IntoView {
+    let lang = use_lang();
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let q = move |k: &str| query.with_untracked(|q| q.get(k).unwrap_or_default());
+    let text = RwSignal::new(q("url"));
+    let country = RwSignal::new(q("country").to_ascii_uppercase());
+    let amount = RwSignal::new(q("amount"));
+    let sub = RwSignal::new(q("sub"));
+
+    let setup = Resource::new(|| (), |_| check_setup());
+    // A shared address (`/?url=...`) is checked on the server, before any script runs.
+    let initial = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("url").unwrap_or_default(),
+                    q.get("country").unwrap_or_default(),
+                    q.get("amount").unwrap_or_default(),
+                    q.get("sub").unwrap_or_default(),
+                )
+            })
+        },
+        move |(url, country, amount, sub)| async move {
+            let inputs = inputs_of(&url);
+            if inputs.is_empty() {
+                return None;
+            }
+            let total = inputs.len();
+            // The server checks the first links only (SERVER_RENDERED_LINKS); the rest stay
+            // pending until the page's script checks them.
+            let answer = match check_links(inputs, country, amount, sub, lang.get_untracked()).await
+            {
+                Ok(answer) => answer,
+                Err(CheckLinksError::Refused(problem)) => CheckAnswer {
+                    outcomes: Vec::new(),
+                    problem: Some(problem),
+                },
+                Err(CheckLinksError::ServerFn(_)) => return None,
+            };
+            let mut slots: Vec<Option<Outcome>> = Vec::with_capacity(total);
+            if answer.problem.is_none() {
+                slots.extend(answer.outcomes.into_iter().map(Some));
+                slots.resize(total, None);
+            }
+            Some(Results {
+                text: url,
+                slots,
+                problem: answer.problem,
+            })
+        },
+    );
+    // Results of checks run in the browser replace the server's.
+    let live = RwSignal::new(None::<Results>);
+    let running = RwSignal::new(false);
+    let table_view = RwSignal::new(false);
+    let rewritten = RwSignal::new(None::<(String, Vec<String>)>);
+
+    // Remembered choices fill what the address does not say.
+    #[cfg(feature = "hydrate")]
+    {
+        let from_address = [
+            !q("country").is_empty(),
+            !q("amount").is_empty(),
+            !q("sub").is_empty(),
+        ];
+        Effect::new(move |first: Option<()>| {
+            let fields = [("country", country), ("amount", amount), ("sub", sub)];
+            if first.is_none() {
+                for ((key, signal), given) in fields.iter().zip(from_address) {
+                    if let (false, Some(v)) = (given, memory::load(key)) {
+                        signal.set(v);
+                    }
+                }
+            }
+            for (key, signal) in fields {
+                memory::save(key, &signal.get());
+            }
+        });
+    }
+
+    let found = Memo::new(move |_| {
+        let l = lang.get();
+        text.with(|t| rows(t, l))
+    });
+    let amount_value = Memo::new(move |_| {
+        amount.with(|a| {
+            if a.trim().is_empty() {
+                Ok(None)
+            } else {
+                Amount::parse(a)
+                    .map(Some)
+                    .map_err(|e| e.message(lang.get()))
+            }
+        })
+    });
+    let sub_problem =
+        Memo::new(move |_| sub.with(|s| SubId::parse(s).err().map(|e| e.message(lang.get()))));
+    let summary = move || match found.get() {
+        Err(message) => refusal(i18n.get_locale(), ErrorCode::TooLong, &message),
+        Ok(rows) if rows.is_empty() => t_string!(i18n, check.no_link).to_string(),
+        Ok(rows) => {
+            let usable = rows.iter().filter(|r| r.usable).count();
+            let refused = rows.len() - usable;
+            let count = rows.len();
+            if count == 1 {
+                t_string!(i18n, check.scan_one, usable, refused)
+            } else {
+                t_string!(i18n, check.scan_many, count, usable, refused)
+            }
+        }
+    };
+
+    let run = move || {
+        if running.get_untracked() {
+            return;
+        }
+        let pasted = text.get_untracked();
+        let inputs = inputs_of(&pasted);
+        if inputs.is_empty() {
+            return;
+        }
+        let (c, a, s, l) = (
+            country.get_untracked(),
+            amount.get_untracked(),
+            sub.get_untracked(),
+            lang.get_untracked(),
+        );
+        rewritten.set(None);
+        live.set(Some(Results {
+            text: pasted.clone(),
+            slots: vec![None; inputs.len()],
+            problem: None,
+        }));
+        running.set(true);
+        #[cfg(feature = "hydrate")]
+        if pasted.len() <= 1500 {
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let _ = history.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&share_url(&pasted, &c, &a, &s, l)),
+                );
+            }
+        }
+        check_from(live, running, inputs, 0, (c, a, s, l));
+    };
+
+    // A shared address rendered on the server with more links than it checks: the page checks
+    // the rest once its script runs.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        let Some(Some(r)) = initial.get() else {
+            return false;
+        };
+        let from = r.done();
+        if live.get_untracked().is_some() || r.problem.is_some() || from >= r.slots.len() {
+            return true;
+        }
+        let inputs = inputs_of(&r.text);
+        live.set(Some(r));
+        let options = (q("country"), q("amount"), q("sub"), lang.get_untracked());
+        check_from(live, running, inputs, from, options);
+        true
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        run();
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+            ev.prevent_default();
+            run();
+        }
+    };
+
+    view! {
+        <Title text=move || t_string!(i18n, check.title) />
+        <section class="panel check">
+            <LangSwitch path="/" lang=lang />
+            <h1>{move || t_string!(i18n, check.heading)}</h1>
+            <p class="lead">{move || t_string!(i18n, check.lead)}</p>
+            <Suspense fallback=|| ()>
+                {move || setup.get().and_then(Result::ok).map(|s| {
+                    view! {
+                        {(!s.status_source).then(|| view! {
+                            <p class="notice" role="note" data-testid="no-status-source">{move || t_string!(i18n, check.no_source)}</p>
+                        })}
+                        {(!s.tracking).then(|| view! {
+                            <p class="notice subtle" role="note" data-testid="no-tracking">{move || t_string!(i18n, check.no_tracking)}</p>
+                        })}
+                    }
+                })}
+            </Suspense>
+            <form class="check-form" method="get" action="/" on:submit=on_submit>
+                <label for="paste">{move || t_string!(i18n, check.paste)}</label>
+                <textarea
+                    id="paste"
+                    name="url"
+                    rows="6"
+                    spellcheck="false"
+                    aria-describedby="paste-hint"
+                    placeholder="https://aliexpress.com/item/1005006295880104.html"
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:keydown=on_keydown
+                >
+                    {escape_textarea(&text.get_untracked())}
+                </textarea>
+                <span id="paste-hint" class="hint">{move || t_string!(i18n, check.paste_hint)}</span>
+                <div class="options">
+                    <label class="field">
+                        <span>{move || t_string!(i18n, check.country)}</span>
+                        <Suspense fallback=move || view! {
+                            <select id="country" name="country" data-testid="country" disabled=true><option>{country.get_untracked()}</option></select>
+                        }>
+                            {move || setup.get().and_then(Result::ok).map(|s| {
+                                if country.get_untracked().is_empty() {
+                                    country.set(s.default_country.clone());
+                                }
+                                let programme = StoredValue::new(s.programme);
+                                view! {
+                                    <CountrySelect
+                                        programme=programme
+                                        value=country
+                                        cis_label=Signal::derive(move || t_string!(i18n, check.cis_group).to_string())
+                                        other_label=Signal::derive(move || t_string!(i18n, check.other_group).to_string())
+                                        id="country"
+                                        testid="country"
+                                    />
+                                }
+                            })}
+                        </Suspense>
+                    </label>
+                    <label class="field">
+                        <span>{move || t_string!(i18n, check.amount)}</span>
+                        <input id="amount" name="amount" inputmode="decimal" autocomplete="off" data-testid="amount"
+                            aria-invalid=move || amount_value.get().is_err().then_some("true")
+                            prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                        <span class="field-error" role="alert">{move || amount_value.get().err().map(|m| refusal(i18n.get_locale(), ErrorCode::InvalidAmount, &m))}</span>
+                    </label>
+                    <label class="field">
+                        <span>{move || t_string!(i18n, check.sub)}</span>
+                        <input id="sub" name="sub" autocomplete="off" spellcheck="false" maxlength="64" data-testid="sub"
+                            placeholder="tg-channel"
+                            aria-invalid=move || sub_problem.get().is_some().then_some("true")
+                            prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev)) />
+                        <span class="field-error" role="alert">{move || sub_problem.get().map(|m| refusal(i18n.get_locale(), ErrorCode::InvalidSub, &m)).unwrap_or_else(|| t_string!(i18n, check.sub_hint).to_string())}</span>
+                    </label>
+                </div>
+                {move || (lang.get() == Lang::Ru).then(|| view! { <input type="hidden" name="lang" value="ru" /> })}
+                <div class="form-row">
+                    <button type="submit" class="primary" data-testid="check"
+                        disabled=move || running.get() || sub_problem.get().is_some()>
+                        {move || if running.get() { t_string!(i18n, check.checking) } else { t_string!(i18n, check.check) }}
+                    </button>
+                    <span class="hint" data-testid="scan-summary" aria-live="polite">{summary}</span>
+                </div>
+            </form>
+            <ul class="scan-list" data-testid="scan-list">
+                <For
+                    each=move || found.get().unwrap_or_default().into_iter().enumerate()
+                    key=|(i, row)| (*i, row.text.clone())
+                    let((_, row))
+                >
+                    <li class=if row.usable { "scan-item ok" } else { "scan-item bad" }>
+                        <span class="scan-label">{move || match (row.kind, row.share, row.usable) {
+                            (Some(k), _, _) => kind_name(i18n.get_locale(), k),
+                            (None, true, _) => t_string!(i18n, check.share),
+                            _ => t_string!(i18n, check.refused),
+                        }}</span>
+                        <code class="scan-text">{row.text.clone()}</code>
+                        <span class="scan-detail">{
+                            let detail = row.detail.clone();
+                            move || if row.share {
+                                t_string!(i18n, check.share_detail).to_string()
+                            } else if row.usable {
+                                detail.clone()
+                            } else {
+                                refusal(i18n.get_locale(), row.code.unwrap_or(ErrorCode::InvalidUrl), &detail)
+                            }
+                        }</span>
+                    </li>
+                </For>
+            </ul>
+        </section>
+        <Suspense fallback=|| ()>
+            {move || {
+                let setup = setup.get().and_then(Result::ok)?;
+                let results = live.get().or_else(|| initial.get().flatten())?;
+                let programme = StoredValue::new(setup.programme);
+                Some(view! {
+                    <ResultsView
+                        results=results
+                        programme=programme
+                        amount=amount_value
+                        lang=lang
+                        table_view=table_view
+                        rewritten=rewritten
+                    />
+                })
+            }}
+        </Suspense>
+    }
+}

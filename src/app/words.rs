@@ -1,0 +1,53 @@
+//! The words the pages use for the domain's values, in the page's language: one mapping for each,
+//! shared by every page (a status is named the same on the check page and the rates page).
+
+use crate::domain::{codes::ErrorCode, link::PageKind, rates::Status};
+use crate::i18n::*;
+
+pub fn status_name(locale: Locale, status: Status) -> &'static str {
+    match status {
+        Status::HotSale => td_string!(locale, statuses.hot_sale),
+        Status::Affiliate => td_string!(locale, statuses.affiliate),
+        Status::NonAffiliate => td_string!(locale, statuses.non_affiliate),
+        Status::ZeroCommission => td_string!(locale, statuses.zero_commission),
+        Status::Unknown => td_string!(locale, statuses.unknown),
+    }
+}
+
+pub fn kind_name(locale: Locale, kind: PageKind) -> &'static str {
+    match kind {
+        PageKind::Product => td_string!(locale, check.kinds.product),
+        PageKind::Store => td_string!(locale, check.kinds.store),
+        PageKind::Category => td_string!(locale, check.kinds.category),
+        PageKind::Home => td_string!(locale, check.kinds.home),
+    }
+}
+
+/// A refusal in the page's language: the sentence made for it, else the translation of its code.
+/// Every code has its translation here: a new code without one does not compile.
+pub fn refusal(locale: Locale, code: ErrorCode, message: &str) -> String {
+    // The engine's and the server's sentences are made in the page's language (they name the
+    // host, the id, the wait); the translation of the code stands in for a missing one.
+    if !message.is_empty() {
+        return message.to_string();
+    }
+    match code {
+        ErrorCode::EmptyInput => td_string!(locale, errors.empty_input),
+        ErrorCode::TooLong => td_string!(locale, errors.too_long),
+        ErrorCode::InvalidUrl => td_string!(locale, errors.invalid_url),
+        ErrorCode::NotAliexpress => td_string!(locale, errors.not_aliexpress),
+        ErrorCode::ShortLinkRejected => td_string!(locale, errors.short_link_rejected),
+        ErrorCode::ShortLinkUnresolved => td_string!(locale, errors.short_link_unresolved),
+        ErrorCode::UnsupportedPage => td_string!(locale, errors.unsupported_page),
+        ErrorCode::InvalidCountry => td_string!(locale, errors.invalid_country),
+        ErrorCode::InvalidAmount => td_string!(locale, errors.invalid_amount),
+        ErrorCode::InvalidSub => td_string!(locale, errors.invalid_sub),
+        ErrorCode::InvalidTemplate => td_string!(locale, errors.invalid_template),
+        ErrorCode::TooManyLinks => td_string!(locale, errors.too_many_links),
+        ErrorCode::InvalidRequest => td_string!(locale, errors.invalid_request),
+        ErrorCode::RateLimited => td_string!(locale, errors.rate_limited),
+        ErrorCode::Internal => td_string!(locale, errors.internal),
+        ErrorCode::Unavailable => td_string!(locale, errors.unavailable),
+    }
+    .to_string()
+}
