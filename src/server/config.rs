@@ -6,6 +6,7 @@ use std::{net::SocketAddr, sync::Arc};
 use leptos::config::LeptosOptions;
 
 pub use super::limit::{RateLimit, TrustedProxies};
+use super::open_platform::{Credentials, DEFAULT_GATEWAY};
 use crate::domain::{
     check::LinkTemplate,
     country::Country,
@@ -34,6 +35,23 @@ pub struct ServerConfig {
     pub trusted_proxies: TrustedProxies,
     /// Limits on each client connection (slow or too many clients).
     pub connections: ConnectionLimits,
+    /// `LINKSMITH_DB`: the embedded store's file.
+    pub db_path: std::path::PathBuf,
+    /// `ALIEXPRESS_API_URL`: the Open Platform gateway (https, or http on loopback for tests).
+    pub api_url: url::Url,
+    /// `ALIEXPRESS_APP_KEY`, `ALIEXPRESS_APP_SECRET`, `ALIEXPRESS_TRACKING_ID`: all three, or the
+    /// API source is off.
+    pub credentials: Option<Credentials>,
+    /// `LINKSMITH_RULES`: the rules file the programme was read from; none for the embedded copy.
+    pub rules_file: Option<String>,
+}
+
+/// `LINKSMITH_DB` through `lookup`, default `data/linksmith.db`.
+pub fn db_path(lookup: impl Fn(&str) -> Option<String>) -> std::path::PathBuf {
+    lookup("LINKSMITH_DB")
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "data/linksmith.db".into())
+        .into()
 }
 
 /// What one client may take: the server reads a request's headers within `header_read_timeout`
@@ -92,7 +110,8 @@ fn number(
 }
 
 impl ServerConfig {
-    /// Reads the Linksmith settings from the environment (the names are in the README).
+    /// Reads the Linksmith settings from the environment (the names are in the README): the only
+    /// place the server reads its environment, besides Leptos's own `LEPTOS_*`.
     pub fn with_env_settings(self) -> Result<Self, StartupError> {
         self.with_settings(|name| std::env::var(name).ok())
     }
@@ -103,6 +122,18 @@ impl ServerConfig {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, StartupError> {
         let env = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        if let Some(path) = env("LINKSMITH_RULES") {
+            self.programme = Arc::new(load_programme(Some(&path))?);
+            self.rules_file = Some(path);
+        }
+        self.db_path = db_path(&env);
+        if let Some(url) = env("ALIEXPRESS_API_URL") {
+            self.api_url = super::api_base_url(&url).map_err(|problem| StartupError::Setting {
+                name: "ALIEXPRESS_API_URL",
+                problem,
+            })?;
+        }
+        self.credentials = Credentials::from_settings(&env);
         if let Some(c) = env("LINKSMITH_DEFAULT_COUNTRY") {
             self.default_country = Country::parse(&c).map_err(|e| StartupError::Setting {
                 name: "LINKSMITH_DEFAULT_COUNTRY",
@@ -192,10 +223,7 @@ impl ServerConfig {
             })?
             .leptos_options;
         let leptos = check_hash_file(leptos);
-        let rules = std::env::var("LINKSMITH_RULES")
-            .ok()
-            .filter(|p| !p.trim().is_empty());
-        let programme = Arc::new(load_programme(rules.as_deref())?);
+        let programme = Arc::new(load_programme(None)?);
         Self::new(leptos, programme).with_env_settings()
     }
 
@@ -220,6 +248,10 @@ impl ServerConfig {
             }),
             trusted_proxies: TrustedProxies::default(),
             connections: ConnectionLimits::default(),
+            db_path: db_path(|_| None),
+            api_url: url::Url::parse(DEFAULT_GATEWAY).expect("the default gateway is an address"),
+            credentials: None,
+            rules_file: None,
         }
     }
 }

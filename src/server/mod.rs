@@ -90,23 +90,15 @@ impl AppState {
         }
     }
 
-    /// The state of a running server: the store at `LINKSMITH_DB`, the API when credentials are
-    /// set (`ALIEXPRESS_API_URL`, `ALIEXPRESS_APP_KEY`, `ALIEXPRESS_APP_SECRET`,
-    /// `ALIEXPRESS_TRACKING_ID`), and the product page reader.
+    /// The state of a running server, from its configuration: the store at `db_path`, the API
+    /// when credentials are set, and the product page reader.
     pub fn from_env(config: ServerConfig) -> Result<AppState, StartupError> {
         use std::{sync::Arc, time::Duration};
-        let path = db_path();
+        let path = config.db_path.clone();
         let catalog = Arc::new(catalog::Catalog::open(&path)?);
         let (products, stores) = catalog.counts()?;
-        let gateway = std::env::var("ALIEXPRESS_API_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty());
-        let gateway = gateway.as_deref().unwrap_or(open_platform::DEFAULT_GATEWAY);
-        let gateway = api_base_url(gateway).map_err(|problem| StartupError::Setting {
-            name: "ALIEXPRESS_API_URL",
-            problem,
-        })?;
-        let api = open_platform::Credentials::from_env().map(|creds| {
+        let gateway = config.api_url.clone();
+        let api = config.credentials.clone().map(|creds| {
             open_platform::OpenPlatform::new(gateway.clone(), creds, Duration::from_millis(2000))
         });
         let pages = page_reader::PageReader::new(
@@ -155,20 +147,11 @@ pub fn api_base_url(text: &str) -> Result<url::Url, String> {
     }
 }
 
-/// The store's path: `LINKSMITH_DB`, default `data/linksmith.db`.
-pub fn db_path() -> std::path::PathBuf {
-    std::env::var("LINKSMITH_DB")
-        .ok()
-        .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| "data/linksmith.db".into())
-        .into()
-}
-
 /// `linksmith import <file.csv>`: loads a feed, reports each skipped row, exits non-zero only when
 /// nothing could be imported.
 pub fn import_cli(file: &str) -> std::process::ExitCode {
     use std::process::ExitCode;
-    let path = db_path();
+    let path = config::db_path(|name| std::env::var(name).ok());
     let catalog = match catalog::Catalog::open(&path) {
         Ok(c) => c,
         Err(e) => {
@@ -262,7 +245,7 @@ pub async fn run_from_env() -> Result<(), StartupError> {
     tracing::info!(
         %addr,
         site_root = %config.leptos.site_root,
-        rules = %std::env::var("LINKSMITH_RULES").unwrap_or_else(|_| "embedded".into()),
+        rules = config.rules_file.as_deref().unwrap_or("embedded"),
         "linksmith listening on http://{addr}"
     );
     // Hourly: the store forgets API answers too old to be used.

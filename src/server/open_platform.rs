@@ -52,11 +52,11 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// `ALIEXPRESS_APP_KEY`, `ALIEXPRESS_APP_SECRET`, `ALIEXPRESS_TRACKING_ID`: all three, or none.
-    pub fn from_env() -> Option<Credentials> {
+    /// `ALIEXPRESS_APP_KEY`, `ALIEXPRESS_APP_SECRET`, `ALIEXPRESS_TRACKING_ID`, read through
+    /// `lookup` (a setting's value by name): all three, or none.
+    pub fn from_settings(lookup: impl Fn(&str) -> Option<String>) -> Option<Credentials> {
         let get = |k: &str| {
-            std::env::var(k)
-                .ok()
+            lookup(k)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };

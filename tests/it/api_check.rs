@@ -537,6 +537,30 @@ fn settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
         })
     );
     assert!(c.trusted_proxies.is_empty());
+    assert_eq!(c.db_path, std::path::PathBuf::from("data/linksmith.db"));
+    assert_eq!(c.api_url.as_str(), "https://api-sg.aliexpress.com/sync");
+    assert!(c.credentials.is_none());
+    // Every setting comes through the one lookup: the store, the gateway, the credentials.
+    let c = read(&[
+        ("LINKSMITH_DB", "/tmp/x.db"),
+        ("ALIEXPRESS_API_URL", "http://127.0.0.1:9/sync"),
+        ("ALIEXPRESS_APP_KEY", "k"),
+        ("ALIEXPRESS_APP_SECRET", "s"),
+    ])
+    .unwrap();
+    assert_eq!(c.db_path, std::path::PathBuf::from("/tmp/x.db"));
+    assert_eq!(c.api_url.as_str(), "http://127.0.0.1:9/sync");
+    assert!(
+        c.credentials.is_none(),
+        "two of three credentials turn the source off"
+    );
+    let c = read(&[
+        ("ALIEXPRESS_APP_KEY", "k"),
+        ("ALIEXPRESS_APP_SECRET", "s"),
+        ("ALIEXPRESS_TRACKING_ID", "t"),
+    ])
+    .unwrap();
+    assert_eq!(c.credentials.map(|c| c.app_key), Some("k".to_string()));
     let c = read(&[("LINKSMITH_MAX_BATCH", "300")]).unwrap();
     assert_eq!(c.rate_limit.map(|l| l.burst), Some(300));
     let c = read(&[("LINKSMITH_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
@@ -589,6 +613,14 @@ fn settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
         ),
         (vec![("LINKSMITH_MAX_BATCH", "0")], "from 1 to 100000"),
         (vec![("LINKSMITH_API_BURST", "lots")], "LINKSMITH_API_BURST"),
+        (
+            vec![("ALIEXPRESS_API_URL", "http://gateway.example/sync")],
+            "ALIEXPRESS_API_URL is not usable",
+        ),
+        (
+            vec![("LINKSMITH_RULES", "/nonexistent/rules.toml")],
+            "could not read the rules file /nonexistent/rules.toml",
+        ),
         (
             vec![("LINKSMITH_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")],
             "LINKSMITH_TRUSTED_PROXIES is not usable: \"proxy.local\" is not an IP address",

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::app::lang::{use_lang, LangSwitch};
-use crate::app::words::status_name;
+use crate::app::{components::CountrySelect, words::status_name};
 use crate::domain::messages::Explain;
 use crate::i18n::*;
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,8 @@ use crate::domain::{
 pub struct RatesData {
     pub programme: Programme,
     pub today: Date,
+    /// `LINKSMITH_DEFAULT_COUNTRY`: the calculator starts with it, as the check does.
+    pub default_country: String,
 }
 
 #[server]
@@ -31,6 +33,7 @@ pub async fn load_rates() -> Result<RatesData, ServerFnError> {
     Ok(RatesData {
         programme: (*state.config.programme).clone(),
         today: crate::server::today(),
+        default_country: state.config.default_country.code().to_string(),
     })
 }
 
@@ -178,19 +181,9 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
     let locale = use_i18n().get_locale_untracked();
     let programme = StoredValue::new(data.programme.clone());
     let today = data.today;
-    let country = RwSignal::new("US".to_string());
+    let country = RwSignal::new(data.default_country.clone());
     let status = RwSignal::new(Status::Affiliate.as_str().to_string());
     let amount = RwSignal::new("100".to_string());
-    let cis: Vec<Country> = data.programme.region(RegionId::Cis).countries.clone();
-    let mut others: Vec<(Country, &'static str)> =
-        Country::all().filter(|(c, _)| !cis.contains(c)).collect();
-    others.sort_by_key(|(_, name)| *name);
-    let option = |c: Country| {
-        let code = c.code().to_string();
-        view! { <option value=code.clone() selected=code == "US">{format!("{} ({code})", c.name())}</option> }
-    };
-    let cis_options = cis.iter().map(|c| option(*c)).collect_view();
-    let other_options = others.iter().map(|(c, _)| option(*c)).collect_view();
     let status_options = Status::ALL
         .iter()
         .map(|s| {
@@ -231,14 +224,14 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
         <form class="calculator" on:submit=|ev| ev.prevent_default()>
             <label>
                 {td_string!(locale, rates.country)}
-                <select
-                    name="country"
-                    data-testid="calc-country"
-                    on:change=move |ev| country.set(event_target_value(&ev))
-                >
-                    <optgroup label=td_string!(locale, rates.cis_group)>{cis_options}</optgroup>
-                    <optgroup label=td_string!(locale, rates.other_group)>{other_options}</optgroup>
-                </select>
+                <CountrySelect
+                    programme=programme
+                    value=country
+                    cis_label=td_string!(locale, rates.cis_group).to_string()
+                    other_label=td_string!(locale, rates.other_group).to_string()
+                    id="calc-country"
+                    testid="calc-country"
+                />
             </label>
             <label>
                 {td_string!(locale, rates.status)}

@@ -26,7 +26,7 @@ use crate::app::{
     words::{kind_name, refusal},
 };
 use crate::domain::{
-    check::{Outcome, SubId},
+    check::{Outcome, SubId, MAX_SUB_LEN},
     codes::ErrorCode,
     link::inputs_of,
     messages::Explain,
@@ -39,6 +39,11 @@ use address::memory;
 use address::share_url;
 use model::{check_from, rows, Results};
 use results::ResultsView;
+
+/// A check whose text is at most this long is put in the page's address (shareable); longer
+/// pastes would make addresses that browsers and proxies cut.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const SHAREABLE_TEXT_BYTES: usize = 1500;
 
 /// Leptos writes a textarea's children without escaping (as for `<script>`), so a pasted
 /// `</textarea>` would end the element: escape them here. The browser decodes the entities, and
@@ -186,7 +191,7 @@ pub fn CheckPage() -> impl IntoView {
         }));
         running.set(true);
         #[cfg(feature = "hydrate")]
-        if pasted.len() <= 1500 {
+        if pasted.len() <= SHAREABLE_TEXT_BYTES {
             if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
                 let _ = history.replace_state_with_url(
                     &wasm_bindgen::JsValue::NULL,
@@ -297,7 +302,7 @@ pub fn CheckPage() -> impl IntoView {
                     </label>
                     <label class="field">
                         <span>{move || t_string!(i18n, check.sub)}</span>
-                        <input id="sub" name="sub" autocomplete="off" spellcheck="false" maxlength="64" data-testid="sub"
+                        <input id="sub" name="sub" autocomplete="off" spellcheck="false" maxlength=MAX_SUB_LEN data-testid="sub"
                             placeholder="tg-channel"
                             aria-invalid=move || sub_problem.get().is_some().then_some("true")
                             prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev)) />

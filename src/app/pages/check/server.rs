@@ -22,13 +22,17 @@ pub struct PageSetup {
     pub max_batch: usize,
 }
 
+/// How long the page's set-up waits for the store.
+#[cfg(feature = "ssr")]
+const SETUP_STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[server]
 pub async fn check_setup() -> Result<PageSetup, ServerFnError> {
     let state = expect_context::<crate::server::AppState>();
     let resolver = state.resolver.clone();
-    // Within a second: a page never waits on a slow or locked store (it then shows no notice).
+    // A page never waits long on a slow or locked store (it then shows no notice).
     let status_source = tokio::time::timeout(
-        std::time::Duration::from_secs(1),
+        SETUP_STORE_TIMEOUT,
         tokio::task::spawn_blocking(move || resolver.has_status_source()),
     )
     .await
