@@ -315,6 +315,51 @@ fn fill(template: &str, url: &str, product_id: Option<&str>, sub: Option<&str>) 
     out
 }
 
+/// An order amount as a request gives it: a JSON number, or text (a query string, a form).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum AmountInput {
+    Number(f64),
+    Text(String),
+}
+
+/// A request's options before validation.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct RawOptions {
+    pub country: Option<String>,
+    pub amount: Option<AmountInput>,
+    pub sub: Option<String>,
+}
+
+impl RawOptions {
+    /// Validates the options; the first problem found is the answer, in `lang`. A missing or
+    /// blank country is `default_country`.
+    pub fn validate(&self, default_country: Country, lang: Lang) -> Result<CheckOptions, Problem> {
+        use crate::domain::messages::Explain;
+        let country = match self.country.as_deref().map(str::trim) {
+            None | Some("") => default_country,
+            Some(c) => Country::parse(c).map_err(|e| e.problem(lang))?,
+        };
+        let amount = match &self.amount {
+            None => None,
+            Some(AmountInput::Text(t)) if t.trim().is_empty() => None,
+            Some(AmountInput::Text(t)) => Some(Amount::parse(t)),
+            Some(AmountInput::Number(n)) => Some(Amount::from_usd(*n)),
+        }
+        .transpose()
+        .map_err(|e| e.problem(lang))?;
+        let sub = match self.sub.as_deref() {
+            None => None,
+            Some(s) => SubId::parse(s).map_err(|e| e.problem(lang))?,
+        };
+        Ok(CheckOptions {
+            country,
+            amount,
+            sub,
+        })
+    }
+}
+
 /// The options of a check, validated: delivery country, order amount, sub-id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckOptions {

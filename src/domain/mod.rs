@@ -10,3 +10,4 @@ pub mod link;
 pub mod messages;
 pub mod rates;
 pub mod report;
+pub mod sources;

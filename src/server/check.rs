@@ -12,13 +12,13 @@ use super::{
     share::{resolve_app_share, SHARE_BUDGET},
     AppState,
 };
+pub use crate::domain::check::{AmountInput, RawOptions};
 use crate::domain::{
-    check::{CheckFailure, CheckOptions, Context, Detection, Outcome, Problem, SubId},
+    check::{CheckFailure, CheckOptions, Context, Detection, Outcome, Problem},
     codes::ErrorCode,
-    country::Country,
     link::{read, Link, Reading},
     messages::Explain,
-    rates::{Amount, Lang},
+    rates::Lang,
 };
 
 /// App share links one check follows at once.
@@ -68,46 +68,10 @@ pub struct RateLimited {
     pub retry_after: u64,
 }
 
-/// An order amount as a request gives it: a JSON number, or text (a query string, a form).
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(untagged)]
-pub enum AmountInput {
-    Number(f64),
-    Text(String),
-}
-
-/// A request's options before validation.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
-pub struct RawOptions {
-    pub country: Option<String>,
-    pub amount: Option<AmountInput>,
-    pub sub: Option<String>,
-}
-
 impl AppState {
-    /// Validates a request's options; the first problem found is the answer, in `lang`.
+    /// Validates a request's options (the domain's rules, the configured default country).
     pub fn check_options(&self, raw: &RawOptions, lang: Lang) -> Result<CheckOptions, Problem> {
-        let country = match raw.country.as_deref().map(str::trim) {
-            None | Some("") => self.config.default_country,
-            Some(c) => Country::parse(c).map_err(|e| e.problem(lang))?,
-        };
-        let amount = match &raw.amount {
-            None => None,
-            Some(AmountInput::Text(t)) if t.trim().is_empty() => None,
-            Some(AmountInput::Text(t)) => Some(Amount::parse(t)),
-            Some(AmountInput::Number(n)) => Some(Amount::from_usd(*n)),
-        }
-        .transpose()
-        .map_err(|e| e.problem(lang))?;
-        let sub = match raw.sub.as_deref() {
-            None => None,
-            Some(s) => SubId::parse(s).map_err(|e| e.problem(lang))?,
-        };
-        Ok(CheckOptions {
-            country,
-            amount,
-            sub,
-        })
+        raw.validate(self.config.default_country, lang)
     }
 
     /// The client a request comes from: the TCP peer, or the client a trusted proxy names.

@@ -10,15 +10,7 @@ use url::Url;
 
 use super::fetch::{FetchError, GuardedFetcher, Hop};
 
-/// What a product page says.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PageFacts {
-    pub title: Option<String>,
-    pub image_url: Option<String>,
-    /// The first level of the breadcrumb.
-    pub category: Option<String>,
-    pub available: bool,
-}
+pub use crate::domain::sources::PageFacts;
 
 /// Sentences of the site's "gone" pages, in the languages it serves.
 const GONE: &[&str] = &[

@@ -22,6 +22,12 @@ use tokio::{
     time::Instant,
 };
 
+mod breaker;
+mod coalesce;
+
+use breaker::Breaker;
+use coalesce::Marks;
+
 use super::{
     catalog::{Catalog, Kind},
     open_platform::{ApiAnswer, ApiProduct, OpenPlatform, MAX_IDS_PER_CALL},
@@ -30,7 +36,8 @@ use super::{
 use crate::domain::{
     country::Country,
     link::{Link, PageKind},
-    rates::{Lang, Programme, Status},
+    rates::{Lang, Programme},
+    sources::{self, ApiFacts, CatalogFacts},
 };
 
 pub use crate::domain::check::{Detection, ProductInfo, StatusSource};
@@ -84,145 +91,24 @@ enum ApiOutcome {
     NotAsked,
 }
 
-/// The in-flight marks a check made for the ids it asks the API about, owned until each id has
-/// an answer: whatever ends the work early (the client goes away, the request times out, a task
-/// fails) drops the guard, which removes the marks still held, so that later checks of those ids
-/// ask again instead of waiting on a channel nobody will answer.
-struct Marks {
-    resolver: Arc<Resolver>,
-    country: Country,
-    entries: Vec<(String, watch::Sender<Option<ApiOutcome>>)>,
-}
-
-impl Marks {
-    /// Answers the ids in `entries` (removing their marks), caching what should be remembered.
-    fn settle(
-        &mut self,
-        outcome_of: impl Fn(&str) -> ApiOutcome,
-        ttl_of: impl Fn(&ApiOutcome) -> Option<Duration>,
-    ) {
-        let now = Instant::now();
-        let mut cache = self
-            .resolver
-            .cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let mut inflight = self
-            .resolver
-            .inflight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        for (id, tx) in self.entries.drain(..) {
-            let outcome = outcome_of(&id);
-            let key = (id, self.country);
-            remove_mark(&mut inflight, &key, &tx);
-            if let Some(ttl) = ttl_of(&outcome) {
-                cache.put(key, (outcome.clone(), now + ttl));
-            }
-            let _ = tx.send(Some(outcome));
+impl ApiOutcome {
+    /// What the platform said, as the domain's facts (nothing when it said nothing).
+    fn facts(&self) -> Option<ApiFacts> {
+        match self {
+            ApiOutcome::Found(p) => Some(ApiFacts::Found {
+                commission: p.commission_rate,
+                hot_commission: p.hot_commission_rate,
+                title: p.title.clone(),
+                image_url: p.image_url.clone(),
+                category: p.category.clone(),
+            }),
+            ApiOutcome::NotInProgramme => Some(ApiFacts::NotInProgramme),
+            ApiOutcome::Failed | ApiOutcome::NotAsked => None,
         }
     }
 }
 
-impl Drop for Marks {
-    fn drop(&mut self) {
-        if self.entries.is_empty() {
-            return;
-        }
-        let mut inflight = self
-            .resolver
-            .inflight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        for (id, tx) in self.entries.drain(..) {
-            remove_mark(&mut inflight, &(id, self.country), &tx);
-            // Dropping `tx` closes the channel: waiters ask again.
-        }
-    }
-}
-
-/// Removes the mark of `key` if it is this sender's (a newer check may have marked it since).
-fn remove_mark(
-    inflight: &mut HashMap<Key, watch::Receiver<Option<ApiOutcome>>>,
-    key: &Key,
-    tx: &watch::Sender<Option<ApiOutcome>>,
-) {
-    if inflight
-        .get(key)
-        .is_some_and(|rx| rx.same_channel(&tx.subscribe()))
-    {
-        inflight.remove(key);
-    }
-}
-
-/// A circuit breaker: closed, open after `threshold` failures in a row, half-open after the
-/// cool-down (one call goes through; its result closes or reopens it).
-struct Breaker {
-    name: &'static str,
-    threshold: u32,
-    cooldown: Duration,
-    state: Mutex<(u32, Option<Instant>)>,
-}
-
-impl Breaker {
-    fn new(name: &'static str, threshold: u32, cooldown: Duration) -> Self {
-        Breaker {
-            name,
-            threshold,
-            cooldown,
-            state: Mutex::new((0, None)),
-        }
-    }
-
-    fn allow(&self) -> bool {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        match s.1 {
-            Some(until) if Instant::now() < until => false,
-            Some(_) => {
-                // Half-open: let this call through; hold the others back until it reports.
-                s.1 = Some(Instant::now() + self.cooldown);
-                true
-            }
-            None => true,
-        }
-    }
-
-    fn success(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if s.1.is_some() {
-            tracing::info!(
-                upstream = self.name,
-                "circuit breaker closed: the upstream answers again"
-            );
-        }
-        *s = (0, None);
-    }
-
-    fn failure(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        s.0 += 1;
-        if s.0 >= self.threshold {
-            if s.1.is_none() {
-                tracing::warn!(
-                    upstream = self.name,
-                    failures = s.0,
-                    cooldown_s = self.cooldown.as_secs_f64(),
-                    "circuit breaker opened: not calling the upstream for a while"
-                );
-            }
-            s.1 = Some(Instant::now() + self.cooldown);
-        }
-    }
-
-    fn is_open(&self) -> bool {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .1
-            .is_some()
-    }
-}
-
+/// A product id and the delivery country it was asked for.
 type Key = (String, Country);
 
 fn unix_now() -> i64 {
@@ -240,7 +126,7 @@ pub struct Resolver {
     config: ResolverConfig,
     /// The API's answers, the least recently used dropped past `cache_capacity`.
     cache: Mutex<lru::LruCache<Key, (ApiOutcome, Instant)>>,
-    inflight: Mutex<HashMap<Key, watch::Receiver<Option<ApiOutcome>>>>,
+    inflight: Mutex<coalesce::Inflight>,
     api_slots: Arc<Semaphore>,
     /// Ids waiting for an API slot or in a call.
     pending_ids: AtomicUsize,
@@ -355,52 +241,22 @@ impl Resolver {
             known[i] = entry;
         }
 
-        // 3. Merge by authority.
+        // 3. Merge by authority (the domain's policy).
         let mut out: Vec<Detection> = links
             .iter()
             .zip(known)
             .map(|(link, entry)| {
-                let from_api = link.product_id.as_ref().and_then(|id| api.get(id));
-                match (from_api, entry) {
-                    (Some(ApiOutcome::Found(p)), _) => {
-                        let region = self.programme.region_of(country).id;
-                        let (status, exact) = self.programme.status_from_api(
-                            region,
-                            p.commission_rate,
-                            p.hot_commission_rate,
-                        );
-                        let product = ProductInfo {
-                            title: p.title.clone(),
-                            image_url: p.image_url.clone(),
-                            category: p.category.clone(),
-                            available: true,
-                        };
-                        Detection {
-                            status,
-                            source: StatusSource::Api,
-                            exact_percent: exact,
-                            product: Some(product),
-                        }
-                    }
-                    (Some(ApiOutcome::NotInProgramme), _) => Detection {
-                        status: Status::NonAffiliate,
-                        source: StatusSource::Api,
-                        exact_percent: None,
-                        product: None,
-                    },
-                    (_, Some(e)) => Detection {
-                        status: e.status,
-                        source: StatusSource::Catalog,
-                        exact_percent: e.rate,
-                        product: e.category.map(|c| ProductInfo {
-                            title: None,
-                            image_url: None,
-                            category: Some(c),
-                            available: true,
-                        }),
-                    },
-                    _ => Detection::unknown(),
-                }
+                let from_api = link
+                    .product_id
+                    .as_ref()
+                    .and_then(|id| api.get(id))
+                    .and_then(ApiOutcome::facts);
+                let from_catalog = entry.map(|e| CatalogFacts {
+                    status: e.status,
+                    rate: e.rate,
+                    category: e.category,
+                });
+                sources::merge(&self.programme, country, from_api.as_ref(), from_catalog)
             })
             .collect();
 
@@ -409,10 +265,7 @@ impl Resolver {
             let wanted: Vec<usize> = links
                 .iter()
                 .enumerate()
-                .filter(|(i, l)| {
-                    l.kind == PageKind::Product
-                        && out[*i].product.as_ref().is_none_or(|p| p.title.is_none())
-                })
+                .filter(|(i, l)| l.kind == PageKind::Product && sources::wants_page(&out[*i]))
                 .map(|(i, _)| i)
                 .collect();
             let reads = wanted
@@ -421,17 +274,7 @@ impl Resolver {
             let facts = futures::future::join_all(reads).await;
             for (i, facts) in wanted.into_iter().zip(facts) {
                 if let Some(f) = facts {
-                    let d = &mut out[i];
-                    let p = d.product.get_or_insert(ProductInfo {
-                        title: None,
-                        image_url: None,
-                        category: None,
-                        available: true,
-                    });
-                    p.title = p.title.take().or(f.title);
-                    p.image_url = p.image_url.take().or(f.image_url);
-                    p.category = p.category.take().or(f.category);
-                    p.available &= f.available;
+                    sources::fill_from_page(&mut out[i], f);
                 }
             }
         }
