@@ -126,14 +126,14 @@ impl ServerConfig {
             self.programme = Arc::new(load_programme(Some(&path))?);
             self.rules_file = Some(path);
         }
-        self.db_path = db_path(&env);
+        self.db_path = db_path(env);
         if let Some(url) = env("ALIEXPRESS_API_URL") {
             self.api_url = super::api_base_url(&url).map_err(|problem| StartupError::Setting {
                 name: "ALIEXPRESS_API_URL",
                 problem,
             })?;
         }
-        self.credentials = Credentials::from_settings(&env);
+        self.credentials = Credentials::from_settings(env);
         if let Some(c) = env("LINKSMITH_DEFAULT_COUNTRY") {
             self.default_country = Country::parse(&c).map_err(|e| StartupError::Setting {
                 name: "LINKSMITH_DEFAULT_COUNTRY",
