@@ -29,7 +29,7 @@ fn bench(c: &mut Criterion) {
             ..Default::default()
         };
         g.bench_function(format!("{name}/check"), |b| {
-            b.iter(|| check(black_box(&input), Lang::En).unwrap())
+            b.iter(|| check(black_box(&input), Lang::En).unwrap());
         });
         g.bench_function(format!("{name}/baseline_char_scan"), |b| {
             b.iter(|| {
@@ -37,7 +37,7 @@ fn bench(c: &mut Criterion) {
                     .chars()
                     .filter(|c| c.is_alphanumeric())
                     .count()
-            })
+            });
         });
     }
     g.finish();

@@ -57,14 +57,14 @@ fn bench(c: &mut Criterion) {
             for s in &inputs {
                 let _ = black_box(url::Url::parse(black_box(s)));
             }
-        })
+        });
     });
     group.bench_function("read_and_normalise", |b| {
         b.iter(|| {
             for s in &inputs {
                 let _ = black_box(read(black_box(s)));
             }
-        })
+        });
     });
     group.finish();
 }

@@ -49,12 +49,11 @@ async fn main() {
         );
     }
     if let Ok(mode) = std::env::var("FAKE_GATEWAY_MODE") {
-        match Mode::parse(&mode) {
-            Some(m) => gw.set_mode(m),
-            None => {
-                eprintln!("fake_gateway: FAKE_GATEWAY_MODE={mode:?} is not a mode (wrapped, flat, hang, 500, garbage, truncated, reset, limit, delay:<ms>, flaky:<n>)");
-                std::process::exit(2);
-            }
+        if let Some(m) = Mode::parse(&mode) {
+            gw.set_mode(m)
+        } else {
+            eprintln!("fake_gateway: FAKE_GATEWAY_MODE={mode:?} is not a mode (wrapped, flat, hang, 500, garbage, truncated, reset, limit, delay:<ms>, flaky:<n>)");
+            std::process::exit(2);
         }
     }
     if std::env::var("FAKE_GATEWAY_ANY_ID").is_ok_and(|v| v == "1") {

@@ -216,7 +216,7 @@ impl LinkTemplate {
         let mut rest = t;
         while let Some(open) = rest.find('{') {
             let tail = &rest[open..];
-            let end = tail.find('}').map(|e| e + 1).unwrap_or(tail.len());
+            let end = tail.find('}').map_or(tail.len(), |e| e + 1);
             let token = &tail[..end];
             if !PLACEHOLDERS.contains(&token) {
                 return Err(TemplateError::UnknownPlaceholder(
@@ -544,7 +544,7 @@ mod tests {
         .unwrap()
         {
             crate::domain::link::Reading::Link(l) => l,
-            other => panic!("{other:?}"),
+            other @ crate::domain::link::Reading::AppShare { .. } => panic!("{other:?}"),
         };
         assert!(link.canonical_url.contains('&'), "{}", link.canonical_url);
         let raw = LinkTemplate::parse("https://ad.example/g/x/?ulp={raw_url}&subid={sub}").unwrap();

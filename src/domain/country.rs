@@ -65,8 +65,7 @@ impl Country {
     pub fn name(&self) -> &'static str {
         COUNTRIES
             .binary_search_by_key(self, |(k, _)| *k)
-            .map(|i| COUNTRIES[i].1)
-            .unwrap_or("")
+            .map_or("", |i| COUNTRIES[i].1)
     }
 
     /// Every country, by code.

@@ -26,6 +26,7 @@ pub fn usd(v: f64) -> String {
 
 /// An estimate in one line: `$0.14–$1.39 (exact $1.39)`, `≤ $38.50`, `$0.00`; `exact` is the
 /// word for the exact figure in the reader's language.
+#[allow(clippy::float_cmp)] // both ends come from one floored cent amount when they are equal
 pub fn estimate_line(e: &Estimate, exact: &str) -> String {
     let range = match (e.commission_usd_min, e.commission_usd_max) {
         (Some(a), Some(b)) if a == b => usd(a),

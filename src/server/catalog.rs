@@ -164,7 +164,7 @@ impl Catalog {
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn schema_version(&self) -> Result<usize, StoreError> {
@@ -383,7 +383,7 @@ impl Catalog {
                         continue;
                     }
                 }
-                let line = record.position().map(|p| line_of(p.byte())).unwrap_or(line);
+                let line = record.position().map_or(line, |p| line_of(p.byte()));
                 if record.iter().all(str::is_empty) {
                     continue;
                 }
@@ -537,7 +537,7 @@ impl Columns {
                 .iter()
                 .position(|h| h.trim().eq_ignore_ascii_case(name))
         };
-        for h in header.iter() {
+        for h in header {
             if !COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(h.trim())) {
                 return Err(ImportError::Header(format!(
                     "has an unknown column \"{}\": the columns are {} (a header row is required)",

@@ -58,11 +58,8 @@ impl TrustedProxies {
 /// An IPv4-mapped IPv6 address is the IPv4 address it carries.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
-        v4 => v4,
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V4(v4) => IpAddr::V4(v4),
     }
 }
 
@@ -121,7 +118,7 @@ impl ClientKey {
                     s[0], s[1], s[2], s[3], 0, 0, 0, 0,
                 )))
             }
-            v4 => ClientKey(v4),
+            IpAddr::V4(v4) => ClientKey(IpAddr::V4(v4)),
         }
     }
 }
@@ -130,7 +127,7 @@ impl std::fmt::Display for ClientKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
             IpAddr::V6(v6) => write!(f, "{v6}/64"),
-            v4 => write!(f, "{v4}"),
+            IpAddr::V4(v4) => write!(f, "{v4}"),
         }
     }
 }
@@ -200,7 +197,10 @@ impl LinkLimiter {
             });
         }
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&key) {
             self.forget_full(&mut buckets, now);
         }
@@ -230,14 +230,20 @@ impl LinkLimiter {
 
     /// Forgets the clients whose bucket is full again (they are as new): run every minute.
     pub fn sweep(&self) {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.forget_full(&mut buckets, Instant::now());
         buckets.shrink_to_fit();
     }
 
     /// Clients remembered now.
     pub fn clients(&self) -> usize {
-        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 }
 

@@ -44,7 +44,13 @@ impl AppState {
     pub fn in_memory(config: ServerConfig) -> AppState {
         let catalog =
             std::sync::Arc::new(catalog::Catalog::in_memory().expect("an in-memory store opens"));
-        AppState::with_sources(config, None, catalog, None, Default::default())
+        AppState::with_sources(
+            config,
+            None,
+            catalog,
+            None,
+            resolver::ResolverConfig::default(),
+        )
     }
 
     /// A state over the given status sources.
@@ -84,7 +90,7 @@ impl AppState {
             config,
             catalog,
             resolver,
-            shares: fetch::GuardedFetcher::new(Default::default()),
+            shares: fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
             share_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(check::SHARE_SLOTS)),
             limiter,
         }
@@ -99,10 +105,10 @@ impl AppState {
         let (products, stores) = catalog.counts()?;
         let gateway = config.api_url.clone();
         let api = config.credentials.clone().map(|creds| {
-            open_platform::OpenPlatform::new(gateway.clone(), creds, Duration::from_millis(2000))
+            open_platform::OpenPlatform::new(gateway.clone(), creds, Duration::from_secs(2))
         });
         let pages = page_reader::PageReader::new(
-            fetch::GuardedFetcher::new(Default::default()),
+            fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
             None,
             Duration::from_millis(1500),
         );
@@ -121,7 +127,7 @@ impl AppState {
             api,
             catalog,
             Some(pages),
-            Default::default(),
+            resolver::ResolverConfig::default(),
         ))
     }
 }
@@ -168,8 +174,7 @@ pub fn import_cli(file: &str) -> std::process::ExitCode {
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_secs() as i64);
     let started = std::time::Instant::now();
     match catalog.import(feed, now) {
         Ok(report) => {
@@ -208,8 +213,7 @@ impl FromRef<AppState> for LeptosOptions {
 pub fn today() -> crate::domain::date::Date {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_secs());
     crate::domain::date::Date::from_unix_days((secs / 86_400) as i64)
 }
 
@@ -320,17 +324,16 @@ pub async fn serve(
             None
         } else {
             let key = limit::ClientKey::of(peer.ip());
-            match per_client.open(key, limits.max_per_client) {
-                Some(()) => Some(key),
-                None => {
-                    refusals.note(
-                        peer,
-                        "too many connections from one client; closing its new ones",
-                        limits.max_per_client,
-                    );
-                    drop(stream);
-                    continue;
-                }
+            if let Some(()) = per_client.open(key, limits.max_per_client) {
+                Some(key)
+            } else {
+                refusals.note(
+                    peer,
+                    "too many connections from one client; closing its new ones",
+                    limits.max_per_client,
+                );
+                drop(stream);
+                continue;
             }
         };
         let _ = stream.set_nodelay(true);
@@ -376,7 +379,10 @@ struct ConnectionCounts(std::sync::Mutex<std::collections::HashMap<limit::Client
 
 impl ConnectionCounts {
     fn open(&self, key: limit::ClientKey, max: usize) -> Option<()> {
-        let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let n = counts.entry(key).or_insert(0);
         if *n >= max {
             return None;
@@ -386,7 +392,10 @@ impl ConnectionCounts {
     }
 
     fn close(&self, key: limit::ClientKey) {
-        let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let std::collections::hash_map::Entry::Occupied(mut e) = counts.entry(key) {
             *e.get_mut() -= 1;
             if *e.get() == 0 {

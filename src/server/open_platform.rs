@@ -216,7 +216,7 @@ impl std::fmt::Debug for OpenPlatform {
         f.debug_struct("OpenPlatform")
             .field("gateway", &self.gateway.as_str())
             .field("app_key", &self.credentials.app_key)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -280,8 +280,7 @@ impl OpenPlatform {
         debug_assert!(ids.len() <= MAX_IDS_PER_CALL);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0);
+            .map_or(0, |d| d.as_millis());
         let params = self.params(ids, country, lang, now);
         let response = self
             .http

@@ -15,11 +15,11 @@ pub const SHARE_BUDGET: Duration = Duration::from_secs(3);
 /// affiliate parameters on it are removed and reported).
 pub async fn resolve_app_share(fetcher: &GuardedFetcher, short: &str) -> Result<Link, LinkError> {
     let unresolved = |reason: String| LinkError::ShortLinkUnresolved { reason };
-    let start = Url::parse(short)
+    let first_hop = Url::parse(short)
         .map_err(|_| unresolved("the share link is not a valid address".into()))?;
     // Stop at the first hop the link engine can read as a page (no need to download it).
-    let fetched = fetcher
-        .get(start, SHARE_BUDGET, |next| {
+    let landed = fetcher
+        .get(first_hop, SHARE_BUDGET, |next| {
             match read(landing_text(next).as_str()) {
                 Ok(Reading::Link(_)) => Hop::Stop,
                 _ => Hop::Follow,
@@ -27,15 +27,15 @@ pub async fn resolve_app_share(fetcher: &GuardedFetcher, short: &str) -> Result<
         })
         .await
         .map_err(|e| unresolved(e.to_string()))?;
-    if !fetched.status.is_success() && !fetched.status.is_redirection() {
+    if !landed.status.is_success() && !landed.status.is_redirection() {
         return Err(unresolved(
             super::fetch::FetchError::Status {
-                status: fetched.status.as_u16(),
+                status: landed.status.as_u16(),
             }
             .to_string(),
         ));
     }
-    match read(landing_text(&fetched.url).as_str()) {
+    match read(landing_text(&landed.url).as_str()) {
         Ok(Reading::Link(link)) => Ok(link),
         Ok(Reading::AppShare { .. }) => Err(unresolved(
             "it does not lead to a product, store or category page".into(),

@@ -190,9 +190,9 @@ fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
-                files_under(&p, out)
+                files_under(&p, out);
             } else {
-                out.push(p)
+                out.push(p);
             }
         }
     }

@@ -394,7 +394,7 @@ async fn closed_at_once(stream: &mut TcpStream, within: Duration) -> bool {
     let mut buf = [0u8; 64];
     matches!(
         tokio::time::timeout(within, stream.read(&mut buf)).await,
-        Ok(Ok(0)) | Ok(Err(_))
+        Ok(Ok(0) | Err(_))
     )
 }
 
@@ -478,9 +478,8 @@ fn a_store_written_by_a_newer_version_is_refused() {
         .unwrap()
         .pragma_update(None, "user_version", 99)
         .unwrap();
-    let err = match Catalog::open(&path) {
-        Err(e) => e,
-        Ok(_) => panic!("a newer store was opened"),
+    let Err(err) = Catalog::open(&path) else {
+        panic!("a newer store was opened")
     };
     assert!(
         matches!(err, StoreError::NewerSchema { found: 99, .. }),
@@ -529,7 +528,7 @@ fn feed_text_is_printed_without_control_characters() {
     let feed = "kind,id,status\nproduct\u{1b}[2J\u{1b}]0;pwned\u{7},1005006295880104,affiliate\n";
     let report = catalog.import(feed.as_bytes(), 1).unwrap();
     let (_, reason) = &report.skipped[0];
-    assert!(!reason.chars().any(|c| c.is_control()), "{reason:?}");
+    assert!(!reason.chars().any(char::is_control), "{reason:?}");
     assert!(reason.contains("\\u{1b}[2j"), "{reason}");
     assert_eq!(printable(&"x".repeat(500)).chars().count(), 81);
 }

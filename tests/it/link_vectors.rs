@@ -29,10 +29,10 @@ fn check(row: &Value) -> Vec<String> {
             }
         }
         (Ok(Reading::AppShare { url }), None, None) => {
-            problems.push(format!("unexpected app share {url}"))
+            problems.push(format!("unexpected app share {url}"));
         }
         (Ok(Reading::Link(link)), None, Some(_)) => {
-            problems.push(format!("expected app share, got {link:?}"))
+            problems.push(format!("expected app share, got {link:?}"));
         }
         (Ok(Reading::Link(link)), None, None) => {
             let got = serde_json::to_value(link).unwrap();

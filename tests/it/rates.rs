@@ -200,9 +200,8 @@ fn invalid_rules_files_are_refused_with_file_line_and_problem() {
             "{name}: the text to change is not in rules/programme.toml"
         );
         let changed = EMBEDDED.replacen(find, case["replace"].as_str().unwrap(), 1);
-        let err = match Programme::from_toml(&changed, "edited.toml") {
-            Ok(_) => panic!("{name}: accepted"),
-            Err(e) => e,
+        let Err(err) = Programme::from_toml(&changed, "edited.toml") else {
+            panic!("{name}: accepted")
         };
         let shown = err.to_string();
         assert!(shown.starts_with("edited.toml"), "{name}: {shown}");
@@ -218,8 +217,7 @@ fn invalid_rules_files_are_refused_with_file_line_and_problem() {
                 + 1;
             let header_line = EMBEDDED[..EMBEDDED.find(find).unwrap()]
                 .rfind("\n[")
-                .map(|i| EMBEDDED[..i].matches('\n').count() + 2)
-                .unwrap_or(1);
+                .map_or(1, |i| EMBEDDED[..i].matches('\n').count() + 2);
             let line = err
                 .line
                 .unwrap_or_else(|| panic!("{name}: no line in {shown}"));

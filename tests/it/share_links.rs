@@ -186,7 +186,7 @@ async fn a_slow_hop_ends_within_the_three_second_budget() {
     let reason = unresolved_reason(resolve("_slow").await);
     let took = started.elapsed();
     assert!(reason.contains("did not answer within 3000 ms"), "{reason}");
-    assert!(took < Duration::from_millis(4000), "took {took:?}");
+    assert!(took < Duration::from_secs(4), "took {took:?}");
 }
 
 #[tokio::test]

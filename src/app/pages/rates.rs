@@ -98,7 +98,7 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
         .region(RegionId::Cis)
         .countries
         .iter()
-        .map(|c| c.name())
+        .map(crate::domain::country::Country::name)
         .collect::<Vec<_>>()
         .join(", ");
     let rules = p
@@ -217,7 +217,7 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
         };
         Ok::<_, String>(programme.with_value(|p| p.assess(&order, lang)))
     });
-    let money = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into());
+    let money = |v: Option<f64>| v.map_or_else(|| "—".into(), |x| format!("{x:.2}"));
 
     view! {
         <h2 id="calculator">{td_string!(locale, rates.calculator)}</h2>

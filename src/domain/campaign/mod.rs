@@ -234,7 +234,7 @@ fn match_pair(text: &str, a: &Token, b: &Token) -> Option<Hit> {
         }
         let (sa, sb) = (a.skeleton(phonetic), b.skeleton(phonetic));
         for (first, second, term) in &targets().pairs {
-            let k = if second.len() >= 5 { 1 } else { 0 };
+            let k = usize::from(second.len() >= 5);
             if sa == first.as_slice() && distance(sb, second, k).is_some() {
                 return Some((a.span.start..b.span.end, term));
             }
@@ -268,9 +268,9 @@ pub fn find_brands(text: &str) -> Vec<Hit> {
 /// The host of a domain field (a pasted URL is fine), punycode labels decoded.
 fn domain_text(input: &str) -> String {
     let s = input.trim();
-    let s = s.split_once("://").map(|(_, rest)| rest).unwrap_or(s);
+    let s = s.split_once("://").map_or(s, |(_, rest)| rest);
     let host = s.split(['/', '?', '#']).next().unwrap_or(s);
-    let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
     if host.to_ascii_lowercase().contains("xn--") {
         let (decoded, result) = idna::domain_to_unicode(host);
         if result.is_ok() {

@@ -170,17 +170,14 @@ fn build(chars: Vec<(char, Range<usize>)>) -> Token {
         visual_s.push(v);
         visual_src.push(i);
         let lower = c.to_lowercase().next().unwrap_or(c);
-        match phonetic(lower) {
-            Some(s) => {
-                for p in s.chars() {
-                    phonetic_s.push(p);
-                    phonetic_src.push(i);
-                }
-            }
-            None => {
-                phonetic_s.push(mapped_digit.or_else(|| visual(c)).unwrap_or(lower));
+        if let Some(s) = phonetic(lower) {
+            for p in s.chars() {
+                phonetic_s.push(p);
                 phonetic_src.push(i);
             }
+        } else {
+            phonetic_s.push(mapped_digit.or_else(|| visual(c)).unwrap_or(lower));
+            phonetic_src.push(i);
         }
     }
     Token {
@@ -204,12 +201,12 @@ fn outside(a: &[char], b: &[char]) -> usize {
 
 /// Optimal-string-alignment distance (an adjacent swap counts as one edit), stopping early past `max`.
 pub fn distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    // Brand spellings are short: rows on the stack, on the heap only for long words.
+    const STACK: usize = 32;
     if a.len().abs_diff(b.len()) > max || outside(a, b) > max || outside(b, a) > max {
         return None;
     }
     let n = b.len();
-    // Brand spellings are short: rows on the stack, on the heap only for long words.
-    const STACK: usize = 32;
     let (mut s0, mut s1, mut s2) = ([0usize; STACK], [0usize; STACK], [0usize; STACK]);
     let (mut h0, mut h1, mut h2);
     let (mut prev2, mut prev, mut cur): (&mut [usize], &mut [usize], &mut [usize]) = if n < STACK {
@@ -371,8 +368,8 @@ mod tests {
         for (i, row) in d.iter_mut().enumerate() {
             row[0] = i;
         }
-        for j in 0..=b.len() {
-            d[0][j] = j;
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
         }
         for i in 1..=a.len() {
             for j in 1..=b.len() {

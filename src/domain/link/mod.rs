@@ -11,7 +11,7 @@ pub mod hosts;
 pub mod params;
 pub mod path;
 
-use std::borrow::Cow;
+use std::{borrow::Cow, fmt::Write as _};
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -595,7 +595,7 @@ fn read_params(url: &Url) -> Params {
                 continue;
             }
             "pdp_ext_f" if sku_from_ext.is_none() => {
-                sku_from_ext = params::sku_from_pdp_ext(&params::decode(raw_value))
+                sku_from_ext = params::sku_from_pdp_ext(&params::decode(raw_value));
             }
             _ => {}
         }
@@ -750,10 +750,12 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
 fn protect_tail(canonical: &mut String) {
     let kept = extract::trim_wrapping(canonical).len();
     if kept < canonical.len() {
-        let tail: String = canonical.as_bytes()[kept..]
+        let tail = canonical.as_bytes()[kept..]
             .iter()
-            .map(|b| format!("%{b:02X}"))
-            .collect();
+            .fold(String::new(), |mut out, b| {
+                let _ = write!(out, "%{b:02X}");
+                out
+            });
         canonical.truncate(kept);
         canonical.push_str(&tail);
     }

@@ -322,8 +322,7 @@ impl Programme {
         let text = self
             .messages
             .get(&code)
-            .map(|t| t.get(lang))
-            .unwrap_or(code.as_str());
+            .map_or(code.as_str(), |t| t.get(lang));
         let [lo, hi] = self.programme.confirmation_days;
         text.replace("{cap}", &percent(self.programme.order_cap_usd))
             .replace("{days}", &format!("{lo}–{hi}"))
@@ -337,6 +336,7 @@ impl Programme {
     }
 
     /// The band's label: `0.8–7%`, `up to 70%`, `from 0%`, `0%`.
+    #[allow(clippy::float_cmp)] // equal bounds are the same number of the rules file, not a computation
     pub fn label(min: Option<f64>, max: Option<f64>, lang: Lang) -> String {
         match (min, max, lang) {
             (Some(a), Some(b), _) if a == b => format!("{}%", percent(a)),

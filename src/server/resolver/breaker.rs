@@ -26,7 +26,10 @@ impl Breaker {
 
     /// Whether a call may go now.
     pub fn allow(&self) -> bool {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match s.1 {
             Some(until) if Instant::now() < until => false,
             Some(_) => {
@@ -39,7 +42,10 @@ impl Breaker {
     }
 
     pub fn success(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if s.1.is_some() {
             tracing::info!(
                 upstream = self.name,
@@ -50,7 +56,10 @@ impl Breaker {
     }
 
     pub fn failure(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.0 += 1;
         if s.0 >= self.threshold {
             if s.1.is_none() {
@@ -68,7 +77,7 @@ impl Breaker {
     pub fn is_open(&self) -> bool {
         self.state
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .1
             .is_some()
     }

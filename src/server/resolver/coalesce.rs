@@ -34,12 +34,12 @@ impl Marks {
             .resolver
             .cache
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut inflight = self
             .resolver
             .inflight
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for (id, tx) in self.entries.drain(..) {
             let outcome = outcome_of(&id);
             let key = (id, self.country);
@@ -61,7 +61,7 @@ impl Drop for Marks {
             .resolver
             .inflight
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for (id, tx) in self.entries.drain(..) {
             remove_mark(&mut inflight, &(id, self.country), &tx);
             // Dropping `tx` closes the channel: waiters ask again.

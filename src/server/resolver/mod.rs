@@ -114,8 +114,7 @@ type Key = (String, Country);
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 pub struct Resolver {
@@ -362,8 +361,14 @@ impl Resolver {
         };
         {
             let now = Instant::now();
-            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            let mut cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut inflight = self
+                .inflight
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let mut seen = std::collections::HashSet::new();
             for id in ids {
                 if out.contains_key(id) || !seen.insert(id.as_str()) {
@@ -412,9 +417,7 @@ impl Resolver {
                 let stored: HashMap<String, ApiOutcome> = stored
                     .into_iter()
                     .map(|(id, answer)| {
-                        let outcome = answer
-                            .map(ApiOutcome::Found)
-                            .unwrap_or(ApiOutcome::NotInProgramme);
+                        let outcome = answer.map_or(ApiOutcome::NotInProgramme, ApiOutcome::Found);
                         (id, outcome)
                     })
                     .collect();
@@ -549,7 +552,10 @@ impl Resolver {
     /// not in the programme), so that the catalogue need not be asked.
     fn settled_in_memory(&self, links: &[Link], country: Country) -> Vec<bool> {
         let now = Instant::now();
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         links
             .iter()
             .map(|l| {
@@ -565,7 +571,10 @@ impl Resolver {
 
     /// How many API answers are held in memory (at most the configured capacity).
     pub fn cached(&self) -> usize {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Drops the API answers the store holds that are older than the answers' lifetime.

@@ -1,6 +1,8 @@
 //! What the page keeps outside itself: the address that shows a check again (shared, rendered
 //! on the server) and the choices remembered in the browser.
 
+use std::fmt::Write;
+
 use crate::domain::rates::Lang;
 
 /// The address that shows this check again (rendered on the server).
@@ -11,7 +13,7 @@ pub fn share_url(text: &str, country: &str, amount: &str, sub: &str, lang: Lang)
     let mut url = format!("/?url={}", enc(text.trim()));
     for (k, v) in [("country", country), ("amount", amount), ("sub", sub)] {
         if !v.trim().is_empty() {
-            url.push_str(&format!("&{k}={}", enc(v.trim())));
+            let _ = write!(url, "&{k}={}", enc(v.trim()));
         }
     }
     if lang == Lang::Ru {

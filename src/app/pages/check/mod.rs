@@ -177,7 +177,7 @@ pub fn CheckPage() -> impl IntoView {
         if inputs.is_empty() {
             return;
         }
-        let (c, a, s, l) = (
+        let options = (
             country.get_untracked(),
             amount.get_untracked(),
             sub.get_untracked(),
@@ -196,11 +196,13 @@ pub fn CheckPage() -> impl IntoView {
                 let _ = history.replace_state_with_url(
                     &wasm_bindgen::JsValue::NULL,
                     "",
-                    Some(&share_url(&pasted, &c, &a, &s, l)),
+                    Some(&share_url(
+                        &pasted, &options.0, &options.1, &options.2, options.3,
+                    )),
                 );
             }
         }
-        check_from(live, running, inputs, 0, (c, a, s, l));
+        check_from(live, running, inputs, 0, options);
     };
 
     // A shared address rendered on the server with more links than it checks: the page checks
@@ -306,7 +308,7 @@ pub fn CheckPage() -> impl IntoView {
                             placeholder="tg-channel"
                             aria-invalid=move || sub_problem.get().is_some().then_some("true")
                             prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev)) />
-                        <span class="field-error" role="alert">{move || sub_problem.get().map(|m| refusal(i18n.get_locale(), ErrorCode::InvalidSub, &m)).unwrap_or_else(|| t_string!(i18n, check.sub_hint).to_string())}</span>
+                        <span class="field-error" role="alert">{move || sub_problem.get().map_or_else(|| t_string!(i18n, check.sub_hint).to_string(), |m| refusal(i18n.get_locale(), ErrorCode::InvalidSub, &m))}</span>
                     </label>
                 </div>
                 {move || (lang.get() == Lang::Ru).then(|| view! { <input type="hidden" name="lang" value="ru" /> })}

@@ -45,7 +45,7 @@ pub fn ResultsView(
                         programme.with_value(|p| re_estimate(p, &mut r, a, l));
                         Outcome::Checked(r)
                     }
-                    failed => failed,
+                    failed @ Outcome::Failed(_) => failed,
                 })
                 .collect::<Vec<_>>()
         })
@@ -220,7 +220,7 @@ fn ResultCard(
                     </svg>
                 </dd>
                 <dt>{move || t_string!(i18n, check.estimate)}</dt>
-                <dd data-testid="estimate">{move || now().and_then(|r| r.estimate).map(|e| report::estimate_line(&e, t_string!(i18n, check.exact))).unwrap_or_else(|| t_string!(i18n, check.estimate_none).to_string())}</dd>
+                <dd data-testid="estimate">{move || now().and_then(|r| r.estimate).map_or_else(|| t_string!(i18n, check.estimate_none).to_string(), |e| report::estimate_line(&e, t_string!(i18n, check.exact)))}</dd>
                 <dt>{move || t_string!(i18n, check.cookie)}</dt>
                 <dd>{move || format!("{} {}", result.cookie_days, t_string!(i18n, check.days))}</dd>
             </dl>

@@ -110,7 +110,7 @@ pub async fn check_links(
                 .map(|c| c.0);
             state.client_of(peer, &p.headers)
         }
-        None => state.client_of(None, &Default::default()),
+        None => state.client_of(None, &axum::http::HeaderMap::default()),
     };
     let raw = RawOptions {
         country: Some(country),
