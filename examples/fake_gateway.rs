@@ -50,7 +50,7 @@ async fn main() {
     }
     if let Ok(mode) = std::env::var("FAKE_GATEWAY_MODE") {
         if let Some(m) = Mode::parse(&mode) {
-            gw.set_mode(m)
+            gw.set_mode(m);
         } else {
             eprintln!("fake_gateway: FAKE_GATEWAY_MODE={mode:?} is not a mode (wrapped, flat, hang, 500, garbage, truncated, reset, limit, delay:<ms>, flaky:<n>)");
             std::process::exit(2);

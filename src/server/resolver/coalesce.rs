@@ -30,11 +30,7 @@ impl Marks {
         ttl_of: impl Fn(&ApiOutcome) -> Option<Duration>,
     ) {
         let now = Instant::now();
-        let mut cache = self
-            .resolver
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cache = self.resolver.cache.lock();
         let mut inflight = self
             .resolver
             .inflight
@@ -45,7 +41,7 @@ impl Marks {
             let key = (id, self.country);
             remove_mark(&mut inflight, &key, &tx);
             if let Some(ttl) = ttl_of(&outcome) {
-                cache.put(key, (outcome.clone(), now + ttl));
+                cache.put(key, outcome.clone(), now + ttl);
             }
             let _ = tx.send(Some(outcome));
         }

@@ -23,6 +23,7 @@ use tokio::{
 };
 
 mod breaker;
+mod cache;
 mod coalesce;
 
 use breaker::Breaker;
@@ -124,7 +125,7 @@ pub struct Resolver {
     programme: Arc<Programme>,
     config: ResolverConfig,
     /// The API's answers, the least recently used dropped past `cache_capacity`.
-    cache: Mutex<lru::LruCache<Key, (ApiOutcome, Instant)>>,
+    cache: cache::AnswerCache,
     inflight: Mutex<coalesce::Inflight>,
     api_slots: Arc<Semaphore>,
     /// Ids waiting for an API slot or in a call.
@@ -142,8 +143,7 @@ impl Resolver {
         programme: Arc<Programme>,
         config: ResolverConfig,
     ) -> Arc<Resolver> {
-        let capacity = std::num::NonZeroUsize::new(config.cache_capacity.max(1))
-            .unwrap_or(std::num::NonZeroUsize::MIN);
+        let cache_capacity = config.cache_capacity;
         Arc::new(Resolver {
             api,
             catalog,
@@ -163,7 +163,7 @@ impl Resolver {
                 config.breaker_cooldown,
             ),
             config,
-            cache: Mutex::new(lru::LruCache::new(capacity)),
+            cache: cache::AnswerCache::new(cache_capacity),
             inflight: Mutex::new(HashMap::new()),
         })
     }
@@ -361,10 +361,7 @@ impl Resolver {
         };
         {
             let now = Instant::now();
-            let mut cache = self
-                .cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut cache = self.cache.lock();
             let mut inflight = self
                 .inflight
                 .lock()
@@ -375,15 +372,9 @@ impl Resolver {
                     continue;
                 }
                 let key = (id.clone(), country);
-                match cache.get(&key) {
-                    Some((outcome, until)) if *until > now => {
-                        out.insert(id.clone(), outcome.clone());
-                        continue;
-                    }
-                    Some(_) => {
-                        cache.pop(&key);
-                    }
-                    None => {}
+                if let Some(outcome) = cache.fresh(&key, now) {
+                    out.insert(id.clone(), outcome);
+                    continue;
                 }
                 if let Some(rx) = inflight.get(&key) {
                     waits.push((id.clone(), rx.clone()));
@@ -552,29 +543,20 @@ impl Resolver {
     /// not in the programme), so that the catalogue need not be asked.
     fn settled_in_memory(&self, links: &[Link], country: Country) -> Vec<bool> {
         let now = Instant::now();
-        let cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cache = self.cache.lock();
         links
             .iter()
             .map(|l| {
-                l.product_id.as_ref().is_some_and(|id| {
-                    matches!(
-                        cache.peek(&(id.clone(), country)),
-                        Some((ApiOutcome::Found(_) | ApiOutcome::NotInProgramme, until)) if *until > now
-                    )
-                })
+                l.product_id
+                    .as_ref()
+                    .is_some_and(|id| cache.settled(&(id.clone(), country), now))
             })
             .collect()
     }
 
     /// How many API answers are held in memory (at most the configured capacity).
     pub fn cached(&self) -> usize {
-        self.cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+        self.cache.len()
     }
 
     /// Drops the API answers the store holds that are older than the answers' lifetime.
