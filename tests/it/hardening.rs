@@ -554,3 +554,41 @@ fn upstream_api_addresses_must_be_https_except_on_loopback() {
         assert!(err.contains("not an"), "{bad}: {err}");
     }
 }
+
+/// App share links are followed by at most `SHARE_SLOTS` at once for the whole server: a check
+/// that finds none free within the share budget answers at once that the server is busy.
+#[tokio::test(start_paused = true)]
+async fn share_links_wait_for_a_server_wide_slot_within_the_budget() {
+    use linksmith::{
+        domain::{check::Outcome, codes::ErrorCode, rates::Lang},
+        server::{AppState, RawOptions},
+    };
+    let mut state = AppState::in_memory(common::api_config(None));
+    // Every slot taken (by other checks).
+    state.share_slots = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let options = state
+        .check_options(&RawOptions::default(), Lang::En)
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let outcomes = state
+        .check(
+            &["https://a.aliexpress.com/_mK1abc".to_string()],
+            &options,
+            Lang::En,
+        )
+        .await;
+    let Outcome::Failed(f) = &outcomes[0] else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(f.error.code, ErrorCode::ShortLinkUnresolved);
+    assert!(
+        f.error.message.contains("following many app share links"),
+        "{}",
+        f.error.message
+    );
+    assert_eq!(
+        started.elapsed(),
+        linksmith::server::share::SHARE_BUDGET,
+        "waited the share budget, on the paused clock"
+    );
+}
