@@ -15,48 +15,9 @@ use std::{
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use linksmith::domain::link::{read, scan, MAX_PASTE_BYTES};
 
-/// The shapes of tests/it/hardening.rs, cut to `len` bytes.
-fn shapes(len: usize) -> Vec<(&'static str, String)> {
-    let fill = |prefix: &str, unit: &str| {
-        let mut s = String::with_capacity(len + 8);
-        s.push_str(prefix);
-        while s.len() + unit.len() <= len {
-            s.push_str(unit);
-        }
-        s
-    };
-    let wrapper = "https://star.aliexpress.com/share/share.htm?redirectUrl=";
-    vec![
-        (
-            "closing brackets",
-            fill("https://aliexpress.com/item/1.html", ")"),
-        ),
-        ("opening brackets", fill("", "(")),
-        (
-            "percent signs",
-            fill("https://aliexpress.com/item/1005006295880104.html?a=", "%"),
-        ),
-        ("dots", fill("aliexpress.com", ".")),
-        (
-            "invisible characters",
-            fill("https://aliexpress.com/item/1", "\u{200B}"),
-        ),
-        ("nested wrappers", fill("", wrapper)),
-        (
-            "parameter bomb",
-            fill("https://aliexpress.com/item/1005006295880104.html?", "a=&"),
-        ),
-        ("schemes", fill("", "https://")),
-        (
-            "mixed brackets",
-            fill("https://aliexpress.com/item/1.html", "]})"),
-        ),
-        (
-            "many links",
-            fill("", "aliexpress.com/item/1005006295880104.html "),
-        ),
-    ]
-}
+#[path = "../tests/it/common/adversarial.rs"]
+mod adversarial;
+use adversarial::shapes;
 
 fn engine(input: &str) {
     let _ = black_box(read(black_box(input)));

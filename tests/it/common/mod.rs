@@ -104,6 +104,7 @@ pub fn client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+pub mod adversarial;
 pub mod fake_gateway;
 
 /// The Open Platform credentials the API tests' fake gateway expects.
