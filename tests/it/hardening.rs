@@ -539,3 +539,55 @@ async fn share_links_wait_for_a_server_wide_slot_within_the_budget() {
         "waited the share budget, on the paused clock"
     );
 }
+
+/// A client that asks for a large answer and then does not read it holds its connection only
+/// until the write deadline: the server drops it rather than wait on it for ever.
+#[tokio::test]
+async fn a_client_that_does_not_read_its_answer_is_dropped_at_the_write_deadline() {
+    let mut config = common::api_config(None);
+    config.connections.write_timeout = Duration::from_millis(500);
+    let server = common::start(config).await;
+    let link = format!(
+        "https://aliexpress.com/item/1005006295880104.html?a={}",
+        "x".repeat(3900)
+    );
+    // About 6 MB of answer: more than the kernel buffers on both sides hold.
+    let body = serde_json::to_vec(&json!({ "urls": vec![link; 1000] })).unwrap();
+    let socket = TcpSocket::new_v4().unwrap();
+    // A small window: the server's writes stall as soon as its own buffer is full.
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/check/batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.unwrap();
+    // Read nothing for well past the deadline.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the connection was never closed");
+    let text = String::from_utf8_lossy(&answer);
+    let length: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(usize::MAX);
+    let body_start = text.find("\r\n\r\n").map_or(0, |i| i + 4);
+    assert!(
+        answer.len() - body_start < length,
+        "the whole answer ({} bytes) was delivered: the server waited on the slow reader",
+        answer.len()
+    );
+    server.stop().await;
+}
