@@ -285,3 +285,48 @@ fn a_bad_gateway_address_stops_the_server_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ALIEXPRESS_API_URL is not usable"), "{err}");
 }
+
+/// The guarded fetcher ignores proxy variables: a proxy would resolve names and connect where
+/// the fetcher's address checks never look. The server runs with every proxy variable pointing
+/// at a local listener, follows an app share link, and the listener is never called.
+#[cfg(unix)]
+#[test]
+fn the_guarded_fetcher_never_goes_through_a_proxy() {
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    proxy.set_nonblocking(true).unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linksmith"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LINKSMITH_API_RATE", "off")
+        .env(
+            "LINKSMITH_DB",
+            std::env::temp_dir().join(format!("linksmith-proxy-{}.db", std::process::id())),
+        )
+        .env("HTTPS_PROXY", &proxy_url)
+        .env("https_proxy", &proxy_url)
+        .env("HTTP_PROXY", &proxy_url)
+        .env("http_proxy", &proxy_url)
+        .env("ALL_PROXY", &proxy_url)
+        .env("all_proxy", &proxy_url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(port, &mut child);
+    let answer = get(
+        port,
+        "/api/v1/check?url=https%3A%2F%2Fa.aliexpress.com%2F_mK1abc",
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+    assert!(answer.contains("short_link_unresolved"), "{answer}");
+    assert!(
+        matches!(proxy.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the fetcher connected to the proxy"
+    );
+}
