@@ -246,7 +246,7 @@ impl Catalog {
         Ok(())
     }
 
-    /// The API's remembered answers learnt at `not_before` or later, by product id.
+    /// The API's remembered answers learnt after `not_before`, by product id.
     pub fn api_answers(
         &self,
         country: &str,
@@ -256,7 +256,7 @@ impl Catalog {
         let conn = self.conn();
         let mut get = conn.prepare_cached(
             "SELECT found, commission, hot, title, image_url, category, shop_id FROM api_cache
-             WHERE product_id = ?1 AND country = ?2 AND fetched_at >= ?3",
+             WHERE product_id = ?1 AND country = ?2 AND fetched_at > ?3",
         )?;
         let mut out = Vec::new();
         for id in ids {

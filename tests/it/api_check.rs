@@ -4,28 +4,24 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use crate::common::{
-    self, client,
-    fake_gateway::{FakeGateway, Mode},
-    TestServer,
-};
+use crate::common::{self, client, fake_gateway::FakeGateway, TestServer};
 use linksmith::server::{RateLimit, ServerConfig};
 use serde_json::{json, Value};
 
-const TEMPLATE: &str = "https://epn.example/redirect?to={url}&sub={sub}";
+pub(crate) const TEMPLATE: &str = "https://epn.example/redirect?to={url}&sub={sub}";
 const LAMP: &str = "1005005248414510"; // hot sale at 12.5% (affiliate 5%)
-const CABLE: &str = "1005006295880104"; // affiliate at 7%
+pub(crate) const CABLE: &str = "1005006295880104"; // affiliate at 7%
 
-struct Setup {
-    server: TestServer,
-    gateway: FakeGateway,
+pub(crate) struct Setup {
+    pub(crate) server: TestServer,
+    pub(crate) gateway: FakeGateway,
 }
 
-fn config(template: Option<&str>) -> ServerConfig {
+pub(crate) fn config(template: Option<&str>) -> ServerConfig {
     common::api_config(template)
 }
 
-async fn setup_with(config: ServerConfig, budget: Duration) -> Setup {
+pub(crate) async fn setup_with(config: ServerConfig, budget: Duration) -> Setup {
     let (server, gateway) = common::api_server(config, budget).await;
     Setup { server, gateway }
 }
@@ -34,7 +30,7 @@ async fn setup() -> Setup {
     setup_with(config(Some(TEMPLATE)), Duration::from_millis(2800)).await
 }
 
-async fn post(s: &Setup, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(s: &Setup, path: &str, body: Value) -> (u16, Value) {
     let res = client()
         .post(s.server.url(path))
         .json(&body)
@@ -51,7 +47,7 @@ async fn get(s: &Setup, path: &str) -> (u16, Value) {
     (status, res.json().await.unwrap())
 }
 
-fn codes(list: &Value) -> Vec<&str> {
+pub(crate) fn codes(list: &Value) -> Vec<&str> {
     list.as_array()
         .unwrap()
         .iter()
@@ -414,47 +410,6 @@ async fn without_a_template_the_link_is_direct_and_says_so() {
 }
 
 #[tokio::test]
-async fn an_upstream_that_hangs_degrades_to_unknown_with_the_full_band_in_time() {
-    let s = setup_with(config(Some(TEMPLATE)), Duration::from_millis(1200)).await;
-    s.gateway.set_mode(Mode::Hang);
-    let started = std::time::Instant::now();
-    let (status, r) = post(
-        &s,
-        "/api/v1/check",
-        json!({"url": format!("https://aliexpress.com/item/{CABLE}.html"), "country": "BR", "amount": 50}),
-    )
-    .await;
-    let took = started.elapsed();
-    assert_eq!(status, 200, "{r}");
-    assert!(took < Duration::from_secs(3), "{took:?}");
-    assert_eq!(r["status"], "unknown");
-    assert_eq!(r["status_source"], "none");
-    assert_eq!(r["rate"]["min_percent"], 0.0);
-    assert_eq!(r["rate"]["max_percent"], 70.0);
-    assert_eq!(r["estimate"]["commission_usd_max"], 35.0);
-    assert!(codes(&r["warnings"]).contains(&"status_unknown"));
-    for mode in [
-        Mode::Http500,
-        Mode::Garbage,
-        Mode::Truncated,
-        Mode::ApiCallLimit,
-    ] {
-        s.gateway.set_mode(mode);
-        let (status, r) = post(
-            &s,
-            "/api/v1/check",
-            json!({"url": format!("https://aliexpress.com/item/{}.html", 1005009000000777u64)}),
-        )
-        .await;
-        assert_eq!(
-            (status, r["status"].as_str()),
-            (200, Some("unknown")),
-            "{mode:?}"
-        );
-    }
-}
-
-#[tokio::test]
 async fn messages_follow_accept_language() {
     let s = setup().await;
     let res = client()
@@ -506,12 +461,7 @@ async fn the_rate_limiter_answers_429_with_retry_after_per_client() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    // The bucket refills at 2 per second.
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(
-        client().get(&url).send().await.unwrap().status().as_u16(),
-        200
-    );
+    // The bucket's refill is tested on a paused clock (src/server/limit.rs).
 }
 
 #[test]

@@ -615,3 +615,152 @@ async fn slow_clients_are_dropped_at_the_time_out_and_never_starve_others() {
         }
     }
 }
+
+// --- Answers within the check's budget, measured on the wall clock: these promise a time a user
+// waits, so they stay here, with generous bounds (the logic behind them is tested on a paused
+// clock: the breaker, the cache, the limiter) ---------------------------------------------------
+
+mod in_time {
+    use std::time::{Duration, Instant};
+
+    use crate::{
+        api_check::{codes, config, post, setup_with, CABLE, TEMPLATE},
+        common::fake_gateway::{FakeProduct, Mode},
+        resolver::{api, gateway, link, resolver, us},
+        share_links::{resolve, unresolved_reason},
+    };
+    use linksmith::{
+        domain::{
+            link::Link,
+            rates::{Lang, Status},
+        },
+        server::{
+            catalog::Catalog,
+            resolver::{ResolverConfig, StatusSource},
+        },
+    };
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn an_upstream_that_hangs_degrades_to_unknown_with_the_full_band_in_time() {
+        let s = setup_with(config(Some(TEMPLATE)), Duration::from_millis(1200)).await;
+        s.gateway.set_mode(Mode::Hang);
+        let started = std::time::Instant::now();
+        let (status, r) = post(
+            &s,
+            "/api/v1/check",
+            json!({"url": format!("https://aliexpress.com/item/{CABLE}.html"), "country": "BR", "amount": 50}),
+        )
+        .await;
+        let took = started.elapsed();
+        assert_eq!(status, 200, "{r}");
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        assert_eq!(r["status"], "unknown");
+        assert_eq!(r["status_source"], "none");
+        assert_eq!(r["rate"]["min_percent"], 0.0);
+        assert_eq!(r["rate"]["max_percent"], 70.0);
+        assert_eq!(r["estimate"]["commission_usd_max"], 35.0);
+        assert!(codes(&r["warnings"]).contains(&"status_unknown"));
+        for mode in [
+            Mode::Http500,
+            Mode::Garbage,
+            Mode::Truncated,
+            Mode::ApiCallLimit,
+        ] {
+            s.gateway.set_mode(mode);
+            let (status, r) = post(
+                &s,
+                "/api/v1/check",
+                json!({"url": format!("https://aliexpress.com/item/{}.html", 1005009000000777u64)}),
+            )
+            .await;
+            assert_eq!(
+                (status, r["status"].as_str()),
+                (200, Some("unknown")),
+                "{mode:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hanging_upstream_costs_at_most_the_budget() {
+        let gw = gateway().await;
+        gw.set_mode(Mode::Hang);
+        let config = ResolverConfig {
+            budget: Duration::from_millis(800),
+            ..ResolverConfig::default()
+        };
+        let r = resolver(
+            Some(api(&gw, Duration::from_secs(10))),
+            Catalog::in_memory().unwrap(),
+            config,
+        );
+        let started = Instant::now();
+        let links: Vec<Link> = (0..200u64)
+            .map(|i| link(&format!("{}", 1005009000000000u64 + (i % 60))))
+            .collect();
+        let out = r.detect_many(&links, us(), Lang::En).await;
+        let took = started.elapsed();
+        assert_eq!(out.len(), 200);
+        assert!(out.iter().all(|d| d.status == Status::Unknown));
+        assert!(took < Duration::from_millis(1300), "took {took:?}");
+    }
+
+    /// Ids past the queue's bound, or without an API slot within the check's time, are not asked:
+    /// `unknown` at once, no call spent on them, and not remembered as failures.
+    #[tokio::test]
+    async fn the_upstream_queue_is_bounded_and_waits_only_within_the_budget() {
+        let gw = gateway().await;
+        gw.set_mode(Mode::Delay(1500));
+        let r = resolver(
+            Some(api(&gw, Duration::from_secs(3))),
+            Catalog::in_memory().unwrap(),
+            ResolverConfig {
+                budget: Duration::from_millis(400),
+                api_concurrency: 1,
+                max_pending_ids: 40,
+                ..Default::default()
+            },
+        );
+        // 200 random ids: 10 calls' worth. Only 40 may wait, and one call runs at a time.
+        let links: Vec<Link> = (0..200u64)
+            .map(|i| link(&format!("{}", 1005007000000000u64 + i)))
+            .collect();
+        let started = Instant::now();
+        let found = r.detect_many(&links, us(), Lang::En).await;
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(1200), "answered in {took:?}");
+        assert!(found.iter().all(|d| d.status == Status::Unknown));
+        // A second wave right after queues nothing more than the bound allows.
+        let _ = r.detect_many(&links, us(), Lang::En).await;
+        tokio::time::sleep(Duration::from_millis(1700)).await;
+        assert!(gw.calls() <= 2, "{} calls for a bound of 2", gw.calls());
+
+        // What was not asked is asked by the next check once the upstream has room.
+        gw.set_mode(Mode::Wrapped);
+        gw.add(
+            "1005007000000150",
+            FakeProduct {
+                commission: "5.0%",
+                hot: None,
+                title: "Lamp",
+                category: "Home & Garden",
+            },
+        );
+        let r2 = r.clone();
+        let later = r2.detect(&link("1005007000000150"), us(), Lang::En).await;
+        assert_eq!(
+            (later.status, later.source),
+            (Status::Affiliate, StatusSource::Api)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_slow_hop_ends_within_the_three_second_budget() {
+        let started = Instant::now();
+        let reason = unresolved_reason(resolve("_slow").await);
+        let took = started.elapsed();
+        assert!(reason.contains("did not answer within 3000 ms"), "{reason}");
+        assert!(took < Duration::from_secs(4), "took {took:?}");
+    }
+}

@@ -1,11 +1,7 @@
 //! App share links resolved by the guarded fetcher against a local redirect server that plays
 //! a.aliexpress.com (host names pinned to 127.0.0.1; nothing leaves the machine).
 
-use std::{
-    collections::HashMap,
-    net::SocketAddr,
-    time::{Duration, Instant},
-};
+use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
 use axum::{
     extract::{Path, State},
@@ -93,7 +89,7 @@ fn fetcher() -> GuardedFetcher {
     })
 }
 
-async fn resolve(code: &str) -> Result<linksmith::domain::link::Link, LinkError> {
+pub(crate) async fn resolve(code: &str) -> Result<linksmith::domain::link::Link, LinkError> {
     let addr = fake_share_server().await;
     resolve_app_share(
         &fetcher(),
@@ -102,7 +98,7 @@ async fn resolve(code: &str) -> Result<linksmith::domain::link::Link, LinkError>
     .await
 }
 
-fn unresolved_reason(r: Result<linksmith::domain::link::Link, LinkError>) -> String {
+pub(crate) fn unresolved_reason(r: Result<linksmith::domain::link::Link, LinkError>) -> String {
     match r {
         Err(e @ LinkError::ShortLinkUnresolved { .. }) => {
             assert_eq!(e.code(), ErrorCode::ShortLinkUnresolved);
@@ -178,15 +174,6 @@ async fn a_name_resolving_to_a_private_address_is_never_connected_to() {
 async fn a_redirect_loop_is_detected() {
     let reason = unresolved_reason(resolve("_loop").await);
     assert!(reason.contains("loop"), "{reason}");
-}
-
-#[tokio::test]
-async fn a_slow_hop_ends_within_the_three_second_budget() {
-    let started = Instant::now();
-    let reason = unresolved_reason(resolve("_slow").await);
-    let took = started.elapsed();
-    assert!(reason.contains("did not answer within 3000 ms"), "{reason}");
-    assert!(took < Duration::from_secs(4), "took {took:?}");
 }
 
 #[tokio::test]
