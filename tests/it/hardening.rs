@@ -1,10 +1,11 @@
 //! What an attacker would try (issue "Hardening"), each against the real server on loopback or
 //! the pure engine: adversarial pastes in linear time, the rate limit on every path that checks
-//! links (counted in links, keyed by client, proxies believed only when trusted), connection
-//! slots per client, idle connections, the store, the import command, the upstream settings.
+//! links (counted in links, keyed by client, proxies believed only when trusted), share-link
+//! slots, the store, the import command, the upstream settings. The connection slots and
+//! deadlines, on real sockets and real time, are in `resilience.rs` (`connections`).
 
 use std::{
-    net::{IpAddr, SocketAddr},
+    net::IpAddr,
     time::{Duration, Instant},
 };
 
@@ -19,10 +20,6 @@ use linksmith::{
     },
 };
 use serde_json::{json, Value};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpSocket, TcpStream},
-};
 
 use crate::common::{self, adversarial::shapes, client};
 
@@ -326,90 +323,6 @@ async fn the_limit_is_per_client_and_forwarded_for_is_believed_from_trusted_prox
     server.stop().await;
 }
 
-// --- Connection slots -----------------------------------------------------------------------
-
-async fn connect_from(ip: &str, to: SocketAddr) -> TcpStream {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket
-        .bind(SocketAddr::new(ip.parse().unwrap(), 0))
-        .unwrap();
-    socket.connect(to).await.unwrap()
-}
-
-/// True when the server closes the connection within `within` without answering.
-async fn closed_at_once(stream: &mut TcpStream, within: Duration) -> bool {
-    let mut buf = [0u8; 64];
-    matches!(
-        tokio::time::timeout(within, stream.read(&mut buf)).await,
-        Ok(Ok(0) | Err(_))
-    )
-}
-
-async fn healthz_on(stream: &mut TcpStream) -> String {
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
-    let mut buf = vec![0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
-        .await
-        .unwrap()
-        .unwrap();
-    String::from_utf8_lossy(&buf[..n]).into_owned()
-}
-
-#[tokio::test]
-async fn one_client_cannot_hold_every_connection() {
-    let mut config = common::api_config(None);
-    config.connections.max_per_client = 8;
-    config.trusted_proxies = TrustedProxies::parse("127.0.0.3").unwrap();
-    let server = common::start(config).await;
-    // Eight connections from 127.0.0.1 that send nothing (a slow reader holds its slots so).
-    let mut held = Vec::new();
-    for _ in 0..8 {
-        held.push(connect_from("127.0.0.1", server.addr).await);
-    }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    // The ninth is closed at once.
-    let mut ninth = connect_from("127.0.0.1", server.addr).await;
-    assert!(closed_at_once(&mut ninth, Duration::from_secs(2)).await);
-    // Another client is served.
-    let mut other = connect_from("127.0.0.2", server.addr).await;
-    assert!(healthz_on(&mut other).await.starts_with("HTTP/1.1 200"));
-    // A trusted proxy carries many clients: it is not capped.
-    let mut proxy = Vec::new();
-    for _ in 0..20 {
-        proxy.push(connect_from("127.0.0.3", server.addr).await);
-    }
-    for s in &mut proxy {
-        assert!(healthz_on(s).await.starts_with("HTTP/1.1 200"));
-    }
-    // Slots come back when connections end.
-    drop(held);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut again = connect_from("127.0.0.1", server.addr).await;
-    assert!(healthz_on(&mut again).await.starts_with("HTTP/1.1 200"));
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn an_idle_connection_is_dropped() {
-    let mut config = common::api_config(None);
-    config.connections.idle_timeout = Duration::from_millis(800);
-    let server = common::start(config).await;
-    let mut stream = connect_from("127.0.0.1", server.addr).await;
-    assert!(healthz_on(&mut stream).await.starts_with("HTTP/1.1 200"));
-    let started = Instant::now();
-    // Keep-alive: the connection stays open, then the server drops it for sending nothing.
-    assert!(closed_at_once(&mut stream, Duration::from_secs(5)).await);
-    let idle = started.elapsed();
-    assert!(
-        idle >= Duration::from_millis(700) && idle < Duration::from_secs(4),
-        "{idle:?}"
-    );
-    server.stop().await;
-}
-
 // --- The store, the import command, the upstream settings ---------------------------------------
 
 #[test]
@@ -538,56 +451,4 @@ async fn share_links_wait_for_a_server_wide_slot_within_the_budget() {
         linksmith::server::share::SHARE_BUDGET,
         "waited the share budget, on the paused clock"
     );
-}
-
-/// A client that asks for a large answer and then does not read it holds its connection only
-/// until the write deadline: the server drops it rather than wait on it for ever.
-#[tokio::test]
-async fn a_client_that_does_not_read_its_answer_is_dropped_at_the_write_deadline() {
-    let mut config = common::api_config(None);
-    config.connections.write_timeout = Duration::from_millis(500);
-    let server = common::start(config).await;
-    let link = format!(
-        "https://aliexpress.com/item/1005006295880104.html?a={}",
-        "x".repeat(3900)
-    );
-    // About 6 MB of answer: more than the kernel buffers on both sides hold.
-    let body = serde_json::to_vec(&json!({ "urls": vec![link; 1000] })).unwrap();
-    let socket = TcpSocket::new_v4().unwrap();
-    // A small window: the server's writes stall as soon as its own buffer is full.
-    socket.set_recv_buffer_size(4096).unwrap();
-    let mut stream = socket.connect(server.addr).await.unwrap();
-    let head = format!(
-        "POST /api/v1/check/batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&body).await.unwrap();
-    // Read nothing for well past the deadline.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(10), async {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => answer.extend_from_slice(&buf[..n]),
-            }
-        }
-    })
-    .await;
-    assert!(read.is_ok(), "the connection was never closed");
-    let text = String::from_utf8_lossy(&answer);
-    let length: usize = text
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length: "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(usize::MAX);
-    let body_start = text.find("\r\n\r\n").map_or(0, |i| i + 4);
-    assert!(
-        answer.len() - body_start < length,
-        "the whole answer ({} bytes) was delivered: the server waited on the slow reader",
-        answer.len()
-    );
-    server.stop().await;
 }
