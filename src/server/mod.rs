@@ -99,18 +99,18 @@ impl AppState {
     /// The state of a running server, from its configuration: the store at `db_path`, the API
     /// when credentials are set, and the product page reader.
     pub fn from_env(config: ServerConfig) -> Result<AppState, StartupError> {
-        use std::{sync::Arc, time::Duration};
+        use std::sync::Arc;
         let path = config.db_path.clone();
         let catalog = Arc::new(catalog::Catalog::open(&path)?);
         let (products, stores) = catalog.counts()?;
         let gateway = config.api_url.clone();
         let api = config.credentials.clone().map(|creds| {
-            open_platform::OpenPlatform::new(gateway.clone(), creds, Duration::from_secs(2))
+            open_platform::OpenPlatform::new(gateway.clone(), creds, open_platform::CALL_TIMEOUT)
         });
         let pages = page_reader::PageReader::new(
             fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
             None,
-            Duration::from_millis(1500),
+            page_reader::PAGE_BUDGET,
         );
         tracing::info!(
             db = %path.display(),

@@ -14,6 +14,10 @@ pub const METHOD: &str = "aliexpress.affiliate.productdetail.get";
 /// The platform takes at most this many product ids per call.
 pub const MAX_IDS_PER_CALL: usize = 20;
 pub const DEFAULT_GATEWAY: &str = "https://api-sg.aliexpress.com/sync";
+/// One call's time-out: the whole check has 2.8 s, so a call that takes longer is not waited for.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// Connecting to the platform takes at most this long.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// The largest answer read (20 products are a few tens of KB).
 pub const MAX_ANSWER_BYTES: usize = 2 * 1024 * 1024;
 
@@ -224,7 +228,7 @@ impl OpenPlatform {
     pub fn new(gateway: Url, credentials: Credentials, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_millis(1500)))
+            .connect_timeout(timeout.min(CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("the HTTP client's fixed configuration is valid");

@@ -12,6 +12,9 @@ use super::fetch::{FetchError, GuardedFetcher, Hop};
 
 pub use crate::domain::sources::PageFacts;
 
+/// A product page must be fetched within this time (redirects included).
+pub const PAGE_BUDGET: Duration = Duration::from_millis(1500);
+
 /// Sentences of the site's "gone" pages, in the languages it serves.
 const GONE: &[&str] = &[
     "no longer available",
