@@ -312,7 +312,7 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            refusals.note(
+            let _ = refusals.note(
                 peer,
                 "too many connections; closing new ones",
                 limits.max_connections,
@@ -327,7 +327,7 @@ pub async fn serve(
             if let Some(()) = per_client.open(key, limits.max_per_client) {
                 Some(key)
             } else {
-                refusals.note(
+                let _ = refusals.note(
                     peer,
                     "too many connections from one client; closing its new ones",
                     limits.max_per_client,
@@ -416,18 +416,20 @@ struct RefusalLog {
 impl RefusalLog {
     const EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
-    fn note(&mut self, peer: std::net::SocketAddr, what: &'static str, max: usize) {
+    /// Counts a refusal; says so (and returns true) at most once every ten seconds.
+    fn note(&mut self, peer: std::net::SocketAddr, what: &'static str, max: usize) -> bool {
         self.since += 1;
         let now = tokio::time::Instant::now();
         if self
             .last
             .is_some_and(|t| now.duration_since(t) < Self::EVERY)
         {
-            return;
+            return false;
         }
         tracing::warn!(%peer, max, refused = self.since, "{what}");
         self.last = Some(now);
         self.since = 0;
+        true
     }
 }
 
@@ -452,5 +454,27 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => tracing::info!("SIGINT received, shutting down"),
         _ = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefusalLog;
+
+    #[tokio::test(start_paused = true)]
+    async fn refused_connections_are_logged_at_most_every_ten_seconds() {
+        let peer = "192.0.2.1:4000".parse().unwrap();
+        let mut log = RefusalLog::default();
+        let said: Vec<bool> = (0..1000).map(|_| log.note(peer, "refused", 1)).collect();
+        assert_eq!(
+            said.iter().filter(|s| **s).count(),
+            1,
+            "a flood is one line"
+        );
+        tokio::time::advance(std::time::Duration::from_secs(10)).await;
+        assert!(log.note(peer, "refused", 1));
+        assert_eq!(log.since, 0);
+        assert!(!log.note(peer, "refused", 1));
+        assert_eq!(log.since, 1, "the next line will count it");
     }
 }

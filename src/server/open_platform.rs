@@ -343,3 +343,34 @@ async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Stri
     }
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_addresses_are_https_or_dropped() {
+        let answer = |image: &str| {
+            let body = serde_json::json!({"aliexpress_affiliate_productdetail_get_response": {"resp_result": {
+                "resp_code": 200,
+                "result": {"products": {"product": [{"product_id": 1005006295880104u64, "product_main_image_url": image}]}}
+            }}});
+            match parse_answer(&body.to_string()).unwrap() {
+                ApiAnswer::Products(p) => p[0].image_url.clone(),
+                ApiAnswer::Empty => panic!("empty"),
+            }
+        };
+        assert_eq!(
+            answer("https://ae01.alicdn.com/kf/x.jpg").as_deref(),
+            Some("https://ae01.alicdn.com/kf/x.jpg")
+        );
+        for bad in [
+            "http://ae01.alicdn.com/kf/x.jpg",
+            "javascript:alert(1)",
+            "data:image/png;base64,AA",
+            "//ae01.alicdn.com/x.jpg",
+        ] {
+            assert_eq!(answer(bad), None, "{bad}");
+        }
+    }
+}

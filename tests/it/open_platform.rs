@@ -180,6 +180,7 @@ async fn platform_and_transport_failures_are_errors_that_name_no_secret() {
         (Mode::ApiCallLimit, "ApiCallLimit"),
         (Mode::Http500, "HTTP 500"),
         (Mode::Garbage, "could not be read"),
+        (Mode::Huge, "over 2 MiB"),
         (Mode::Truncated, "could not be read"),
     ];
     for (mode, says) in cases {

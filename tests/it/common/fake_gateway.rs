@@ -38,6 +38,8 @@ pub enum Mode {
     Delay(u64),
     /// Every n-th call answers HTTP 500; the others answer normally (a flaky upstream).
     Flaky(usize),
+    /// Answers 3 MB of JSON (a hostile or broken upstream).
+    Huge,
 }
 
 impl Mode {
@@ -153,6 +155,15 @@ async fn sync(
             return (StatusCode::INTERNAL_SERVER_ERROR, "upstream error").into_response()
         }
         Mode::Garbage => return (StatusCode::OK, "<html>not json</html>").into_response(),
+        Mode::Huge => {
+            let padding = "x".repeat(3 * 1024 * 1024);
+            return (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                format!("{{\"padding\": \"{padding}\"}}"),
+            )
+                .into_response();
+        }
         Mode::Delay(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
         Mode::Flaky(n) if call % n == 0 => {
             return (StatusCode::INTERNAL_SERVER_ERROR, "upstream error").into_response()
