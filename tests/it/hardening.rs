@@ -52,7 +52,7 @@ fn adversarial_pastes_are_read_in_linear_time() {
         .into_iter()
         .zip(shapes(MAX_PASTE_BYTES))
     {
-        assert!(full.len() <= MAX_PASTE_BYTES && full.len() > MAX_PASTE_BYTES - 64);
+        assert!(full.len() <= MAX_PASTE_BYTES && full.len() > MAX_PASTE_BYTES - 8192);
         // Doubling the input at most ~2.5x its CPU time (quadratic work is 4x, every time); a
         // measurement spoilt anyway (caches, the scheduler) is taken again, up to three times.
         // Below two milliseconds the clock's grain decides, not the algorithm.

@@ -43,5 +43,10 @@ pub fn shapes(len: usize) -> Vec<(&'static str, String)> {
             "many links",
             fill("", "aliexpress.com/item/1005006295880104.html "),
         ),
+        // Links whose host is one 4 KiB punycode label (decoding one is quadratic in its length).
+        (
+            "long punycode labels",
+            fill("", &format!("https://xn--{}.com/ ", "liexpbn".repeat(580))),
+        ),
     ]
 }
