@@ -35,13 +35,33 @@ pub struct ProductInfo {
     pub available: bool,
 }
 
+impl ProductInfo {
+    /// Nothing known yet, available until a page says otherwise.
+    pub fn blank() -> ProductInfo {
+        ProductInfo {
+            title: None,
+            image_url: None,
+            category: None,
+            available: true,
+        }
+    }
+}
+
 /// What the status sources found out about one link.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
     pub status: Status,
     pub source: StatusSource,
+    /// The regular rate a source reported.
     pub exact_percent: Option<f64>,
+    /// The hot-sale rate a source reported.
+    pub hot_percent: Option<f64>,
     pub product: Option<ProductInfo>,
+    /// Whether the item is Tmall's, where a source says.
+    pub tmall: Option<bool>,
+    pub ships_from: Option<Country>,
+    /// The seller's country.
+    pub store_country: Option<Country>,
 }
 
 impl Detection {
@@ -51,7 +71,11 @@ impl Detection {
             status: Status::Unknown,
             source: StatusSource::None,
             exact_percent: None,
+            hot_percent: None,
             product: None,
+            tmall: None,
+            ships_from: None,
+            store_country: None,
         }
     }
 }
@@ -397,11 +421,14 @@ impl Context<'_> {
             country: options.country,
             status: found.status,
             exact_percent: found.exact_percent,
+            hot_percent: found.hot_percent,
             kind: link.kind,
             site: link.site,
-            tmall: link.tmall,
+            // A source's word first; a link into the Tmall section says Tmall too.
+            tmall: found.tmall.or(link.tmall.then_some(true)),
             category: found.product.as_ref().and_then(|p| p.category.as_deref()),
-            ships_from: None,
+            ships_from: found.ships_from,
+            store_country: found.store_country,
             amount: options.amount,
             date: self.date,
         };

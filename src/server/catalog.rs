@@ -6,7 +6,7 @@ use std::{io::Read, path::Path, sync::Mutex};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::open_platform::ApiProduct;
-use crate::domain::{link::path, rates::Status};
+use crate::domain::{country::Country, link::path, rates::Status};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
@@ -34,6 +34,12 @@ const MIGRATIONS: &[&str] = &[
         fetched_at INTEGER NOT NULL,
         PRIMARY KEY (product_id, country)
     ) WITHOUT ROWID;",
+    // What a network knows beside the status (the terms' Tmall-from-Russia and Russian-store
+    // rules need it): whether the item is Tmall's, where it ships from, the seller's country.
+    "ALTER TABLE catalog ADD COLUMN tmall INTEGER CHECK (tmall IS NULL OR tmall IN (0, 1));
+     ALTER TABLE catalog ADD COLUMN ships_from TEXT CHECK (ships_from IS NULL OR length(ships_from) = 2);
+     ALTER TABLE catalog ADD COLUMN store_country TEXT CHECK (store_country IS NULL OR length(store_country) = 2);
+     ALTER TABLE api_cache ADD COLUMN tmall INTEGER;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +78,9 @@ pub struct Entry {
     pub status: Status,
     pub rate: Option<f64>,
     pub category: Option<String>,
+    pub tmall: Option<bool>,
+    pub ships_from: Option<Country>,
+    pub store_country: Option<Country>,
     /// Unix seconds.
     pub learnt_at: i64,
 }
@@ -176,26 +185,48 @@ impl Catalog {
     pub fn lookup(&self, kind: Kind, id: &str) -> Result<Option<Entry>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT status, rate, category, learnt_at FROM catalog WHERE kind = ?1 AND id = ?2",
+            "SELECT status, rate, category, learnt_at, tmall, ships_from, store_country
+             FROM catalog WHERE kind = ?1 AND id = ?2",
         )?;
         let row = stmt
             .query_row(params![kind.as_str(), id], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<f64>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i64>(3)?,
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<f64>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ),
+                    (
+                        r.get::<_, Option<bool>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ),
                 ))
             })
             .optional()?;
-        row.map(|(status, rate, category, learnt_at)| {
-            Ok(Entry {
-                status: status_from_db(kind, id, &status)?,
-                rate,
-                category,
-                learnt_at,
+        let country = |column: &str, code: Option<String>| {
+            code.map(|c| {
+                Country::parse(&c).map_err(|_| StoreError::BadRow {
+                    row: format!("{} {id}", kind.as_str()),
+                    problem: format!("{column} \"{}\" is not a country code", printable(&c)),
+                })
             })
-        })
+            .transpose()
+        };
+        row.map(
+            |((status, rate, category, learnt_at), (tmall, ships_from, store_country))| {
+                Ok(Entry {
+                    status: status_from_db(kind, id, &status)?,
+                    rate,
+                    category,
+                    tmall,
+                    ships_from: country("ships_from", ships_from)?,
+                    store_country: country("store_country", store_country)?,
+                    learnt_at,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -210,8 +241,8 @@ impl Catalog {
         let tx = conn.transaction()?;
         {
             let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO api_cache (product_id, country, found, commission, hot, title, image_url, category, shop_id, fetched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR REPLACE INTO api_cache (product_id, country, found, commission, hot, title, image_url, category, shop_id, fetched_at, tmall)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for (id, answer) in answers {
                 match answer {
@@ -225,7 +256,8 @@ impl Catalog {
                         p.image_url,
                         p.category,
                         p.shop_id,
-                        now
+                        now,
+                        p.tmall
                     ])?,
                     None => put.execute(params![
                         id,
@@ -237,7 +269,8 @@ impl Catalog {
                         None::<String>,
                         None::<String>,
                         None::<String>,
-                        now
+                        now,
+                        None::<bool>
                     ])?,
                 };
             }
@@ -255,7 +288,7 @@ impl Catalog {
     ) -> Result<Vec<(String, Option<ApiProduct>)>, StoreError> {
         let conn = self.conn();
         let mut get = conn.prepare_cached(
-            "SELECT found, commission, hot, title, image_url, category, shop_id FROM api_cache
+            "SELECT found, commission, hot, title, image_url, category, shop_id, tmall FROM api_cache
              WHERE product_id = ?1 AND country = ?2 AND fetched_at > ?3",
         )?;
         let mut out = Vec::new();
@@ -272,6 +305,7 @@ impl Catalog {
                             image_url: r.get(4)?,
                             category: r.get(5)?,
                             shop_id: r.get(6)?,
+                            tmall: r.get(7)?,
                         })
                     }))
                 })
@@ -350,9 +384,11 @@ impl Catalog {
         {
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO catalog (kind, id, status, rate, category, learnt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    "INSERT INTO catalog (kind, id, status, rate, category, learnt_at, tmall, ships_from, store_country)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                      ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, rate = excluded.rate,
-                     category = excluded.category, learnt_at = excluded.learnt_at",
+                     category = excluded.category, learnt_at = excluded.learnt_at, tmall = excluded.tmall,
+                     ships_from = excluded.ships_from, store_country = excluded.store_country",
                 )
                 .map_err(StoreError::from)?;
             let mut record = csv::StringRecord::new();
@@ -407,7 +443,10 @@ impl Catalog {
                                 status_to_db(row.status),
                                 row.rate,
                                 row.category,
-                                now
+                                now,
+                                row.tmall,
+                                row.ships_from.as_ref().map(Country::code),
+                                row.store_country.as_ref().map(Country::code)
                             ])
                             .map_err(StoreError::from)?;
                         match row.kind {
@@ -518,6 +557,9 @@ struct Columns {
     status: usize,
     rate: Option<usize>,
     category: Option<usize>,
+    tmall: Option<usize>,
+    ships_from: Option<usize>,
+    store_country: Option<usize>,
 }
 
 struct Row<'a> {
@@ -526,9 +568,22 @@ struct Row<'a> {
     status: Status,
     rate: Option<f64>,
     category: Option<&'a str>,
+    tmall: Option<bool>,
+    ships_from: Option<Country>,
+    store_country: Option<Country>,
 }
 
-pub const COLUMNS: &[&str] = &["kind", "id", "status", "rate", "category"];
+/// The feed's columns: the first three are required, the others optional.
+pub const COLUMNS: &[&str] = &[
+    "kind",
+    "id",
+    "status",
+    "rate",
+    "category",
+    "tmall",
+    "ships_from",
+    "store_country",
+];
 
 impl Columns {
     fn from_header(header: &csv::StringRecord) -> Result<Columns, ImportError> {
@@ -560,6 +615,9 @@ impl Columns {
             status: need("status")?,
             rate: find("rate"),
             category: find("category"),
+            tmall: find("tmall"),
+            ships_from: find("ships_from"),
+            store_country: find("store_country"),
         })
     }
 
@@ -618,12 +676,38 @@ impl Columns {
             },
         };
         let category = self.category.map(get).filter(|s| !s.is_empty());
+        let tmall = match self.tmall.map(|i| get(i).trim().to_ascii_lowercase()) {
+            None => None,
+            Some(t) if t.is_empty() => None,
+            Some(t) if matches!(t.as_str(), "true" | "1" | "yes") => Some(true),
+            Some(t) if matches!(t.as_str(), "false" | "0" | "no") => Some(false),
+            Some(t) => {
+                return Err(format!(
+                    "tmall \"{}\" is not true or false (leave it empty when unknown)",
+                    printable(&t)
+                ))
+            }
+        };
+        let country = |column: &str, at: Option<usize>| -> Result<Option<Country>, String> {
+            match at.map(get).map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(code) => Country::parse(code).map(Some).map_err(|_| {
+                    format!(
+                        "{column} \"{}\" is not a two-letter ISO country code, such as RU or CN",
+                        printable(code)
+                    )
+                }),
+            }
+        };
         Ok(Row {
             kind,
             id,
             status,
             rate,
             category,
+            tmall,
+            ships_from: country("ships_from", self.ships_from)?,
+            store_country: country("store_country", self.store_country)?,
         })
     }
 }

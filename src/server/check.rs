@@ -221,7 +221,7 @@ impl AppState {
             .collect();
         let mut found = self
             .resolver
-            .detect_many(&links, options.country, lang)
+            .detect_many(&links, options.country)
             .await
             .into_iter();
 
@@ -229,7 +229,7 @@ impl AppState {
         let context = Context {
             programme: &self.config.programme,
             template: self.config.template.as_ref(),
-            date: super::today(),
+            date: self.config.calendar.today(),
             lang,
         };
         inputs

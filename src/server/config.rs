@@ -44,6 +44,28 @@ pub struct ServerConfig {
     pub credentials: Option<Credentials>,
     /// `LINKSMITH_RULES`: the rules file the programme was read from; none for the embedded copy.
     pub rules_file: Option<String>,
+    /// The calendar a check reads its date from (once per check): dated rules apply from it.
+    /// `LINKSMITH_DATE` pins it (tests; "what did the terms say on that day").
+    pub calendar: Calendar,
+}
+
+/// Where a check's date comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Calendar {
+    /// Today in UTC, by the system clock.
+    #[default]
+    System,
+    /// A set date.
+    Fixed(crate::domain::date::Date),
+}
+
+impl Calendar {
+    pub fn today(self) -> crate::domain::date::Date {
+        match self {
+            Calendar::System => super::today(),
+            Calendar::Fixed(d) => d,
+        }
+    }
 }
 
 /// `LINKSMITH_DB` through `lookup`, default `data/linksmith.db`.
@@ -173,6 +195,15 @@ impl ServerConfig {
                     problem,
                 })?;
         }
+        if let Some(d) = env("LINKSMITH_DATE") {
+            let date = crate::domain::date::Date::parse(d.trim()).ok_or_else(|| {
+                StartupError::Setting {
+                    name: "LINKSMITH_DATE",
+                    problem: format!("\"{d}\" is not a date as YYYY-MM-DD"),
+                }
+            })?;
+            self.calendar = Calendar::Fixed(date);
+        }
         if let Some(n) = number(&env, "LINKSMITH_MAX_CONNECTIONS_PER_CLIENT", 1, 1_000_000)? {
             self.connections.max_per_client = n as usize;
         }
@@ -252,6 +283,7 @@ impl ServerConfig {
             api_url: url::Url::parse(DEFAULT_GATEWAY).expect("the default gateway is an address"),
             credentials: None,
             rules_file: None,
+            calendar: Calendar::System,
         }
     }
 }

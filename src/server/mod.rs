@@ -61,13 +61,7 @@ impl AppState {
         pages: Option<page_reader::PageReader>,
         resolver_config: resolver::ResolverConfig,
     ) -> AppState {
-        let resolver = resolver::Resolver::new(
-            api,
-            catalog.clone(),
-            pages,
-            config.programme.clone(),
-            resolver_config,
-        );
+        let resolver = resolver::Resolver::new(api, catalog.clone(), pages, resolver_config);
         let limiter = config
             .rate_limit
             .map(|l| std::sync::Arc::new(limit::LinkLimiter::new(l)));

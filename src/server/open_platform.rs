@@ -97,6 +97,9 @@ pub struct ApiProduct {
     /// `first_level_category_name`.
     pub category: Option<String>,
     pub shop_id: Option<String>,
+    /// `platform_product_type` where the answer carries it: `TMALL` is the Tmall section,
+    /// `PLAZA` the marketplace; absent or any other value says nothing.
+    pub tmall: Option<bool>,
 }
 
 /// What one call answered.
@@ -159,6 +162,14 @@ fn product_of(p: &Value) -> Option<ApiProduct> {
             .filter(|u| https_url(u)),
         category: p.get("first_level_category_name").and_then(text_of),
         shop_id: p.get("shop_id").and_then(text_of),
+        tmall: p
+            .get("platform_product_type")
+            .and_then(text_of)
+            .and_then(|t| match t.to_ascii_uppercase().as_str() {
+                "TMALL" => Some(true),
+                "PLAZA" => Some(false),
+                _ => None,
+            }),
     })
 }
 

@@ -9,6 +9,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::fetch::{FetchError, GuardedFetcher, Hop};
+use crate::domain::country::Country;
 
 pub use crate::domain::sources::PageFacts;
 
@@ -127,6 +128,27 @@ fn run_params(doc: &Html) -> Option<Value> {
     None
 }
 
+/// The seller's country from the page's seller data: `localSellerTag` ("RU", "CN") or
+/// `countryCompleteName` ("Russian Federation", "China"), whichever names a country.
+fn seller_country(data: &Value) -> Option<Country> {
+    let seller = &data["sellerComponent"];
+    if let Some(c) = seller["localSellerTag"]
+        .as_str()
+        .and_then(|t| Country::parse(t.trim()).ok())
+    {
+        return Some(c);
+    }
+    let name = seller["countryCompleteName"].as_str()?.trim();
+    let name = match name.to_ascii_lowercase().as_str() {
+        "russian federation" => "Russia",
+        "china (mainland)" | "mainland china" => "China",
+        _ => name,
+    };
+    Country::all()
+        .find(|(_, n)| n.eq_ignore_ascii_case(name))
+        .map(|(c, _)| c)
+}
+
 /// Reads a product page's HTML. `status` is the HTTP status it came with.
 pub fn read_page(html: &str, status: u16) -> PageFacts {
     let doc = Html::parse_document(html);
@@ -198,6 +220,7 @@ pub fn read_page(html: &str, status: u16) -> PageFacts {
         image_url,
         category,
         available,
+        store_country: data.and_then(seller_country),
     }
 }
 

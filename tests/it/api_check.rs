@@ -93,7 +93,7 @@ async fn a_result_has_every_field_of_the_contract() {
         .starts_with("https://"));
     assert_eq!(
         r["rate"],
-        json!({"min_percent": null, "max_percent": 70.0, "exact_percent": 12.5, "label": "up to 70%"})
+        json!({"min_percent": null, "max_percent": 70.0, "exact_percent": 12.5, "hot_percent": 12.5, "label": "up to 70%"})
     );
     // 70% of 100 is over the cap: 38.5; the exact 12.5% gives 12.5.
     assert_eq!(

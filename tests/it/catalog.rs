@@ -162,11 +162,11 @@ fn the_store_is_created_and_migrated_once() {
     let path = dir.join("nested/linksmith.db");
     {
         let catalog = Catalog::open(&path).unwrap();
-        assert_eq!(catalog.schema_version().unwrap(), 2);
+        assert_eq!(catalog.schema_version().unwrap(), 3);
         catalog.import(GOOD.as_bytes(), 1).unwrap();
     }
     let again = Catalog::open(&path).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 2);
+    assert_eq!(again.schema_version().unwrap(), 3);
     assert_eq!(again.counts().unwrap(), (3, 1), "data survives a restart");
 }
 
@@ -217,6 +217,7 @@ fn stale_api_answers_are_forgotten_and_fresh_ones_kept() {
     use linksmith::server::open_platform::ApiProduct;
     let catalog = Catalog::in_memory().unwrap();
     let product = |id: &str| ApiProduct {
+        tmall: None,
         product_id: id.into(),
         commission_rate: Some(7.0),
         hot_commission_rate: None,

@@ -8,10 +8,7 @@ use std::{
 
 use crate::common::fake_gateway::{self, FakeProduct, Mode};
 use linksmith::{
-    domain::{
-        country::Country,
-        rates::{Lang, Programme, RegionId, Status},
-    },
+    domain::{country::Country, rates::Lang},
     server::open_platform::{sign, ApiAnswer, ApiError, Credentials, OpenPlatform, Secret},
 };
 use serde_json::Value;
@@ -141,27 +138,6 @@ async fn an_empty_result_means_not_in_the_programme() {
         .await
         .unwrap();
     assert_eq!(answer, ApiAnswer::Empty);
-}
-
-#[tokio::test]
-async fn hot_sale_is_a_hot_rate_over_the_regions_affiliate_maximum() {
-    let programme = Programme::embedded().unwrap();
-    assert_eq!(
-        programme.status_from_api(RegionId::NonCis, Some(5.0), Some(12.5)),
-        (Status::HotSale, Some(12.5))
-    );
-    assert_eq!(
-        programme.status_from_api(RegionId::NonCis, Some(3.5), Some(6.0)),
-        (Status::Affiliate, Some(3.5))
-    );
-    assert_eq!(
-        programme.status_from_api(RegionId::Cis, Some(7.0), None),
-        (Status::Affiliate, Some(7.0))
-    );
-    assert_eq!(
-        programme.status_from_api(RegionId::Cis, Some(7.0), Some(7.0)),
-        (Status::Affiliate, Some(7.0))
-    );
 }
 
 #[tokio::test]

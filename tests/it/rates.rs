@@ -37,11 +37,16 @@ fn rates_cases() {
             country: Country::parse(c["country"].as_str().unwrap()).unwrap(),
             status: from_json::<Status>(&c["status"]),
             exact_percent: c["exact_percent"].as_f64(),
+            hot_percent: c["hot_percent"].as_f64(),
             kind: from_json::<PageKind>(&c["kind"]),
             site: from_json::<Site>(&c["site"]),
-            tmall: c["tmall"].as_bool().unwrap(),
+            // null or absent: no source says.
+            tmall: c["tmall"].as_bool(),
             category: category.as_deref(),
             ships_from: c["ships_from"].as_str().map(|s| Country::parse(s).unwrap()),
+            store_country: c["store_country"]
+                .as_str()
+                .map(|s| Country::parse(s).unwrap()),
             amount: c["amount"].as_f64().map(|a| Amount::from_usd(a).unwrap()),
             date: Date::parse(c["date"].as_str().unwrap()).unwrap(),
         };
@@ -110,12 +115,14 @@ fn every_warning_and_note_has_its_sentence_in_both_languages() {
     let order = Order {
         country: Country::parse("RU").unwrap(),
         status: Status::Unknown,
-        exact_percent: None,
+        exact_percent: Some(5.0),
+        hot_percent: Some(40.0),
         kind: PageKind::Category,
         site: Site::Ru,
-        tmall: true,
+        tmall: Some(true),
         category: None,
         ships_from: Some(Country::parse("RU").unwrap()),
+        store_country: None,
         amount: Some(Amount::from_usd(1000.0).unwrap()),
         date: Date::parse("2026-01-01").unwrap(),
     };
@@ -136,7 +143,7 @@ fn every_warning_and_note_has_its_sentence_in_both_languages() {
     }
     let capped = Order {
         status: Status::HotSale,
-        tmall: false,
+        tmall: Some(false),
         kind: PageKind::Product,
         ..order.clone()
     };

@@ -630,10 +630,7 @@ mod in_time {
         share_links::{resolve, unresolved_reason},
     };
     use linksmith::{
-        domain::{
-            link::Link,
-            rates::{Lang, Status},
-        },
+        domain::{link::Link, rates::Status},
         server::{
             catalog::Catalog,
             resolver::{ResolverConfig, StatusSource},
@@ -699,7 +696,7 @@ mod in_time {
         let links: Vec<Link> = (0..200u64)
             .map(|i| link(&format!("{}", 1005009000000000u64 + (i % 60))))
             .collect();
-        let out = r.detect_many(&links, us(), Lang::En).await;
+        let out = r.detect_many(&links, us()).await;
         let took = started.elapsed();
         assert_eq!(out.len(), 200);
         assert!(out.iter().all(|d| d.status == Status::Unknown));
@@ -727,12 +724,12 @@ mod in_time {
             .map(|i| link(&format!("{}", 1005007000000000u64 + i)))
             .collect();
         let started = Instant::now();
-        let found = r.detect_many(&links, us(), Lang::En).await;
+        let found = r.detect_many(&links, us()).await;
         let took = started.elapsed();
         assert!(took < Duration::from_millis(1200), "answered in {took:?}");
         assert!(found.iter().all(|d| d.status == Status::Unknown));
         // A second wave right after queues nothing more than the bound allows.
-        let _ = r.detect_many(&links, us(), Lang::En).await;
+        let _ = r.detect_many(&links, us()).await;
         tokio::time::sleep(Duration::from_millis(1700)).await;
         assert!(gw.calls() <= 2, "{} calls for a bound of 2", gw.calls());
 
@@ -748,7 +745,7 @@ mod in_time {
             },
         );
         let r2 = r.clone();
-        let later = r2.detect(&link("1005007000000150"), us(), Lang::En).await;
+        let later = r2.detect(&link("1005007000000150"), us()).await;
         assert_eq!(
             (later.status, later.source),
             (Status::Affiliate, StatusSource::Api)

@@ -11,7 +11,7 @@ use linksmith::{
     domain::{
         country::Country,
         link::{normalize, Link},
-        rates::{Lang, Programme, Status},
+        rates::Status,
     },
     server::{
         catalog::Catalog,
@@ -57,13 +57,7 @@ pub(crate) fn resolver(
     catalog: Catalog,
     config: ResolverConfig,
 ) -> Arc<Resolver> {
-    Resolver::new(
-        api,
-        Arc::new(catalog),
-        None,
-        Arc::new(Programme::embedded().unwrap()),
-        config,
-    )
+    Resolver::new(api, Arc::new(catalog), None, config)
 }
 
 pub(crate) fn link(id: &str) -> Link {
@@ -82,7 +76,7 @@ async fn the_api_decides_first_and_details_come_with_it() {
         Catalog::in_memory().unwrap(),
         ResolverConfig::default(),
     );
-    let d = r.detect(&link("1005006295880104"), us(), Lang::En).await;
+    let d = r.detect(&link("1005006295880104"), us()).await;
     assert_eq!(
         (d.status, d.source, d.exact_percent),
         (Status::Affiliate, StatusSource::Api, Some(7.0))
@@ -96,12 +90,13 @@ async fn the_api_decides_first_and_details_come_with_it() {
             true
         )
     );
-    let hot = r.detect(&link("1005005248414510"), us(), Lang::En).await;
+    let hot = r.detect(&link("1005005248414510"), us()).await;
     assert_eq!(
-        (hot.status, hot.exact_percent),
-        (Status::HotSale, Some(12.5))
+        (hot.status, hot.exact_percent, hot.hot_percent),
+        (Status::HotSale, Some(5.0), Some(12.5)),
+        "both rates: the regular one and the hot one"
     );
-    let outside = r.detect(&link("1005000000000077"), us(), Lang::En).await;
+    let outside = r.detect(&link("1005000000000077"), us()).await;
     assert_eq!(
         (outside.status, outside.source),
         (Status::NonAffiliate, StatusSource::Api)
@@ -113,10 +108,11 @@ async fn the_catalogue_answers_when_the_api_is_off_or_failing_and_unknown_is_the
     let catalog = Catalog::in_memory().unwrap();
     catalog.import("kind,id,status,rate,category\nproduct,1005006295880104,hot_sale,20,Computer & Office\nstore,1101343461,no_commission,,\n".as_bytes(), 1).unwrap();
     let r = resolver(None, catalog, ResolverConfig::default());
-    let d = r.detect(&link("1005006295880104"), us(), Lang::En).await;
+    let d = r.detect(&link("1005006295880104"), us()).await;
     assert_eq!(
-        (d.status, d.source, d.exact_percent),
-        (Status::HotSale, StatusSource::Catalog, Some(20.0))
+        (d.status, d.source, d.hot_percent),
+        (Status::HotSale, StatusSource::Catalog, Some(20.0)),
+        "a hot_sale row's rate is the hot rate"
     );
     assert_eq!(
         d.product.unwrap().category.as_deref(),
@@ -126,14 +122,13 @@ async fn the_catalogue_answers_when_the_api_is_off_or_failing_and_unknown_is_the
         .detect(
             &normalize("https://aliexpress.com/store/1101343461").unwrap(),
             us(),
-            Lang::En,
         )
         .await;
     assert_eq!(
         (store.status, store.source),
         (Status::ZeroCommission, StatusSource::Catalog)
     );
-    let nobody = r.detect(&link("1005000000000078"), us(), Lang::En).await;
+    let nobody = r.detect(&link("1005000000000078"), us()).await;
     assert_eq!(
         (nobody.status, nobody.source),
         (Status::Unknown, StatusSource::None)
@@ -153,7 +148,7 @@ async fn the_catalogue_answers_when_the_api_is_off_or_failing_and_unknown_is_the
         catalog,
         ResolverConfig::default(),
     );
-    let d = r.detect(&link("1005006295880104"), us(), Lang::En).await;
+    let d = r.detect(&link("1005006295880104"), us()).await;
     assert_eq!(
         (d.status, d.source),
         (Status::Affiliate, StatusSource::Catalog)
@@ -172,17 +167,16 @@ async fn a_batch_groups_ids_twenty_per_call_and_repeats_cost_nothing() {
         .map(|i| link(&format!("{}", 1005009000000000u64 + i)))
         .collect();
     links.extend(links.clone()); // every id twice
-    let out = r.detect_many(&links, us(), Lang::En).await;
+    let out = r.detect_many(&links, us()).await;
     assert_eq!(out.len(), 90);
     assert!(out
         .iter()
         .all(|d| d.status == Status::Affiliate && d.source == StatusSource::Api));
     assert_eq!(gw.calls(), 3, "45 distinct ids: ceil(45 / 20) calls");
-    r.detect_many(&links, us(), Lang::En).await;
+    r.detect_many(&links, us()).await;
     assert_eq!(gw.calls(), 3, "cached");
     // Another delivery country is another question.
-    r.detect(&links[0], Country::parse("KZ").unwrap(), Lang::En)
-        .await;
+    r.detect(&links[0], Country::parse("KZ").unwrap()).await;
     assert_eq!(gw.calls(), 4);
 }
 
@@ -200,11 +194,11 @@ async fn memory_holds_at_most_the_cache_capacity_and_the_store_answers_the_rest(
     let links: Vec<Link> = (0..45u64)
         .map(|i| link(&format!("{}", 1005009000000000u64 + i)))
         .collect();
-    r.detect_many(&links, us(), Lang::En).await;
+    r.detect_many(&links, us()).await;
     assert_eq!(r.cached(), 10, "the least recently used went");
     assert_eq!(gw.calls(), 3);
     // The ones dropped from memory are still remembered by the store: no new call.
-    let again = r.detect_many(&links, us(), Lang::En).await;
+    let again = r.detect_many(&links, us()).await;
     assert!(again.iter().all(|d| d.status == Status::Affiliate));
     assert_eq!(gw.calls(), 3);
     assert_eq!(r.cached(), 10);
@@ -221,7 +215,7 @@ async fn concurrent_checks_of_one_product_make_one_call() {
     let l = link("1005006295880104");
     let checks = (0..50).map(|_| {
         let (r, l) = (r.clone(), l.clone());
-        tokio::spawn(async move { r.detect(&l, us(), Lang::En).await })
+        tokio::spawn(async move { r.detect(&l, us()).await })
     });
     for d in futures::future::join_all(checks).await {
         assert_eq!(d.unwrap().status, Status::Affiliate);
@@ -245,7 +239,7 @@ async fn failures_are_cached_briefly_and_the_breaker_opens_and_closes() {
         config,
     );
     for i in 0..3 {
-        let d = r.detect(&link("1005006295880104"), us(), Lang::En).await;
+        let d = r.detect(&link("1005006295880104"), us()).await;
         assert_eq!(d.status, Status::Unknown, "call {i}");
     }
     assert_eq!(gw.calls(), 3);
@@ -253,9 +247,7 @@ async fn failures_are_cached_briefly_and_the_breaker_opens_and_closes() {
     // Open: no call reaches the upstream.
     for _ in 0..5 {
         assert_eq!(
-            r.detect(&link("1005006295880104"), us(), Lang::En)
-                .await
-                .status,
+            r.detect(&link("1005006295880104"), us()).await.status,
             Status::Unknown
         );
     }
@@ -267,9 +259,7 @@ async fn failures_are_cached_briefly_and_the_breaker_opens_and_closes() {
     tokio::time::advance(Duration::from_millis(350)).await;
     tokio::time::resume();
     assert_eq!(
-        r.detect(&link("1005006295880104"), us(), Lang::En)
-            .await
-            .status,
+        r.detect(&link("1005006295880104"), us()).await.status,
         Status::Affiliate
     );
     assert!(!r.api_breaker_open());
@@ -306,7 +296,7 @@ fn no_log_line_carries_the_secret() {
                 Duration::from_millis(300),
             );
             let r = resolver(Some(wrong), Catalog::in_memory().unwrap(), config.clone());
-            r.detect(&link("1005006295880104"), us(), Lang::En).await;
+            r.detect(&link("1005006295880104"), us()).await;
             let r = resolver(
                 Some(api(&gw, Duration::from_millis(300))),
                 Catalog::in_memory().unwrap(),
@@ -317,12 +307,8 @@ fn no_log_line_carries_the_secret() {
                 .enumerate()
             {
                 gw.set_mode(mode);
-                r.detect(
-                    &link(&format!("{}", 1005009000000000u64 + i as u64)),
-                    us(),
-                    Lang::En,
-                )
-                .await;
+                r.detect(&link(&format!("{}", 1005009000000000u64 + i as u64)), us())
+                    .await;
             }
         });
     });
@@ -349,15 +335,11 @@ async fn answers_survive_a_restart_through_the_store() {
             ResolverConfig::default(),
         );
         assert_eq!(
-            r.detect(&link("1005005248414510"), us(), Lang::En)
-                .await
-                .status,
+            r.detect(&link("1005005248414510"), us()).await.status,
             Status::HotSale
         );
         assert_eq!(
-            r.detect(&link("1005000000000079"), us(), Lang::En)
-                .await
-                .status,
+            r.detect(&link("1005000000000079"), us()).await.status,
             Status::NonAffiliate
         );
     }
@@ -368,16 +350,14 @@ async fn answers_survive_a_restart_through_the_store() {
         Catalog::open(&path).unwrap(),
         ResolverConfig::default(),
     );
-    let d = r.detect(&link("1005005248414510"), us(), Lang::En).await;
+    let d = r.detect(&link("1005005248414510"), us()).await;
     assert_eq!(
-        (d.status, d.source, d.exact_percent),
-        (Status::HotSale, StatusSource::Api, Some(12.5))
+        (d.status, d.source, d.exact_percent, d.hot_percent),
+        (Status::HotSale, StatusSource::Api, Some(5.0), Some(12.5))
     );
     assert_eq!(d.product.unwrap().title.as_deref(), Some("Desk lamp"));
     assert_eq!(
-        r.detect(&link("1005000000000079"), us(), Lang::En)
-            .await
-            .status,
+        r.detect(&link("1005000000000079"), us()).await.status,
         Status::NonAffiliate
     );
     assert_eq!(gw.calls(), 2);
@@ -390,7 +370,7 @@ async fn answers_survive_a_restart_through_the_store() {
             ..ResolverConfig::default()
         },
     );
-    r.detect(&link("1005005248414510"), us(), Lang::En).await;
+    r.detect(&link("1005005248414510"), us()).await;
     assert_eq!(gw.calls(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -408,10 +388,10 @@ async fn a_cancelled_check_does_not_poison_its_products() {
     let cable = link("1005006295880104");
     {
         // Polled once: the id is marked in flight and the check waits on the store; then dropped.
-        let mut check = Box::pin(r.detect(&cable, us(), Lang::En));
+        let mut check = Box::pin(r.detect(&cable, us()));
         assert!(futures::poll!(check.as_mut()).is_pending());
     }
-    let d = r.detect(&cable, us(), Lang::En).await;
+    let d = r.detect(&cable, us()).await;
     assert_eq!(
         (d.status, d.source),
         (Status::Affiliate, StatusSource::Api),

@@ -32,7 +32,7 @@ pub async fn load_rates() -> Result<RatesData, ServerFnError> {
     let state = expect_context::<crate::server::AppState>();
     Ok(RatesData {
         programme: (*state.config.programme).clone(),
-        today: crate::server::today(),
+        today: state.config.calendar.today(),
         default_country: state.config.default_country.code().to_string(),
     })
 }
@@ -207,11 +207,13 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
             country,
             status,
             exact_percent: None,
+            hot_percent: None,
             kind: PageKind::Product,
             site: Site::Com,
-            tmall: false,
+            tmall: None,
             category: None,
             ships_from: None,
+            store_country: None,
             amount,
             date: today,
         };

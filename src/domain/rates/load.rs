@@ -24,6 +24,11 @@ pub const REQUIRED_CODES: &[NoticeCode] = &[
     NoticeCode::StatusUnknown,
     NoticeCode::OrderCap,
     NoticeCode::TrackingNotConfigured,
+    NoticeCode::TmallShipFromUnknown,
+    NoticeCode::RedirectToSimilar,
+    NoticeCode::RateApproximate,
+    NoticeCode::AttributionPriority,
+    NoticeCode::RussianStoreUnknown,
 ];
 
 /// Why a rules file was refused.
@@ -304,6 +309,10 @@ fn same_conditions(a: &Rule, b: &Rule) -> bool {
         && a.sites == b.sites
         && a.tmall == b.tmall
         && a.ships_from == b.ships_from
+        && a.ships_from_known == b.ships_from_known
+        && a.store_countries == b.store_countries
+        && a.store_country_known == b.store_country_known
+        && a.rate_known == b.rate_known
 }
 
 fn dates_overlap(a: &Rule, b: &Rule) -> bool {

@@ -124,6 +124,13 @@ pub struct Band {
 pub enum RuleKind {
     /// The band becomes 0% and the rule's code is a warning.
     ZeroRate,
+    /// The hot-sale rate is not paid through this link: a hot-sale product earns the region's
+    /// standard (affiliate) band and its regular rate, and no band reaches above the standard
+    /// maximum. The rule's code is a warning; `{direct}` in its sentence is what a direct link to
+    /// the product would earn.
+    StandardRate,
+    /// The band reaches down to 0% (the item may be excluded); the code is a warning.
+    ReachZero,
     Warning,
     Note,
 }
@@ -151,10 +158,22 @@ pub struct Rule {
     pub kinds: Vec<PageKind>,
     #[serde(default)]
     pub sites: Vec<Site>,
+    /// Holds only when a source says whether the item is Tmall's, and it says this.
     #[serde(default)]
     pub tmall: Option<bool>,
     #[serde(default)]
     pub ships_from: Vec<Country>,
+    /// `true`: a source knows the ship-from country; `false`: none does.
+    #[serde(default)]
+    pub ships_from_known: Option<bool>,
+    /// The seller's country (a Russian store: `["RU"]`).
+    #[serde(default)]
+    pub store_countries: Vec<Country>,
+    #[serde(default)]
+    pub store_country_known: Option<bool>,
+    /// `true`: a source reported a rate for this product (regular or hot).
+    #[serde(default)]
+    pub rate_known: Option<bool>,
     pub source: String,
 }
 
@@ -173,15 +192,20 @@ pub struct Programme {
 pub struct Order<'a> {
     pub country: Country,
     pub status: Status,
-    /// The rate a data source reported for this product, in percent.
+    /// The regular rate a data source reported for this product, in percent.
     pub exact_percent: Option<f64>,
+    /// The hot-sale rate a data source reported (paid only through a direct product link).
+    pub hot_percent: Option<f64>,
     pub kind: PageKind,
     pub site: Site,
-    pub tmall: bool,
+    /// Whether the item is in the Tmall section, where a source (or the link) says.
+    pub tmall: Option<bool>,
     /// The product's first-level category, where known.
     pub category: Option<&'a str>,
     /// The country the item ships from, where known.
     pub ships_from: Option<Country>,
+    /// The seller's country, where known.
+    pub store_country: Option<Country>,
     pub amount: Option<Amount>,
     /// The date of the check: rules apply from their date on.
     pub date: Date,
@@ -200,7 +224,13 @@ pub struct Delivery {
 pub struct Rate {
     pub min_percent: Option<f64>,
     pub max_percent: Option<f64>,
+    /// The rate this link earns as a source reported it: on a direct link to a hot-sale product
+    /// the hot rate, otherwise the regular rate.
     pub exact_percent: Option<f64>,
+    /// The hot-sale rate a source reported for this product (earned only through a direct
+    /// product link).
+    #[serde(default)]
+    pub hot_percent: Option<f64>,
     pub label: String,
 }
 
@@ -238,9 +268,10 @@ pub struct Assessment {
 /// Compares category names loosely: case, `&`/`and`, punctuation and spacing do not matter.
 pub fn same_category(a: &str, b: &str) -> bool {
     fn norm(s: &str) -> String {
-        let s = s.to_lowercase().replace('&', " and ");
+        let s = s.to_lowercase().replace('&', " and ").replace('ё', "е");
         s.split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
+            .map(|w| if w == "и" { "and" } else { w })
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -278,13 +309,28 @@ impl Rule {
             )
             && any(self.kinds.is_empty(), self.kinds.contains(&order.kind))
             && any(self.sites.is_empty(), self.sites.contains(&order.site))
-            && self.tmall.is_none_or(|t| t == order.tmall)
+            && self.tmall.is_none_or(|t| order.tmall == Some(t))
             && any(
                 self.ships_from.is_empty(),
                 order
                     .ships_from
                     .is_some_and(|c| self.ships_from.contains(&c)),
             )
+            && self
+                .ships_from_known
+                .is_none_or(|k| k == order.ships_from.is_some())
+            && any(
+                self.store_countries.is_empty(),
+                order
+                    .store_country
+                    .is_some_and(|c| self.store_countries.contains(&c)),
+            )
+            && self
+                .store_country_known
+                .is_none_or(|k| k == order.store_country.is_some())
+            && self
+                .rate_known
+                .is_none_or(|k| k == (order.exact_percent.is_some() || order.hot_percent.is_some()))
     }
 }
 
@@ -350,56 +396,87 @@ impl Programme {
         }
     }
 
-    /// The status the affiliate API implies for a product it returned: affiliate at its commission
-    /// rate, or hot sale (at the hot rate) when the hot rate exceeds the region's affiliate maximum.
-    pub fn status_from_api(
-        &self,
-        region: RegionId,
-        commission: Option<f64>,
-        hot: Option<f64>,
-    ) -> (Status, Option<f64>) {
-        match (hot, self.band(region, Status::Affiliate).max) {
-            (Some(h), Some(max)) if h > max => (Status::HotSale, Some(h)),
-            _ => (Status::Affiliate, commission),
-        }
-    }
-
     /// Everything the terms say about one link and one order.
     pub fn assess(&self, order: &Order<'_>, lang: Lang) -> Assessment {
         let region = self.region_of(order.country);
-        let band = self.band(region.id, order.status);
-        let (mut min, mut max, mut exact) = (band.min, band.max, order.exact_percent);
+        let applying: Vec<&Rule> = self
+            .rules
+            .iter()
+            .filter(|r| r.applies(order, region.id))
+            .collect();
+        // Through a link that does not lead straight to the product, the hot-sale rate is not
+        // paid: the standard commission applies.
+        let standard = applying.iter().any(|r| r.kind == RuleKind::StandardRate);
+        let hot_paid = order.status == Status::HotSale && !standard;
+        let band_status = if order.status == Status::HotSale && standard {
+            Status::Affiliate
+        } else {
+            order.status
+        };
+        let band = self.band(region.id, band_status);
+        let (mut min, mut max) = (band.min, band.max);
+        if standard {
+            let ceiling = self.band(region.id, Status::Affiliate).max;
+            max = match (max, ceiling) {
+                (Some(m), Some(c)) => Some(m.min(c)),
+                (m, c) => m.or(c),
+            };
+        }
+        let mut exact = if hot_paid {
+            order.hot_percent
+        } else {
+            order.exact_percent
+        };
+        let mut hot = order.hot_percent;
         let mut warnings: Vec<Notice> = Vec::new();
         let mut notes: Vec<Notice> = Vec::new();
         let mut zeroed = false;
-        let push = |list: &mut Vec<Notice>, code: NoticeCode| {
-            if !list.iter().any(|n| n.code == code) {
-                list.push(self.notice(code, lang));
+        let push = |list: &mut Vec<Notice>, notice: Notice| {
+            if !list.iter().any(|n| n.code == notice.code) {
+                list.push(notice);
             }
         };
-        for rule in self.rules.iter().filter(|r| r.applies(order, region.id)) {
+        for rule in applying {
             match rule.kind {
                 RuleKind::ZeroRate => {
                     zeroed = true;
-                    push(&mut warnings, rule.code);
+                    push(&mut warnings, self.notice(rule.code, lang));
                 }
-                RuleKind::Warning => push(&mut warnings, rule.code),
-                RuleKind::Note => push(&mut notes, rule.code),
+                RuleKind::StandardRate => {
+                    let direct = match order.hot_percent {
+                        Some(h) => format!("{}%", percent(h)),
+                        None => {
+                            let b = self.band(region.id, Status::HotSale);
+                            Self::label(b.min, b.max, lang)
+                        }
+                    };
+                    let mut notice = self.notice(rule.code, lang);
+                    notice.message = notice.message.replace("{direct}", &direct);
+                    push(&mut warnings, notice);
+                }
+                RuleKind::ReachZero => {
+                    min = Some(0.0);
+                    push(&mut warnings, self.notice(rule.code, lang));
+                }
+                RuleKind::Warning => push(&mut warnings, self.notice(rule.code, lang)),
+                RuleKind::Note => push(&mut notes, self.notice(rule.code, lang)),
             }
         }
         if zeroed {
             (min, max) = (Some(0.0), Some(0.0));
             exact = exact.map(|_| 0.0);
+            hot = hot.map(|_| 0.0);
         }
         let rate = Rate {
             min_percent: min,
             max_percent: max,
             exact_percent: exact,
+            hot_percent: hot,
             label: Self::label(min, max, lang),
         };
         let estimate = order.amount.map(|amount| self.estimate(&rate, amount));
         if estimate.as_ref().is_some_and(|e| e.capped) {
-            push(&mut warnings, NoticeCode::OrderCap);
+            push(&mut warnings, self.notice(NoticeCode::OrderCap, lang));
         }
         Assessment {
             delivery: Delivery {
@@ -422,11 +499,12 @@ impl Programme {
         let mut capped = false;
         let mut commission = |percent: Option<f64>| {
             percent.map(|p| {
-                let cents = money::commission_cents(amount, p);
-                if cents > cap {
+                // Capped whenever the commission before the cap is over it, by any fraction of
+                // a cent (70% of 55.01 is 38.507: capped at 38.50).
+                if money::exceeds_cents(amount, p, cap) {
                     capped = true;
                 }
-                money::usd(cents.min(cap))
+                money::usd(money::commission_cents(amount, p).min(cap))
             })
         };
         let (lo, hi, ex) = (

@@ -25,6 +25,14 @@ pub enum AmountError {
         "The amount {0} USD is beyond any order (the limit is 1,000,000 USD). Check the number."
     )]
     Absurd(String),
+    #[error(
+        "\"{0}\" could be read two ways (a thousand, or a decimal number). Write 1000 or 1 000 for a thousand, and 1.5 or 1,50 for a decimal amount."
+    )]
+    Ambiguous(String),
+    #[error(
+        "\"{0}\" groups its digits unevenly. Group thousands by three (1 000 or 1,000,000.50), or write the number without grouping, such as 1000.50."
+    )]
+    BadGrouping(String),
 }
 
 impl AmountError {
@@ -52,18 +60,78 @@ impl Amount {
         Ok(Amount((usd * 100.0).round() as u64))
     }
 
-    /// Parses what a person types: `25`, `19.99`, `19,99`, ` 7 `, `$12`.
+    /// Parses what a person types, by the contract's amount rules: `25`, `19.99`, `19,99`, `$12`,
+    /// `1 000` (a space or a no-break space groups thousands), `1.000,50` and `1,000.50` (with both
+    /// marks, the last is the decimal one), `1,000,000`. A lone `,` or `.` followed by exactly three
+    /// digits (`1,000`, `1.000`) could be a thousand or one: refused as ambiguous.
     pub fn parse(text: &str) -> Result<Amount, AmountError> {
-        let t = text.trim().trim_start_matches('$').trim().replace(',', ".");
         let short: String = text.chars().take(40).collect();
-        if t.is_empty()
-            || !t
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+')
+        let t = text.trim();
+        let t = t.strip_prefix('$').map_or(t, str::trim_start);
+        let (negative, body) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, t.strip_prefix('+').unwrap_or(t)),
+        };
+        let is_space = |c: char| matches!(c, ' ' | '\u{a0}' | '\u{202f}');
+        if body.is_empty()
+            || !body
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.' || is_space(c))
+            || !body.chars().any(|c| c.is_ascii_digit())
         {
             return Err(AmountError::NotANumber(short));
         }
-        let usd: f64 = t.parse().map_err(|_| AmountError::NotANumber(short))?;
+        let last_comma = body.rfind(',');
+        let last_dot = body.rfind('.');
+        let commas = body.matches(',').count();
+        let dots = body.matches('.').count();
+        // Where the decimal part starts, if there is one.
+        let decimal_at = match (last_comma, last_dot) {
+            (Some(c), Some(d)) => Some(c.max(d)),
+            (Some(at), None) if commas == 1 => Some(at),
+            (None, Some(at)) if dots == 1 => Some(at),
+            _ => None,
+        };
+        let (whole, fraction) = match decimal_at {
+            Some(at) => (&body[..at], &body[at + 1..]),
+            None => (body, ""),
+        };
+        if decimal_at.is_some() && commas + dots == 1 && fraction.len() == 3 {
+            return Err(AmountError::Ambiguous(short));
+        }
+        if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AmountError::BadGrouping(short));
+        }
+        // The whole part: groups of three after the first, split by the grouping marks.
+        let groups: Vec<&str> = whole
+            .split(|c: char| c == ',' || c == '.' || is_space(c))
+            .collect();
+        let grouped = groups.len() > 1;
+        let even = groups.iter().enumerate().all(|(i, g)| {
+            if i == 0 {
+                !grouped || (1..=3).contains(&g.len())
+            } else {
+                g.len() == 3
+            }
+        });
+        if !even {
+            return Err(AmountError::BadGrouping(short));
+        }
+        let digits: String = groups.concat();
+        let digits = digits.trim_start_matches('0');
+        if digits.len() > 9 {
+            return Err(AmountError::Absurd(short));
+        }
+        if negative {
+            return Err(AmountError::Negative(short));
+        }
+        let usd: f64 = format!(
+            "{}.{}",
+            if digits.is_empty() { "0" } else { digits },
+            if fraction.is_empty() { "0" } else { fraction }
+        )
+        .parse()
+        .map_err(|_| AmountError::NotANumber(short.clone()))?;
         Amount::from_usd(usd)
     }
 
@@ -86,6 +154,12 @@ pub fn commission_cents(amount: Amount, percent: f64) -> u64 {
     (u128::from(amount.0) * milli_percent / 100_000) as u64
 }
 
+/// Whether `amount × percent / 100` is over `cap_cents` by any fraction of a cent.
+pub fn exceeds_cents(amount: Amount, percent: f64, cap_cents: u64) -> bool {
+    let milli_percent = (percent.max(0.0) * 1000.0).round() as u128;
+    u128::from(amount.0) * milli_percent > u128::from(cap_cents) * 100_000
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +171,9 @@ mod tests {
         // 7% of 10.99 is 0.7693: floored to 0.76, where rounding would give 0.77.
         assert_eq!(commission_cents(Amount::from_cents(1099), 7.0), 76);
         assert_eq!(commission_cents(Amount::from_cents(0), 70.0), 0);
+        // 70% of 55.01 is 38.507: over the 38.50 cap by a fraction of a cent.
+        assert!(exceeds_cents(Amount::from_cents(5501), 70.0, 3850));
+        assert!(!exceeds_cents(Amount::from_cents(5500), 70.0, 3850));
     }
 
     #[test]
@@ -116,6 +193,30 @@ mod tests {
         assert!(matches!(
             Amount::parse("2000000"),
             Err(AmountError::Absurd(_))
+        ));
+        // The contract's amount rules.
+        let cents = |t: &str| Amount::parse(t).map(Amount::cents);
+        assert_eq!(cents("1 000"), Ok(100_000));
+        assert_eq!(cents("1\u{a0}000,50"), Ok(100_050));
+        assert_eq!(cents("1.000,50"), Ok(100_050));
+        assert_eq!(cents("1,000.50"), Ok(100_050));
+        assert_eq!(cents("1,5"), Ok(150));
+        assert_eq!(cents("1.5"), Ok(150));
+        assert_eq!(cents("1,000,000"), Ok(100_000_000));
+        assert_eq!(cents("12.3456"), Ok(1235));
+        assert_eq!(cents("0"), Ok(0));
+        for ambiguous in ["1,000", "1.000", "$2,500", "12 345,678"] {
+            assert!(
+                matches!(Amount::parse(ambiguous), Err(AmountError::Ambiguous(_))),
+                "{ambiguous}"
+            );
+        }
+        for uneven in ["1 00", "10,00,000", "1.000,5.0", "1,0000,5"] {
+            assert!(Amount::parse(uneven).is_err(), "{uneven}");
+        }
+        assert!(matches!(
+            Amount::parse(","),
+            Err(AmountError::NotANumber(_))
         ));
         assert!(matches!(
             Amount::from_usd(f64::NAN),

@@ -46,15 +46,6 @@ impl Locked<'_> {
         }
     }
 
-    /// Whether the platform's answer for `key` is held and good (found or not in the programme,
-    /// not a failure), without touching its recency.
-    pub fn settled(&self, key: &Key, now: Instant) -> bool {
-        matches!(
-            self.0.peek(key),
-            Some((ApiOutcome::Found(_) | ApiOutcome::NotInProgramme, until)) if *until > now
-        )
-    }
-
     pub fn put(&mut self, key: Key, outcome: ApiOutcome, until: Instant) {
         self.0.put(key, (outcome, until));
     }
@@ -72,7 +63,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn answers_live_until_their_time_and_failures_never_settle() {
+    async fn answers_live_until_their_time() {
         let cache = AnswerCache::new(10);
         let now = Instant::now();
         cache.lock().put(
@@ -83,10 +74,9 @@ mod tests {
         cache
             .lock()
             .put(key("2"), ApiOutcome::Failed, now + Duration::from_secs(60));
-        assert!(cache.lock().settled(&key("1"), Instant::now()));
-        assert!(
-            !cache.lock().settled(&key("2"), Instant::now()),
-            "a failure is retried"
+        assert_eq!(
+            cache.lock().fresh(&key("1"), Instant::now()),
+            Some(ApiOutcome::NotInProgramme)
         );
         assert_eq!(
             cache.lock().fresh(&key("2"), Instant::now()),

@@ -37,7 +37,7 @@ use super::{
 use crate::domain::{
     country::Country,
     link::{Link, PageKind},
-    rates::{Lang, Programme},
+    rates::Lang,
     sources::{self, ApiFacts, CatalogFacts},
 };
 
@@ -102,6 +102,7 @@ impl ApiOutcome {
                 title: p.title.clone(),
                 image_url: p.image_url.clone(),
                 category: p.category.clone(),
+                tmall: p.tmall,
             }),
             ApiOutcome::NotInProgramme => Some(ApiFacts::NotInProgramme),
             ApiOutcome::Failed | ApiOutcome::NotAsked => None,
@@ -122,7 +123,6 @@ pub struct Resolver {
     api: Option<OpenPlatform>,
     catalog: Arc<Catalog>,
     pages: Option<PageReader>,
-    programme: Arc<Programme>,
     config: ResolverConfig,
     /// The API's answers, the least recently used dropped past `cache_capacity`.
     cache: cache::AnswerCache,
@@ -140,7 +140,6 @@ impl Resolver {
         api: Option<OpenPlatform>,
         catalog: Arc<Catalog>,
         pages: Option<PageReader>,
-        programme: Arc<Programme>,
         config: ResolverConfig,
     ) -> Arc<Resolver> {
         let cache_capacity = config.cache_capacity;
@@ -148,7 +147,6 @@ impl Resolver {
             api,
             catalog,
             pages,
-            programme,
             api_slots: Arc::new(Semaphore::new(config.api_concurrency.max(1))),
             pending_ids: AtomicUsize::new(0),
             page_slots: Semaphore::new(config.page_concurrency.max(1)),
@@ -174,29 +172,25 @@ impl Resolver {
         self.api.is_some() || self.catalog.has_entries().unwrap_or(false)
     }
 
-    pub async fn detect(self: &Arc<Self>, link: &Link, country: Country, lang: Lang) -> Detection {
-        self.detect_many(std::slice::from_ref(link), country, lang)
+    pub async fn detect(self: &Arc<Self>, link: &Link, country: Country) -> Detection {
+        self.detect_many(std::slice::from_ref(link), country)
             .await
             .pop()
             .unwrap_or_else(Detection::unknown)
     }
 
-    /// Detects the status of every link, in order, within the time budget.
-    pub async fn detect_many(
-        self: &Arc<Self>,
-        links: &[Link],
-        country: Country,
-        lang: Lang,
-    ) -> Vec<Detection> {
+    /// Detects the status of every link, in order, within the time budget. The API is asked in
+    /// English whatever the reader's language: the category rules match its names, and one
+    /// answer per product and country serves every reader.
+    pub async fn detect_many(self: &Arc<Self>, links: &[Link], country: Country) -> Vec<Detection> {
         let deadline = Instant::now() + self.config.budget;
-        // The API outranks the catalogue: a product whose answer is in memory needs no lookup.
-        let settled = self.settled_in_memory(links, country);
-        // 1. The catalogue, for the rest (local, one blocking call for the whole batch), and
+        // 1. The catalogue (local, one blocking call for the whole batch): a status where the API
+        // says nothing, and the facts the API does not carry (Tmall, ship-from, the seller's
+        // country), and
         // 2. the API for every product id, batched and coalesced, both at once.
         let wanted: Vec<(usize, Option<String>, Option<String>)> = links
             .iter()
             .enumerate()
-            .filter(|(i, _)| !settled[*i])
             .map(|(i, l)| (i, l.product_id.clone(), l.store_id.clone()))
             .collect();
         let catalog = self.catalog.clone();
@@ -234,7 +228,7 @@ impl Resolver {
             }
         };
         let ids: Vec<String> = links.iter().filter_map(|l| l.product_id.clone()).collect();
-        let (found, api) = tokio::join!(lookups, self.api_outcomes(&ids, country, lang, deadline));
+        let (found, api) = tokio::join!(lookups, self.api_outcomes(&ids, country, deadline));
         let mut known = vec![None; links.len()];
         for (i, entry) in found {
             known[i] = entry;
@@ -254,8 +248,11 @@ impl Resolver {
                     status: e.status,
                     rate: e.rate,
                     category: e.category,
+                    tmall: e.tmall,
+                    ships_from: e.ships_from,
+                    store_country: e.store_country,
                 });
-                sources::merge(&self.programme, country, from_api.as_ref(), from_catalog)
+                sources::merge(from_api.as_ref(), from_catalog)
             })
             .collect();
 
@@ -316,7 +313,6 @@ impl Resolver {
         self: &Arc<Self>,
         ids: &[String],
         country: Country,
-        lang: Lang,
         deadline: Instant,
     ) -> HashMap<String, ApiOutcome> {
         let mut out = HashMap::new();
@@ -326,7 +322,7 @@ impl Resolver {
         let mut ask: Vec<String> = ids.to_vec();
         for round in 0..2 {
             let abandoned = self
-                .api_round(&api, &ask, country, lang, deadline, &mut out)
+                .api_round(&api, &ask, country, deadline, &mut out)
                 .await;
             if abandoned.is_empty() {
                 break;
@@ -349,7 +345,6 @@ impl Resolver {
         api: &OpenPlatform,
         ids: &[String],
         country: Country,
-        lang: Lang,
         deadline: Instant,
         out: &mut HashMap<String, ApiOutcome>,
     ) -> Vec<String> {
@@ -439,7 +434,7 @@ impl Resolver {
             }
             let this = self.clone();
             let api = api.clone();
-            tokio::spawn(async move { this.call_api(api, marks, country, lang, deadline).await });
+            tokio::spawn(async move { this.call_api(api, marks, country, deadline).await });
         }
         let mut abandoned = Vec::new();
         for (id, mut rx) in waits {
@@ -466,7 +461,6 @@ impl Resolver {
         api: OpenPlatform,
         mut marks: Marks,
         country: Country,
-        lang: Lang,
         deadline: Instant,
     ) {
         struct Queued<'a>(&'a AtomicUsize, usize);
@@ -481,7 +475,7 @@ impl Resolver {
         let slot = tokio::time::timeout_at(deadline, self.api_slots.acquire()).await;
         let answer = match slot {
             Ok(Ok(_slot)) if self.api_breaker.allow() => {
-                Some(api.product_details(&ids, country, lang).await)
+                Some(api.product_details(&ids, country, Lang::En).await)
             }
             Ok(_) => None,
             Err(_) => {
@@ -537,21 +531,6 @@ impl Resolver {
             ApiOutcome::Failed => Some(failed),
             ApiOutcome::NotAsked => None,
         });
-    }
-
-    /// For each link: whether the API's answer for its product is in memory and fresh (found or
-    /// not in the programme), so that the catalogue need not be asked.
-    fn settled_in_memory(&self, links: &[Link], country: Country) -> Vec<bool> {
-        let now = Instant::now();
-        let cache = self.cache.lock();
-        links
-            .iter()
-            .map(|l| {
-                l.product_id
-                    .as_ref()
-                    .is_some_and(|id| cache.settled(&(id.clone(), country), now))
-            })
-            .collect()
     }
 
     /// How many API answers are held in memory (at most the configured capacity).
