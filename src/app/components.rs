@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::domain::{country::Country, rates::Programme, rates::RegionId};
+use crate::domain::{
+    country::Country,
+    rates::{Lang, Programme, RegionId},
+};
 
 /// Puts `text` on the clipboard and says whether it worked (for screen readers too).
 #[component]
@@ -56,23 +59,36 @@ pub fn CountrySelect(
     #[prop(into)] other_label: Signal<String>,
     id: &'static str,
     #[prop(optional)] testid: &'static str,
+    /// The page's language: country names are shown and sorted in it.
+    #[prop(into)]
+    lang: Signal<Lang>,
 ) -> impl IntoView {
     let cis: Vec<Country> = programme.with_value(|p| p.region(RegionId::Cis).countries.clone());
-    let mut others: Vec<(Country, &'static str)> =
-        Country::all().filter(|(c, _)| !cis.contains(c)).collect();
-    others.sort_by_key(|(_, name)| *name);
-    let mut cis: Vec<(Country, &'static str)> = cis.into_iter().map(|c| (c, c.name())).collect();
-    cis.sort_by_key(|(_, name)| *name);
-    let option = move |(c, name): (Country, &'static str)| {
-        let code = c.code().to_string();
-        let selected = {
-            let code = code.clone();
-            move || value.with(|v| v.eq_ignore_ascii_case(&code))
-        };
-        view! { <option value=code.clone() selected=selected>{format!("{name} ({code})")}</option> }
+    // Names in the page's language, sorted in it (type-ahead finds "Казахстан" on the Russian page).
+    let group = move |countries: Vec<Country>, lang: Lang| {
+        let mut named: Vec<(Country, &'static str)> = countries
+            .into_iter()
+            .map(|c| (c, c.name_in(lang)))
+            .collect();
+        named.sort_by_key(|(_, name)| *name);
+        named
+            .into_iter()
+            .map(|(c, name)| {
+                let code = c.code().to_string();
+                let selected = {
+                    let code = code.clone();
+                    move || value.with(|v| v.eq_ignore_ascii_case(&code))
+                };
+                view! { <option value=code.clone() selected=selected>{format!("{name} ({code})")}</option> }
+            })
+            .collect_view()
     };
-    let cis_options = cis.into_iter().map(option).collect_view();
-    let other_options = others.into_iter().map(option).collect_view();
+    let others: Vec<Country> = Country::all()
+        .map(|(c, _)| c)
+        .filter(|c| !cis.contains(c))
+        .collect();
+    let cis_options = move || group(cis.clone(), lang.get());
+    let other_options = move || group(others.clone(), lang.get());
     view! {
         <select id=id name="country" data-testid=testid prop:value=move || value.get()
             on:change=move |ev| value.set(event_target_value(&ev))>

@@ -1,4 +1,5 @@
-//! Countries: ISO 3166-1 alpha-2 codes with their English names (data: rules/countries.tsv).
+//! Countries: ISO 3166-1 alpha-2 codes with their English and Russian names (data:
+//! rules/countries.tsv: code, English name, Russian name).
 
 use std::sync::LazyLock;
 
@@ -12,13 +13,30 @@ static COUNTRIES: LazyLock<Vec<(Country, &'static str)>> = LazyLock::new(|| {
     let mut all: Vec<(Country, &'static str)> = TABLE
         .lines()
         .filter_map(|line| {
-            let (code, name) = line.split_once('\t')?;
+            let mut cells = line.split('\t');
+            let (code, name) = (cells.next()?, cells.next()?);
             let b = code.as_bytes();
             (b.len() == 2).then(|| (Country([b[0], b[1]]), name))
         })
         .collect();
     all.sort_unstable_by_key(|(c, _)| *c);
     all
+});
+
+/// The Russian names, by the same order as [`COUNTRIES`].
+static NAMES_RU: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut rows: Vec<(&'static str, &'static str)> = TABLE
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.split('\t');
+            let code = cells.next()?;
+            let english = cells.next()?;
+            Some((code, cells.next().unwrap_or(english)))
+        })
+        .filter(|(code, _)| code.len() == 2)
+        .collect();
+    rows.sort_unstable_by_key(|(code, _)| *code);
+    rows.into_iter().map(|(_, name)| name).collect()
 });
 
 /// A country by its ISO 3166-1 alpha-2 code (stored upper-case).
@@ -68,6 +86,18 @@ impl Country {
             .map_or("", |i| COUNTRIES[i].1)
     }
 
+    /// The country's name in `lang`.
+    pub fn name_in(&self, lang: crate::domain::rates::Lang) -> &'static str {
+        match lang {
+            crate::domain::rates::Lang::En => self.name(),
+            crate::domain::rates::Lang::Ru => COUNTRIES
+                .binary_search_by_key(self, |(k, _)| *k)
+                .ok()
+                .and_then(|i| NAMES_RU.get(i).copied())
+                .unwrap_or(""),
+        }
+    }
+
     /// Every country, by code.
     pub fn all() -> impl Iterator<Item = (Country, &'static str)> {
         COUNTRIES.iter().copied()
@@ -106,5 +136,10 @@ mod tests {
             assert!(Country::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Country::all().count(), 250);
+        use crate::domain::rates::Lang;
+        assert_eq!(Country::parse("KZ").unwrap().name_in(Lang::Ru), "Казахстан");
+        assert_eq!(Country::parse("AD").unwrap().name_in(Lang::Ru), "Андорра");
+        assert_eq!(Country::parse("ZW").unwrap().name_in(Lang::Ru), "Зимбабве");
+        assert!(Country::all().all(|(c, _)| !c.name_in(Lang::Ru).is_empty()));
     }
 }

@@ -98,14 +98,27 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
         .region(RegionId::Cis)
         .countries
         .iter()
-        .map(crate::domain::country::Country::name)
+        .map(|c| c.name_in(lang))
         .collect::<Vec<_>>()
         .join(", ");
-    let rules = p
-        .rules
-        .iter()
-        .filter(|r| r.kind != RuleKind::Note)
-        .map(|r| {
+    // Each rule once: rules that share a code (the 0% categories and stores without commission;
+    // Tmall from Russia) are one entry, with every sentence of the terms they come from.
+    let mut grouped: Vec<(&crate::domain::rates::Rule, Vec<String>)> = Vec::new();
+    for r in p.rules.iter().filter(|r| r.kind != RuleKind::Note) {
+        match grouped.iter_mut().find(|(first, _)| first.code == r.code) {
+            Some((_, sources)) => {
+                if !sources.contains(&r.source) {
+                    sources.push(r.source.clone());
+                }
+            }
+            None => grouped.push((r, vec![r.source.clone()])),
+        }
+    }
+    let hot_band = p.band(RegionId::NonCis, Status::HotSale);
+    let direct = Programme::label(hot_band.min, hot_band.max, lang);
+    let rules = grouped
+        .into_iter()
+        .map(|(r, sources)| {
             let when = match r.from {
                 Some(d) => format!("{} {d}", td_string!(locale, rates.since)),
                 None => td_string!(locale, rates.always).to_string(),
@@ -115,9 +128,22 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
                     <p>
                         <span class="rule-date">{when}</span>
                         " "
-                        {p.message(r.code, lang)}
+                        {p.message(r.code, lang).replace("{direct}", &direct)}
                     </p>
-                    <blockquote>{r.source.clone()}</blockquote>
+                    {sources.into_iter().map(|s| view! { <blockquote>{s}</blockquote> }).collect_view()}
+                </li>
+            }
+        })
+        .collect_view();
+    let conduct = p
+        .conduct
+        .iter()
+        .map(|c| {
+            view! {
+                <li class="conduct" data-id=c.id.clone()>
+                    <p>{c.rule.get(lang).to_string()}</p>
+                    <p class="consequence"><strong>{c.consequence.get(lang).to_string()}</strong></p>
+                    <blockquote>{c.source.clone()}</blockquote>
                 </li>
             }
         })
@@ -169,6 +195,8 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
         </p>
         <h2>{td_string!(locale, rates.rules)}</h2>
         <ul class="rules-list">{rules}</ul>
+        <h2>{td_string!(locale, rates.conduct)}</h2>
+        <ul class="conduct-list" data-testid="conduct">{conduct}</ul>
         <h2>{td_string!(locale, rates.notes)}</h2>
         <ul class="notes-list">{notes}</ul>
         <Calculator data=data lang=lang />
@@ -233,6 +261,7 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
                     other_label=td_string!(locale, rates.other_group).to_string()
                     id="calc-country"
                     testid="calc-country"
+                    lang=lang
                 />
             </label>
             <label>

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Band, Header, NoticeCode, Programme, Region, RegionId, Rule, Status, Texts};
+use super::{Band, Conduct, Header, NoticeCode, Programme, Region, RegionId, Rule, Status, Texts};
 
 /// The rules compiled into the binary: the default when `LINKSMITH_RULES` is not set.
 pub const EMBEDDED: &str = include_str!("../../../rules/programme.toml");
@@ -49,6 +49,8 @@ struct Raw {
     #[serde(default)]
     rules: Vec<Spanned<Rule>>,
     messages: BTreeMap<String, Spanned<Texts>>,
+    #[serde(default)]
+    conduct: Vec<Spanned<Conduct>>,
 }
 
 impl Programme {
@@ -277,6 +279,29 @@ impl Programme {
                 }
             }
         }
+        for (i, c) in raw.conduct.iter().enumerate() {
+            let (entry, start) = (c.get_ref(), c.span().start);
+            if raw.conduct[..i].iter().any(|o| o.get_ref().id == entry.id) {
+                return Err(fail(
+                    Some(start),
+                    format!("conduct id \"{}\" is used twice", entry.id),
+                ));
+            }
+            let texts = [&entry.rule, &entry.consequence];
+            if texts
+                .iter()
+                .any(|t| t.en.trim().is_empty() || t.ru.trim().is_empty())
+                || entry.source.trim().is_empty()
+            {
+                return Err(fail(
+                    Some(start),
+                    format!(
+                        "conduct \"{}\" needs its rule and consequence in English and Russian, and its source",
+                        entry.id
+                    ),
+                ));
+            }
+        }
         for code in REQUIRED_CODES {
             if !messages.contains_key(code) {
                 return Err(fail(
@@ -291,6 +316,7 @@ impl Programme {
             bands: raw.bands.into_iter().map(Spanned::into_inner).collect(),
             rules: raw.rules.into_iter().map(Spanned::into_inner).collect(),
             messages,
+            conduct: raw.conduct.into_iter().map(Spanned::into_inner).collect(),
         })
     }
 

@@ -177,6 +177,18 @@ pub struct Rule {
     pub source: String,
 }
 
+/// A rule of the programme about traffic and placement: what is not allowed, and only the
+/// consequence the terms state for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conduct {
+    pub id: String,
+    pub rule: Texts,
+    pub consequence: Texts,
+    /// The sentences of the terms it comes from.
+    pub source: String,
+}
+
 /// The validated programme. Built by [`load`] on the server, sent as JSON to the browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Programme {
@@ -185,6 +197,8 @@ pub struct Programme {
     pub bands: Vec<Band>,
     pub rules: Vec<Rule>,
     pub messages: BTreeMap<NoticeCode, Texts>,
+    #[serde(default)]
+    pub conduct: Vec<Conduct>,
 }
 
 /// What the rates engine needs to know about one link and one order.

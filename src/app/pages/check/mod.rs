@@ -290,6 +290,7 @@ pub fn CheckPage() -> impl IntoView {
                                         other_label=Signal::derive(move || t_string!(i18n, check.other_group).to_string())
                                         id="country"
                                         testid="country"
+                                        lang=lang
                                     />
                                 }
                             })}

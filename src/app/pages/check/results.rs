@@ -10,8 +10,8 @@ use crate::app::{
 };
 use crate::domain::{
     check::{re_estimate, CheckResult, Outcome},
-    link::scan,
-    rates::{percent, Amount, Lang, Programme},
+    link::{scan, PageKind},
+    rates::{percent, Amount, Lang, NoticeCode, Programme},
     report,
 };
 use crate::i18n::*;
@@ -187,6 +187,16 @@ fn ResultCard(
     let notes = result.notes.clone();
     let kind = result.link.kind;
     let exact = rate.exact_percent;
+    // A hot rate worth showing apart: on a non-product link (not paid there) or where it is not
+    // the rate shown as this link's.
+    #[allow(clippy::float_cmp)] // both are the source's numbers, compared as given
+    let hot = rate
+        .hot_percent
+        .filter(|h| kind != PageKind::Product || exact != Some(*h));
+    let approximate = notes
+        .iter()
+        .find(|n| n.code == NoticeCode::RateApproximate)
+        .map(|n| n.message.clone());
     let label = rate.label.clone();
     let bar = band_bar(rate.min_percent, rate.max_percent, exact, scale);
     let aria = format!(
@@ -212,7 +222,15 @@ fn ResultCard(
                 <dt>{move || t_string!(i18n, check.band)}</dt>
                 <dd>
                     <span data-testid="band-label">{label.clone()}</span>
-                    {exact.map(|x| view! { <span class="exact">{move || format!(" · {} {}%", t_string!(i18n, check.exact), percent(x))}</span> })}
+                    {exact.map(|x| view! {
+                        <span class="exact" data-testid="exact-rate">{move || format!(" · {} {}%", t_string!(i18n, check.exact), percent(x))}</span>
+                    })}
+                    {approximate.map(|why| view! {
+                        " "<abbr class="approximate" title=why>{move || format!("({})", t_string!(i18n, check.approximate))}</abbr>
+                    })}
+                    {hot.map(|h| view! {
+                        <span class="hot" data-testid="hot-rate">{move || format!(" · {} {}% {}", t_string!(i18n, check.hot_rate), percent(h), t_string!(i18n, check.hot_rate_direct))}</span>
+                    })}
                     <svg class="band-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=aria>
                         <rect class="track" x="0" y="2" width="100" height="6" rx="3"></rect>
                         <rect class="band" x=bar.0 y="2" width=bar.1 height="6" rx="3"></rect>
