@@ -15,7 +15,8 @@ pub mod share;
 
 pub use check::{AmountInput, RateLimited, RawOptions, Refusal};
 pub use config::{
-    load_programme, ConnectionLimits, RateLimit, ServerConfig, StartupError, TrustedProxies,
+    load_programme, Calendar, ConnectionLimits, RateLimit, ServerConfig, StartupError,
+    TrustedProxies,
 };
 pub use http::router;
 

@@ -13,6 +13,7 @@ mod hardening;
 mod leptos_config;
 mod link_properties;
 mod link_vectors;
+mod live_cases;
 mod open_platform;
 mod page_reader;
 mod rates;

@@ -81,6 +81,8 @@ pub struct Gateway {
     /// Answered for any id not in `products` (a programme as large as the platform's).
     pub any_product: Mutex<Option<FakeProduct>>,
     pub last_params: Mutex<BTreeMap<String, String>>,
+    /// Products answered exactly as given (the platform's field names and value shapes), by id.
+    pub raw: Mutex<HashMap<String, Value>>,
 }
 
 pub struct FakeGateway {
@@ -99,6 +101,16 @@ impl FakeGateway {
     pub fn add(&self, id: &str, product: FakeProduct) {
         self.state
             .products
+            .lock()
+            .unwrap()
+            .insert(id.to_string(), product);
+    }
+
+    /// Puts a product in the programme answered with exactly these fields (`product_id` added).
+    pub fn add_raw(&self, id: &str, mut product: Value) {
+        product["product_id"] = json!(id.parse::<u64>().unwrap_or_default());
+        self.state
+            .raw
             .lock()
             .unwrap()
             .insert(id.to_string(), product);
@@ -215,10 +227,14 @@ async fn sync(
         return error_response("InvalidParameter", "product_ids: at most 20");
     }
     let catalogue = gw.products.lock().unwrap();
+    let raw = gw.raw.lock().unwrap();
     let any = gw.any_product.lock().unwrap().clone();
     let found: Vec<Value> = ids
         .iter()
         .filter_map(|id| {
+            if let Some(p) = raw.get(*id) {
+                return Some(p.clone());
+            }
             let p = catalogue.get(*id).or(any.as_ref())?;
             let mut v = json!({
                 "product_id": id.parse::<u64>().ok()?,
@@ -283,6 +299,7 @@ pub async fn start_at(addr: &str, app_key: &str, secret: &str) -> FakeGateway {
         calls: AtomicUsize::new(0),
         any_product: Mutex::new(None),
         last_params: Mutex::new(BTreeMap::new()),
+        raw: Mutex::new(HashMap::new()),
     });
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
