@@ -54,6 +54,7 @@ export default defineConfig({
         FAKE_GATEWAY_ADDR: `127.0.0.1:${gatewayPort}`,
         FAKE_GATEWAY_KEY: '500123',
         FAKE_GATEWAY_SECRET: secret,
+        FAKE_GATEWAY_CASES: 'tests/data/live-cases.json',
       },
     },
     {

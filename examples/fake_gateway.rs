@@ -7,7 +7,8 @@
 //!
 //! For load and benchmark runs: `FAKE_GATEWAY_MODE` (`delay:50` answers in 50 ms, `flaky:10` fails
 //! one call in ten, also `hang`, `500`, `garbage`, `truncated`, `reset`, `limit`) and
-//! `FAKE_GATEWAY_ANY_ID=1` (every product id is in the programme).
+//! `FAKE_GATEWAY_ANY_ID=1` (every product id is in the programme). `FAKE_GATEWAY_CASES=<file>` adds
+//! the products of the live-path table (tests/data/live-cases.json).
 
 #[path = "../tests/it/common/fake_gateway.rs"]
 #[allow(dead_code)]
@@ -47,6 +48,25 @@ async fn main() {
                 category: "Phones & Telecommunications",
             },
         );
+    }
+    // The live-path table's products, answered as the table gives them (the end-to-end test that
+    // walks a sample of its rows through the page).
+    if let Ok(path) = std::env::var("FAKE_GATEWAY_CASES") {
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            eprintln!("fake_gateway: FAKE_GATEWAY_CASES={path}: {e}");
+            std::process::exit(2);
+        });
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+            eprintln!("fake_gateway: {path} is not JSON: {e}");
+            std::process::exit(2);
+        });
+        for row in doc["cases"].as_array().into_iter().flatten() {
+            if let (Some(id), product @ serde_json::Value::Object(_)) =
+                (row["product_id"].as_str(), &row["source"]["api"])
+            {
+                gw.add_raw(id, product.clone());
+            }
+        }
     }
     if let Ok(mode) = std::env::var("FAKE_GATEWAY_MODE") {
         if let Some(m) = Mode::parse(&mode) {

@@ -42,3 +42,25 @@ test('the rates page reads in Russian', async ({ page }) => {
   await expect(page.getByRole('table')).toContainText('до 70%');
   await expect(page.locator('li.rule[data-code="brazil_computer_office_zero"]')).toContainText('с 2022-10-20');
 });
+
+test('each rule once, the traffic rules with their consequences, and names in the page language', async ({ page }) => {
+  await gotoHydrated(page, '/rates');
+  for (const code of ['zero_commission_category', 'tmall_russia_excluded', 'brazil_computer_office_zero']) {
+    await expect(page.locator(`li.rule[data-code="${code}"]`), code).toHaveCount(1);
+  }
+  // Stores without commission and the 0% categories: one entry, both sentences of the terms.
+  await expect(page.locator('li.rule[data-code="zero_commission_category"] blockquote')).toHaveCount(2);
+  const conduct = page.getByTestId('conduct');
+  await expect(conduct.locator('li[data-id="links_on_aliexpress"]')).toContainText('account is blocked');
+  await expect(conduct.locator('li[data-id="cookie_stuffing"]')).toContainText('Totally prohibited');
+  await expect(conduct.locator('li[data-id="pirate_sites"]')).toContainText('penalties');
+  await expect(conduct.locator('li[data-id="mail_without_consent"]')).toContainText('may refuse to cooperate');
+  await expect(conduct.locator('li[data-id="brand_in_domain"]')).toBeVisible();
+  await expect(conduct.locator('li[data-id="brand_in_ads"]')).toBeVisible();
+
+  await gotoHydrated(page, '/rates?lang=ru');
+  await expect(page.locator('.hint').first()).toContainText('Казахстан');
+  await expect(page.locator('.hint').first()).not.toContainText('Kazakhstan');
+  await expect(page.getByTestId('calc-country').locator('option[value="KZ"]')).toHaveText('Казахстан (KZ)');
+  await expect(page.getByTestId('conduct').locator('li[data-id="cookie_stuffing"]')).toContainText('Полностью запрещено');
+});

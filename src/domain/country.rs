@@ -127,6 +127,8 @@ impl<'de> Deserialize<'de> for Country {
 mod tests {
     use super::*;
 
+    use crate::domain::rates::Lang;
+
     #[test]
     fn codes() {
         assert_eq!(Country::parse("kz").unwrap().code(), "KZ");
@@ -136,7 +138,6 @@ mod tests {
             assert!(Country::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Country::all().count(), 250);
-        use crate::domain::rates::Lang;
         assert_eq!(Country::parse("KZ").unwrap().name_in(Lang::Ru), "Казахстан");
         assert_eq!(Country::parse("AD").unwrap().name_in(Lang::Ru), "Андорра");
         assert_eq!(Country::parse("ZW").unwrap().name_in(Lang::Ru), "Зимбабве");

@@ -457,13 +457,13 @@ impl Programme {
                     push(&mut warnings, self.notice(rule.code, lang));
                 }
                 RuleKind::StandardRate => {
-                    let direct = match order.hot_percent {
-                        Some(h) => format!("{}%", percent(h)),
-                        None => {
+                    let direct = order.hot_percent.map_or_else(
+                        || {
                             let b = self.band(region.id, Status::HotSale);
                             Self::label(b.min, b.max, lang)
-                        }
-                    };
+                        },
+                        |h| format!("{}%", percent(h)),
+                    );
                     let mut notice = self.notice(rule.code, lang);
                     notice.message = notice.message.replace("{direct}", &direct);
                     push(&mut warnings, notice);

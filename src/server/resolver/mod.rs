@@ -200,6 +200,10 @@ impl Resolver {
             }
             // Within the check's time: a slow or locked store is skipped, not waited for.
             let lookups = tokio::task::spawn_blocking(move || {
+                // An empty catalogue (the common case without an import) costs one look-up.
+                if !catalog.has_entries().unwrap_or(true) {
+                    return Vec::new();
+                }
                 wanted
                     .into_iter()
                     .map(|(i, product, store)| {
