@@ -14,6 +14,17 @@ pub fn status_name(locale: Locale, status: Status) -> &'static str {
     }
 }
 
+/// How long ago a source said it, counted from the check: "just now", "12 min ago", "3 h ago".
+pub fn age(locale: Locale, secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        0..60 => td_string!(locale, check.ago_now).to_string(),
+        60..3600 => format!("{} {}", secs / 60, td_string!(locale, check.ago_min)),
+        3600..86_400 => format!("{} {}", secs / 3600, td_string!(locale, check.ago_h)),
+        _ => format!("{} {}", secs / 86_400, td_string!(locale, check.ago_d)),
+    }
+}
+
 pub fn kind_name(locale: Locale, kind: PageKind) -> &'static str {
     match kind {
         PageKind::Product => td_string!(locale, check.kinds.product),

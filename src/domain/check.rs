@@ -19,6 +19,8 @@ use crate::domain::{
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum StatusSource {
     Api,
+    Epn,
+    Admitad,
     Catalog,
     Page,
     Rules,
@@ -33,6 +35,25 @@ pub struct ProductInfo {
     pub image_url: Option<String>,
     pub category: Option<String>,
     pub available: bool,
+}
+
+impl StatusSource {
+    /// The source's name as a reader knows it.
+    pub fn display(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (StatusSource::Api, _) => "AliExpress Open Platform",
+            (StatusSource::Epn, _) => "ePN",
+            (StatusSource::Admitad, _) => "Admitad",
+            (StatusSource::Catalog, Lang::En) => "the catalogue",
+            (StatusSource::Catalog, Lang::Ru) => "каталог",
+            (StatusSource::Page, Lang::En) => "the product page",
+            (StatusSource::Page, Lang::Ru) => "страница товара",
+            (StatusSource::Rules, Lang::En) => "the programme's rules",
+            (StatusSource::Rules, Lang::Ru) => "правила программы",
+            (StatusSource::None, Lang::En) => "no source",
+            (StatusSource::None, Lang::Ru) => "нет источника",
+        }
+    }
 }
 
 impl ProductInfo {
@@ -62,6 +83,8 @@ pub struct Detection {
     pub ships_from: Option<Country>,
     /// The seller's country.
     pub store_country: Option<Country>,
+    /// Every source that answered, in authority order, with when.
+    pub sources: Vec<crate::domain::sources::SourceAnswer>,
 }
 
 impl Detection {
@@ -76,6 +99,7 @@ impl Detection {
             tmall: None,
             ships_from: None,
             store_country: None,
+            sources: Vec::new(),
         }
     }
 }
@@ -96,6 +120,13 @@ pub struct CheckResult {
     pub affiliate_link: String,
     pub warnings: Vec<Notice>,
     pub notes: Vec<Notice>,
+    /// Every source that answered, in authority order, each with when it said it.
+    #[serde(default)]
+    pub sources: Vec<crate::domain::sources::SourceAnswer>,
+    /// When the check was made (the age of each source's answer is counted from it).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "2026-11-30T15:04:05Z"))]
+    pub checked_at: crate::domain::date::Timestamp,
 }
 
 /// The contract's error object: a code and a sentence.
@@ -397,6 +428,8 @@ pub struct Context<'a> {
     pub programme: &'a Programme,
     pub template: Option<&'a LinkTemplate>,
     pub date: Date,
+    /// The moment of the check.
+    pub now: crate::domain::date::Timestamp,
     pub lang: Lang,
 }
 
@@ -440,6 +473,24 @@ impl Context<'_> {
                     .notice(NoticeCode::ForeignAffiliateParamsRemoved, self.lang),
             );
         }
+        if let Some(disagreeing) = crate::domain::sources::disagreement(&found.sources) {
+            let named = disagreeing
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}: {}",
+                        s.name.display(self.lang),
+                        s.status.word(self.lang)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut notice = self
+                .programme
+                .notice(NoticeCode::SourcesDisagree, self.lang);
+            notice.message = notice.message.replace("{sources}", &named);
+            warnings.push(notice);
+        }
         if found.product.as_ref().is_some_and(|p| !p.available) {
             warnings.push(
                 self.programme
@@ -470,6 +521,8 @@ impl Context<'_> {
             cookie_days: assessment.cookie_days,
             warnings,
             notes: assessment.notes,
+            sources: found.sources,
+            checked_at: self.now,
         }
     }
 }

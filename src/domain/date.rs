@@ -62,6 +62,69 @@ impl Date {
     pub fn year(self) -> i32 {
         self.year
     }
+
+    /// Days from 1970-01-01 to this date (Howard Hinnant's days_from_civil).
+    pub fn unix_days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+}
+
+/// A moment, to the second (unix seconds, UTC); written as RFC 3339 (`2026-11-30T15:04:05Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Parses `YYYY-MM-DDTHH:MM:SSZ`.
+    pub fn parse(s: &str) -> Option<Timestamp> {
+        let (date, time) = s.split_once('T')?;
+        let time = time.strip_suffix('Z')?;
+        let date = Date::parse(date)?;
+        let mut parts = time.split(':').map(|p| {
+            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<i64>().ok())
+                .flatten()
+        });
+        let (h, m, sec) = (parts.next()??, parts.next()??, parts.next()??);
+        if parts.next().is_some() || h > 23 || m > 59 || sec > 60 {
+            return None;
+        }
+        Some(Timestamp(
+            date.unix_days() * 86_400 + h * 3600 + m * 60 + sec,
+        ))
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let day = Date::from_unix_days(self.0.div_euclid(86_400));
+        let secs = self.0.rem_euclid(86_400);
+        write!(
+            f,
+            "{day}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Timestamp::parse(&s).ok_or_else(|| de::Error::custom(format!("not an RFC 3339 time: {s}")))
+    }
 }
 
 impl std::fmt::Display for Date {
@@ -103,6 +166,29 @@ impl<'de> Deserialize<'de> for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_round_trip() {
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_796_051_045, "2026-11-30T15:04:05Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+        ] {
+            assert_eq!(Timestamp(secs).to_string(), text);
+            assert_eq!(Timestamp::parse(text), Some(Timestamp(secs)));
+        }
+        for bad in [
+            "2026-11-30",
+            "2026-11-30T25:00:00Z",
+            "2026-11-30T15:04:05",
+            "x",
+        ] {
+            assert_eq!(Timestamp::parse(bad), None, "{bad}");
+        }
+        for days in [-1000, 0, 19_000, 20_787] {
+            assert_eq!(Date::from_unix_days(days).unix_days(), days);
+        }
+    }
 
     #[test]
     fn parse_and_order() {

@@ -165,6 +165,7 @@ mod tests {
             programme: &programme,
             template: None,
             date: crate::domain::date::Date::new(2026, 11, 24).unwrap(),
+            now: crate::domain::date::Timestamp::default(),
             lang: crate::domain::rates::Lang::En,
         };
         let options = crate::domain::check::CheckOptions {

@@ -1,13 +1,16 @@
 //! How the status sources' answers become one detection: the policy, pure. The server shell asks
 //! the sources (the Open Platform, the catalogue, the product page) and hands their facts here.
 //!
-//! Authority: the Open Platform (AliExpress itself) decides when it answered; then the catalogue;
-//! a product page never decides a status, it only fills in the product's details. A product is
+//! Authority: the Open Platform (AliExpress itself) decides when it answered; then ePN, Admitad and
+//! the catalogue; a product page never decides a status, it only fills in the product's details. A product is
 //! hot sale when its source says so, never by a threshold of ours.
+
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     check::{Detection, ProductInfo, StatusSource},
     country::Country,
+    date::Timestamp,
     rates::Status,
 };
 
@@ -51,6 +54,44 @@ pub struct PageFacts {
     pub store_country: Option<Country>,
 }
 
+/// What an affiliate network (ePN, Admitad) says of a product it knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkFacts {
+    pub status: Status,
+    pub exact_percent: Option<f64>,
+    pub hot_percent: Option<f64>,
+    pub title: Option<String>,
+    pub image_url: Option<String>,
+}
+
+/// One source's answer as a result shows it (the contract's `sources[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SourceAnswer {
+    pub name: StatusSource,
+    pub status: Status,
+    pub exact_percent: Option<f64>,
+    pub hot_percent: Option<f64>,
+    /// When the source said it (a remembered answer keeps its time).
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "2026-11-30T12:00:00Z"))]
+    pub checked_at: Timestamp,
+}
+
+impl SourceAnswer {
+    /// The source's name as the contract writes it (`api`, `epn`, ...).
+    pub fn name_str(&self) -> &'static str {
+        match self.name {
+            StatusSource::Api => "api",
+            StatusSource::Epn => "epn",
+            StatusSource::Admitad => "admitad",
+            StatusSource::Catalog => "catalog",
+            StatusSource::Page => "page",
+            StatusSource::Rules => "rules",
+            StatusSource::None => "none",
+        }
+    }
+}
+
 /// Whether the Open Platform's rates make a product hot sale: a hot-product rate is present and
 /// above the regular one (no threshold of our own: the source says it).
 pub fn hot_by_rates(commission: Option<f64>, hot: Option<f64>) -> bool {
@@ -61,65 +102,175 @@ pub fn hot_by_rates(commission: Option<f64>, hot: Option<f64>) -> bool {
     }
 }
 
+/// The authority order: the Open Platform (AliExpress itself), ePN, Admitad, the catalogue.
+pub const AUTHORITY: [StatusSource; 4] = [
+    StatusSource::Api,
+    StatusSource::Epn,
+    StatusSource::Admitad,
+    StatusSource::Catalog,
+];
+
+/// What each source answered for one link, with the time it was learnt (unix seconds).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answers {
+    pub api: Option<(ApiFacts, i64)>,
+    pub epn: Option<(NetworkFacts, i64)>,
+    pub admitad: Option<(NetworkFacts, i64)>,
+    pub catalog: Option<(CatalogFacts, i64)>,
+}
+
+/// Every fact one source may state, none required.
+#[derive(Default)]
+struct Stated {
+    status: Option<Status>,
+    exact: Option<f64>,
+    hot: Option<f64>,
+    title: Option<String>,
+    image_url: Option<String>,
+    category: Option<String>,
+    tmall: Option<bool>,
+    ships_from: Option<Country>,
+    store_country: Option<Country>,
+}
+
+impl Answers {
+    fn stated(&self, source: StatusSource) -> Option<(Stated, i64)> {
+        match source {
+            StatusSource::Api => self.api.as_ref().map(|(facts, at)| {
+                let stated = match facts {
+                    ApiFacts::Found {
+                        commission,
+                        hot_commission,
+                        title,
+                        image_url,
+                        category,
+                        tmall,
+                    } => {
+                        let hot = hot_by_rates(*commission, *hot_commission);
+                        Stated {
+                            status: Some(if hot {
+                                Status::HotSale
+                            } else {
+                                Status::Affiliate
+                            }),
+                            exact: *commission,
+                            hot: if hot { *hot_commission } else { None },
+                            title: title.clone(),
+                            image_url: image_url.clone(),
+                            category: category.clone(),
+                            tmall: *tmall,
+                            ..Stated::default()
+                        }
+                    }
+                    ApiFacts::NotInProgramme => Stated {
+                        status: Some(Status::NonAffiliate),
+                        ..Stated::default()
+                    },
+                };
+                (stated, *at)
+            }),
+            StatusSource::Epn | StatusSource::Admitad => {
+                let answer = if source == StatusSource::Epn {
+                    &self.epn
+                } else {
+                    &self.admitad
+                };
+                answer.as_ref().map(|(n, at)| {
+                    (
+                        Stated {
+                            status: Some(n.status),
+                            exact: n.exact_percent,
+                            hot: n.hot_percent,
+                            title: n.title.clone(),
+                            image_url: n.image_url.clone(),
+                            ..Stated::default()
+                        },
+                        *at,
+                    )
+                })
+            }
+            StatusSource::Catalog => self.catalog.as_ref().map(|(c, at)| {
+                let hot_row = c.status == Status::HotSale;
+                (
+                    Stated {
+                        status: Some(c.status),
+                        exact: if hot_row { None } else { c.rate },
+                        hot: if hot_row { c.rate } else { None },
+                        category: c.category.clone(),
+                        tmall: c.tmall,
+                        ships_from: c.ships_from,
+                        store_country: c.store_country,
+                        ..Stated::default()
+                    },
+                    *at,
+                )
+            }),
+            StatusSource::Page | StatusSource::Rules | StatusSource::None => None,
+        }
+    }
+}
+
 /// The detection for one link from what the sources said (none said anything: `unknown`). The
-/// status comes from the highest-authority source that answered; every other fact from the
-/// highest-authority source that states it.
-pub fn merge(api: Option<&ApiFacts>, catalog: Option<CatalogFacts>) -> Detection {
-    let mut d = match api {
-        Some(ApiFacts::Found {
-            commission,
-            hot_commission,
+/// status comes from the highest-authority source that answered, its rates from the
+/// highest-authority source of that status that gives them; every other fact from the
+/// highest-authority source that states it. Every answer is listed with its time.
+pub fn merge(answers: &Answers) -> Detection {
+    let stated: Vec<(StatusSource, Stated, i64)> = AUTHORITY
+        .iter()
+        .filter_map(|&s| answers.stated(s).map(|(st, at)| (s, st, at)))
+        .collect();
+    let mut d = Detection::unknown();
+    let Some((source, decided)) = stated
+        .iter()
+        .find_map(|(s, st, _)| st.status.map(|status| (*s, status)))
+    else {
+        return d;
+    };
+    d.status = decided;
+    d.source = source;
+    let same = || {
+        stated
+            .iter()
+            .filter(|(_, st, _)| st.status == Some(decided))
+    };
+    d.exact_percent = same().find_map(|(_, st, _)| st.exact);
+    d.hot_percent = same().find_map(|(_, st, _)| st.hot);
+    let first = |f: &dyn Fn(&Stated) -> Option<String>| stated.iter().find_map(|(_, st, _)| f(st));
+    let (title, image_url, category) = (
+        first(&|st| st.title.clone()),
+        first(&|st| st.image_url.clone()),
+        first(&|st| st.category.clone()),
+    );
+    if title.is_some() || image_url.is_some() || category.is_some() {
+        d.product = Some(ProductInfo {
             title,
             image_url,
             category,
-            tmall,
-        }) => {
-            let hot = hot_by_rates(*commission, *hot_commission);
-            Detection {
-                status: if hot {
-                    Status::HotSale
-                } else {
-                    Status::Affiliate
-                },
-                source: StatusSource::Api,
-                exact_percent: *commission,
-                hot_percent: if hot { *hot_commission } else { None },
-                product: Some(ProductInfo {
-                    title: title.clone(),
-                    image_url: image_url.clone(),
-                    category: category.clone(),
-                    available: true,
-                }),
-                tmall: *tmall,
-                ..Detection::unknown()
-            }
-        }
-        Some(ApiFacts::NotInProgramme) => Detection {
-            status: Status::NonAffiliate,
-            source: StatusSource::Api,
-            ..Detection::unknown()
-        },
-        None => Detection::unknown(),
-    };
-    if let Some(c) = catalog {
-        if d.source == StatusSource::None {
-            d.status = c.status;
-            d.source = StatusSource::Catalog;
-            if c.status == Status::HotSale {
-                d.hot_percent = c.rate;
-            } else {
-                d.exact_percent = c.rate;
-            }
-        }
-        if let Some(category) = c.category {
-            let p = d.product.get_or_insert_with(ProductInfo::blank);
-            p.category = p.category.take().or(Some(category));
-        }
-        d.tmall = d.tmall.or(c.tmall);
-        d.ships_from = d.ships_from.or(c.ships_from);
-        d.store_country = d.store_country.or(c.store_country);
+            available: true,
+        });
     }
+    d.tmall = stated.iter().find_map(|(_, st, _)| st.tmall);
+    d.ships_from = stated.iter().find_map(|(_, st, _)| st.ships_from);
+    d.store_country = stated.iter().find_map(|(_, st, _)| st.store_country);
+    d.sources = stated
+        .iter()
+        .filter_map(|(s, st, at)| {
+            st.status.map(|status| SourceAnswer {
+                name: *s,
+                status,
+                exact_percent: st.exact,
+                hot_percent: st.hot,
+                checked_at: Timestamp(*at),
+            })
+        })
+        .collect();
     d
+}
+
+/// The sources that disagree on the status, when two or more do (for `sources_disagree`).
+pub fn disagreement(sources: &[SourceAnswer]) -> Option<&[SourceAnswer]> {
+    let first = sources.first()?.status;
+    sources.iter().any(|s| s.status != first).then_some(sources)
 }
 
 /// Whether a product page should be read for this detection: its details are missing.
@@ -162,7 +313,12 @@ mod tests {
             ships_from: ru,
             store_country: None,
         };
-        let d = merge(Some(&api), Some(catalog.clone()));
+        let both = |api: ApiFacts, catalog: CatalogFacts| Answers {
+            api: Some((api, 100)),
+            catalog: Some((catalog, 50)),
+            ..Answers::default()
+        };
+        let d = merge(&both(api.clone(), catalog.clone()));
         assert_eq!(
             (d.status, d.source, d.exact_percent, d.hot_percent),
             (Status::Affiliate, StatusSource::Api, Some(7.0), None)
@@ -173,7 +329,7 @@ mod tests {
             d.product.unwrap().category.as_deref(),
             Some("Computer & Office")
         );
-        let d = merge(Some(&ApiFacts::NotInProgramme), Some(catalog.clone()));
+        let d = merge(&both(ApiFacts::NotInProgramme, catalog.clone()));
         assert_eq!(
             (d.status, d.source),
             (Status::NonAffiliate, StatusSource::Api)
@@ -183,12 +339,15 @@ mod tests {
             Some("Computer & Office"),
             "a non-affiliate product keeps its category (the Brazil rule needs it)"
         );
-        let d = merge(None, Some(catalog));
+        let d = merge(&Answers {
+            catalog: Some((catalog, 50)),
+            ..Answers::default()
+        });
         assert_eq!(
             (d.status, d.source, d.exact_percent, d.hot_percent),
             (Status::HotSale, StatusSource::Catalog, None, Some(20.0))
         );
-        assert_eq!(merge(None, None), Detection::unknown());
+        assert_eq!(merge(&Answers::default()), Detection::unknown());
     }
 
     #[test]

@@ -40,6 +40,14 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE catalog ADD COLUMN ships_from TEXT CHECK (ships_from IS NULL OR length(ships_from) = 2);
      ALTER TABLE catalog ADD COLUMN store_country TEXT CHECK (store_country IS NULL OR length(store_country) = 2);
      ALTER TABLE api_cache ADD COLUMN tmall INTEGER;",
+    // The networks' session tokens (ePN's ssid is scarce: a restart reuses the kept tokens).
+    "CREATE TABLE tokens (
+        source TEXT PRIMARY KEY,
+        access TEXT NOT NULL,
+        refresh TEXT NOT NULL,
+        expires_at INTEGER,
+        saved_at INTEGER NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -285,10 +293,10 @@ impl Catalog {
         country: &str,
         ids: &[String],
         not_before: i64,
-    ) -> Result<Vec<(String, Option<ApiProduct>)>, StoreError> {
+    ) -> Result<Vec<(String, Option<ApiProduct>, i64)>, StoreError> {
         let conn = self.conn();
         let mut get = conn.prepare_cached(
-            "SELECT found, commission, hot, title, image_url, category, shop_id, tmall FROM api_cache
+            "SELECT found, commission, hot, title, image_url, category, shop_id, tmall, fetched_at FROM api_cache
              WHERE product_id = ?1 AND country = ?2 AND fetched_at > ?3",
         )?;
         let mut out = Vec::new();
@@ -296,22 +304,26 @@ impl Catalog {
             let row = get
                 .query_row(params![id, country, not_before], |r| {
                     let found: bool = r.get(0)?;
-                    Ok(found.then(|| -> rusqlite::Result<ApiProduct> {
-                        Ok(ApiProduct {
-                            product_id: id.clone(),
-                            commission_rate: r.get(1)?,
-                            hot_commission_rate: r.get(2)?,
-                            title: r.get(3)?,
-                            image_url: r.get(4)?,
-                            category: r.get(5)?,
-                            shop_id: r.get(6)?,
-                            tmall: r.get(7)?,
-                        })
-                    }))
+                    let at: i64 = r.get(8)?;
+                    Ok((
+                        found.then(|| -> rusqlite::Result<ApiProduct> {
+                            Ok(ApiProduct {
+                                product_id: id.clone(),
+                                commission_rate: r.get(1)?,
+                                hot_commission_rate: r.get(2)?,
+                                title: r.get(3)?,
+                                image_url: r.get(4)?,
+                                category: r.get(5)?,
+                                shop_id: r.get(6)?,
+                                tmall: r.get(7)?,
+                            })
+                        }),
+                        at,
+                    ))
                 })
                 .optional()?;
-            if let Some(answer) = row {
-                out.push((id.clone(), answer.transpose()?));
+            if let Some((answer, at)) = row {
+                out.push((id.clone(), answer.transpose()?, at));
             }
         }
         Ok(out)
@@ -322,6 +334,40 @@ impl Catalog {
     pub fn forget_api_answers_before(&self, before: i64) -> Result<usize, StoreError> {
         let conn = self.conn();
         Ok(conn.execute("DELETE FROM api_cache WHERE fetched_at < ?1", [before])?)
+    }
+
+    /// Keeps a network's session tokens (replacing the ones kept).
+    pub fn save_tokens(
+        &self,
+        source: &str,
+        access: &str,
+        refresh: &str,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        conn.execute(
+            "INSERT OR REPLACE INTO tokens (source, access, refresh, expires_at, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![source, access, refresh, expires_at, now],
+        )?;
+        Ok(())
+    }
+
+    /// A network's kept session tokens: (access, refresh, expires_at).
+    pub fn load_tokens(
+        &self,
+        source: &str,
+    ) -> Result<Option<(String, String, Option<i64>)>, StoreError> {
+        let conn = self.conn();
+        Ok(conn
+            .query_row(
+                "SELECT access, refresh, expires_at FROM tokens WHERE source = ?1",
+                [source],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
     }
 
     /// Whether the catalogue holds any product or store (stops at the first row).

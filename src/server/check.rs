@@ -230,6 +230,11 @@ impl AppState {
             programme: &self.config.programme,
             template: self.config.template.as_ref(),
             date: self.config.calendar.today(),
+            now: crate::domain::date::Timestamp(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64),
+            ),
             lang,
         };
         inputs

@@ -44,6 +44,10 @@ pub struct ServerConfig {
     pub credentials: Option<Credentials>,
     /// `LINKSMITH_RULES`: the rules file the programme was read from; none for the embedded copy.
     pub rules_file: Option<String>,
+    /// `EPN_CLIENT_ID`, `EPN_CLIENT_SECRET` (both, or ePN is off), `EPN_API_URL`, `EPN_OAUTH_URL`.
+    pub epn: Option<super::networks::epn::EpnConfig>,
+    /// `ADMITAD_CLIENT_ID`, `ADMITAD_CLIENT_SECRET` (both, or Admitad is off), `ADMITAD_API_URL`.
+    pub admitad: Option<super::networks::admitad::AdmitadConfig>,
     /// The calendar a check reads its date from (once per check): dated rules apply from it.
     /// `LINKSMITH_DATE` pins it (tests; "what did the terms say on that day").
     pub calendar: Calendar,
@@ -195,6 +199,27 @@ impl ServerConfig {
                     problem,
                 })?;
         }
+        let base = |name: &'static str, default: &str| {
+            super::api_base_url(&env(name).unwrap_or_else(|| default.to_string()))
+                .map_err(|problem| StartupError::Setting { name, problem })
+        };
+        self.epn = match (env("EPN_CLIENT_ID"), env("EPN_CLIENT_SECRET")) {
+            (Some(id), Some(secret)) => Some(super::networks::epn::EpnConfig {
+                api: base("EPN_API_URL", super::networks::epn::DEFAULT_API)?,
+                oauth: base("EPN_OAUTH_URL", super::networks::epn::DEFAULT_OAUTH)?,
+                client_id: id.trim().to_string(),
+                client_secret: super::open_platform::Secret::new(secret.trim()),
+            }),
+            _ => None,
+        };
+        self.admitad = match (env("ADMITAD_CLIENT_ID"), env("ADMITAD_CLIENT_SECRET")) {
+            (Some(id), Some(secret)) => Some(super::networks::admitad::AdmitadConfig {
+                api: base("ADMITAD_API_URL", super::networks::admitad::DEFAULT_API)?,
+                client_id: id.trim().to_string(),
+                client_secret: super::open_platform::Secret::new(secret.trim()),
+            }),
+            _ => None,
+        };
         if let Some(d) = env("LINKSMITH_DATE") {
             let date = crate::domain::date::Date::parse(d.trim()).ok_or_else(|| {
                 StartupError::Setting {
@@ -283,6 +308,8 @@ impl ServerConfig {
             api_url: url::Url::parse(DEFAULT_GATEWAY).expect("the default gateway is an address"),
             credentials: None,
             rules_file: None,
+            epn: None,
+            admitad: None,
             calendar: Calendar::System,
         }
     }

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .merge(super::api::routes())
         .leptos_routes_with_context(&state, routes, provide_request_nonce, {
             let options = options.clone();
@@ -89,6 +90,35 @@ pub fn router(state: AppState) -> Router {
 /// Liveness: the process serves requests.
 async fn healthz() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// Readiness: each status source's state (on, off, breaker open) and the store's, without calling
+/// any upstream. 200 while checks can be answered (`degraded` included: a check then says
+/// `unknown` where a source is missing); the store is asked one indexed question, in time.
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<super::AppState>,
+) -> impl IntoResponse {
+    let catalog = state.catalog.clone();
+    let store_ok = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        tokio::task::spawn_blocking(move || catalog.has_entries().is_ok()),
+    )
+    .await
+    .is_ok_and(|r| r.unwrap_or(false));
+    let states = state.resolver.source_states();
+    let degraded = !store_ok
+        || states
+            .iter()
+            .any(|(_, s)| *s == super::resolver::SourceState::Open);
+    let sources: serde_json::Map<String, serde_json::Value> = states
+        .iter()
+        .map(|(name, s)| ((*name).to_string(), serde_json::Value::from(s.as_str())))
+        .collect();
+    Json(serde_json::json!({
+        "status": if degraded { "degraded" } else { "ready" },
+        "sources": sources,
+        "store": if store_ok { "ok" } else { "down" },
+    }))
 }
 
 /// JSON answers smaller than this are sent as they are.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod fetch;
 mod http;
 pub mod limit;
+pub mod networks;
 pub mod open_platform;
 pub mod page_reader;
 pub mod resolver;
@@ -23,6 +24,14 @@ pub use http::router;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
+
+/// The upstream status sources a server asks (each off when `None`).
+#[derive(Default)]
+pub struct Sources {
+    pub api: Option<open_platform::OpenPlatform>,
+    pub epn: Option<networks::epn::Epn>,
+    pub admitad: Option<networks::admitad::Admitad>,
+}
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]
@@ -54,7 +63,7 @@ impl AppState {
         )
     }
 
-    /// A state over the given status sources.
+    /// A state over the given status sources (no network).
     pub fn with_sources(
         config: ServerConfig,
         api: Option<open_platform::OpenPlatform>,
@@ -62,7 +71,34 @@ impl AppState {
         pages: Option<page_reader::PageReader>,
         resolver_config: resolver::ResolverConfig,
     ) -> AppState {
-        let resolver = resolver::Resolver::new(api, catalog.clone(), pages, resolver_config);
+        AppState::with_all_sources(
+            config,
+            Sources {
+                api,
+                ..Sources::default()
+            },
+            catalog,
+            pages,
+            resolver_config,
+        )
+    }
+
+    /// A state over every given status source.
+    pub fn with_all_sources(
+        config: ServerConfig,
+        sources: Sources,
+        catalog: std::sync::Arc<catalog::Catalog>,
+        pages: Option<page_reader::PageReader>,
+        resolver_config: resolver::ResolverConfig,
+    ) -> AppState {
+        let resolver = resolver::Resolver::with_networks(
+            sources.api,
+            sources.epn,
+            sources.admitad,
+            catalog.clone(),
+            pages,
+            resolver_config,
+        );
         let limiter = config
             .rate_limit
             .map(|l| std::sync::Arc::new(limit::LinkLimiter::new(l)));
@@ -107,19 +143,29 @@ impl AppState {
             None,
             page_reader::PAGE_BUDGET,
         );
+        let epn = config
+            .epn
+            .clone()
+            .map(|c| networks::epn::Epn::new(c, catalog.clone(), networks::CALL_TIMEOUT));
+        let admitad = config
+            .admitad
+            .clone()
+            .map(|c| networks::admitad::Admitad::new(c, networks::CALL_TIMEOUT));
         tracing::info!(
             db = %path.display(),
             products,
             stores,
             api = if api.is_some() { gateway.as_str() } else { "off (no ALIEXPRESS_APP_KEY, ALIEXPRESS_APP_SECRET and ALIEXPRESS_TRACKING_ID)" },
+            epn = config.epn.as_ref().map_or("off (no EPN_CLIENT_ID and EPN_CLIENT_SECRET)", |c| c.api.as_str()),
+            admitad = config.admitad.as_ref().map_or("off (no ADMITAD_CLIENT_ID and ADMITAD_CLIENT_SECRET)", |c| c.api.as_str()),
             "status sources ready"
         );
-        if api.is_none() && products + stores == 0 {
-            tracing::warn!("no status source: set the Open Platform credentials or import a catalogue (linksmith import <file.csv>); every status will be unknown");
+        if api.is_none() && epn.is_none() && admitad.is_none() && products + stores == 0 {
+            tracing::warn!("no status source: set the Open Platform, ePN or Admitad credentials, or import a catalogue (linksmith import <file.csv>); every status will be unknown");
         }
-        Ok(AppState::with_sources(
+        Ok(AppState::with_all_sources(
             config,
-            api,
+            Sources { api, epn, admitad },
             catalog,
             Some(pages),
             resolver::ResolverConfig::default(),

@@ -14,6 +14,7 @@ mod leptos_config;
 mod link_properties;
 mod link_vectors;
 mod live_cases;
+mod networks;
 mod open_platform;
 mod page_reader;
 mod rates;

@@ -29,6 +29,7 @@ pub const REQUIRED_CODES: &[NoticeCode] = &[
     NoticeCode::RateApproximate,
     NoticeCode::AttributionPriority,
     NoticeCode::RussianStoreUnknown,
+    NoticeCode::SourcesDisagree,
 ];
 
 /// Why a rules file was refused.

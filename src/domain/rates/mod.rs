@@ -39,6 +39,21 @@ impl Status {
         Status::Unknown,
     ];
 
+    /// The status in a sentence.
+    pub fn word(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Status::HotSale, _) => "hot sale",
+            (Status::Affiliate, Lang::En) => "affiliate",
+            (Status::Affiliate, Lang::Ru) => "партнёрский",
+            (Status::NonAffiliate, Lang::En) => "non-affiliate",
+            (Status::NonAffiliate, Lang::Ru) => "непартнёрский",
+            (Status::ZeroCommission, Lang::En) => "no commission",
+            (Status::ZeroCommission, Lang::Ru) => "без комиссии",
+            (Status::Unknown, Lang::En) => "unknown",
+            (Status::Unknown, Lang::Ru) => "неизвестен",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::HotSale => "hot_sale",

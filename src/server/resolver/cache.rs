@@ -68,7 +68,7 @@ mod tests {
         let now = Instant::now();
         cache.lock().put(
             key("1"),
-            ApiOutcome::NotInProgramme,
+            ApiOutcome::NotInProgramme(0),
             now + Duration::from_secs(60),
         );
         cache
@@ -76,7 +76,7 @@ mod tests {
             .put(key("2"), ApiOutcome::Failed, now + Duration::from_secs(60));
         assert_eq!(
             cache.lock().fresh(&key("1"), Instant::now()),
-            Some(ApiOutcome::NotInProgramme)
+            Some(ApiOutcome::NotInProgramme(0))
         );
         assert_eq!(
             cache.lock().fresh(&key("2"), Instant::now()),
@@ -92,12 +92,14 @@ mod tests {
         let cache = AnswerCache::new(2);
         let later = Instant::now() + Duration::from_secs(60);
         for id in ["1", "2"] {
-            cache.lock().put(key(id), ApiOutcome::NotInProgramme, later);
+            cache
+                .lock()
+                .put(key(id), ApiOutcome::NotInProgramme(0), later);
         }
         assert!(cache.lock().fresh(&key("1"), Instant::now()).is_some());
         cache
             .lock()
-            .put(key("3"), ApiOutcome::NotInProgramme, later);
+            .put(key("3"), ApiOutcome::NotInProgramme(0), later);
         assert_eq!(cache.len(), 2);
         assert!(cache.lock().fresh(&key("2"), Instant::now()).is_none());
         assert!(cache.lock().fresh(&key("1"), Instant::now()).is_some());

@@ -25,6 +25,9 @@ use tokio::{
 mod breaker;
 mod cache;
 mod coalesce;
+mod networks;
+
+pub use networks::{Net, SourceState};
 
 use breaker::Breaker;
 use coalesce::Marks;
@@ -38,8 +41,9 @@ use crate::domain::{
     country::Country,
     link::{Link, PageKind},
     rates::Lang,
-    sources::{self, ApiFacts, CatalogFacts},
+    sources::{self, Answers, ApiFacts, CatalogFacts},
 };
+use crate::server::networks::{admitad::Admitad, epn::Epn};
 
 pub use crate::domain::check::{Detection, ProductInfo, StatusSource};
 
@@ -84,8 +88,9 @@ impl Default for ResolverConfig {
 /// What the API said of one product.
 #[derive(Debug, Clone, PartialEq)]
 enum ApiOutcome {
-    Found(ApiProduct),
-    NotInProgramme,
+    /// Found, learnt at this time (unix seconds).
+    Found(ApiProduct, i64),
+    NotInProgramme(i64),
     Failed,
     /// Not asked: no API slot within the check's time, or too many ids already waiting. Not
     /// remembered: the next check asks again.
@@ -93,18 +98,21 @@ enum ApiOutcome {
 }
 
 impl ApiOutcome {
-    /// What the platform said, as the domain's facts (nothing when it said nothing).
-    fn facts(&self) -> Option<ApiFacts> {
+    /// What the platform said, as the domain's facts, and when (nothing when it said nothing).
+    fn facts(&self) -> Option<(ApiFacts, i64)> {
         match self {
-            ApiOutcome::Found(p) => Some(ApiFacts::Found {
-                commission: p.commission_rate,
-                hot_commission: p.hot_commission_rate,
-                title: p.title.clone(),
-                image_url: p.image_url.clone(),
-                category: p.category.clone(),
-                tmall: p.tmall,
-            }),
-            ApiOutcome::NotInProgramme => Some(ApiFacts::NotInProgramme),
+            ApiOutcome::Found(p, at) => Some((
+                ApiFacts::Found {
+                    commission: p.commission_rate,
+                    hot_commission: p.hot_commission_rate,
+                    title: p.title.clone(),
+                    image_url: p.image_url.clone(),
+                    category: p.category.clone(),
+                    tmall: p.tmall,
+                },
+                *at,
+            )),
+            ApiOutcome::NotInProgramme(at) => Some((ApiFacts::NotInProgramme, *at)),
             ApiOutcome::Failed | ApiOutcome::NotAsked => None,
         }
     }
@@ -133,6 +141,7 @@ pub struct Resolver {
     page_slots: Semaphore,
     api_breaker: Breaker,
     page_breaker: Breaker,
+    networks: Arc<networks::Networks>,
 }
 
 impl Resolver {
@@ -142,8 +151,31 @@ impl Resolver {
         pages: Option<PageReader>,
         config: ResolverConfig,
     ) -> Arc<Resolver> {
+        Resolver::with_networks(api, None, None, catalog, pages, config)
+    }
+
+    /// A resolver with every source: the Open Platform, ePN, Admitad, the catalogue, pages.
+    pub fn with_networks(
+        api: Option<OpenPlatform>,
+        epn: Option<Epn>,
+        admitad: Option<Admitad>,
+        catalog: Arc<Catalog>,
+        pages: Option<PageReader>,
+        config: ResolverConfig,
+    ) -> Arc<Resolver> {
         let cache_capacity = config.cache_capacity;
+        let networks = Arc::new(networks::Networks::new(
+            epn,
+            admitad,
+            config.ttl_found,
+            config.budget,
+            cache_capacity,
+            config.api_concurrency,
+            config.breaker_threshold,
+            config.breaker_cooldown,
+        ));
         Arc::new(Resolver {
+            networks,
             api,
             catalog,
             pages,
@@ -169,7 +201,21 @@ impl Resolver {
     /// True when the API is configured or the catalogue holds anything (one indexed look-up,
     /// never a count of the rows).
     pub fn has_status_source(&self) -> bool {
-        self.api.is_some() || self.catalog.has_entries().unwrap_or(false)
+        self.api.is_some() || self.networks.any() || self.catalog.has_entries().unwrap_or(false)
+    }
+
+    /// Each upstream source's state (`/readyz`), without calling it.
+    pub fn source_states(&self) -> [(&'static str, SourceState); 3] {
+        let api = match &self.api {
+            None => SourceState::Off,
+            Some(_) if self.api_breaker.is_open() => SourceState::Open,
+            Some(_) => SourceState::On,
+        };
+        [
+            ("api", api),
+            ("epn", self.networks.state(Net::Epn)),
+            ("admitad", self.networks.state(Net::Admitad)),
+        ]
     }
 
     pub async fn detect(self: &Arc<Self>, link: &Link, country: Country) -> Detection {
@@ -232,7 +278,11 @@ impl Resolver {
             }
         };
         let ids: Vec<String> = links.iter().filter_map(|l| l.product_id.clone()).collect();
-        let (found, api) = tokio::join!(lookups, self.api_outcomes(&ids, country, deadline));
+        let (found, api, nets) = tokio::join!(
+            lookups,
+            self.api_outcomes(&ids, country, deadline),
+            self.networks.ask(&ids, deadline)
+        );
         let mut known = vec![None; links.len()];
         for (i, entry) in found {
             known[i] = entry;
@@ -243,20 +293,26 @@ impl Resolver {
             .iter()
             .zip(known)
             .map(|(link, entry)| {
-                let from_api = link
-                    .product_id
-                    .as_ref()
-                    .and_then(|id| api.get(id))
-                    .and_then(ApiOutcome::facts);
-                let from_catalog = entry.map(|e| CatalogFacts {
-                    status: e.status,
-                    rate: e.rate,
-                    category: e.category,
-                    tmall: e.tmall,
-                    ships_from: e.ships_from,
-                    store_country: e.store_country,
-                });
-                sources::merge(from_api.as_ref(), from_catalog)
+                let id = link.product_id.as_ref();
+                let answers = Answers {
+                    api: id.and_then(|id| api.get(id)).and_then(ApiOutcome::facts),
+                    epn: id.and_then(|id| nets.epn.get(id)).cloned(),
+                    admitad: id.and_then(|id| nets.admitad.get(id)).cloned(),
+                    catalog: entry.map(|e| {
+                        (
+                            CatalogFacts {
+                                status: e.status,
+                                rate: e.rate,
+                                category: e.category,
+                                tmall: e.tmall,
+                                ships_from: e.ships_from,
+                                store_country: e.store_country,
+                            },
+                            e.learnt_at,
+                        )
+                    }),
+                };
+                sources::merge(&answers)
             })
             .collect();
 
@@ -406,8 +462,11 @@ impl Resolver {
             if !stored.is_empty() {
                 let stored: HashMap<String, ApiOutcome> = stored
                     .into_iter()
-                    .map(|(id, answer)| {
-                        let outcome = answer.map_or(ApiOutcome::NotInProgramme, ApiOutcome::Found);
+                    .map(|(id, answer, at)| {
+                        let outcome = match answer {
+                            Some(p) => ApiOutcome::Found(p, at),
+                            None => ApiOutcome::NotInProgramme(at),
+                        };
                         (id, outcome)
                     })
                     .collect();
@@ -490,13 +549,14 @@ impl Resolver {
                 None
             }
         };
+        let now = unix_now();
         let outcome_of = |id: &str| -> ApiOutcome {
             match &answer {
                 Some(Ok(ApiAnswer::Products(ps))) => match ps.iter().find(|p| p.product_id == id) {
-                    Some(p) => ApiOutcome::Found(p.clone()),
-                    None => ApiOutcome::NotInProgramme,
+                    Some(p) => ApiOutcome::Found(p.clone(), now),
+                    None => ApiOutcome::NotInProgramme(now),
                 },
-                Some(Ok(ApiAnswer::Empty)) => ApiOutcome::NotInProgramme,
+                Some(Ok(ApiAnswer::Empty)) => ApiOutcome::NotInProgramme(now),
                 Some(Err(_)) => ApiOutcome::Failed,
                 None => ApiOutcome::NotAsked,
             }
@@ -513,25 +573,24 @@ impl Resolver {
         let learnt: Vec<(String, Option<ApiProduct>)> = ids
             .iter()
             .filter_map(|id| match outcome_of(id) {
-                ApiOutcome::Found(p) => Some((id.to_string(), Some(p))),
-                ApiOutcome::NotInProgramme => Some((id.to_string(), None)),
+                ApiOutcome::Found(p, _) => Some((id.to_string(), Some(p))),
+                ApiOutcome::NotInProgramme(_) => Some((id.to_string(), None)),
                 ApiOutcome::Failed | ApiOutcome::NotAsked => None,
             })
             .collect();
         if !learnt.is_empty() {
             let catalog = self.catalog.clone();
             let code = country.code().to_string();
-            let saved = tokio::task::spawn_blocking(move || {
-                catalog.store_api_answers(&code, &learnt, unix_now())
-            })
-            .await;
+            let saved =
+                tokio::task::spawn_blocking(move || catalog.store_api_answers(&code, &learnt, now))
+                    .await;
             if let Ok(Err(e)) = saved {
                 tracing::warn!(error = %e, "could not remember the API's answers");
             }
         }
         let (found, failed) = (self.config.ttl_found, self.config.ttl_failed);
         marks.settle(outcome_of, |o| match o {
-            ApiOutcome::Found(_) | ApiOutcome::NotInProgramme => Some(found),
+            ApiOutcome::Found(..) | ApiOutcome::NotInProgramme(_) => Some(found),
             ApiOutcome::Failed => Some(failed),
             ApiOutcome::NotAsked => None,
         });

@@ -106,6 +106,7 @@ pub fn client() -> reqwest::Client {
 }
 pub mod adversarial;
 pub mod fake_gateway;
+pub mod fake_networks;
 
 /// The Open Platform credentials the API tests' fake gateway expects.
 pub const GATEWAY_KEY: &str = "880011";

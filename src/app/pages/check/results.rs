@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::{band::band_bar, escape_textarea, model::Results};
 use crate::app::{
     components::CopyButton,
-    words::{kind_name, refusal, status_name},
+    words::{age, kind_name, refusal, status_name},
 };
 use crate::domain::{
     check::{re_estimate, CheckResult, Outcome},
@@ -198,6 +198,8 @@ fn ResultCard(
         .find(|n| n.code == NoticeCode::RateApproximate)
         .map(|n| n.message.clone());
     let label = rate.label.clone();
+    let sources = result.sources.clone();
+    let checked_at = result.checked_at;
     let bar = band_bar(rate.min_percent, rate.max_percent, exact, scale);
     let aria = format!(
         "{label}, {} {}%",
@@ -242,6 +244,43 @@ fn ResultCard(
                 <dt>{move || t_string!(i18n, check.cookie)}</dt>
                 <dd>{move || format!("{} {}", result.cookie_days, t_string!(i18n, check.days))}</dd>
             </dl>
+            {(!sources.is_empty()).then(|| {
+                let decided = sources[0].clone();
+                let others = sources[1..].to_vec();
+                let lang_of = |l: Locale| if l == Locale::ru { Lang::Ru } else { Lang::En };
+                view! {
+                    <p class="source" data-testid="source" data-source=decided.name_str()>
+                        {move || {
+                            let l = i18n.get_locale();
+                            format!(
+                                "{}: {}, {}",
+                                t_string!(i18n, check.decided_by),
+                                decided.name.display(lang_of(l)),
+                                age(l, checked_at.0 - decided.checked_at.0)
+                            )
+                        }}
+                    </p>
+                    {(!others.is_empty()).then(|| view! {
+                        <details class="other-sources" data-testid="other-sources">
+                            <summary>{move || t_string!(i18n, check.other_sources)}</summary>
+                            <ul>
+                                {others.into_iter().map(|s| view! {
+                                    <li data-source=s.name_str()>{move || {
+                                        let l = i18n.get_locale();
+                                        let rate = s.hot_percent.or(s.exact_percent).map(|r| format!(", {}%", percent(r))).unwrap_or_default();
+                                        format!(
+                                            "{}: {}{rate}, {}",
+                                            s.name.display(lang_of(l)),
+                                            status_name(l, s.status),
+                                            age(l, checked_at.0 - s.checked_at.0)
+                                        )
+                                    }}</li>
+                                }).collect_view()}
+                            </ul>
+                        </details>
+                    })}
+                }
+            })}
             <ul class="warnings" data-testid="warnings">
                 {move || now().map(|r| r.warnings).unwrap_or_default().into_iter().map(|w| view! {
                     <li data-code=w.code.as_str()>{w.message}</li>

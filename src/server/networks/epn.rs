@@ -1,0 +1,425 @@
+//! ePN: OAuth 2 with an "ssid" step (the ssid is limited to about one a day per address, so the
+//! tokens are kept in the store and refreshed instead), then `GET /affiliate/checkLink`.
+//! A 401 refreshes the token once; a 429 (ePN's captcha) stops this source for five minutes, or as
+//! long as `Retry-After` says, logged once: no captcha is ever shown to anyone.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use serde_json::{json, Value};
+use tokio::time::Instant;
+use url::Url;
+
+use super::{
+    endpoint, flag_of, http_client, percent_of, read_json, retry_after, text_of, transport,
+    NetError,
+};
+use crate::{
+    domain::{rates::Status, sources::NetworkFacts},
+    server::{catalog::Catalog, open_platform::Secret},
+};
+
+pub const NAME: &str = "ePN";
+pub const DEFAULT_API: &str = "https://app.epn.bz";
+pub const DEFAULT_OAUTH: &str = "https://oauth2.epn.bz";
+/// How long a 429 stops this source when the answer names no time.
+pub const SLOW_DOWN: Duration = Duration::from_secs(5 * 60);
+/// The store's key for this source's tokens.
+const TOKENS: &str = "epn";
+
+/// `EPN_CLIENT_ID`, `EPN_CLIENT_SECRET`, `EPN_API_URL`, `EPN_OAUTH_URL`.
+#[derive(Clone, Debug)]
+pub struct EpnConfig {
+    pub api: Url,
+    pub oauth: Url,
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// The tokens of a session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tokens {
+    pub access: Secret,
+    pub refresh: Secret,
+    /// Unix seconds, where the answer said.
+    pub expires_at: Option<i64>,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// What ePN's link check says, as the programme's facts; `None`: it does not know the product.
+///
+/// `affiliateType` 0 is unknown, 2 non-affiliate, any other value affiliate; `isHotsale` makes it
+/// hot sale; `maxRate` is the hot rate when hot, else the regular one.
+pub fn facts_of(answer: &Value) -> Option<NetworkFacts> {
+    let a = &answer["data"]["attributes"];
+    let kind = match &a["affiliateType"] {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }?;
+    let rate = percent_of(&a["maxRate"]);
+    let hot = flag_of(&a["isHotsale"]) == Some(true);
+    let (status, exact, hot_rate) = match kind {
+        0 => return None,
+        2 => (Status::NonAffiliate, None, None),
+        _ if hot => (Status::HotSale, None, rate),
+        _ => (Status::Affiliate, rate, None),
+    };
+    Some(NetworkFacts {
+        status,
+        exact_percent: exact,
+        hot_percent: hot_rate,
+        title: text_of(&a["productName"]),
+        image_url: text_of(&a["productImage"])
+            .filter(|u| crate::server::open_platform::https_url(u)),
+    })
+}
+
+/// Reads tokens from an OAuth answer: `{"data": {"attributes": {access_token, refresh_token,
+/// token_expired_at? | expires_in?}}}`.
+fn tokens_of(answer: &Value) -> Option<Tokens> {
+    let a = &answer["data"]["attributes"];
+    let access = text_of(&a["access_token"])?;
+    let refresh = text_of(&a["refresh_token"])?;
+    let expires_at = a["token_expired_at"]
+        .as_i64()
+        .or_else(|| a["expires_in"].as_i64().map(|s| unix_now() + s));
+    Some(Tokens {
+        access: Secret::new(access),
+        refresh: Secret::new(refresh),
+        expires_at,
+    })
+}
+
+fn error_of(answer: &Value) -> String {
+    let Some(e) = answer["errors"].as_array().and_then(|e| e.first()) else {
+        return "no reason given".into();
+    };
+    let code = e["error"]
+        .as_i64()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let description = e["error_description"].as_str().unwrap_or("");
+    format!("{code} {description}")
+        .trim()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+pub struct Epn {
+    http: reqwest::Client,
+    config: EpnConfig,
+    timeout: Duration,
+    store: Arc<Catalog>,
+    /// The session; one task at a time renews it.
+    tokens: tokio::sync::Mutex<Option<Tokens>>,
+    paused_until: Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for Epn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Epn")
+            .field("api", &self.config.api.as_str())
+            .field("client_id", &self.config.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Call {
+    Answer(Value),
+    Expired,
+}
+
+impl Epn {
+    pub fn new(config: EpnConfig, store: Arc<Catalog>, timeout: Duration) -> Epn {
+        Epn {
+            http: http_client(timeout),
+            config,
+            timeout,
+            store,
+            tokens: tokio::sync::Mutex::new(None),
+            paused_until: Mutex::new(None),
+        }
+    }
+
+    /// True while ePN asked this source to slow down.
+    pub fn paused(&self) -> bool {
+        self.paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|until| Instant::now() < until)
+    }
+
+    fn pause(&self, secs: u64) -> NetError {
+        let mut until = self
+            .paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let was_paused = until.is_some_and(|u| Instant::now() < u);
+        *until = Some(Instant::now() + Duration::from_secs(secs));
+        if !was_paused {
+            tracing::warn!(
+                source = NAME,
+                secs,
+                "ePN asked to slow down (429, captcha): not asked for a while"
+            );
+        }
+        NetError::Paused {
+            network: NAME,
+            secs,
+        }
+    }
+
+    fn request(req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        req.header("X-API-VERSION", "2")
+            .header(reqwest::header::ACCEPT_LANGUAGE, "en")
+    }
+
+    /// A new session: an ssid, then tokens (the ssid is scarce: only when no tokens are kept).
+    async fn login(&self) -> Result<Tokens, NetError> {
+        let mut ssid_url = endpoint(&self.config.oauth, "ssid");
+        ssid_url
+            .query_pairs_mut()
+            .append_pair("client_id", &self.config.client_id);
+        let response = Self::request(self.http.get(ssid_url))
+            .send()
+            .await
+            .map_err(|e| transport(NAME, &e, self.timeout))?;
+        let status = response.status();
+        let answer = read_json(NAME, response, self.timeout).await?;
+        let ssid =
+            text_of(&answer["data"]["attributes"]["ssid_token"]).ok_or_else(|| NetError::Auth {
+                network: NAME,
+                problem: format!("no ssid (HTTP {status}: {})", error_of(&answer)),
+            })?;
+        let body = json!({
+            "grant_type": "client_credential",
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret.expose(),
+            "ssid_token": ssid,
+            "check_ip": false,
+        });
+        self.token_call("token", &body).await
+    }
+
+    async fn refresh(&self, tokens: &Tokens) -> Result<Tokens, NetError> {
+        let body = json!({
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh.expose(),
+            "client_id": self.config.client_id,
+        });
+        self.token_call("token/refresh", &body).await
+    }
+
+    async fn token_call(&self, path: &str, body: &Value) -> Result<Tokens, NetError> {
+        let response = Self::request(self.http.post(endpoint(&self.config.oauth, path)))
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| transport(NAME, &e, self.timeout))?;
+        let status = response.status();
+        if status.as_u16() == 429 {
+            return Err(self.pause(retry_after(&response).unwrap_or(SLOW_DOWN.as_secs())));
+        }
+        let answer = read_json(NAME, response, self.timeout).await?;
+        let tokens = tokens_of(&answer).ok_or_else(|| NetError::Auth {
+            network: NAME,
+            problem: format!("no tokens (HTTP {status}: {})", error_of(&answer)),
+        })?;
+        if let Err(error) = self.store.save_tokens(
+            TOKENS,
+            tokens.access.expose(),
+            tokens.refresh.expose(),
+            tokens.expires_at,
+        ) {
+            tracing::warn!(%error, "could not keep ePN's tokens in the store");
+        }
+        Ok(tokens)
+    }
+
+    /// The session's tokens: in memory, else kept in the store, else a new login.
+    async fn tokens(&self) -> Result<Tokens, NetError> {
+        let mut held = self.tokens.lock().await;
+        if let Some(t) = held.as_ref() {
+            return Ok(t.clone());
+        }
+        let kept = self.store.load_tokens(TOKENS).ok().flatten();
+        let tokens = match kept {
+            Some((access, refresh, expires_at)) => Tokens {
+                access: Secret::new(access),
+                refresh: Secret::new(refresh),
+                expires_at,
+            },
+            None => self.login().await?,
+        };
+        *held = Some(tokens.clone());
+        Ok(tokens)
+    }
+
+    /// After a 401 with `stale`: refreshes once (another task may have done it already); a
+    /// refused refresh means a new login.
+    async fn renew(&self, stale: &Tokens) -> Result<Tokens, NetError> {
+        let mut held = self.tokens.lock().await;
+        if let Some(t) = held.as_ref() {
+            if t.access != stale.access {
+                return Ok(t.clone());
+            }
+        }
+        let tokens = match self.refresh(stale).await {
+            Ok(t) => t,
+            Err(NetError::Auth { .. }) => self.login().await?,
+            Err(e) => return Err(e),
+        };
+        *held = Some(tokens.clone());
+        Ok(tokens)
+    }
+
+    async fn check_link_once(&self, link: &str, tokens: &Tokens) -> Result<Call, NetError> {
+        let mut url = endpoint(&self.config.api, "affiliate/checkLink");
+        url.query_pairs_mut().append_pair("link", link);
+        let response = Self::request(self.http.get(url))
+            .header("X-ACCESS-TOKEN", tokens.access.expose())
+            .send()
+            .await
+            .map_err(|e| transport(NAME, &e, self.timeout))?;
+        match response.status().as_u16() {
+            401 => return Ok(Call::Expired),
+            429 => return Err(self.pause(retry_after(&response).unwrap_or(SLOW_DOWN.as_secs()))),
+            s if !(200..300).contains(&s) => {
+                return Err(NetError::Http {
+                    network: NAME,
+                    status: s,
+                })
+            }
+            _ => {}
+        }
+        Ok(Call::Answer(read_json(NAME, response, self.timeout).await?))
+    }
+
+    /// What ePN says of one link; `Ok(None)`: it does not know the product.
+    pub async fn check_link(&self, link: &str) -> Result<Option<NetworkFacts>, NetError> {
+        if self.paused() {
+            return Err(NetError::Paused {
+                network: NAME,
+                secs: 0,
+            });
+        }
+        let tokens = self.tokens().await?;
+        let answer = match self.check_link_once(link, &tokens).await? {
+            Call::Answer(a) => a,
+            Call::Expired => {
+                let renewed = self.renew(&tokens).await?;
+                match self.check_link_once(link, &renewed).await? {
+                    Call::Answer(a) => a,
+                    Call::Expired => {
+                        return Err(NetError::Auth {
+                            network: NAME,
+                            problem: "the renewed token was refused too".into(),
+                        })
+                    }
+                }
+            }
+        };
+        if answer["result"] == Value::Bool(false) {
+            return Err(NetError::Refused {
+                network: NAME,
+                problem: error_of(&answer),
+            });
+        }
+        Ok(facts_of(&answer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(attributes: Value) -> Value {
+        json!({"result": true, "request": {"link": "x"}, "data": {"type": "checkLink", "id": "1", "attributes": attributes}})
+    }
+
+    /// The mapping, as a table: ePN's attributes -> (status, regular rate, hot rate), or unknown.
+    type Row = (Value, Option<(Status, Option<f64>, Option<f64>)>);
+
+    #[test]
+    fn check_link_answers_map_onto_the_programme() {
+        let rows: Vec<Row> = vec![
+            (
+                json!({"isHotsale": true, "affiliateType": 1, "maxRate": 40.0}),
+                Some((Status::HotSale, None, Some(40.0))),
+            ),
+            (
+                json!({"isHotsale": false, "affiliateType": 1, "maxRate": 7.0}),
+                Some((Status::Affiliate, Some(7.0), None)),
+            ),
+            (
+                json!({"affiliateType": 3, "maxRate": "5.5"}),
+                Some((Status::Affiliate, Some(5.5), None)),
+            ),
+            (
+                json!({"isHotsale": "true", "affiliateType": "1", "maxRate": "12%"}),
+                Some((Status::HotSale, None, Some(12.0))),
+            ),
+            (
+                json!({"isHotsale": false, "affiliateType": 2, "maxRate": 0}),
+                Some((Status::NonAffiliate, None, None)),
+            ),
+            (
+                json!({"isHotsale": true, "affiliateType": 2}),
+                Some((Status::NonAffiliate, None, None)),
+            ),
+            (
+                json!({"isHotsale": false, "affiliateType": 0, "maxRate": 7.0}),
+                None,
+            ),
+            (json!({"isHotsale": true, "maxRate": 40.0}), None),
+            (json!({"affiliateType": null}), None),
+            (json!({"affiliateType": [1]}), None),
+            (
+                json!({"affiliateType": 1, "maxRate": "a lot"}),
+                Some((Status::Affiliate, None, None)),
+            ),
+            (
+                json!({"affiliateType": 1, "maxRate": 250}),
+                Some((Status::Affiliate, None, None)),
+            ),
+            (json!({}), None),
+        ];
+        for (attributes, want) in rows {
+            let got = facts_of(&answer(attributes.clone()))
+                .map(|f| (f.status, f.exact_percent, f.hot_percent));
+            assert_eq!(got, want, "{attributes}");
+        }
+        assert_eq!(facts_of(&json!({"result": true})), None);
+        assert_eq!(facts_of(&json!([1, 2])), None);
+        let f = facts_of(&answer(json!({"affiliateType": 1, "productName": " Lamp ", "productImage": "javascript:alert(1)"}))).unwrap();
+        assert_eq!((f.title.as_deref(), f.image_url), (Some("Lamp"), None));
+    }
+
+    #[test]
+    fn tokens_and_errors_are_read_from_either_shape() {
+        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "token_expired_at": 1_900_000_000}}})).unwrap();
+        assert_eq!(t.expires_at, Some(1_900_000_000));
+        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "expires_in": 86400}}})).unwrap();
+        assert!(t.expires_at.unwrap() > unix_now());
+        assert_eq!(
+            tokens_of(&json!({"data": {"attributes": {"access_token": "a"}}})),
+            None
+        );
+        assert_eq!(
+            error_of(
+                &json!({"result": false, "errors": [{"error": 429001, "error_description": "captcha"}]})
+            ),
+            "429001 captcha"
+        );
+        assert!(!format!("{t:?}").contains("\"a\""), "tokens never print");
+    }
+}

@@ -1,0 +1,194 @@
+//! The affiliate networks as status sources: ePN and Admitad (../shared/docs/status-sources.md).
+//! Each is an API client like the Open Platform one: it talks only to its configured base URLs
+//! (https, or http on loopback for tests), with time-outs, an answer size cap and its secret in a
+//! type that never prints. Their answers are read defensively: an unknown field is ignored, a
+//! missing or null one means "this source does not say", never a guess.
+
+use std::time::Duration;
+
+use url::Url;
+
+pub mod admitad;
+pub mod epn;
+
+pub use crate::domain::sources::NetworkFacts;
+
+/// One call's time-out: a check has 2.8 s in all.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// The largest answer read (a token or a page of rates is a few KB).
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// Why a network said nothing for this check. Never contains a secret or a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    #[error("{network} answered HTTP {status}")]
+    Http { network: &'static str, status: u16 },
+    #[error("{network} did not answer within {ms} ms")]
+    Timeout { network: &'static str, ms: u128 },
+    #[error("the connection to {network} failed")]
+    Network { network: &'static str },
+    #[error("{network}'s answer could not be read: {problem}")]
+    Malformed {
+        network: &'static str,
+        problem: String,
+    },
+    #[error("{network} refused the call: {problem}")]
+    Refused {
+        network: &'static str,
+        problem: String,
+    },
+    #[error("{network} did not accept the credentials: {problem}")]
+    Auth {
+        network: &'static str,
+        problem: String,
+    },
+    #[error("{network} asked to slow down; not asked again for {secs} s")]
+    Paused { network: &'static str, secs: u64 },
+}
+
+/// The HTTP client of a network: time-outs, no redirects (an API that redirects is not followed
+/// off its base URL), no proxy from the environment.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(CONNECT_TIMEOUT))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("the HTTP client's fixed configuration is valid")
+}
+
+/// `base` joined with `path` (`path` relative, the base's own path kept).
+pub fn endpoint(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path);
+    url.set_path(&joined);
+    url
+}
+
+/// Maps a transport error.
+pub fn transport(network: &'static str, e: &reqwest::Error, timeout: Duration) -> NetError {
+    if e.is_timeout() {
+        NetError::Timeout {
+            network,
+            ms: timeout.as_millis(),
+        }
+    } else {
+        NetError::Network { network }
+    }
+}
+
+/// Reads an answer's body as JSON, refusing one over [`MAX_ANSWER_BYTES`].
+pub async fn read_json(
+    network: &'static str,
+    mut response: reqwest::Response,
+    timeout: Duration,
+) -> Result<serde_json::Value, NetError> {
+    let too_large = || NetError::Malformed {
+        network,
+        problem: format!("the answer is over {} KiB", MAX_ANSWER_BYTES / 1024),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport(network, &e, timeout))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| NetError::Malformed {
+        network,
+        problem: e.to_string(),
+    })
+}
+
+/// A number as a network writes it: `7`, `7.0`, `"7.0"`, `"7%"`; a percentage from 0 to 100.
+pub fn percent_of(v: &serde_json::Value) -> Option<f64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|p: &f64| p.is_finite() && (0.0..=100.0).contains(p))
+}
+
+/// A boolean as a network writes it: `true`, `"true"`, `1`; anything else does not say.
+pub fn flag_of(v: &serde_json::Value) -> Option<bool> {
+    match v {
+        serde_json::Value::Bool(b) => Some(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(0) => Some(false),
+            Some(1) => Some(true),
+            _ => None,
+        },
+        serde_json::Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A non-empty text, trimmed, at most 300 characters.
+pub fn text_of(v: &serde_json::Value) -> Option<String> {
+    v.as_str()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(300).collect())
+}
+
+/// Seconds from a `Retry-After` header (seconds only; a date is not trusted), at most an hour.
+pub fn retry_after(response: &reqwest::Response) -> Option<u64> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| s.min(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn endpoints_keep_the_base_path() {
+        let base = Url::parse("http://127.0.0.1:9000/epn/").unwrap();
+        assert_eq!(
+            endpoint(&base, "affiliate/checkLink").as_str(),
+            "http://127.0.0.1:9000/epn/affiliate/checkLink"
+        );
+        let root = Url::parse("https://app.epn.bz").unwrap();
+        assert_eq!(endpoint(&root, "ssid").as_str(), "https://app.epn.bz/ssid");
+    }
+
+    #[test]
+    fn values_are_read_defensively() {
+        assert_eq!(percent_of(&json!(7)), Some(7.0));
+        assert_eq!(percent_of(&json!("7.5%")), Some(7.5));
+        assert_eq!(percent_of(&json!(-1)), None);
+        assert_eq!(percent_of(&json!(150)), None);
+        assert_eq!(percent_of(&json!(null)), None);
+        assert_eq!(percent_of(&json!([7])), None);
+        assert_eq!(flag_of(&json!("true")), Some(true));
+        assert_eq!(flag_of(&json!(0)), Some(false));
+        assert_eq!(flag_of(&json!("yes please")), None);
+        assert_eq!(text_of(&json!("  ")), None);
+        assert_eq!(text_of(&json!(5)), None);
+    }
+}

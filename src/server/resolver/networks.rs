@@ -1,0 +1,322 @@
+//! The networks (ePN, Admitad) as the resolver asks them: answers kept in memory with the time
+//! they were learnt; identical questions under way joined (one call per product however many
+//! checks ask); Admitad asked for many links per call; each network's calls bounded in number and
+//! behind its own breaker. A call waits for a slot at most one check's time, so a large paste
+//! cannot queue calls beyond what the network answers in time.
+
+use std::{
+    collections::HashMap,
+    num::NonZeroUsize,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use futures::{
+    future::{BoxFuture, Shared},
+    FutureExt,
+};
+use tokio::{sync::Semaphore, time::Instant};
+
+use super::{breaker::Breaker, unix_now};
+use crate::server::networks::{
+    admitad::{self, Admitad},
+    epn::Epn,
+    NetError, NetworkFacts,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Net {
+    Epn,
+    Admitad,
+}
+
+/// What a network said (`None` inside: it does not know the product) and when; `None`: no
+/// answer (off, failed, paused or not asked in time), not remembered.
+type Heard = Option<(Option<NetworkFacts>, i64)>;
+type Flight = Shared<BoxFuture<'static, Heard>>;
+type Batch = Shared<BoxFuture<'static, HashMap<String, Heard>>>;
+/// Remembered answers: what was said, when (unix seconds), and until when it is good.
+type Remembered = lru::LruCache<(Net, String), (Option<NetworkFacts>, i64, Instant)>;
+
+/// A product's canonical address: what the networks are asked about.
+fn product_url(id: &str) -> String {
+    format!("https://aliexpress.com/item/{id}.html")
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A network's state as `/readyz` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceState {
+    Off,
+    On,
+    /// The breaker is open, or the network asked to slow down.
+    Open,
+}
+
+impl SourceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceState::Off => "off",
+            SourceState::On => "on",
+            SourceState::Open => "open",
+        }
+    }
+}
+
+pub struct Networks {
+    epn: Option<Epn>,
+    admitad: Option<Admitad>,
+    ttl: Duration,
+    /// How long a call may wait for a slot.
+    wait: Duration,
+    cache: Mutex<Remembered>,
+    inflight: Mutex<HashMap<(Net, String), Flight>>,
+    epn_slots: Semaphore,
+    admitad_slots: Semaphore,
+    epn_breaker: Breaker,
+    admitad_breaker: Breaker,
+}
+
+/// What the networks said of each product id, with when.
+#[derive(Debug, Default)]
+pub struct NetworkAnswers {
+    pub epn: HashMap<String, (NetworkFacts, i64)>,
+    pub admitad: HashMap<String, (NetworkFacts, i64)>,
+}
+
+impl Networks {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        epn: Option<Epn>,
+        admitad: Option<Admitad>,
+        ttl: Duration,
+        wait: Duration,
+        capacity: usize,
+        concurrency: usize,
+        breaker_threshold: u32,
+        breaker_cooldown: Duration,
+    ) -> Networks {
+        Networks {
+            epn,
+            admitad,
+            ttl,
+            wait,
+            cache: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN),
+            )),
+            inflight: Mutex::new(HashMap::new()),
+            epn_slots: Semaphore::new(concurrency.max(1)),
+            admitad_slots: Semaphore::new(concurrency.max(1)),
+            epn_breaker: Breaker::new("epn", breaker_threshold, breaker_cooldown),
+            admitad_breaker: Breaker::new("admitad", breaker_threshold, breaker_cooldown),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.epn.is_some() || self.admitad.is_some()
+    }
+
+    pub fn state(&self, net: Net) -> SourceState {
+        match net {
+            Net::Epn => match &self.epn {
+                None => SourceState::Off,
+                Some(e) if e.paused() || self.epn_breaker.is_open() => SourceState::Open,
+                Some(_) => SourceState::On,
+            },
+            Net::Admitad => match &self.admitad {
+                None => SourceState::Off,
+                Some(_) if self.admitad_breaker.is_open() => SourceState::Open,
+                Some(_) => SourceState::On,
+            },
+        }
+    }
+
+    /// Asks both networks about `ids` (product ids), within `deadline`.
+    pub async fn ask(self: &Arc<Self>, ids: &[String], deadline: Instant) -> NetworkAnswers {
+        let (epn, admitad) = tokio::join!(
+            self.ask_one(Net::Epn, ids, deadline),
+            self.ask_one(Net::Admitad, ids, deadline)
+        );
+        NetworkAnswers { epn, admitad }
+    }
+
+    async fn ask_one(
+        self: &Arc<Self>,
+        net: Net,
+        ids: &[String],
+        deadline: Instant,
+    ) -> HashMap<String, (NetworkFacts, i64)> {
+        let mut out = HashMap::new();
+        let on = match net {
+            Net::Epn => self.epn.is_some(),
+            Net::Admitad => self.admitad.is_some(),
+        };
+        if !on || ids.is_empty() {
+            return out;
+        }
+        let mut waits: Vec<(String, Flight)> = Vec::new();
+        {
+            let now = Instant::now();
+            let mut cache = lock(&self.cache);
+            let mut inflight = lock(&self.inflight);
+            let mut start: Vec<String> = Vec::new();
+            for id in ids {
+                let key = (net, id.clone());
+                if out.contains_key(id) || waits.iter().any(|(w, _)| w == id) || start.contains(id)
+                {
+                    continue;
+                }
+                match cache.get(&key) {
+                    Some((facts, at, until)) if *until > now => {
+                        if let Some(f) = facts {
+                            out.insert(id.clone(), (f.clone(), *at));
+                        }
+                        continue;
+                    }
+                    Some(_) => {
+                        cache.pop(&key);
+                    }
+                    None => {}
+                }
+                if let Some(f) = inflight.get(&key) {
+                    waits.push((id.clone(), f.clone()));
+                    continue;
+                }
+                start.push(id.clone());
+            }
+            match net {
+                Net::Epn => {
+                    for id in start {
+                        let flight = self.epn_flight(id.clone());
+                        inflight.insert((net, id.clone()), flight.clone());
+                        tokio::spawn(flight.clone());
+                        waits.push((id, flight));
+                    }
+                }
+                Net::Admitad => {
+                    for chunk in start.chunks(admitad::MAX_LINKS_PER_CALL) {
+                        let batch = self.admitad_batch(chunk.to_vec());
+                        for id in chunk {
+                            let key = id.clone();
+                            let flight: Flight = batch
+                                .clone()
+                                .map(move |answers| answers.get(&key).cloned().flatten())
+                                .boxed()
+                                .shared();
+                            inflight.insert((net, id.clone()), flight.clone());
+                            waits.push((id.clone(), flight));
+                        }
+                        tokio::spawn(batch);
+                    }
+                }
+            }
+        }
+        let heard = futures::future::join_all(waits.into_iter().map(|(id, flight)| async move {
+            (
+                id,
+                tokio::time::timeout_at(deadline, flight)
+                    .await
+                    .ok()
+                    .flatten(),
+            )
+        }))
+        .await;
+        for (id, h) in heard {
+            if let Some((Some(facts), at)) = h {
+                out.insert(id, (facts, at));
+            }
+        }
+        out
+    }
+
+    /// Remembers an answer and ends its flight.
+    fn finish(&self, net: Net, id: &str, heard: &Heard) {
+        lock(&self.inflight).remove(&(net, id.to_string()));
+        if let Some((facts, at)) = heard {
+            lock(&self.cache).put(
+                (net, id.to_string()),
+                (facts.clone(), *at, Instant::now() + self.ttl),
+            );
+        }
+    }
+
+    fn epn_flight(self: &Arc<Self>, id: String) -> Flight {
+        let this = self.clone();
+        async move {
+            let heard = this.call_epn(&id).await;
+            this.finish(Net::Epn, &id, &heard);
+            heard
+        }
+        .boxed()
+        .shared()
+    }
+
+    async fn call_epn(&self, id: &str) -> Heard {
+        let epn = self.epn.as_ref()?;
+        let _slot = tokio::time::timeout(self.wait, self.epn_slots.acquire())
+            .await
+            .ok()?
+            .ok()?;
+        if !self.epn_breaker.allow() {
+            return None;
+        }
+        match epn.check_link(&product_url(id)).await {
+            Ok(facts) => {
+                self.epn_breaker.success();
+                Some((facts, unix_now()))
+            }
+            // Paused on ePN's request: not a failure of the network.
+            Err(NetError::Paused { .. }) => None,
+            Err(error) => {
+                tracing::warn!(%error, "ePN did not answer; the check goes on without it");
+                self.epn_breaker.failure();
+                None
+            }
+        }
+    }
+
+    fn admitad_batch(self: &Arc<Self>, ids: Vec<String>) -> Batch {
+        let this = self.clone();
+        async move {
+            let answers = this.call_admitad(&ids).await;
+            let mut out = HashMap::new();
+            for (i, id) in ids.iter().enumerate() {
+                let heard = answers
+                    .as_ref()
+                    .map(|(list, at)| (list.get(i).cloned().flatten(), *at));
+                this.finish(Net::Admitad, id, &heard);
+                out.insert(id.clone(), heard);
+            }
+            out
+        }
+        .boxed()
+        .shared()
+    }
+
+    async fn call_admitad(&self, ids: &[String]) -> Option<(Vec<Option<NetworkFacts>>, i64)> {
+        let admitad = self.admitad.as_ref()?;
+        let _slot = tokio::time::timeout(self.wait, self.admitad_slots.acquire())
+            .await
+            .ok()?
+            .ok()?;
+        if !self.admitad_breaker.allow() {
+            return None;
+        }
+        let urls: Vec<String> = ids.iter().map(|id| product_url(id)).collect();
+        let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+        match admitad.rates(&urls).await {
+            Ok(list) => {
+                self.admitad_breaker.success();
+                Some((list, unix_now()))
+            }
+            Err(error) => {
+                tracing::warn!(%error, links = ids.len(), "Admitad did not answer; the check goes on without it");
+                self.admitad_breaker.failure();
+                None
+            }
+        }
+    }
+}
