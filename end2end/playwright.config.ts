@@ -8,6 +8,8 @@ const barePort = process.env.LINKSMITH_E2E_BARE_PORT ?? '3101';
 const bareURL = `http://127.0.0.1:${barePort}`;
 const limitedPort = process.env.LINKSMITH_E2E_LIMITED_PORT ?? '3102';
 const gatewayPort = process.env.LINKSMITH_E2E_GATEWAY_PORT ?? '3198';
+const epnPort = process.env.LINKSMITH_E2E_EPN_PORT ?? '3196';
+const admitadPort = process.env.LINKSMITH_E2E_ADMITAD_PORT ?? '3197';
 const secret = 'e2e-secret-never-in-a-page';
 
 export default defineConfig({
@@ -38,9 +40,9 @@ export default defineConfig({
       ],
     },
   },
-  // Three local processes, all on loopback: the test suite's fake Open Platform gateway (built by
-  // `cargo test` as an example), the release server using it with a link template, and a bare
-  // release server with no status source at all.
+  // Local processes, all on loopback: the test suite's fake Open Platform gateway and fake networks
+  // (built by `cargo test` as examples), the release server using them with a link template, a
+  // bare release server with no status source at all, and one with a small rate limit.
   webServer: [
     {
       command: './target/debug/examples/fake_gateway',
@@ -55,6 +57,20 @@ export default defineConfig({
         FAKE_GATEWAY_KEY: '500123',
         FAKE_GATEWAY_SECRET: secret,
         FAKE_GATEWAY_CASES: 'tests/data/live-cases.json',
+      },
+    },
+    {
+      // ePN and Admitad, as the test suite fakes them.
+      command: './target/debug/examples/fake_networks',
+      cwd: '..',
+      url: `http://127.0.0.1:${admitadPort}/healthz`,
+      timeout: 30_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        FAKE_EPN_ADDR: `127.0.0.1:${epnPort}`,
+        FAKE_ADMITAD_ADDR: `127.0.0.1:${admitadPort}`,
       },
     },
     {
@@ -92,7 +108,8 @@ export default defineConfig({
       },
     },
     {
-      // A server with a small rate limit: 12 links at once, then one a second.
+      // A server with a small rate limit (12 links at once, then one a second) whose status
+      // sources are ePN and Admitad.
       command: './target/release/linksmith',
       cwd: '..',
       url: `http://127.0.0.1:${limitedPort}/healthz`,
@@ -106,6 +123,14 @@ export default defineConfig({
         LINKSMITH_DB: 'target/e2e/limited.db',
         LINKSMITH_API_RATE: '1',
         LINKSMITH_API_BURST: '12',
+        // Its status sources are the networks alone (the Open Platform would decide first).
+        EPN_CLIENT_ID: 'e2e-epn',
+        EPN_CLIENT_SECRET: 'e2e-epn-secret',
+        EPN_API_URL: `http://127.0.0.1:${epnPort}/api`,
+        EPN_OAUTH_URL: `http://127.0.0.1:${epnPort}/oauth`,
+        ADMITAD_CLIENT_ID: 'e2e-admitad',
+        ADMITAD_CLIENT_SECRET: 'e2e-admitad-secret',
+        ADMITAD_API_URL: `http://127.0.0.1:${admitadPort}/`,
       },
     },
   ],

@@ -259,6 +259,11 @@ async fn epn_check(
 }
 
 pub async fn start_epn(client_id: &str, client_secret: &str) -> FakeEpn {
+    start_epn_at("127.0.0.1:0", client_id, client_secret).await
+}
+
+/// Starts the ePN fake on `addr` (the end-to-end tests' fixed port).
+pub async fn start_epn_at(addr: &str, client_id: &str, client_secret: &str) -> FakeEpn {
     let state = Arc::new(EpnState {
         client_id: client_id.into(),
         client_secret: client_secret.into(),
@@ -273,7 +278,7 @@ pub async fn start_epn(client_id: &str, client_secret: &str) -> FakeEpn {
         refresh_calls: AtomicUsize::new(0),
         check_calls: AtomicUsize::new(0),
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = Router::new()
         .route("/oauth/ssid", get(epn_ssid))
@@ -417,6 +422,11 @@ async fn admitad_rates(
 }
 
 pub async fn start_admitad(client_id: &str, client_secret: &str) -> FakeAdmitad {
+    start_admitad_at("127.0.0.1:0", client_id, client_secret).await
+}
+
+/// Starts the Admitad fake on `addr`.
+pub async fn start_admitad_at(addr: &str, client_id: &str, client_secret: &str) -> FakeAdmitad {
     let state = Arc::new(AdmitadState {
         client_id: client_id.into(),
         client_secret: client_secret.into(),
@@ -429,11 +439,12 @@ pub async fn start_admitad(client_id: &str, client_secret: &str) -> FakeAdmitad 
         rate_calls: AtomicUsize::new(0),
         batch_sizes: Mutex::default(),
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = Router::new()
         .route("/token/", post(admitad_token))
         .route("/aliexpress/commission_rates/", post(admitad_rates))
+        .route("/healthz", get(|| async { "ok" }))
         .with_state(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     FakeAdmitad { addr, state }
