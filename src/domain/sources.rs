@@ -351,6 +351,67 @@ mod tests {
     }
 
     #[test]
+    fn networks_rank_between_the_platform_and_the_catalogue() {
+        let net = |status, exact, hot| NetworkFacts {
+            status,
+            exact_percent: exact,
+            hot_percent: hot,
+            title: None,
+            image_url: None,
+        };
+        let catalog = CatalogFacts {
+            status: Status::Affiliate,
+            rate: Some(3.0),
+            category: Some("Lights".into()),
+            tmall: None,
+            ships_from: None,
+            store_country: None,
+        };
+        let answers = Answers {
+            api: None,
+            epn: Some((net(Status::HotSale, None, Some(40.0)), 300)),
+            admitad: Some((net(Status::HotSale, Some(6.0), Some(35.0)), 200)),
+            catalog: Some((catalog, 100)),
+        };
+        let d = merge(&answers);
+        assert_eq!((d.status, d.source), (Status::HotSale, StatusSource::Epn));
+        // The hot rate from the first source of that status; the regular one from the next.
+        assert_eq!((d.hot_percent, d.exact_percent), (Some(40.0), Some(6.0)));
+        assert_eq!(
+            d.product.unwrap().category.as_deref(),
+            Some("Lights"),
+            "a fact no network states comes from the catalogue"
+        );
+        let names: Vec<_> = d.sources.iter().map(|s| (s.name, s.checked_at.0)).collect();
+        assert_eq!(
+            names,
+            [
+                (StatusSource::Epn, 300),
+                (StatusSource::Admitad, 200),
+                (StatusSource::Catalog, 100)
+            ]
+        );
+        assert!(
+            disagreement(&d.sources).is_some(),
+            "the catalogue says affiliate"
+        );
+        let agreeing = merge(&Answers {
+            catalog: None,
+            ..answers.clone()
+        });
+        assert!(disagreement(&agreeing.sources).is_none());
+        // The platform outranks them all.
+        let with_api = merge(&Answers {
+            api: Some((ApiFacts::NotInProgramme, 400)),
+            ..answers
+        });
+        assert_eq!(
+            (with_api.status, with_api.source, with_api.hot_percent),
+            (Status::NonAffiliate, StatusSource::Api, None)
+        );
+    }
+
+    #[test]
     fn hot_sale_is_what_the_rates_say_not_a_threshold() {
         assert!(hot_by_rates(Some(5.0), Some(6.0)), "6% hot over 5% regular");
         assert!(hot_by_rates(Some(3.0), Some(50.0)));
