@@ -384,6 +384,9 @@ pub struct RawOptions {
     pub country: Option<String>,
     pub amount: Option<AmountInput>,
     pub sub: Option<String>,
+    /// The caller's own link template (POST bodies only); the server's is the default.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 impl RawOptions {
@@ -407,10 +410,23 @@ impl RawOptions {
             None => None,
             Some(s) => SubId::parse(s).map_err(|e| e.problem(lang))?,
         };
+        let template = match self.template.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => Some(LinkTemplate::parse(t).map_err(|e| {
+                Problem::new(
+                    ErrorCode::InvalidTemplate,
+                    match lang {
+                        Lang::En => format!("The link template is refused: {e}."),
+                        Lang::Ru => format!("Шаблон ссылки отклонён: {}.", e.russian()),
+                    },
+                )
+            })?),
+        };
         Ok(CheckOptions {
             country,
             amount,
             sub,
+            template,
         })
     }
 }
@@ -421,6 +437,8 @@ pub struct CheckOptions {
     pub country: Country,
     pub amount: Option<Amount>,
     pub sub: Option<SubId>,
+    /// The caller's own template for this check, over the server's.
+    pub template: Option<LinkTemplate>,
 }
 
 /// Everything a check needs besides the link and what the sources found.
@@ -467,7 +485,13 @@ impl Context<'_> {
         };
         let assessment = self.programme.assess(&order, self.lang);
         let mut warnings = Vec::new();
-        if link.foreign_affiliate {
+        if let Some(network) = &link.via_network {
+            let mut notice = self
+                .programme
+                .notice(NoticeCode::ForeignNetworkLink, self.lang);
+            notice.message = notice.message.replace("{network}", network);
+            warnings.push(notice);
+        } else if link.foreign_affiliate {
             warnings.push(
                 self.programme
                     .notice(NoticeCode::ForeignAffiliateParamsRemoved, self.lang),

@@ -183,6 +183,24 @@ impl Explain for TemplateError {
     }
 }
 
+impl Explain for crate::domain::template::DeriveError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidTemplate
+    }
+
+    fn russian(&self) -> String {
+        use crate::domain::template::DeriveError;
+        match self {
+            DeriveError::NotALink => "Это не ссылка. Вставьте глубокую ссылку на один товар из кабинета вашей сети, начиная с https://.".into(),
+            DeriveError::ShortLink { host } => format!(
+                "{host} — короткая ссылка: её параметры скрыты. Вставьте полную глубокую ссылку из кабинета вашей сети (ту, где есть адрес товара)."
+            ),
+            DeriveError::NoDestination => "Ни один параметр этой ссылки не ведёт на страницу AliExpress, поэтому некуда подставить проверенную страницу. Сделайте в кабинете сети глубокую ссылку на один товар и вставьте её.".into(),
+            DeriveError::Invalid(e) => format!("Шаблон из неё отклонён: {}.", e.russian()),
+        }
+    }
+}
+
 impl Explain for CampaignError {
     fn code(&self) -> ErrorCode {
         CampaignError::code(self)

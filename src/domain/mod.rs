@@ -11,3 +11,4 @@ pub mod messages;
 pub mod rates;
 pub mod report;
 pub mod sources;
+pub mod template;

@@ -172,6 +172,7 @@ mod tests {
             country: crate::domain::country::Country::parse("US").unwrap(),
             amount: None,
             sub: None,
+            template: None,
         };
         let outcomes: Vec<Outcome> = found
             .iter()

@@ -154,6 +154,9 @@ pub struct CheckQuery {
     pub amount: Option<String>,
     /// The sub-id placed in the generated link.
     pub sub: Option<String>,
+    /// Not taken here: a template travels in POST bodies only (proxies and logs keep addresses).
+    #[param(value_type = Option<String>)]
+    pub template: Option<String>,
 }
 
 /// `POST /api/v1/check`.
@@ -171,6 +174,10 @@ pub struct CheckRequest {
     /// The sub-id placed in the generated link: letters, digits, `-`, `_`, `.`, at most 64.
     #[serde(default)]
     pub sub: Option<String>,
+    /// The caller's own affiliate link template for this request (the placeholders and rules of
+    /// `LINKSMITH_LINK_TEMPLATE`); the server's is the default. Never stored or logged.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 /// `POST /api/v1/check/batch`.
@@ -184,6 +191,9 @@ pub struct BatchRequest {
     pub amount: Option<AmountInput>,
     #[serde(default)]
     pub sub: Option<String>,
+    /// As in `POST /api/v1/check`.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 /// The batch answer: one outcome per input, in input order.
@@ -269,10 +279,18 @@ async fn check_get(
             return ApiError::invalid_request(message).into_response();
         }
     };
+    if q.template.is_some() {
+        let message = match lang_of(&headers) {
+            Lang::En => "A link template is taken in POST bodies only, never in an address (proxies and logs keep addresses). Send it as \"template\" in a POST /api/v1/check body.",
+            Lang::Ru => "Шаблон ссылки принимается только в теле POST-запроса, никогда в адресе (прокси и журналы хранят адреса). Передайте его полем \"template\" в теле POST /api/v1/check.",
+        };
+        return ApiError::invalid_request(message).into_response();
+    }
     let raw = RawOptions {
         country: q.country,
         amount: q.amount.map(AmountInput::Text),
         sub: q.sub,
+        template: None,
     };
     check_one(
         &state,
@@ -302,6 +320,7 @@ async fn check_post(
         country: req.country,
         amount: req.amount,
         sub: req.sub,
+        template: req.template,
     };
     check_one(&state, client, lang_of(&headers), req.url, raw).await
 }
@@ -330,6 +349,7 @@ async fn check_batch(
         country: req.country,
         amount: req.amount,
         sub: req.sub,
+        template: req.template,
     };
     let results = match state.check_request(client, &req.urls, &raw, lang).await {
         Ok(results) => results,

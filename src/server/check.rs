@@ -228,7 +228,7 @@ impl AppState {
         // 3. Assemble, in input order.
         let context = Context {
             programme: &self.config.programme,
-            template: self.config.template.as_ref(),
+            template: options.template.as_ref().or(self.config.template.as_ref()),
             date: self.config.calendar.today(),
             now: crate::domain::date::Timestamp(
                 std::time::SystemTime::now()

@@ -45,6 +45,7 @@ fn check(row: &Value) -> Vec<String> {
                 "canonical_url",
                 "removed_params",
                 "foreign_affiliate",
+                "via_network",
             ] {
                 if let Some(want) = obj.get(key) {
                     if got[key] != *want {

@@ -22,3 +22,4 @@ mod resilience;
 mod resolver;
 mod server_shell;
 mod share_links;
+mod templates;

@@ -81,6 +81,12 @@ const OTHER_NETWORKS: &[(&str, &str)] = &[
     ("ali.pub", "ePN"),
     ("ali.ski", "ePN"),
     ("epn.bz", "ePN"),
+    ("shopnow.pub", "ePN"),
+    ("epnclick.ru", "ePN"),
+    ("buyeasy.by", "ePN"),
+    ("gotbest.by", "ePN"),
+    // AliExpress's own affiliate short links: like s.click, never followed.
+    ("ali.click", "AliExpress"),
 ];
 
 const ACCOUNT_SUBDOMAINS: &[&str] = &[

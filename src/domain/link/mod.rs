@@ -65,6 +65,11 @@ pub struct Link {
     pub foreign_affiliate: bool,
     /// The link points into the Tmall section (`tmall.` sub-domain).
     pub tmall: bool,
+    /// The pasted link was this network's deep link (`ePN`, `Admitad`), read as the page it leads
+    /// to: its owner's tracking was removed.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub via_network: Option<Cow<'static, str>>,
 }
 
 /// What reading a pasted link gives.
@@ -421,7 +426,7 @@ fn parse_web_url(text: &str) -> Result<Url, LinkError> {
 }
 
 /// Other networks' short links: following one would register a click for whoever made it.
-const NETWORK_SHORT_HOSTS: &[&str] = &["fas.st", "ali.pub", "ali.ski"];
+const NETWORK_SHORT_HOSTS: &[&str] = &["fas.st", "ali.pub", "ali.ski", "ali.click"];
 
 /// Another network's deep link (ePN `.../redirect/cpa/o/<code>/?to=<url>`, Admitad
 /// `.../g/<code>/?ulp=<url>`): read as the AliExpress page it leads to, from its destination
@@ -453,7 +458,6 @@ fn unwrap_network(
     }
     let Some(target) = target.filter(|t| !t.trim().is_empty()) else {
         // A deep link that names no destination (Admitad `/goto/<hash>/`) is a short link.
-        let _ = network;
         return Err(LinkError::ShortLinkRejected {
             host: host.to_string(),
         });
@@ -468,6 +472,7 @@ fn unwrap_network(
             removed.append(&mut link.removed_params);
             link.removed_params = dedup_names(removed);
             link.foreign_affiliate = true;
+            link.via_network = Some(Cow::Borrowed(network));
             Ok(Reading::Link(link))
         }
         app @ Reading::AppShare { .. } => Ok(app),
@@ -582,6 +587,7 @@ fn product_link(
         removed_params: Vec::new(),
         foreign_affiliate: false,
         tmall: false,
+        via_network: None,
     }
 }
 
@@ -713,6 +719,7 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
                 removed_params: Vec::new(),
                 foreign_affiliate: false,
                 tmall: false,
+                via_network: None,
             };
             Ok(finish(link, removed))
         }
@@ -842,5 +849,6 @@ fn page_link(kind: PageKind, canonical_url: String, site: Site) -> Link {
         removed_params: Vec::new(),
         foreign_affiliate: false,
         tmall: false,
+        via_network: None,
     }
 }

@@ -30,6 +30,7 @@ pub const REQUIRED_CODES: &[NoticeCode] = &[
     NoticeCode::AttributionPriority,
     NoticeCode::RussianStoreUnknown,
     NoticeCode::SourcesDisagree,
+    NoticeCode::ForeignNetworkLink,
 ];
 
 /// Why a rules file was refused.

@@ -116,6 +116,7 @@ pub async fn check_links(
         country: Some(country),
         amount: Some(AmountInput::Text(amount)),
         sub: Some(sub),
+        template: None,
     };
     match state.check_request(client, &inputs, &raw, lang).await {
         Ok(outcomes) => Ok(CheckAnswer {
