@@ -12,6 +12,7 @@ mod band;
 mod model;
 mod results;
 mod server;
+mod settings;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -64,6 +65,8 @@ pub fn CheckPage() -> impl IntoView {
     let country = RwSignal::new(q("country").to_ascii_uppercase());
     let amount = RwSignal::new(q("amount"));
     let sub = RwSignal::new(q("sub"));
+    // The webmaster's own template: kept in the browser, never in the address.
+    let template = RwSignal::new(String::new());
 
     let setup = Resource::new(|| (), |_| check_setup());
     // A shared address (`/?url=...`) is checked on the server, before any script runs.
@@ -86,7 +89,16 @@ pub fn CheckPage() -> impl IntoView {
             let total = inputs.len();
             // The server checks the first links only (SERVER_RENDERED_LINKS); the rest stay
             // pending until the page's script checks them.
-            let answer = match check_links(inputs, country, amount, sub, lang.get_untracked()).await
+            // A shared address never carries a template: the server's makes these links.
+            let answer = match check_links(
+                inputs,
+                country,
+                amount,
+                sub,
+                String::new(),
+                lang.get_untracked(),
+            )
+            .await
             {
                 Ok(answer) => answer,
                 Err(CheckLinksError::Refused(problem)) => CheckAnswer {
@@ -121,6 +133,10 @@ pub fn CheckPage() -> impl IntoView {
             !q("amount").is_empty(),
             !q("sub").is_empty(),
         ];
+        if let Some(t) = memory::load("template") {
+            template.set(t);
+        }
+        Effect::new(move |_| memory::save("template", &template.get()));
         Effect::new(move |first: Option<()>| {
             let fields = [("country", country), ("amount", amount), ("sub", sub)];
             if first.is_none() {
@@ -181,6 +197,7 @@ pub fn CheckPage() -> impl IntoView {
             country.get_untracked(),
             amount.get_untracked(),
             sub.get_untracked(),
+            template.get_untracked(),
             lang.get_untracked(),
         );
         rewritten.set(None);
@@ -197,7 +214,7 @@ pub fn CheckPage() -> impl IntoView {
                     &wasm_bindgen::JsValue::NULL,
                     "",
                     Some(&share_url(
-                        &pasted, &options.0, &options.1, &options.2, options.3,
+                        &pasted, &options.0, &options.1, &options.2, options.4,
                     )),
                 );
             }
@@ -221,7 +238,13 @@ pub fn CheckPage() -> impl IntoView {
         }
         let inputs = inputs_of(&r.text);
         live.set(Some(r));
-        let options = (q("country"), q("amount"), q("sub"), lang.get_untracked());
+        let options = (
+            q("country"),
+            q("amount"),
+            q("sub"),
+            template.get_untracked(),
+            lang.get_untracked(),
+        );
         check_from(live, running, inputs, from, options);
         true
     });
@@ -312,6 +335,7 @@ pub fn CheckPage() -> impl IntoView {
                         <span class="field-error" role="alert">{move || sub_problem.get().map_or_else(|| t_string!(i18n, check.sub_hint).to_string(), |m| refusal(i18n.get_locale(), ErrorCode::InvalidSub, &m))}</span>
                     </label>
                 </div>
+                <settings::TrackingSettings template=template sub=sub lang=lang />
                 {move || (lang.get() == Lang::Ru).then(|| view! { <input type="hidden" name="lang" value="ru" /> })}
                 <div class="form-row">
                     <button type="submit" class="primary" data-testid="check"

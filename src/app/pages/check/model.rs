@@ -90,7 +90,7 @@ pub fn check_from(
     running: RwSignal<bool>,
     inputs: Vec<String>,
     from: usize,
-    (country, amount, sub, lang): (String, String, String, Lang),
+    (country, amount, sub, template, lang): (String, String, String, String, Lang),
 ) {
     running.set(true);
     leptos::task::spawn_local(async move {
@@ -102,6 +102,7 @@ pub fn check_from(
                 country.clone(),
                 amount.clone(),
                 sub.clone(),
+                template.clone(),
                 lang,
             )
             .await;

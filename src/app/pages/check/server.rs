@@ -84,6 +84,7 @@ pub async fn check_links(
     country: String,
     amount: String,
     sub: String,
+    template: String,
     lang: Lang,
 ) -> Result<CheckAnswer, CheckLinksError> {
     use crate::server::{AmountInput, RawOptions, Refusal};
@@ -116,7 +117,8 @@ pub async fn check_links(
         country: Some(country),
         amount: Some(AmountInput::Text(amount)),
         sub: Some(sub),
-        template: None,
+        // The webmaster's own template, from the browser (never in an address, never logged).
+        template: Some(template),
     };
     match state.check_request(client, &inputs, &raw, lang).await {
         Ok(outcomes) => Ok(CheckAnswer {
