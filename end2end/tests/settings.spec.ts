@@ -14,7 +14,7 @@ test('a template learnt from a deep link makes the links of the next check, and 
   await expect(page.getByTestId('template')).toHaveValue('https://shopnow.pub/redirect/cpa/o/MYCODE/?to={url}&sub={sub}');
   await expect(page.getByTestId('template-sample')).toContainText('https://shopnow.pub/redirect/cpa/o/MYCODE/?to=https%3A%2F%2Faliexpress.com');
   await page.getByTestId('sub').fill('vk');
-  await page.getByTestId('paste').fill(`https://aliexpress.com/item/${CABLE}.html`);
+  await page.getByLabel('Links or a post').fill(`https://aliexpress.com/item/${CABLE}.html`);
   await page.getByTestId('check').click();
   await expect(page.getByTestId('affiliate-link')).toHaveValue(
     `https://shopnow.pub/redirect/cpa/o/MYCODE/?to=https%3A%2F%2Faliexpress.com%2Fitem%2F${CABLE}.html&sub=vk`,
