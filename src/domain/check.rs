@@ -551,6 +551,16 @@ impl Context<'_> {
     }
 }
 
+/// Makes a result's affiliate link with the webmaster's own template (the page does this for
+/// answers rendered on the server for a shared address, which never carries a template): the
+/// link is the template filled in, and the "no tracking" warning goes.
+pub fn apply_template(result: &mut CheckResult, template: &LinkTemplate, sub: Option<&SubId>) {
+    result.affiliate_link = template.render(&result.link, sub);
+    result
+        .warnings
+        .retain(|w| w.code != NoticeCode::TrackingNotConfigured);
+}
+
 /// Recomputes a result's estimate for another amount (the page does this as the user types, with
 /// no request): the rate is the result's own, the cap the programme's.
 pub fn re_estimate(
@@ -637,6 +647,40 @@ mod tests {
             raw.render(&link, None),
             "https://ad.example/g/x/?ulp=https://aliexpress.com/item/1005005248414510.html?sku_id=12000032&subid="
         );
+    }
+
+    #[test]
+    fn a_shared_answer_takes_the_readers_own_template() {
+        let programme = Programme::embedded().unwrap();
+        let context = Context {
+            programme: &programme,
+            template: None,
+            date: Date::new(2026, 11, 30).unwrap(),
+            now: crate::domain::date::Timestamp::default(),
+            lang: Lang::En,
+        };
+        let link = normalize("https://aliexpress.com/item/1005005248414510.html").unwrap();
+        let options = CheckOptions {
+            country: Country::parse("US").unwrap(),
+            amount: None,
+            sub: None,
+            template: None,
+        };
+        let mut r = context.assemble("x", link, Detection::unknown(), &options);
+        assert!(r
+            .warnings
+            .iter()
+            .any(|w| w.code == NoticeCode::TrackingNotConfigured));
+        let mine = LinkTemplate::parse("https://n.example/r?to={url}&sub={sub}").unwrap();
+        apply_template(&mut r, &mine, SubId::parse("tg").unwrap().as_ref());
+        assert_eq!(
+            r.affiliate_link,
+            "https://n.example/r?to=https%3A%2F%2Faliexpress.com%2Fitem%2F1005005248414510.html&sub=tg"
+        );
+        assert!(!r
+            .warnings
+            .iter()
+            .any(|w| w.code == NoticeCode::TrackingNotConfigured));
     }
 
     /// `{raw_url}` is put in as it is, but never adds a parameter or a fragment to the deep link.

@@ -9,6 +9,7 @@ pub mod date;
 pub mod link;
 pub mod messages;
 pub mod rates;
+pub mod recent;
 pub mod report;
 pub mod sources;
 pub mod template;

@@ -123,6 +123,86 @@ pub fn derive(deep_link: &str) -> Result<Derived, DeriveError> {
     })
 }
 
+/// The longest channel name.
+pub const MAX_CHANNEL_NAME: usize = 40;
+/// The most channels kept.
+pub const MAX_CHANNELS: usize = 50;
+
+/// A named sub-id ("telegram" -> `tg`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Channel {
+    pub name: String,
+    pub sub: String,
+}
+
+/// What a webmaster keeps in the browser, and moves to another one as a small JSON file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    /// The file's kind and version, so a wrong file is refused with a sentence.
+    #[serde(default)]
+    pub linksmith_settings: u32,
+    #[serde(default)]
+    pub template: String,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+}
+
+impl Settings {
+    pub const VERSION: u32 = 1;
+
+    /// Reads and checks a settings file: its kind, the template, every channel.
+    pub fn parse(text: &str) -> Result<Settings, String> {
+        let s: Settings = serde_json::from_str(text)
+            .map_err(|_| "This is not a Linksmith settings file (JSON from Export).".to_string())?;
+        if s.linksmith_settings != Self::VERSION {
+            return Err("This is not a Linksmith settings file (JSON from Export).".into());
+        }
+        if !s.template.trim().is_empty() {
+            LinkTemplate::parse(&s.template)
+                .map_err(|e| format!("Its template is refused: {e}."))?;
+        }
+        if s.channels.len() > MAX_CHANNELS {
+            return Err(format!(
+                "It holds {} channels; at most {MAX_CHANNELS} are kept.",
+                s.channels.len()
+            ));
+        }
+        for c in &s.channels {
+            Channel::check(&c.name, &c.sub)?;
+        }
+        Ok(s)
+    }
+
+    /// The file Export writes.
+    pub fn to_json(&self) -> String {
+        let mut s = self.clone();
+        s.linksmith_settings = Self::VERSION;
+        serde_json::to_string_pretty(&s).unwrap_or_default()
+    }
+}
+
+impl Channel {
+    /// A channel's name (1 to 40 characters) and sub-id (the sub-id rules).
+    pub fn check(name: &str, sub: &str) -> Result<Channel, String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_CHANNEL_NAME {
+            return Err(format!(
+                "A channel needs a name of 1 to {MAX_CHANNEL_NAME} characters, such as telegram."
+            ));
+        }
+        match crate::domain::check::SubId::parse(sub) {
+            Ok(Some(s)) => Ok(Channel {
+                name: name.to_string(),
+                sub: s.as_str().to_string(),
+            }),
+            Ok(None) => Err(format!(
+                "The channel \"{name}\" needs a sub-id, such as tg-channel."
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +317,35 @@ mod tests {
                 (got, want) => panic!("{input}: got {got:?}, expected {want:?}"),
             }
         }
+    }
+
+    #[test]
+    fn settings_files_round_trip_and_bad_ones_are_refused() {
+        let s = Settings {
+            linksmith_settings: 0,
+            template: "https://n.example/r?to={url}&sub={sub}".into(),
+            channels: vec![
+                Channel::check("telegram", "tg").unwrap(),
+                Channel::check("vk", "vk-1").unwrap(),
+            ],
+        };
+        let back = Settings::parse(&s.to_json()).unwrap();
+        assert_eq!(
+            (back.template, back.channels),
+            (s.template.clone(), s.channels.clone())
+        );
+        assert!(Settings::parse("{}")
+            .unwrap_err()
+            .starts_with("This is not a Linksmith settings file"));
+        assert!(Settings::parse("not json").is_err());
+        let bad = s.to_json().replace("https://n.example", "http://n.example");
+        assert!(Settings::parse(&bad)
+            .unwrap_err()
+            .starts_with("Its template is refused"));
+        let bad_sub = s.to_json().replace("\"vk-1\"", "\"v k\"");
+        assert!(Settings::parse(&bad_sub).unwrap_err().contains("a space"));
+        assert!(Channel::check("", "tg").is_err());
+        assert!(Channel::check("x", "").is_err());
     }
 
     /// A template learnt from a link makes that same link again for its product.

@@ -10,6 +10,7 @@
 mod address;
 mod band;
 mod model;
+mod recent;
 mod results;
 mod server;
 mod settings;
@@ -67,6 +68,8 @@ pub fn CheckPage() -> impl IntoView {
     let sub = RwSignal::new(q("sub"));
     // The webmaster's own template: kept in the browser, never in the address.
     let template = RwSignal::new(String::new());
+    let channels = RwSignal::new(Vec::<crate::domain::template::Channel>::new());
+    let recent_list = RwSignal::new(Vec::<recent::Recent>::new());
 
     let setup = Resource::new(|| (), |_| check_setup());
     // A shared address (`/?url=...`) is checked on the server, before any script runs.
@@ -133,10 +136,41 @@ pub fn CheckPage() -> impl IntoView {
             !q("amount").is_empty(),
             !q("sub").is_empty(),
         ];
-        if let Some(t) = memory::load("template") {
-            template.set(t);
-        }
-        Effect::new(move |_| memory::save("template", &template.get()));
+        // After hydration (the server rendered the page without it), then kept on every change.
+        Effect::new(move |first: Option<()>| {
+            if first.is_none() {
+                if let Some(t) = memory::load("template") {
+                    template.set(t);
+                }
+            }
+            memory::save("template", &template.get());
+        });
+        Effect::new(move |first: Option<()>| {
+            if first.is_none() {
+                if let Some(saved) = memory::load("recent") {
+                    if let Ok(list) = serde_json::from_str(&saved) {
+                        recent_list.set(list);
+                    }
+                }
+            }
+            memory::save(
+                "recent",
+                &serde_json::to_string(&recent_list.get()).unwrap_or_default(),
+            );
+        });
+        Effect::new(move |first: Option<()>| {
+            if first.is_none() {
+                if let Some(saved) = memory::load("channels") {
+                    if let Ok(list) = serde_json::from_str(&saved) {
+                        channels.set(list);
+                    }
+                }
+            }
+            memory::save(
+                "channels",
+                &serde_json::to_string(&channels.get()).unwrap_or_default(),
+            );
+        });
         Effect::new(move |first: Option<()>| {
             let fields = [("country", country), ("amount", amount), ("sub", sub)];
             if first.is_none() {
@@ -222,6 +256,24 @@ pub fn CheckPage() -> impl IntoView {
         check_from(live, running, inputs, 0, options);
     };
 
+    // "Check again" from the recent checks: the links go in the paste box and are checked.
+    let again = Callback::new(move |links: String| {
+        text.set(links);
+        run();
+    });
+    // A finished run joins the recent checks (kept in this browser only).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |was_running: Option<bool>| {
+        let now_running = running.get();
+        if was_running == Some(true) && !now_running {
+            if let Some(r) = live.get_untracked() {
+                let now = (web_sys::js_sys::Date::now() / 1000.0) as i64;
+                recent_list.update(|list| crate::domain::recent::record(list, &r.complete(), now));
+            }
+        }
+        now_running
+    });
+
     // A shared address rendered on the server with more links than it checks: the page checks
     // the rest once its script runs.
     #[cfg(feature = "hydrate")]
@@ -229,11 +281,24 @@ pub fn CheckPage() -> impl IntoView {
         if started == Some(true) {
             return true;
         }
-        let Some(Some(r)) = initial.get() else {
+        let Some(Some(mut r)) = initial.get() else {
             return false;
         };
+        if live.get_untracked().is_some() {
+            return true;
+        }
+        // The address carries no template: the reader's own makes the links they copy.
+        if let Ok(Some(mine)) = settings::checked(&template.get_untracked(), lang.get_untracked()) {
+            let sub = SubId::parse(&q("sub")).ok().flatten();
+            for slot in r.slots.iter_mut().flatten() {
+                if let Outcome::Checked(result) = slot {
+                    crate::domain::check::apply_template(result, &mine, sub.as_ref());
+                }
+            }
+            live.set(Some(r.clone()));
+        }
         let from = r.done();
-        if live.get_untracked().is_some() || r.problem.is_some() || from >= r.slots.len() {
+        if r.problem.is_some() || from >= r.slots.len() {
             return true;
         }
         let inputs = inputs_of(&r.text);
@@ -332,10 +397,11 @@ pub fn CheckPage() -> impl IntoView {
                             placeholder="tg-channel"
                             aria-invalid=move || sub_problem.get().is_some().then_some("true")
                             prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev)) />
+                        <settings::ChannelPicker channels=channels sub=sub />
                         <span class="field-error" role="alert">{move || sub_problem.get().map_or_else(|| t_string!(i18n, check.sub_hint).to_string(), |m| refusal(i18n.get_locale(), ErrorCode::InvalidSub, &m))}</span>
                     </label>
                 </div>
-                <settings::TrackingSettings template=template sub=sub lang=lang />
+                <settings::TrackingSettings template=template sub=sub channels=channels lang=lang />
                 {move || (lang.get() == Lang::Ru).then(|| view! { <input type="hidden" name="lang" value="ru" /> })}
                 <div class="form-row">
                     <button type="submit" class="primary" data-testid="check"
@@ -372,6 +438,7 @@ pub fn CheckPage() -> impl IntoView {
                 </For>
             </ul>
         </section>
+        <recent::RecentChecks list=recent_list again=again />
         <Suspense fallback=|| ()>
             {move || {
                 let setup = setup.get().and_then(Result::ok)?;

@@ -313,9 +313,9 @@ fn ResultsTable(outcomes: Memo<Vec<Outcome>>) -> impl IntoView {
                     <tr>
                         <th scope="col">{move || t_string!(i18n, check.input)}</th>
                         <th scope="col">{move || t_string!(i18n, check.canonical)}</th>
-                        <th scope="col">{move || t_string!(i18n, check.status)}</th>
-                        <th scope="col">{move || t_string!(i18n, check.band)}</th>
-                        <th scope="col">{move || t_string!(i18n, check.estimate)}</th>
+                        <th scope="col" class="short">{move || t_string!(i18n, check.status)}</th>
+                        <th scope="col" class="short">{move || t_string!(i18n, check.band)}</th>
+                        <th scope="col" class="short">{move || t_string!(i18n, check.estimate)}</th>
                         <th scope="col">{move || t_string!(i18n, check.link)}</th>
                         <th scope="col">{move || t_string!(i18n, check.warnings)}</th>
                     </tr>
@@ -324,18 +324,18 @@ fn ResultsTable(outcomes: Memo<Vec<Outcome>>) -> impl IntoView {
                     {move || outcomes.get().into_iter().map(|o| match o {
                         Outcome::Checked(r) => view! {
                             <tr>
-                                <td><code>{r.input.clone()}</code></td>
-                                <td><code>{r.link.canonical_url.clone()}</code></td>
-                                <td>{status_name(i18n.get_locale(), r.status)}</td>
-                                <td>{r.rate.label.clone()}{r.rate.exact_percent.map(|x| format!(" ({}%)", percent(x)))}</td>
-                                <td>{r.estimate.as_ref().map(|e| report::estimate_line(e, t_string!(i18n, check.exact)))}</td>
-                                <td><code>{r.affiliate_link.clone()}</code></td>
-                                <td>{r.warnings.iter().map(|w| w.message.clone()).collect::<Vec<_>>().join(" ")}</td>
+                                <td class="long"><code title=r.input.clone()>{r.input.clone()}</code></td>
+                                <td class="long"><code title=r.link.canonical_url.clone()>{r.link.canonical_url.clone()}</code></td>
+                                <td class="short">{status_name(i18n.get_locale(), r.status)}</td>
+                                <td class="short">{r.rate.label.clone()}{r.rate.exact_percent.map(|x| format!(" ({}%)", percent(x)))}</td>
+                                <td class="short">{r.estimate.as_ref().map(|e| report::estimate_line(e, t_string!(i18n, check.exact)))}</td>
+                                <td class="long"><code title=r.affiliate_link.clone()>{r.affiliate_link.clone()}</code></td>
+                                <td class="text">{r.warnings.iter().map(|w| w.message.clone()).collect::<Vec<_>>().join(" ")}</td>
                             </tr>
                         }.into_any(),
                         Outcome::Failed(f) => view! {
                             <tr class="refused">
-                                <td><code>{f.input.clone()}</code></td>
+                                <td class="long"><code title=f.input.clone()>{f.input.clone()}</code></td>
                                 <td colspan="6">{refusal(i18n.get_locale(), f.error.code, &f.error.message)}</td>
                             </tr>
                         }.into_any(),

@@ -9,7 +9,7 @@ use crate::domain::{
     link::normalize,
     messages::Explain,
     rates::Lang,
-    template::derive,
+    template::{derive, Channel, Settings, MAX_CHANNELS},
 };
 use crate::i18n::*;
 
@@ -28,10 +28,45 @@ pub fn checked(text: &str, lang: Lang) -> Result<Option<LinkTemplate>, String> {
     })
 }
 
+/// The bookmarklet's code: opens this Linksmith with the current page's address checked, in a
+/// new tab. It reads the address only; it changes nothing on the page it runs on.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn bookmarklet(origin: &str) -> String {
+    let origin = origin.replace(['\'', '\\', '"', '<', '>'], "");
+    format!(
+        "javascript:(function(){{window.open('{origin}/?url='+encodeURIComponent(location.href),'_blank','noopener')}})()"
+    )
+}
+
+/// Picks a named channel for this check: its sub-id goes in the sub-id field.
+#[component]
+pub fn ChannelPicker(channels: RwSignal<Vec<Channel>>, sub: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        {move || (!channels.with(Vec::is_empty)).then(|| view! {
+            <select data-testid="channel" aria-label=move || t_string!(i18n, check.settings.channel)
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    if !v.is_empty() {
+                        sub.set(v);
+                    }
+                }>
+                <option value="">{move || t_string!(i18n, check.settings.channel)}</option>
+                {channels.get().into_iter().map(|c| {
+                    let value = c.sub.clone();
+                    let selected = move || sub.with(|s| *s == value);
+                    view! { <option value=c.sub.clone() selected=selected>{format!("{} ({})", c.name, c.sub)}</option> }
+                }).collect_view()}
+            </select>
+        })}
+    }
+}
+
 #[component]
 pub fn TrackingSettings(
     template: RwSignal<String>,
     sub: RwSignal<String>,
+    channels: RwSignal<Vec<Channel>>,
     lang: Memo<Lang>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -86,6 +121,168 @@ pub fn TrackingSettings(
                 || t_string!(i18n, check.settings.server_default).to_string(),
                 |s| format!("{} {s}", t_string!(i18n, check.settings.sample)),
             )}</p>
+            <Channels channels=channels lang=lang />
+            <Transfer template=template channels=channels lang=lang />
+            <Bookmarklet />
         </details>
+    }
+}
+
+/// Named sub-ids: added, removed, all kept.
+#[component]
+fn Channels(channels: RwSignal<Vec<Channel>>, lang: Memo<Lang>) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = RwSignal::new(String::new());
+    let sub = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let add = move |_| {
+        let checked = Channel::check(&name.get_untracked(), &sub.get_untracked()).and_then(|c| {
+            if channels.with_untracked(|all| all.len() >= MAX_CHANNELS) {
+                Err(format!("At most {MAX_CHANNELS} channels are kept."))
+            } else {
+                Ok(c)
+            }
+        });
+        match checked {
+            Ok(c) => {
+                channels.update(|all| {
+                    all.retain(|o| o.name != c.name);
+                    all.push(c);
+                });
+                name.set(String::new());
+                sub.set(String::new());
+                problem.set(None);
+            }
+            Err(e) => problem.set(Some(e)),
+        }
+    };
+    let _ = lang;
+    view! {
+        <fieldset class="channels" data-testid="channels">
+            <legend>{move || t_string!(i18n, check.settings.channels)}</legend>
+            <ul>
+                {move || channels.get().into_iter().map(|c| {
+                    let gone = c.name.clone();
+                    view! {
+                        <li data-channel=c.name.clone()>
+                            {format!("{} — {}", c.name, c.sub)}
+                            " "
+                            <button type="button" class="link" on:click=move |_| channels.update(|all| all.retain(|o| o.name != gone))>
+                                {move || t_string!(i18n, check.settings.remove)}
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <div class="form-row">
+                <input data-testid="channel-name" placeholder="telegram" autocomplete="off"
+                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <input data-testid="channel-sub" placeholder="tg-channel" autocomplete="off" spellcheck="false"
+                    prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev)) />
+                <button type="button" data-testid="channel-add" on:click=add>{move || t_string!(i18n, check.settings.add)}</button>
+            </div>
+            <p class="field-error" role="alert">{move || problem.get()}</p>
+        </fieldset>
+    }
+}
+
+/// Export and import of the settings as a small JSON file.
+#[component]
+fn Transfer(
+    template: RwSignal<String>,
+    channels: RwSignal<Vec<Channel>>,
+    lang: Memo<Lang>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let problem = RwSignal::new(None::<String>);
+    let done = RwSignal::new(false);
+    let href = move || {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        let json = Settings {
+            linksmith_settings: Settings::VERSION,
+            template: template.get(),
+            channels: channels.get(),
+        }
+        .to_json();
+        format!(
+            "data:application/json;charset=utf-8,{}",
+            utf8_percent_encode(&json, NON_ALPHANUMERIC)
+        )
+    };
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    let on_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(file) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|input| input.files())
+                .and_then(|files| files.get(0))
+            else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                if file.size() > 64.0 * 1024.0 {
+                    problem.set(Some(
+                        "This file is too large to be a Linksmith settings file.".into(),
+                    ));
+                    return;
+                }
+                let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default();
+                match Settings::parse(&text) {
+                    Ok(s) => {
+                        template.set(s.template);
+                        channels.set(s.channels);
+                        problem.set(None);
+                        done.set(true);
+                    }
+                    Err(e) => {
+                        problem.set(Some(e));
+                        done.set(false);
+                    }
+                }
+            });
+        }
+    };
+    let _ = lang;
+    view! {
+        <div class="form-row transfer">
+            <a class="button secondary" download="linksmith-settings.json" href=href data-testid="export">
+                {move || t_string!(i18n, check.settings.export)}
+            </a>
+            <label class="button secondary">
+                {move || t_string!(i18n, check.settings.import)}
+                <input type="file" accept="application/json,.json" class="visually-hidden" data-testid="import" on:change=on_file />
+            </label>
+            <span class="hint" role="status" data-testid="import-status">{move || problem.get().or_else(|| done.get().then(|| t_string!(i18n, check.settings.imported).to_string()))}</span>
+        </div>
+    }
+}
+
+/// "Check this page": a bookmarklet made for this Linksmith's address.
+#[component]
+fn Bookmarklet() -> impl IntoView {
+    let i18n = use_i18n();
+    let href = RwSignal::new(String::from("#"));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+            href.set(bookmarklet(&origin));
+        }
+    });
+    view! {
+        <p class="bookmarklet">
+            <a data-testid="bookmarklet" href=move || href.get() draggable="true"
+                on:click=|ev| ev.prevent_default()>
+                {move || t_string!(i18n, check.settings.bookmarklet)}
+            </a>
+            " "
+            <span class="hint">{move || t_string!(i18n, check.settings.bookmarklet_hint)}</span>
+        </p>
     }
 }
