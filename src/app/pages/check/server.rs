@@ -84,6 +84,8 @@ pub async fn check_links(
     country: String,
     amount: String,
     sub: String,
+    // Absent from older pages' requests: the server's template then.
+    #[server(default)]
     template: String,
     lang: Lang,
 ) -> Result<CheckAnswer, CheckLinksError> {
