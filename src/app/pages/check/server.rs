@@ -85,8 +85,7 @@ pub async fn check_links(
     amount: String,
     sub: String,
     // Absent from older pages' requests: the server's template then.
-    #[server(default)]
-    template: String,
+    #[server(default)] template: String,
     lang: Lang,
 ) -> Result<CheckAnswer, CheckLinksError> {
     use crate::server::{AmountInput, RawOptions, Refusal};
