@@ -110,6 +110,35 @@ pub const AUTHORITY: [StatusSource; 4] = [
     StatusSource::Catalog,
 ];
 
+/// Reads an authority order (`LINKSMITH_SOURCE_ORDER`): comma-separated names among `api`, `epn`,
+/// `admitad`, `catalog`, each at most once; the ones left out follow in the default order.
+pub fn parse_order(text: &str) -> Result<Vec<StatusSource>, String> {
+    let mut order: Vec<StatusSource> = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let source = match name.to_ascii_lowercase().as_str() {
+            "api" => StatusSource::Api,
+            "epn" => StatusSource::Epn,
+            "admitad" => StatusSource::Admitad,
+            "catalog" | "catalogue" => StatusSource::Catalog,
+            _ => {
+                return Err(format!(
+                "\"{name}\" is not a status source; the sources are api, epn, admitad and catalog"
+            ))
+            }
+        };
+        if order.contains(&source) {
+            return Err(format!("\"{name}\" is named twice"));
+        }
+        order.push(source);
+    }
+    for source in AUTHORITY {
+        if !order.contains(&source) {
+            order.push(source);
+        }
+    }
+    Ok(order)
+}
+
 /// What each source answered for one link, with the time it was learnt (unix seconds).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answers {
@@ -215,7 +244,12 @@ impl Answers {
 /// highest-authority source of that status that gives them; every other fact from the
 /// highest-authority source that states it. Every answer is listed with its time.
 pub fn merge(answers: &Answers) -> Detection {
-    let stated: Vec<(StatusSource, Stated, i64)> = AUTHORITY
+    merge_in(&AUTHORITY, answers)
+}
+
+/// [`merge`] with an authority order of the operator's choosing (see [`parse_order`]).
+pub fn merge_in(order: &[StatusSource], answers: &Answers) -> Detection {
+    let stated: Vec<(StatusSource, Stated, i64)> = order
         .iter()
         .filter_map(|&s| answers.stated(s).map(|(st, at)| (s, st, at)))
         .collect();
@@ -409,6 +443,46 @@ mod tests {
             (with_api.status, with_api.source, with_api.hot_percent),
             (Status::NonAffiliate, StatusSource::Api, None)
         );
+    }
+
+    #[test]
+    fn the_authority_order_can_be_chosen() {
+        assert_eq!(parse_order("").unwrap(), AUTHORITY);
+        assert_eq!(
+            parse_order(" catalog , EPN").unwrap(),
+            [
+                StatusSource::Catalog,
+                StatusSource::Epn,
+                StatusSource::Api,
+                StatusSource::Admitad
+            ]
+        );
+        assert!(parse_order("api,page")
+            .unwrap_err()
+            .contains("\"page\" is not a status source"));
+        assert!(parse_order("api,api").unwrap_err().contains("named twice"));
+        let answers = Answers {
+            api: Some((ApiFacts::NotInProgramme, 2)),
+            catalog: Some((
+                CatalogFacts {
+                    status: Status::Affiliate,
+                    rate: Some(4.0),
+                    category: None,
+                    tmall: None,
+                    ships_from: None,
+                    store_country: None,
+                },
+                1,
+            )),
+            ..Answers::default()
+        };
+        assert_eq!(merge(&answers).source, StatusSource::Api);
+        let catalog_first = merge_in(&parse_order("catalog").unwrap(), &answers);
+        assert_eq!(
+            (catalog_first.status, catalog_first.source),
+            (Status::Affiliate, StatusSource::Catalog)
+        );
+        assert_eq!(catalog_first.sources[1].name, StatusSource::Api);
     }
 
     #[test]

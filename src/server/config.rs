@@ -48,6 +48,8 @@ pub struct ServerConfig {
     pub epn: Option<super::networks::epn::EpnConfig>,
     /// `ADMITAD_CLIENT_ID`, `ADMITAD_CLIENT_SECRET` (both, or Admitad is off), `ADMITAD_API_URL`.
     pub admitad: Option<super::networks::admitad::AdmitadConfig>,
+    /// `LINKSMITH_SOURCE_ORDER`: which status source decides first.
+    pub source_order: Vec<crate::domain::check::StatusSource>,
     /// The calendar a check reads its date from (once per check): dated rules apply from it.
     /// `LINKSMITH_DATE` pins it (tests; "what did the terms say on that day").
     pub calendar: Calendar,
@@ -220,6 +222,14 @@ impl ServerConfig {
             }),
             _ => None,
         };
+        if let Some(order) = env("LINKSMITH_SOURCE_ORDER") {
+            self.source_order = crate::domain::sources::parse_order(&order).map_err(|problem| {
+                StartupError::Setting {
+                    name: "LINKSMITH_SOURCE_ORDER",
+                    problem,
+                }
+            })?;
+        }
         if let Some(d) = env("LINKSMITH_DATE") {
             let date = crate::domain::date::Date::parse(d.trim()).ok_or_else(|| {
                 StartupError::Setting {
@@ -310,6 +320,7 @@ impl ServerConfig {
             rules_file: None,
             epn: None,
             admitad: None,
+            source_order: crate::domain::sources::AUTHORITY.to_vec(),
             calendar: Calendar::System,
         }
     }

@@ -163,12 +163,16 @@ impl AppState {
         if api.is_none() && epn.is_none() && admitad.is_none() && products + stores == 0 {
             tracing::warn!("no status source: set the Open Platform, ePN or Admitad credentials, or import a catalogue (linksmith import <file.csv>); every status will be unknown");
         }
+        let resolver_config = resolver::ResolverConfig {
+            authority: config.source_order.clone(),
+            ..resolver::ResolverConfig::default()
+        };
         Ok(AppState::with_all_sources(
             config,
             Sources { api, epn, admitad },
             catalog,
             Some(pages),
-            resolver::ResolverConfig::default(),
+            resolver_config,
         ))
     }
 }

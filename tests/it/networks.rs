@@ -475,6 +475,48 @@ async fn answers_merge_by_authority_each_dated_and_disagreement_is_named() {
 }
 
 #[tokio::test]
+async fn the_operator_may_put_a_network_first() {
+    let up = upstreams().await;
+    up.gateway
+        .add_raw("1005008000000501", json!({"commission_rate": "5.0%"}));
+    up.admitad.add(
+        "1005008000000501",
+        json!({"commission_rate": 6.0, "hot_commission_rate": 30.0, "is_hot": true}),
+    );
+    let store = Arc::new(Catalog::in_memory().unwrap());
+    let sources = Sources {
+        api: Some(OpenPlatform::new(
+            up.gateway.url(),
+            Credentials {
+                app_key: GATEWAY_KEY.into(),
+                app_secret: Secret::new(GATEWAY_SECRET),
+                tracking_id: "trk".into(),
+            },
+            Duration::from_millis(1500),
+        )),
+        epn: None,
+        admitad: Some(admitad_client(&up.admitad, Duration::from_millis(1500))),
+    };
+    let state = AppState::with_all_sources(
+        common::api_config(None),
+        sources,
+        store,
+        None,
+        ResolverConfig {
+            authority: linksmith::domain::sources::parse_order("admitad").unwrap(),
+            ..ResolverConfig::default()
+        },
+    );
+    let s = common::start_state(state).await;
+    let r = check(&s, "1005008000000501").await;
+    assert_eq!(
+        (r["status"].as_str(), r["status_source"].as_str()),
+        (Some("hot_sale"), Some("admitad"))
+    );
+    assert_eq!(names(&r), ["admitad", "api"]);
+}
+
+#[tokio::test]
 async fn concurrent_checks_make_one_call_and_a_batch_groups_admitad_links() {
     let up = upstreams().await;
     up.epn.add(
@@ -631,6 +673,25 @@ fn network_base_urls_must_be_https_except_on_loopback() {
         panic!("plain http to a remote host accepted")
     };
     assert!(e.to_string().contains("EPN_API_URL"), "{e}");
+    let ordered = base()
+        .with_settings(settings(&[("LINKSMITH_SOURCE_ORDER", "admitad, epn")]))
+        .unwrap();
+    assert_eq!(
+        ordered.source_order,
+        [
+            linksmith::domain::check::StatusSource::Admitad,
+            linksmith::domain::check::StatusSource::Epn,
+            linksmith::domain::check::StatusSource::Api,
+            linksmith::domain::check::StatusSource::Catalog
+        ]
+    );
+    let Err(e) = base().with_settings(settings(&[("LINKSMITH_SOURCE_ORDER", "api,page")])) else {
+        panic!("an unknown source accepted")
+    };
+    assert!(
+        e.to_string().contains("LINKSMITH_SOURCE_ORDER") && e.to_string().contains("\"page\""),
+        "{e}"
+    );
     let local = base()
         .with_settings(settings(&[
             ("ADMITAD_CLIENT_ID", "c"),

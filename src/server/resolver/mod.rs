@@ -67,6 +67,9 @@ pub struct ResolverConfig {
     /// past this are not asked (their status is `unknown` at once), so random ids cannot queue
     /// beyond what the API answers in time nor spend the app key's quota.
     pub max_pending_ids: usize,
+    /// Which source decides first (`LINKSMITH_SOURCE_ORDER`); default: the Open Platform, ePN,
+    /// Admitad, the catalogue.
+    pub authority: Vec<StatusSource>,
 }
 
 impl Default for ResolverConfig {
@@ -81,6 +84,7 @@ impl Default for ResolverConfig {
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(30),
             max_pending_ids: 2000,
+            authority: sources::AUTHORITY.to_vec(),
         }
     }
 }
@@ -312,7 +316,7 @@ impl Resolver {
                         )
                     }),
                 };
-                sources::merge(&answers)
+                sources::merge_in(&self.config.authority, &answers)
             })
             .collect();
 
