@@ -6,7 +6,7 @@ use std::{io::Read, path::Path, sync::Mutex};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::open_platform::ApiProduct;
-use crate::domain::{country::Country, link::path, rates::Status};
+use crate::domain::{country::Country, link::path, rates::Status, sources::NetworkFacts};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
@@ -47,6 +47,20 @@ const MIGRATIONS: &[&str] = &[
         refresh TEXT NOT NULL,
         expires_at INTEGER,
         saved_at INTEGER NOT NULL
+    ) WITHOUT ROWID;",
+    // What the networks said of products, with when (`known` = 0: the network does not know it),
+    // so that a restart does not ask again.
+    "CREATE TABLE network_answers (
+        source TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        known INTEGER NOT NULL,
+        status TEXT,
+        exact REAL,
+        hot REAL,
+        title TEXT,
+        image_url TEXT,
+        learnt_at INTEGER NOT NULL,
+        PRIMARY KEY (source, product_id)
     ) WITHOUT ROWID;",
 ];
 
@@ -333,7 +347,102 @@ impl Catalog {
     /// many were dropped. Keeps the store from growing without bound under many distinct ids.
     pub fn forget_api_answers_before(&self, before: i64) -> Result<usize, StoreError> {
         let conn = self.conn();
-        Ok(conn.execute("DELETE FROM api_cache WHERE fetched_at < ?1", [before])?)
+        let api = conn.execute("DELETE FROM api_cache WHERE fetched_at < ?1", [before])?;
+        let networks =
+            conn.execute("DELETE FROM network_answers WHERE learnt_at < ?1", [before])?;
+        Ok(api + networks)
+    }
+
+    /// Remembers what a network (`epn`, `admitad`) said of products (`None`: it does not know it).
+    pub fn store_network_answers(
+        &self,
+        source: &str,
+        answers: &[(String, Option<NetworkFacts>)],
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO network_answers (source, product_id, known, status, exact, hot, title, image_url, learnt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for (id, facts) in answers {
+                match facts {
+                    Some(f) => put.execute(params![
+                        source,
+                        id,
+                        1,
+                        status_to_db(f.status),
+                        f.exact_percent,
+                        f.hot_percent,
+                        f.title,
+                        f.image_url,
+                        at
+                    ])?,
+                    None => put.execute(params![
+                        source,
+                        id,
+                        0,
+                        None::<String>,
+                        None::<f64>,
+                        None::<f64>,
+                        None::<String>,
+                        None::<String>,
+                        at
+                    ])?,
+                };
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A network's remembered answers learnt after `not_before`: (id, facts or unknown, when).
+    pub fn network_answers(
+        &self,
+        source: &str,
+        ids: &[String],
+        not_before: i64,
+    ) -> Result<Vec<(String, Option<NetworkFacts>, i64)>, StoreError> {
+        let conn = self.conn();
+        let mut get = conn.prepare_cached(
+            "SELECT known, status, exact, hot, title, image_url, learnt_at FROM network_answers
+             WHERE source = ?1 AND product_id = ?2 AND learnt_at > ?3",
+        )?;
+        let mut out = Vec::new();
+        for id in ids {
+            let row = get
+                .query_row(params![source, id, not_before], |r| {
+                    Ok((
+                        r.get::<_, bool>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<f64>>(2)?,
+                        r.get::<_, Option<f64>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, i64>(6)?,
+                    ))
+                })
+                .optional()?;
+            let Some((known, status, exact, hot, title, image_url, at)) = row else {
+                continue;
+            };
+            let facts = if known {
+                let status = status_from_db(Kind::Product, id, status.as_deref().unwrap_or(""))?;
+                Some(NetworkFacts {
+                    status,
+                    exact_percent: exact,
+                    hot_percent: hot,
+                    title,
+                    image_url,
+                })
+            } else {
+                None
+            };
+            out.push((id.clone(), facts, at));
+        }
+        Ok(out)
     }
 
     /// Keeps a network's session tokens (replacing the ones kept).

@@ -171,6 +171,7 @@ impl Resolver {
         let networks = Arc::new(networks::Networks::new(
             epn,
             admitad,
+            Some(catalog.clone()),
             config.ttl_found,
             config.budget,
             cache_capacity,

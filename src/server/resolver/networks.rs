@@ -18,16 +18,29 @@ use futures::{
 use tokio::{sync::Semaphore, time::Instant};
 
 use super::{breaker::Breaker, unix_now};
-use crate::server::networks::{
-    admitad::{self, Admitad},
-    epn::Epn,
-    NetError, NetworkFacts,
+use crate::server::{
+    catalog::Catalog,
+    networks::{
+        admitad::{self, Admitad},
+        epn::Epn,
+        NetError, NetworkFacts,
+    },
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Net {
     Epn,
     Admitad,
+}
+
+impl Net {
+    /// The store's name for the network.
+    fn key(self) -> &'static str {
+        match self {
+            Net::Epn => "epn",
+            Net::Admitad => "admitad",
+        }
+    }
 }
 
 /// What a network said (`None` inside: it does not know the product) and when; `None`: no
@@ -69,6 +82,8 @@ impl SourceState {
 pub struct Networks {
     epn: Option<Epn>,
     admitad: Option<Admitad>,
+    /// Where answers are remembered across restarts (and instances).
+    store: Option<Arc<Catalog>>,
     ttl: Duration,
     /// How long a call may wait for a slot.
     wait: Duration,
@@ -92,6 +107,7 @@ impl Networks {
     pub fn new(
         epn: Option<Epn>,
         admitad: Option<Admitad>,
+        store: Option<Arc<Catalog>>,
         ttl: Duration,
         wait: Duration,
         capacity: usize,
@@ -102,6 +118,7 @@ impl Networks {
         Networks {
             epn,
             admitad,
+            store,
             ttl,
             wait,
             cache: Mutex::new(lru::LruCache::new(
@@ -243,10 +260,59 @@ impl Networks {
         }
     }
 
+    /// Answers the store remembers (fresh ones only), asked within one check's time.
+    async fn remembered(&self, net: Net, ids: &[String]) -> HashMap<String, Heard> {
+        let Some(store) = self.store.clone() else {
+            return HashMap::new();
+        };
+        let wanted = ids.to_vec();
+        let not_before = unix_now() - self.ttl.as_secs() as i64;
+        let found = tokio::time::timeout(
+            self.wait,
+            tokio::task::spawn_blocking(move || {
+                store.network_answers(net.key(), &wanted, not_before)
+            }),
+        )
+        .await;
+        match found {
+            Ok(Ok(Ok(rows))) => rows
+                .into_iter()
+                .map(|(id, facts, at)| (id, Some((facts, at))))
+                .collect(),
+            Ok(Ok(Err(error))) => {
+                tracing::warn!(%error, "remembered network answers not read");
+                HashMap::new()
+            }
+            _ => HashMap::new(),
+        }
+    }
+
+    /// Keeps what a network said in the store (in the background: a check never waits for it).
+    fn keep(&self, net: Net, answers: Vec<(String, Option<NetworkFacts>)>, at: i64) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        if answers.is_empty() {
+            return;
+        }
+        tokio::task::spawn_blocking(move || {
+            if let Err(error) = store.store_network_answers(net.key(), &answers, at) {
+                tracing::warn!(%error, "network answers not kept in the store");
+            }
+        });
+    }
+
     fn epn_flight(self: &Arc<Self>, id: String) -> Flight {
         let this = self.clone();
         async move {
-            let heard = this.call_epn(&id).await;
+            let kept = this.remembered(Net::Epn, std::slice::from_ref(&id)).await;
+            let mut heard = kept.get(&id).cloned().flatten();
+            if heard.is_none() {
+                heard = this.call_epn(&id).await;
+                if let Some((facts, at)) = &heard {
+                    this.keep(Net::Epn, vec![(id.clone(), facts.clone())], *at);
+                }
+            }
             this.finish(Net::Epn, &id, &heard);
             heard
         }
@@ -281,14 +347,32 @@ impl Networks {
     fn admitad_batch(self: &Arc<Self>, ids: Vec<String>) -> Batch {
         let this = self.clone();
         async move {
-            let answers = this.call_admitad(&ids).await;
-            let mut out = HashMap::new();
-            for (i, id) in ids.iter().enumerate() {
-                let heard = answers
-                    .as_ref()
-                    .map(|(list, at)| (list.get(i).cloned().flatten(), *at));
+            let mut out = this.remembered(Net::Admitad, &ids).await;
+            let ask: Vec<String> = ids
+                .iter()
+                .filter(|id| !out.contains_key(*id))
+                .cloned()
+                .collect();
+            if !ask.is_empty() {
+                let answers = this.call_admitad(&ask).await;
+                if let Some((list, at)) = &answers {
+                    let learnt = ask
+                        .iter()
+                        .enumerate()
+                        .map(|(i, id)| (id.clone(), list.get(i).cloned().flatten()))
+                        .collect();
+                    this.keep(Net::Admitad, learnt, *at);
+                }
+                for (i, id) in ask.iter().enumerate() {
+                    let heard = answers
+                        .as_ref()
+                        .map(|(list, at)| (list.get(i).cloned().flatten(), *at));
+                    out.insert(id.clone(), heard);
+                }
+            }
+            for id in &ids {
+                let heard = out.get(id).cloned().flatten();
                 this.finish(Net::Admitad, id, &heard);
-                out.insert(id.clone(), heard);
             }
             out
         }
