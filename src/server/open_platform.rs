@@ -126,8 +126,8 @@ pub enum ApiError {
     Network,
 }
 
-/// "7.0%", "7.0", 7 -> 7.0.
-fn percent_of(v: &Value) -> Option<f64> {
+/// "7.0%", "7.0", 7 -> 7.0: a percentage from 0 to 100 (the networks read rates the same way).
+pub fn percent_of(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
@@ -335,13 +335,16 @@ impl OpenPlatform {
 }
 
 /// Why a capped read stopped.
-enum Capped {
+pub(crate) enum Capped {
     TooLarge,
     Failed(reqwest::Error),
 }
 
 /// Reads an answer's body, refusing one over `max` bytes (announced or as it arrives).
-async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<String, Capped> {
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<String, Capped> {
     if response.content_length().is_some_and(|n| n > max as u64) {
         return Err(Capped::TooLarge);
     }

@@ -270,16 +270,14 @@ async fn run(
     diffs
 }
 
+fn table() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/live-cases.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 #[tokio::test]
 async fn every_live_case_is_answered_as_the_terms_say() {
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/live-cases.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let doc = table();
     let rows = doc["cases"].as_array().unwrap();
     assert!(rows.len() >= 60, "{} rows", rows.len());
     let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
@@ -309,14 +307,7 @@ async fn every_live_case_is_answered_as_the_terms_say() {
 /// sides of every dated rule.
 #[test]
 fn the_table_covers_every_status_kind_region_and_date() {
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/live-cases.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let doc = table();
     let rows = doc["cases"].as_array().unwrap();
     let has = |f: &dyn Fn(&Value) -> bool| rows.iter().any(f);
     for status in [

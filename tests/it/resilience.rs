@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use crate::common::{
     self, client,
     fake_gateway::{FakeProduct, Mode},
-    Logs,
 };
 use futures::StreamExt;
 use linksmith::server::resolver::ResolverConfig;
@@ -149,63 +148,50 @@ async fn under_every_upstream_fault_a_200_line_batch_answers_every_line_in_time(
 
 #[test]
 fn the_breaker_opens_under_failures_and_closes_when_the_upstream_recovers_logging_both() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .finish();
-    // One thread: the server's tasks run where the subscriber is the default.
-    tracing::subscriber::with_default(subscriber, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let (server, gateway) = common::api_server_with(
-                common::api_config(None),
-                ResolverConfig {
-                    ttl_failed: Duration::ZERO,
-                    breaker_threshold: 3,
-                    breaker_cooldown: Duration::from_millis(400),
-                    ..ResolverConfig::default()
-                },
-            )
-            .await;
-            let check = |url: String| {
-                let endpoint = server.url("/api/v1/check");
-                async move {
-                    let res = client()
-                        .post(endpoint)
-                        .json(&json!({ "url": url }))
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(res.status(), 200);
-                    res.json::<Value>().await.unwrap()["status"]
-                        .as_str()
-                        .unwrap()
-                        .to_string()
-                }
-            };
-            gateway.set_mode(Mode::Http500);
-            for i in 0..3 {
-                assert_eq!(check(product_url(i)).await, "unknown");
+    let ((), logs) = common::with_logs(tracing::Level::INFO, async {
+        let (server, gateway) = common::api_server_with(
+            common::api_config(None),
+            ResolverConfig {
+                ttl_failed: Duration::ZERO,
+                breaker_threshold: 3,
+                breaker_cooldown: Duration::from_millis(400),
+                ..ResolverConfig::default()
+            },
+        )
+        .await;
+        let check = |url: String| {
+            let endpoint = server.url("/api/v1/check");
+            async move {
+                let res = client()
+                    .post(endpoint)
+                    .json(&json!({ "url": url }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200);
+                res.json::<Value>().await.unwrap()["status"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
             }
-            assert_eq!(gateway.calls(), 3);
-            // Open: answered at once, the upstream left alone.
-            for i in 3..10 {
-                assert_eq!(check(product_url(i)).await, "unknown");
-            }
-            assert_eq!(gateway.calls(), 3, "no call while the breaker is open");
-            gateway.set_mode(Mode::Wrapped);
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            assert_eq!(
-                check("https://aliexpress.com/item/1005006295880104.html".into()).await,
-                "affiliate"
-            );
-            assert_eq!(gateway.calls(), 4);
-        });
+        };
+        gateway.set_mode(Mode::Http500);
+        for i in 0..3 {
+            assert_eq!(check(product_url(i)).await, "unknown");
+        }
+        assert_eq!(gateway.calls(), 3);
+        // Open: answered at once, the upstream left alone.
+        for i in 3..10 {
+            assert_eq!(check(product_url(i)).await, "unknown");
+        }
+        assert_eq!(gateway.calls(), 3, "no call while the breaker is open");
+        gateway.set_mode(Mode::Wrapped);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            check("https://aliexpress.com/item/1005006295880104.html".into()).await,
+            "affiliate"
+        );
+        assert_eq!(gateway.calls(), 4);
     });
     let text = logs.text();
     let opened = text.find("circuit breaker opened").expect(&text);

@@ -4,8 +4,8 @@
 use std::{sync::Arc, time::Duration};
 
 use crate::common::{
+    self,
     fake_gateway::{self, FakeGateway, FakeProduct, Mode},
-    Logs,
 };
 use linksmith::{
     domain::{
@@ -268,49 +268,37 @@ async fn failures_are_cached_briefly_and_the_breaker_opens_and_closes() {
 
 #[test]
 fn no_log_line_carries_the_secret() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let gw = gateway().await;
-            let config = ResolverConfig {
-                breaker_threshold: 2,
-                ..ResolverConfig::default()
-            };
-            // A wrong secret (IncompleteSignature), then every kind of failure.
-            let wrong = OpenPlatform::new(
-                gw.url(),
-                Credentials {
-                    app_key: KEY.into(),
-                    app_secret: Secret::new("wrong-secret-xyz"),
-                    tracking_id: "t".into(),
-                },
-                Duration::from_millis(300),
-            );
-            let r = resolver(Some(wrong), Catalog::in_memory().unwrap(), config.clone());
-            r.detect(&link("1005006295880104"), us()).await;
-            let r = resolver(
-                Some(api(&gw, Duration::from_millis(300))),
-                Catalog::in_memory().unwrap(),
-                config,
-            );
-            for (i, mode) in [Mode::ApiCallLimit, Mode::Http500, Mode::Garbage, Mode::Hang]
-                .into_iter()
-                .enumerate()
-            {
-                gw.set_mode(mode);
-                r.detect(&link(&format!("{}", 1005009000000000u64 + i as u64)), us())
-                    .await;
-            }
-        });
+    let ((), logs) = common::with_logs(tracing::Level::TRACE, async {
+        let gw = gateway().await;
+        let config = ResolverConfig {
+            breaker_threshold: 2,
+            ..ResolverConfig::default()
+        };
+        // A wrong secret (IncompleteSignature), then every kind of failure.
+        let wrong = OpenPlatform::new(
+            gw.url(),
+            Credentials {
+                app_key: KEY.into(),
+                app_secret: Secret::new("wrong-secret-xyz"),
+                tracking_id: "t".into(),
+            },
+            Duration::from_millis(300),
+        );
+        let r = resolver(Some(wrong), Catalog::in_memory().unwrap(), config.clone());
+        r.detect(&link("1005006295880104"), us()).await;
+        let r = resolver(
+            Some(api(&gw, Duration::from_millis(300))),
+            Catalog::in_memory().unwrap(),
+            config,
+        );
+        for (i, mode) in [Mode::ApiCallLimit, Mode::Http500, Mode::Garbage, Mode::Hang]
+            .into_iter()
+            .enumerate()
+        {
+            gw.set_mode(mode);
+            r.detect(&link(&format!("{}", 1005009000000000u64 + i as u64)), us())
+                .await;
+        }
     });
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("Open Platform call failed"), "{text}");

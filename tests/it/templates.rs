@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{self, Logs};
+use crate::common;
 
 const MINE: &str = "https://shopnow.pub/redirect/cpa/o/MYCODE/?to={url}&sub={sub}";
 
@@ -28,40 +28,46 @@ fn codes(list: &Value) -> Vec<String> {
 
 #[test]
 fn a_request_template_is_used_for_that_request_only_and_never_logged() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            // A server with no template of its own.
-            let server = common::start(common::api_config(None)).await;
-            let url = "https://aliexpress.com/item/1005006295880104.html";
-            let (code, r) = post(&server, "/api/v1/check", json!({"url": url, "sub": "tg", "template": MINE}), "en").await;
-            assert_eq!(code, 200);
-            assert_eq!(
-                r["affiliate_link"],
-                "https://shopnow.pub/redirect/cpa/o/MYCODE/?to=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html&sub=tg"
-            );
-            assert!(!codes(&r["warnings"]).contains(&"tracking_not_configured".to_string()));
-            // The next request without one: the server's default (none: a direct link).
-            let (_, r) = post(&server, "/api/v1/check", json!({"url": url}), "en").await;
-            assert_eq!(r["affiliate_link"], "https://aliexpress.com/item/1005006295880104.html");
-            assert!(codes(&r["warnings"]).contains(&"tracking_not_configured".to_string()));
-            // A batch takes one too.
-            let (code, r) = post(&server, "/api/v1/check/batch", json!({"urls": [url, url], "template": MINE}), "en").await;
-            assert_eq!(code, 200);
-            for result in r["results"].as_array().unwrap() {
-                assert!(result["affiliate_link"].as_str().unwrap().starts_with("https://shopnow.pub/redirect/cpa/o/MYCODE/"));
-            }
-            server.stop().await;
-        });
+    let ((), logs) = common::with_logs(tracing::Level::DEBUG, async {
+        // A server with no template of its own.
+        let server = common::start(common::api_config(None)).await;
+        let url = "https://aliexpress.com/item/1005006295880104.html";
+        let (code, r) = post(
+            &server,
+            "/api/v1/check",
+            json!({"url": url, "sub": "tg", "template": MINE}),
+            "en",
+        )
+        .await;
+        assert_eq!(code, 200);
+        assert_eq!(
+            r["affiliate_link"],
+            "https://shopnow.pub/redirect/cpa/o/MYCODE/?to=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html&sub=tg"
+        );
+        assert!(!codes(&r["warnings"]).contains(&"tracking_not_configured".to_string()));
+        // The next request without one: the server's default (none: a direct link).
+        let (_, r) = post(&server, "/api/v1/check", json!({"url": url}), "en").await;
+        assert_eq!(
+            r["affiliate_link"],
+            "https://aliexpress.com/item/1005006295880104.html"
+        );
+        assert!(codes(&r["warnings"]).contains(&"tracking_not_configured".to_string()));
+        // A batch takes one too.
+        let (code, r) = post(
+            &server,
+            "/api/v1/check/batch",
+            json!({"urls": [url, url], "template": MINE}),
+            "en",
+        )
+        .await;
+        assert_eq!(code, 200);
+        for result in r["results"].as_array().unwrap() {
+            assert!(result["affiliate_link"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://shopnow.pub/redirect/cpa/o/MYCODE/"));
+        }
+        server.stop().await;
     });
     assert!(
         !logs.text().contains("MYCODE"),

@@ -82,45 +82,26 @@ pub fn transport(network: &'static str, e: &reqwest::Error, timeout: Duration) -
 /// Reads an answer's body as JSON, refusing one over [`MAX_ANSWER_BYTES`].
 pub async fn read_json(
     network: &'static str,
-    mut response: reqwest::Response,
+    response: reqwest::Response,
     timeout: Duration,
 ) -> Result<serde_json::Value, NetError> {
-    let too_large = || NetError::Malformed {
-        network,
-        problem: format!("the answer is over {} KiB", MAX_ANSWER_BYTES / 1024),
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
+    use super::open_platform::{read_capped, Capped};
+    let body = read_capped(response, MAX_ANSWER_BYTES)
         .await
-        .map_err(|e| transport(network, &e, timeout))?
-    {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    serde_json::from_slice(&body).map_err(|e| NetError::Malformed {
+        .map_err(|e| match e {
+            Capped::TooLarge => NetError::Malformed {
+                network,
+                problem: format!("the answer is over {} KiB", MAX_ANSWER_BYTES / 1024),
+            },
+            Capped::Failed(e) => transport(network, &e, timeout),
+        })?;
+    serde_json::from_str(&body).map_err(|e| NetError::Malformed {
         network,
         problem: e.to_string(),
     })
 }
 
-/// A number as a network writes it: `7`, `7.0`, `"7.0"`, `"7%"`; a percentage from 0 to 100.
-pub fn percent_of(v: &serde_json::Value) -> Option<f64> {
-    match v {
-        serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::String(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|p: &f64| p.is_finite() && (0.0..=100.0).contains(p))
-}
+pub use super::open_platform::percent_of;
 
 /// A boolean as a network writes it: `true`, `"true"`, `1`; anything else does not say.
 pub fn flag_of(v: &serde_json::Value) -> Option<bool> {

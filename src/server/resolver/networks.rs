@@ -180,12 +180,13 @@ impl Networks {
             let mut cache = lock(&self.cache);
             let mut inflight = lock(&self.inflight);
             let mut start: Vec<String> = Vec::new();
+            // Each id once (a batch may repeat one), in linear time.
+            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for id in ids {
-                let key = (net, id.clone());
-                if out.contains_key(id) || waits.iter().any(|(w, _)| w == id) || start.contains(id)
-                {
+                if !seen.insert(id.as_str()) {
                     continue;
                 }
+                let key = (net, id.clone());
                 match cache.get(&key) {
                     Some((facts, at, until)) if *until > now => {
                         if let Some(f) = facts {

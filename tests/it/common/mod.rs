@@ -177,6 +177,26 @@ impl Logs {
     }
 }
 
+/// Runs `body` on a one-thread runtime with every log line at `level` and above collected (the
+/// server's tasks run where the collecting subscriber is the default): the body's output and the
+/// lines.
+pub fn with_logs<F: std::future::Future>(level: tracing::Level, body: F) -> (F::Output, Logs) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(move || writer.clone())
+        .finish();
+    let out = tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(body)
+    });
+    (out, logs)
+}
+
 impl std::io::Write for Logs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
