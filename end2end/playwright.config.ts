@@ -7,6 +7,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 const barePort = process.env.LINKSMITH_E2E_BARE_PORT ?? '3101';
 const bareURL = `http://127.0.0.1:${barePort}`;
 const limitedPort = process.env.LINKSMITH_E2E_LIMITED_PORT ?? '3102';
+const pastePort = process.env.LINKSMITH_E2E_PASTE_PORT ?? '3103';
+const unlimitedPort = process.env.LINKSMITH_E2E_UNLIMITED_PORT ?? '3104';
 const gatewayPort = process.env.LINKSMITH_E2E_GATEWAY_PORT ?? '3198';
 const epnPort = process.env.LINKSMITH_E2E_EPN_PORT ?? '3196';
 const admitadPort = process.env.LINKSMITH_E2E_ADMITAD_PORT ?? '3197';
@@ -131,6 +133,45 @@ export default defineConfig({
         ADMITAD_CLIENT_ID: 'e2e-admitad',
         ADMITAD_CLIENT_SECRET: 'e2e-admitad-secret',
         ADMITAD_API_URL: `http://127.0.0.1:${admitadPort}/`,
+      },
+    },
+      {
+      // The full-paste test's page server: the default rate limits, a bucket of its own.
+      command: './target/release/linksmith',
+      cwd: '..',
+      url: `http://127.0.0.1:${pastePort}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${pastePort}`,
+        RUST_LOG: 'warn',
+        LINKSMITH_DB: 'target/e2e/paste.db',
+        ALIEXPRESS_API_URL: `http://127.0.0.1:${gatewayPort}/sync`,
+        ALIEXPRESS_APP_KEY: '500123',
+        ALIEXPRESS_APP_SECRET: secret,
+        ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
+      },
+    },
+    {
+      // The full-paste test's API baseline: the same sources, the rate limit off.
+      command: './target/release/linksmith',
+      cwd: '..',
+      url: `http://127.0.0.1:${unlimitedPort}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${unlimitedPort}`,
+        RUST_LOG: 'warn',
+        LINKSMITH_DB: 'target/e2e/unlimited.db',
+        LINKSMITH_API_RATE: 'off',
+        ALIEXPRESS_API_URL: `http://127.0.0.1:${gatewayPort}/sync`,
+        ALIEXPRESS_APP_KEY: '500123',
+        ALIEXPRESS_APP_SECRET: secret,
+        ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
       },
     },
   ],

@@ -38,7 +38,7 @@ async fn main() {
             category: "Computer & Office",
         },
     );
-    for i in 0..50u64 {
+    for i in 0..2000u64 {
         gw.add(
             &format!("{}", 1005007000000000u64 + i),
             FakeProduct {

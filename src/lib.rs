@@ -22,5 +22,6 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Asynchronous hydration: the rates and campaign routes are lazy-loaded (`--split`).
+    leptos::mount::hydrate_lazy(app::App);
 }

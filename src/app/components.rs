@@ -97,3 +97,77 @@ pub fn CountrySelect(
         </select>
     }
 }
+
+/// How many items of a long list are drawn, and a marker after the list that draws `step` more
+/// whenever it comes within a screen or two of the viewport. A full paste (1,000 links) then costs
+/// only what is near the screen; scrolling on draws the rest. The marker is redrawn after each
+/// step, so a marker still in view at once asks for the next step.
+#[component]
+pub fn DrawMore(
+    /// How many items the list draws now.
+    limit: RwSignal<usize>,
+    /// How many items there are in all.
+    #[prop(into)]
+    total: Signal<usize>,
+    step: usize,
+) -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    let _ = step;
+    move || {
+        let shown = limit.get();
+        (shown < total.get()).then(|| {
+            let marker = NodeRef::<leptos::html::Div>::new();
+            #[cfg(feature = "hydrate")]
+            marker.on_load(move |el| watch(&el, move || limit.set(shown + step)));
+            view! { <div class="draw-more" aria-hidden="true" node_ref=marker></div> }
+        })
+    }
+}
+
+/// Calls `seen` once, when `el` comes within 1,500 px of the viewport. The observer lives as long
+/// as the reactive owner it was made in (the marker's view): redrawn, it stops watching.
+#[cfg(feature = "hydrate")]
+fn watch(el: &web_sys::HtmlDivElement, seen: impl FnOnce() + 'static) {
+    use std::{cell::Cell, rc::Rc};
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{
+        js_sys::Array, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit,
+    };
+
+    struct Watching {
+        observer: IntersectionObserver,
+        _callback: Closure<dyn FnMut(Array, IntersectionObserver)>,
+    }
+    impl Drop for Watching {
+        fn drop(&mut self) {
+            self.observer.disconnect();
+        }
+    }
+
+    let seen = Rc::new(Cell::new(Some(seen)));
+    let callback = Closure::<dyn FnMut(Array, IntersectionObserver)>::new(
+        move |entries: Array, observer: IntersectionObserver| {
+            let near = entries.iter().any(|e| {
+                e.dyn_into::<IntersectionObserverEntry>()
+                    .is_ok_and(|e| e.is_intersecting())
+            });
+            if near {
+                observer.disconnect();
+                if let Some(seen) = seen.take() {
+                    seen();
+                }
+            }
+        },
+    );
+    let options = IntersectionObserverInit::new();
+    options.set_root_margin("1500px 0px");
+    if let Ok(observer) =
+        IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options)
+    {
+        observer.observe(el);
+        StoredValue::new_local(Watching {
+            observer,
+            _callback: callback,
+        });
+    }
+}

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    lazy_route, Lazy, LazyRoute, SsrMode, StaticSegment,
 };
 
 use crate::i18n::*;
@@ -85,12 +85,45 @@ fn Frame() -> impl IntoView {
                 <main id="main" class="main">
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=StaticSegment("") view=CheckPage ssr=SsrMode::Async />
-                        <Route path=StaticSegment("rates") view=RatesPage />
-                        <Route path=StaticSegment("campaign") view=CampaignPage />
+                        <Route path=StaticSegment("rates") view={Lazy::<RatesRoute>::new()} />
+                        <Route path=StaticSegment("campaign") view={Lazy::<CampaignRoute>::new()} />
                     </Routes>
                 </main>
                 <Footer />
             </div>
         </Router>
+    }
+}
+
+// The rates and campaign pages come in bundles of their own (`cargo leptos build --split`): the
+// check page, where most visits start, does not download their code.
+
+/// `/rates`, loaded when first visited.
+#[derive(Clone, Copy)]
+struct RatesRoute;
+
+#[lazy_route]
+impl LazyRoute for RatesRoute {
+    fn data() -> Self {
+        RatesRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <RatesPage /> }.into_any()
+    }
+}
+
+/// `/campaign`, loaded when first visited.
+#[derive(Clone, Copy)]
+struct CampaignRoute;
+
+#[lazy_route]
+impl LazyRoute for CampaignRoute {
+    fn data() -> Self {
+        CampaignRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <CampaignPage /> }.into_any()
     }
 }

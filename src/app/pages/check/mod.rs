@@ -23,7 +23,7 @@ use server::{check_links, check_setup, CheckAnswer, CheckLinksError};
 pub use server::{CheckLinks, SERVER_RENDERED_LINKS};
 
 use crate::app::{
-    components::CountrySelect,
+    components::{CountrySelect, DrawMore},
     lang::{use_lang, LangSwitch},
     words::{kind_name, refusal},
 };
@@ -39,13 +39,17 @@ use crate::i18n::*;
 use address::memory;
 #[cfg_attr(not(feature = "hydrate"), allow(unused_imports))]
 use address::share_url;
-use model::{check_from, rows, Results};
+use model::{check_from, rows, Results, Run};
 use results::ResultsView;
 
 /// A check whose text is at most this long is put in the page's address (shareable); longer
 /// pastes would make addresses that browsers and proxies cut.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const SHAREABLE_TEXT_BYTES: usize = 1500;
+
+/// Items of a long list (found links, cards, table rows) drawn at first and at each step as the
+/// reader scrolls on: a screenful or two of cards, so a full paste costs what is near the screen.
+pub(crate) const DRAW_STEP: usize = 50;
 
 /// Leptos writes a textarea's children without escaping (as for `<script>`), so a pasted
 /// `</textarea>` would end the element: escape them here. The browser decodes the entities, and
@@ -123,7 +127,7 @@ pub fn CheckPage() -> impl IntoView {
         },
     );
     // Results of checks run in the browser replace the server's.
-    let live = RwSignal::new(None::<Results>);
+    let live = RwSignal::new(None::<Run>);
     let running = RwSignal::new(false);
     let table_view = RwSignal::new(false);
     let rewritten = RwSignal::new(None::<(String, Vec<String>)>);
@@ -190,6 +194,8 @@ pub fn CheckPage() -> impl IntoView {
         let l = lang.get();
         text.with(|t| rows(t, l))
     });
+    // A long paste lists what is near the screen; scrolling on lists the rest.
+    let scan_shown = RwSignal::new(DRAW_STEP);
     let amount_value = Memo::new(move |_| {
         amount.with(|a| {
             if a.trim().is_empty() {
@@ -235,11 +241,8 @@ pub fn CheckPage() -> impl IntoView {
             lang.get_untracked(),
         );
         rewritten.set(None);
-        live.set(Some(Results {
-            text: pasted.clone(),
-            slots: vec![None; inputs.len()],
-            problem: None,
-        }));
+        let checking = Run::pending(&pasted, inputs.len());
+        live.set(Some(checking.clone()));
         running.set(true);
         #[cfg(feature = "hydrate")]
         if pasted.len() <= SHAREABLE_TEXT_BYTES {
@@ -253,7 +256,7 @@ pub fn CheckPage() -> impl IntoView {
                 );
             }
         }
-        check_from(live, running, inputs, 0, options);
+        check_from(checking, running, inputs, 0, options);
     };
 
     // "Check again" from the recent checks: the links go in the paste box and are checked.
@@ -288,21 +291,25 @@ pub fn CheckPage() -> impl IntoView {
             return true;
         }
         // The address carries no template: the reader's own makes the links they copy.
-        if let Ok(Some(mine)) = settings::checked(&template.get_untracked(), lang.get_untracked()) {
+        let mine = settings::checked(&template.get_untracked(), lang.get_untracked());
+        if let Ok(Some(mine)) = &mine {
             let sub = SubId::parse(&q("sub")).ok().flatten();
             for slot in r.slots.iter_mut().flatten() {
                 if let Outcome::Checked(result) = slot {
-                    crate::domain::check::apply_template(result, &mine, sub.as_ref());
+                    crate::domain::check::apply_template(result, mine, sub.as_ref());
                 }
             }
-            live.set(Some(r.clone()));
         }
         let from = r.done();
         if r.problem.is_some() || from >= r.slots.len() {
+            if matches!(mine, Ok(Some(_))) {
+                live.set(Some(Run::from(r)));
+            }
             return true;
         }
         let inputs = inputs_of(&r.text);
-        live.set(Some(r));
+        let checking = Run::from(r);
+        live.set(Some(checking.clone()));
         let options = (
             q("country"),
             q("amount"),
@@ -310,7 +317,7 @@ pub fn CheckPage() -> impl IntoView {
             template.get_untracked(),
             lang.get_untracked(),
         );
-        check_from(live, running, inputs, from, options);
+        check_from(checking, running, inputs, from, options);
         true
     });
 
@@ -413,7 +420,7 @@ pub fn CheckPage() -> impl IntoView {
             </form>
             <ul class="scan-list" data-testid="scan-list">
                 <For
-                    each=move || found.get().unwrap_or_default().into_iter().enumerate()
+                    each=move || found.get().unwrap_or_default().into_iter().take(scan_shown.get()).enumerate()
                     key=|(i, row)| (*i, row.text.clone())
                     let((_, row))
                 >
@@ -437,16 +444,17 @@ pub fn CheckPage() -> impl IntoView {
                     </li>
                 </For>
             </ul>
+            <DrawMore limit=scan_shown total=Signal::derive(move || found.with(|f| f.as_ref().map_or(0, Vec::len))) step=DRAW_STEP />
         </section>
         <recent::RecentChecks list=recent_list again=again />
         <Suspense fallback=|| ()>
             {move || {
                 let setup = setup.get().and_then(Result::ok)?;
-                let results = live.get().or_else(|| initial.get().flatten())?;
+                let run = live.get().or_else(|| initial.get().flatten().map(Run::from))?;
                 let programme = StoredValue::new(setup.programme);
                 Some(view! {
                     <ResultsView
-                        results=results
+                        run=run
                         programme=programme
                         amount=amount_value
                         lang=lang

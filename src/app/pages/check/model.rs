@@ -1,6 +1,13 @@
 //! What the page holds while it works: the links found as the user types, and the results of a
 //! check as they arrive, filled chunk by chunk by requests to the server.
 
+use std::{
+    cell::{Cell, RefCell},
+    collections::VecDeque,
+    rc::Rc,
+    sync::Arc,
+};
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,8 +20,30 @@ use crate::domain::{
     rates::Lang,
 };
 
-/// Links sent to the server per request: results appear as each chunk finishes.
-pub const CHUNK: usize = 10;
+/// Links sent per request: the first requests are small so the first cards come at once, the
+/// rest large so a full paste costs few round trips; [`IN_FLIGHT`] requests at a time.
+pub const CHUNKS: [usize; 3] = [10, 40, 100];
+
+/// Requests under way at once while a check runs (the server answers each in parallel, and asks
+/// its upstreams in batches of its own).
+pub const IN_FLIGHT: usize = 3;
+
+/// The ranges of `from..total`, in the order they are asked: sizes as [`CHUNKS`] says, the last
+/// size repeated.
+pub fn chunk_ranges(from: usize, total: usize) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = from;
+    let mut sizes = CHUNKS
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(CHUNKS[CHUNKS.len() - 1]));
+    while start < total {
+        let end = (start + sizes.next().unwrap_or(1)).min(total);
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
+}
 
 /// How one found link reads as the user types.
 #[derive(Clone, PartialEq)]
@@ -78,61 +107,144 @@ impl Results {
     pub fn done(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
     }
+}
+
+/// A check as the page shows it while answers arrive: one signal per input, so an answer redraws
+/// its own card and nothing else, and a count for the progress bar.
+#[derive(Clone)]
+pub struct Run {
+    /// The text that was checked (for rewriting the post).
+    pub text: Arc<str>,
+    /// One slot per input; `None` until its answer arrives.
+    pub slots: Arc<[ArcRwSignal<Option<Outcome>>]>,
+    pub done: ArcRwSignal<usize>,
+    pub problem: ArcRwSignal<Option<Problem>>,
+}
+
+impl Run {
+    /// A run with every slot waiting.
+    pub fn pending(text: &str, total: usize) -> Run {
+        Run::from(Results {
+            text: text.to_string(),
+            slots: vec![None; total],
+            problem: None,
+        })
+    }
+
+    /// The answered outcomes in input order, as they stand (untracked).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub fn complete(&self) -> Vec<Outcome> {
-        self.slots.iter().flatten().cloned().collect()
+        self.slots
+            .iter()
+            .filter_map(ArcRwSignal::get_untracked)
+            .collect()
+    }
+
+    fn answer(&self, first: usize, outcomes: Vec<Outcome>) {
+        let count = outcomes.len();
+        for (slot, outcome) in self.slots.iter().skip(first).zip(outcomes) {
+            slot.set(Some(outcome));
+        }
+        self.done.update(|d| *d += count);
     }
 }
 
-/// Checks `inputs[from..]` in chunks, in order, filling the slots of `live` as answers come; stops
-/// at the first request the server refuses (its problem is shown: a rate limit says how long to wait).
+impl From<Results> for Run {
+    fn from(r: Results) -> Run {
+        let done = r.done();
+        Run {
+            text: r.text.into(),
+            slots: r.slots.into_iter().map(ArcRwSignal::new).collect(),
+            done: ArcRwSignal::new(done),
+            problem: ArcRwSignal::new(r.problem),
+        }
+    }
+}
+
+/// Checks `inputs[from..]` in chunks ([`chunk_ranges`]), [`IN_FLIGHT`] requests at a time, filling
+/// the slots of `run` as answers come; stops asking at the first request the server refuses (its
+/// problem is shown: a rate limit says how long to wait). `running` is true until every request
+/// under way has ended.
 pub fn check_from(
-    live: RwSignal<Option<Results>>,
+    run: Run,
     running: RwSignal<bool>,
     inputs: Vec<String>,
     from: usize,
-    (country, amount, sub, template, lang): (String, String, String, String, Lang),
+    options: (String, String, String, String, Lang),
 ) {
+    let queue = Rc::new(RefCell::new(
+        chunk_ranges(from, inputs.len())
+            .into_iter()
+            .collect::<VecDeque<_>>(),
+    ));
+    let inputs: Rc<[String]> = inputs.into();
+    let options = Rc::new(options);
+    let workers = Rc::new(Cell::new(IN_FLIGHT));
     running.set(true);
-    leptos::task::spawn_local(async move {
-        let rest = inputs.get(from..).unwrap_or_default();
-        for (n, chunk) in rest.chunks(CHUNK).enumerate() {
-            let first = from + n * CHUNK;
-            let answer = check_links(
-                chunk.to_vec(),
-                country.clone(),
-                amount.clone(),
-                sub.clone(),
-                template.clone(),
-                lang,
-            )
-            .await;
-            let answer = answer.unwrap_or_else(|e| CheckAnswer {
-                outcomes: Vec::new(),
-                problem: Some(match e {
-                    CheckLinksError::Refused(problem) => problem,
-                    CheckLinksError::ServerFn(e) => Problem {
-                        code: ErrorCode::Unavailable,
-                        message: format!("The server could not be reached ({e}). Try again."),
-                    },
-                }),
-            });
-            let stop = answer.problem.is_some();
-            live.update(|r| {
-                if let Some(r) = r {
-                    for (i, o) in answer.outcomes.into_iter().enumerate() {
-                        if let Some(slot) = r.slots.get_mut(first + i) {
-                            *slot = Some(o);
-                        }
+    for _ in 0..IN_FLIGHT {
+        let (run, queue, inputs, options, workers) = (
+            run.clone(),
+            queue.clone(),
+            inputs.clone(),
+            options.clone(),
+            workers.clone(),
+        );
+        leptos::task::spawn_local(async move {
+            loop {
+                let Some(range) = queue.borrow_mut().pop_front() else {
+                    break;
+                };
+                let (country, amount, sub, template, lang) = &*options;
+                let answer = check_links(
+                    inputs[range.clone()].to_vec(),
+                    country.clone(),
+                    amount.clone(),
+                    sub.clone(),
+                    template.clone(),
+                    *lang,
+                )
+                .await
+                .unwrap_or_else(|e| CheckAnswer {
+                    outcomes: Vec::new(),
+                    problem: Some(match e {
+                        CheckLinksError::Refused(problem) => problem,
+                        CheckLinksError::ServerFn(e) => Problem {
+                            code: ErrorCode::Unavailable,
+                            message: format!("The server could not be reached ({e}). Try again."),
+                        },
+                    }),
+                });
+                if let Some(problem) = answer.problem {
+                    queue.borrow_mut().clear();
+                    if run.problem.with_untracked(Option::is_none) {
+                        run.problem.set(Some(problem));
                     }
-                    if stop {
-                        r.problem = answer.problem;
-                    }
+                    break;
                 }
-            });
-            if stop {
-                break;
+                run.answer(range.start, answer.outcomes);
             }
-        }
-        running.set(false);
-    });
+            workers.set(workers.get() - 1);
+            if workers.get() == 0 {
+                running.set(false);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_start_small_then_grow_and_cover_every_input_once() {
+        assert_eq!(chunk_ranges(0, 0), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(chunk_ranges(0, 5), vec![0..5]);
+        assert_eq!(chunk_ranges(0, 30), vec![0..10, 10..30]);
+        assert_eq!(chunk_ranges(5, 30), vec![5..15, 15..30]);
+        let full = chunk_ranges(0, 1000);
+        assert_eq!(full[..3], [0..10, 10..50, 50..150]);
+        assert_eq!(full.len(), 3 + 8 + 1);
+        assert_eq!(full.last(), Some(&(950..1000)));
+        assert!(full.windows(2).all(|w| w[0].end == w[1].start));
+    }
 }

@@ -2,14 +2,35 @@
 //! again" for one or all; a status or band that moved since is marked. Nothing is kept on the
 //! server.
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 
 use crate::app::words::{age, status_name};
 pub use crate::domain::recent::Recent;
 use crate::i18n::*;
 
+/// Shown once there is a recent check (the list is read from the browser after hydration); its
+/// code comes in a bundle of its own (`cargo leptos build --split`).
 #[component]
 pub fn RecentChecks(list: RwSignal<Vec<Recent>>, again: Callback<String>) -> impl IntoView {
+    let any = Memo::new(move |_| !list.with(Vec::is_empty));
+    move || {
+        any.get().then(|| {
+            view! {
+                <Suspense fallback=|| ()>
+                    {Suspend::new(recent_list(list, again))}
+                </Suspense>
+            }
+        })
+    }
+}
+
+#[lazy]
+fn recent_list(list: RwSignal<Vec<Recent>>, again: Callback<String>) -> AnyView {
+    view! { <RecentList list=list again=again /> }.into_any()
+}
+
+#[component]
+fn RecentList(list: RwSignal<Vec<Recent>>, again: Callback<String>) -> impl IntoView {
     let i18n = use_i18n();
     let now = RwSignal::new(0_i64);
     #[cfg(feature = "hydrate")]
@@ -18,7 +39,6 @@ pub fn RecentChecks(list: RwSignal<Vec<Recent>>, again: Callback<String>) -> imp
         now.set((web_sys::js_sys::Date::now() / 1000.0) as i64);
     });
     view! {
-        {move || (!list.with(Vec::is_empty)).then(|| view! {
             <section class="panel recent" data-testid="recent">
                 <h2>{move || t_string!(i18n, check.recent.title)}</h2>
                 <button type="button" class="secondary" data-testid="recent-all"
@@ -51,6 +71,5 @@ pub fn RecentChecks(list: RwSignal<Vec<Recent>>, again: Callback<String>) -> imp
                     }).collect_view()}
                 </ul>
             </section>
-        })}
     }
 }

@@ -1,24 +1,45 @@
 //! The results of a check: cards (status, band bar, estimate, warnings, the affiliate link), a
 //! table, and the tools that work on all of them (copy all, CSV, rewrite the post).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
-use super::{band::band_bar, escape_textarea, model::Results};
+use super::{band::band_bar, escape_textarea, model::Run, DRAW_STEP};
+
+/// Cards drawn at each step after the first [`DRAW_STEP`].
+const CARD_STEP: usize = 25;
 use crate::app::{
-    components::CopyButton,
+    components::{CopyButton, DrawMore},
     words::{age, kind_name, refusal, status_name},
 };
 use crate::domain::{
     check::{re_estimate, CheckResult, Outcome},
     link::{scan, PageKind},
-    rates::{percent, Amount, Lang, NoticeCode, Programme},
+    rates::{percent, Amount, Estimate, Lang, Notice, NoticeCode, Programme},
     report,
 };
 use crate::i18n::*;
 
+/// A result as it stands now: its estimate and warnings follow the amount field and the language.
+fn estimated(
+    outcome: Outcome,
+    programme: StoredValue<Programme>,
+    amount: Option<Amount>,
+    lang: Lang,
+) -> Outcome {
+    match outcome {
+        Outcome::Checked(mut r) => {
+            programme.with_value(|p| re_estimate(p, &mut r, amount, lang));
+            Outcome::Checked(r)
+        }
+        failed @ Outcome::Failed(_) => failed,
+    }
+}
+
 #[component]
 pub fn ResultsView(
-    results: Results,
+    run: Run,
     programme: StoredValue<Programme>,
     amount: Memo<Result<Option<Amount>, String>>,
     lang: Memo<Lang>,
@@ -26,56 +47,68 @@ pub fn ResultsView(
     rewritten: RwSignal<Option<(String, Vec<String>)>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let total = results.slots.len();
-    let done = results.done();
-    let complete = results.complete();
-    let all_done = done == total && total > 0;
+    let total = run.slots.len();
+    let done = run.done.clone();
+    let all_done = {
+        let done = done.clone();
+        Memo::new(move |_| total > 0 && done.get() == total)
+    };
     let amount = Signal::derive(move || amount.get().ok().flatten());
-    // The rows as they stand now (estimates follow the amount field).
-    let current = {
-        let complete = complete.clone();
-        Memo::new(move |_| {
-            let a = amount.get();
-            let l = lang.get();
-            complete
-                .iter()
-                .cloned()
-                .map(|o| match o {
-                    Outcome::Checked(mut r) => {
-                        programme.with_value(|p| re_estimate(p, &mut r, a, l));
-                        Outcome::Checked(r)
-                    }
-                    failed @ Outcome::Failed(_) => failed,
-                })
-                .collect::<Vec<_>>()
-        })
-    };
-    let csv_href = move || {
-        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-        let csv = current.with(|c| report::csv(c));
-        format!(
-            "data:text/csv;charset=utf-8,{}",
-            utf8_percent_encode(&csv, NON_ALPHANUMERIC)
-        )
-    };
-    let all_links = Signal::derive(move || current.with(|c| report::links(c)));
-    let text = results.text.clone();
-    let rewrite = move |_| {
-        let outcomes = current.get_untracked();
-        let candidates: Vec<_> = scan(&text)
-            .map(|found| found.into_iter().map(|s| s.candidate).collect())
-            .unwrap_or_default();
-        let post = report::rewrite(&text, &candidates, &outcomes);
-        let left: Vec<String> = outcomes
+    // Every answered row as it stands now, read only by the tools that work on all of them, when
+    // they are used (so a full paste's answers never recompute it as they arrive).
+    let slots = run.slots.clone();
+    let current = move || {
+        let (a, l) = (amount.get_untracked(), lang.get_untracked());
+        slots
             .iter()
-            .filter_map(|o| match o {
-                Outcome::Failed(f) => Some(format!("{} — {}", f.input, f.error.message)),
-                Outcome::Checked(_) => None,
-            })
-            .collect();
-        rewritten.set(Some((post, left)));
+            .filter_map(ArcRwSignal::get_untracked)
+            .map(|o| estimated(o, programme, a, l))
+            .collect::<Vec<_>>()
     };
-    let slots = results.slots.clone();
+    let csv_link = NodeRef::<leptos::html::A>::new();
+    let make_csv = {
+        let current = current.clone();
+        move |_| {
+            use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+            // Written when clicked: the browser follows the address as it is after the handler.
+            let csv = report::csv(&current());
+            if let Some(a) = csv_link.get_untracked() {
+                a.set_href(&format!(
+                    "data:text/csv;charset=utf-8,{}",
+                    utf8_percent_encode(&csv, NON_ALPHANUMERIC)
+                ));
+            }
+        }
+    };
+    let all_links = {
+        let current = current.clone();
+        Signal::derive(move || report::links(&current()))
+    };
+    let text = run.text.clone();
+    let rewrite = {
+        let current = current.clone();
+        move |_| {
+            let outcomes = current();
+            let candidates: Vec<_> = scan(&text)
+                .map(|found| found.into_iter().map(|s| s.candidate).collect())
+                .unwrap_or_default();
+            let post = report::rewrite(&text, &candidates, &outcomes);
+            let left: Vec<String> = outcomes
+                .iter()
+                .filter_map(|o| match o {
+                    Outcome::Failed(f) => Some(format!("{} — {}", f.input, f.error.message)),
+                    Outcome::Checked(_) => None,
+                })
+                .collect();
+            rewritten.set(Some((post, left)));
+        }
+    };
+    // Cards (or table rows) drawn so far: the first screenfuls, more as the reader scrolls (a step
+    // of cards is drawn in a frame or two; more at once would be a long task on a slow phone).
+    let shown = RwSignal::new(DRAW_STEP);
+    let problem = run.problem.clone();
+    let slots = run.slots.clone();
+    let progress_done = done.clone();
 
     view! {
         <section class="panel results" aria-labelledby="results-heading" data-testid="results">
@@ -88,25 +121,28 @@ pub fn ResultsView(
                         data-testid="table-toggle" on:click=move |_| table_view.set(true)>{move || t_string!(i18n, check.table)}</button>
                 </div>
             </div>
-            {results.problem.clone().map(|p| view! {
+            {move || problem.get().map(|p| view! {
                 <p class="notice error" role="alert" data-testid="check-problem" data-code=p.code.as_str()>{
                     let code = p.code;
                     move || refusal(i18n.get_locale(), code, &p.message)
                 }</p>
             })}
-            {(total > 0).then(|| view! {
-                <div class="progress" data-testid="progress">
-                    <label for="check-progress">{move || format!("{} {done} {} {total}", t_string!(i18n, check.progress), t_string!(i18n, check.of))}</label>
-                    <progress id="check-progress" max=total value=done></progress>
-                </div>
+            {(total > 0).then(|| {
+                let value = done.clone();
+                view! {
+                    <div class="progress" data-testid="progress">
+                        <label for="check-progress">{move || format!("{} {} {} {total}", t_string!(i18n, check.progress), progress_done.get(), t_string!(i18n, check.of))}</label>
+                        <progress id="check-progress" max=total value=move || value.get()></progress>
+                    </div>
+                }
             })}
-            {all_done.then(|| view! {
+            {move || all_done.get().then(|| view! {
                 <div class="toolbar">
                     <CopyButton text=all_links label=Signal::derive(move || t_string!(i18n, check.copy_all).to_string())
                         copied=Signal::derive(move || t_string!(i18n, check.copied).to_string())
                         failed=Signal::derive(move || t_string!(i18n, check.copy_failed).to_string()) testid="copy-all" />
-                    <a class="button secondary" download="linksmith-check.csv" href=csv_href data-testid="csv">{move || t_string!(i18n, check.csv)}</a>
-                    <button type="button" class="secondary" on:click=rewrite data-testid="rewrite">{move || t_string!(i18n, check.rewrite)}</button>
+                    <a class="button secondary" download="linksmith-check.csv" href="#" node_ref=csv_link on:click=make_csv.clone() data-testid="csv">{move || t_string!(i18n, check.csv)}</a>
+                    <button type="button" class="secondary" on:click=rewrite.clone() data-testid="rewrite">{move || t_string!(i18n, check.rewrite)}</button>
                 </div>
             })}
             {move || rewritten.get().map(|(post, left)| {
@@ -130,51 +166,80 @@ pub fn ResultsView(
                 }
             })}
             {move || if table_view.get() {
-                view! { <ResultsTable outcomes=current /> }.into_any()
+                view! { <ResultsTable slots=slots.clone() shown=shown programme=programme amount=amount lang=lang /> }.into_any()
             } else {
                 let slots = slots.clone();
                 view! {
                     <div class="cards" data-testid="cards">
-                        {slots.into_iter().enumerate().map(|(i, slot)| match slot {
-                            None => view! { <article class="card pending" aria-busy="true" data-testid="pending-card"></article> }.into_any(),
-                            Some(Outcome::Failed(f)) => view! {
-                                <article class="card refused" data-testid="result-card" data-code=f.error.code.as_str()>
-                                    <p class="card-input"><code>{f.input.clone()}</code></p>
-                                    <p class="refusal" data-testid="refusal">{
-                                        let (code, message) = (f.error.code, f.error.message.clone());
-                                        move || refusal(i18n.get_locale(), code, &message)
-                                    }</p>
-                                </article>
-                            }.into_any(),
-                            // Chunks are answered in order, so the answered slots are a prefix:
-                            // slot `i` is row `i` of `current`.
-                            Some(Outcome::Checked(r)) => view! {
-                                <ResultCard result=*r index=i current=current programme=programme />
-                            }.into_any(),
-                        }).collect_view()}
+                        <For each=move || 0..shown.get().min(total) key=|index| *index let(index)>
+                            <AnswerSlot answer=slots[index].clone() index=index programme=programme amount=amount lang=lang />
+                        </For>
                     </div>
                 }.into_any()
             }}
+            <DrawMore limit=shown total=Signal::stored(total) step=CARD_STEP />
         </section>
     }
 }
 
+/// One input's place among the cards: waiting, refused, or its result. Only its own answer redraws it.
+#[component]
+fn AnswerSlot(
+    answer: ArcRwSignal<Option<Outcome>>,
+    index: usize,
+    programme: StoredValue<Programme>,
+    amount: Signal<Option<Amount>>,
+    lang: Memo<Lang>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        match answer.get() {
+        None => view! { <article class="card pending" aria-busy="true" data-testid="pending-card"></article> }.into_any(),
+        Some(Outcome::Failed(f)) => view! {
+            <article class="card refused" data-testid="result-card" data-code=f.error.code.as_str()>
+                <p class="card-input"><code>{f.input.clone()}</code></p>
+                <p class="refusal" data-testid="refusal">{
+                    let (code, message) = (f.error.code, f.error.message.clone());
+                    move || refusal(i18n.get_locale(), code, &message)
+                }</p>
+            </article>
+        }.into_any(),
+        Some(Outcome::Checked(r)) => view! {
+            <ResultCard result=*r index=index programme=programme amount=amount lang=lang />
+        }.into_any(),
+    }
+    }
+}
+
+/// One result's card. Drawn once per language (a full paste draws hundreds: one reactive view per
+/// card, not one per field); only the estimate and the warnings follow the amount field.
 #[component]
 fn ResultCard(
     result: CheckResult,
     index: usize,
-    current: Memo<Vec<Outcome>>,
     programme: StoredValue<Programme>,
+    amount: Signal<Option<Amount>>,
+    lang: Memo<Lang>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let scale = programme.with_value(|p| p.programme.scale_max_percent);
-    // This card's row as it stands now: its estimate and warnings follow the amount field.
-    let now = move || {
-        current.with(|c| match c.get(index) {
-            Some(Outcome::Checked(r)) => Some((**r).clone()),
-            _ => None,
-        })
-    };
+    let result = StoredValue::new(result);
+    // This card's result as it stands now: its estimate and warnings follow the amount field.
+    let now = Memo::new(move |_| {
+        let mut r = result.get_value();
+        programme.with_value(|p| re_estimate(p, &mut r, amount.get(), lang.get()));
+        (r.estimate, r.warnings)
+    });
+    move || {
+        let l = i18n.get_locale();
+        result.with_value(|result| card(l, result, index, scale, now))
+    }
+}
+
+type Live = Memo<(Option<Estimate>, Vec<Notice>)>;
+
+/// The card's view in one language, from the result as the server gave it.
+fn card(l: Locale, result: &CheckResult, index: usize, scale: f64, now: Live) -> AnyView {
     let status = result.status;
     let title = result
         .product
@@ -183,8 +248,7 @@ fn ResultCard(
         .unwrap_or_else(|| result.link.canonical_url.clone());
     let image = result.product.as_ref().and_then(|p| p.image_url.clone());
     let link = result.affiliate_link.clone();
-    let rate = result.rate.clone();
-    let notes = result.notes.clone();
+    let rate = &result.rate;
     let kind = result.link.kind;
     let exact = rate.exact_percent;
     // A hot rate worth showing apart: on a non-product link (not paid there) or where it is not
@@ -193,25 +257,65 @@ fn ResultCard(
     let hot = rate
         .hot_percent
         .filter(|h| kind != PageKind::Product || exact != Some(*h));
-    let approximate = notes
+    let approximate = result
+        .notes
         .iter()
         .find(|n| n.code == NoticeCode::RateApproximate)
         .map(|n| n.message.clone());
     let label = rate.label.clone();
-    let sources = result.sources.clone();
     let checked_at = result.checked_at;
     let bar = band_bar(rate.min_percent, rate.max_percent, exact, scale);
     let aria = format!(
         "{label}, {} {}%",
-        t_string!(i18n, check.scale),
+        td_string!(l, check.scale),
         percent(scale)
     );
     let link_id = format!("link-{index}");
+    let lang = if l == Locale::ru { Lang::Ru } else { Lang::En };
+    let exact_word = td_string!(l, check.exact);
+    let sources = (!result.sources.is_empty()).then(|| {
+        let decided = &result.sources[0];
+        let others = &result.sources[1..];
+        view! {
+            <p class="source" data-testid="source" data-source=decided.name_str()>
+                {format!(
+                    "{}: {}, {}",
+                    td_string!(l, check.decided_by),
+                    decided.name.display(lang),
+                    age(l, checked_at.0 - decided.checked_at.0)
+                )}
+            </p>
+            {(!others.is_empty()).then(|| view! {
+                <details class="other-sources" data-testid="other-sources">
+                    <summary>{td_string!(l, check.other_sources)}</summary>
+                    <ul>
+                        {others.iter().map(|s| {
+                            let rate = s.hot_percent.or(s.exact_percent).map(|r| format!(", {}%", percent(r))).unwrap_or_default();
+                            view! {
+                                <li data-source=s.name_str()>{format!(
+                                    "{}: {}{rate}, {}",
+                                    s.name.display(lang),
+                                    status_name(l, s.status),
+                                    age(l, checked_at.0 - s.checked_at.0)
+                                )}</li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
+        }
+    });
+    let notes = (!result.notes.is_empty()).then(|| view! {
+        <details class="notes">
+            <summary>{td_string!(l, check.notes)}</summary>
+            <ul>{result.notes.iter().map(|n| view! { <li data-code=n.code.as_str()>{n.message.clone()}</li> }).collect_view()}</ul>
+        </details>
+    });
     view! {
         <article class="card" data-testid="result-card" data-status=status.as_str()>
             <header class="card-head">
-                <span class="kind">{move || kind_name(i18n.get_locale(), kind)}</span>
-                <span class=format!("badge status-{}", status.as_str()) data-testid="status-badge">{move || status_name(i18n.get_locale(), status)}</span>
+                <span class="kind">{kind_name(l, kind)}</span>
+                <span class=format!("badge status-{}", status.as_str()) data-testid="status-badge">{status_name(l, status)}</span>
             </header>
             <div class="card-body">
                 {image.map(|src| view! { <img class="thumb" src=src alt="" width="72" height="72" loading="lazy" /> })}
@@ -221,17 +325,17 @@ fn ResultCard(
                 </div>
             </div>
             <dl class="facts">
-                <dt>{move || t_string!(i18n, check.band)}</dt>
+                <dt>{td_string!(l, check.band)}</dt>
                 <dd>
-                    <span data-testid="band-label">{label.clone()}</span>
+                    <span data-testid="band-label">{label}</span>
                     {exact.map(|x| view! {
-                        <span class="exact" data-testid="exact-rate">{move || format!(" · {} {}%", t_string!(i18n, check.exact), percent(x))}</span>
+                        <span class="exact" data-testid="exact-rate">{format!(" · {exact_word} {}%", percent(x))}</span>
                     })}
                     {approximate.map(|why| view! {
-                        " "<abbr class="approximate" title=why>{move || format!("({})", t_string!(i18n, check.approximate))}</abbr>
+                        " "<abbr class="approximate" title=why>{format!("({})", td_string!(l, check.approximate))}</abbr>
                     })}
                     {hot.map(|h| view! {
-                        <span class="hot" data-testid="hot-rate">{move || format!(" · {} {}% {}", t_string!(i18n, check.hot_rate), percent(h), t_string!(i18n, check.hot_rate_direct))}</span>
+                        <span class="hot" data-testid="hot-rate">{format!(" · {} {}% {}", td_string!(l, check.hot_rate), percent(h), td_string!(l, check.hot_rate_direct))}</span>
                     })}
                     <svg class="band-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=aria>
                         <rect class="track" x="0" y="2" width="100" height="6" rx="3"></rect>
@@ -239,73 +343,40 @@ fn ResultCard(
                         {bar.2.map(|x| view! { <rect class="mark" x=x y="0" width="0.8" height="10"></rect> })}
                     </svg>
                 </dd>
-                <dt>{move || t_string!(i18n, check.estimate)}</dt>
-                <dd data-testid="estimate">{move || now().and_then(|r| r.estimate).map_or_else(|| t_string!(i18n, check.estimate_none).to_string(), |e| report::estimate_line(&e, t_string!(i18n, check.exact)))}</dd>
-                <dt>{move || t_string!(i18n, check.cookie)}</dt>
-                <dd>{move || format!("{} {}", result.cookie_days, t_string!(i18n, check.days))}</dd>
+                <dt>{td_string!(l, check.estimate)}</dt>
+                <dd data-testid="estimate">{move || now.with(|(estimate, _)| estimate.as_ref().map_or_else(|| td_string!(l, check.estimate_none).to_string(), |e| report::estimate_line(e, exact_word)))}</dd>
+                <dt>{td_string!(l, check.cookie)}</dt>
+                <dd>{format!("{} {}", result.cookie_days, td_string!(l, check.days))}</dd>
             </dl>
-            {(!sources.is_empty()).then(|| {
-                let decided = sources[0].clone();
-                let others = sources[1..].to_vec();
-                let lang_of = |l: Locale| if l == Locale::ru { Lang::Ru } else { Lang::En };
-                view! {
-                    <p class="source" data-testid="source" data-source=decided.name_str()>
-                        {move || {
-                            let l = i18n.get_locale();
-                            format!(
-                                "{}: {}, {}",
-                                t_string!(i18n, check.decided_by),
-                                decided.name.display(lang_of(l)),
-                                age(l, checked_at.0 - decided.checked_at.0)
-                            )
-                        }}
-                    </p>
-                    {(!others.is_empty()).then(|| view! {
-                        <details class="other-sources" data-testid="other-sources">
-                            <summary>{move || t_string!(i18n, check.other_sources)}</summary>
-                            <ul>
-                                {others.into_iter().map(|s| view! {
-                                    <li data-source=s.name_str()>{move || {
-                                        let l = i18n.get_locale();
-                                        let rate = s.hot_percent.or(s.exact_percent).map(|r| format!(", {}%", percent(r))).unwrap_or_default();
-                                        format!(
-                                            "{}: {}{rate}, {}",
-                                            s.name.display(lang_of(l)),
-                                            status_name(l, s.status),
-                                            age(l, checked_at.0 - s.checked_at.0)
-                                        )
-                                    }}</li>
-                                }).collect_view()}
-                            </ul>
-                        </details>
-                    })}
-                }
-            })}
+            {sources}
             <ul class="warnings" data-testid="warnings">
-                {move || now().map(|r| r.warnings).unwrap_or_default().into_iter().map(|w| view! {
-                    <li data-code=w.code.as_str()>{w.message}</li>
-                }).collect_view()}
+                {move || now.with(|(_, warnings)| warnings.iter().map(|w| view! {
+                    <li data-code=w.code.as_str()>{w.message.clone()}</li>
+                }).collect_view())}
             </ul>
-            {(!notes.is_empty()).then(|| view! {
-                <details class="notes">
-                    <summary>{move || t_string!(i18n, check.notes)}</summary>
-                    <ul>{notes.into_iter().map(|n| view! { <li data-code=n.code.as_str()>{n.message}</li> }).collect_view()}</ul>
-                </details>
-            })}
+            {notes}
             <div class="your-link">
-                <label for=link_id.clone()>{move || t_string!(i18n, check.your_link)}</label>
+                <label for=link_id.clone()>{td_string!(l, check.your_link)}</label>
                 <input id=link_id readonly=true value=link.clone() data-testid="affiliate-link" />
-                <CopyButton text=Signal::derive(move || link.clone()) label=Signal::derive(move || t_string!(i18n, check.copy).to_string())
-                    copied=Signal::derive(move || t_string!(i18n, check.copied).to_string())
-                    failed=Signal::derive(move || t_string!(i18n, check.copy_failed).to_string()) testid="copy-link" />
+                <CopyButton text=link label=td_string!(l, check.copy).to_string()
+                    copied=td_string!(l, check.copied).to_string()
+                    failed=td_string!(l, check.copy_failed).to_string() testid="copy-link" />
             </div>
         </article>
     }
+    .into_any()
 }
 
 #[component]
-fn ResultsTable(outcomes: Memo<Vec<Outcome>>) -> impl IntoView {
+fn ResultsTable(
+    slots: Arc<[ArcRwSignal<Option<Outcome>>]>,
+    shown: RwSignal<usize>,
+    programme: StoredValue<Programme>,
+    amount: Signal<Option<Amount>>,
+    lang: Memo<Lang>,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let count = slots.len();
     view! {
         <div class="table-wrap" data-testid="results-table">
             <table>
@@ -321,7 +392,10 @@ fn ResultsTable(outcomes: Memo<Vec<Outcome>>) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {move || outcomes.get().into_iter().map(|o| match o {
+                    // One row per answered input, each drawn when its answer arrives.
+                    <For each=move || 0..shown.get().min(count) key=|index| *index let(index)>{
+                    let slot = slots[index].clone();
+                    move || slot.get().map(|o| match estimated(o, programme, amount.get(), lang.get()) {
                         Outcome::Checked(r) => view! {
                             <tr>
                                 <td class="long"><code title=r.input.clone()>{r.input.clone()}</code></td>
@@ -339,7 +413,7 @@ fn ResultsTable(outcomes: Memo<Vec<Outcome>>) -> impl IntoView {
                                 <td colspan="6">{refusal(i18n.get_locale(), f.error.code, &f.error.message)}</td>
                             </tr>
                         }.into_any(),
-                    }).collect_view()}
+                    })}</For>
                 </tbody>
             </table>
         </div>

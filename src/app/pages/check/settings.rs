@@ -2,7 +2,7 @@
 //! network's cabinet or typed by hand, validated in the browser by the same code as the server's
 //! setting, kept in the browser only and sent with each check.
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 
 use crate::domain::{
     check::{LinkTemplate, SubId},
@@ -62,6 +62,9 @@ pub fn ChannelPicker(channels: RwSignal<Vec<Channel>>, sub: RwSignal<String>) ->
     }
 }
 
+/// The panel. The template field is always there (it is what a check uses); the rest (learning a
+/// template from a deep link, channels, export and import, the bookmarklet) comes in bundles of its
+/// own, loaded when the panel is first opened (`cargo leptos build --split`).
 #[component]
 pub fn TrackingSettings(
     template: RwSignal<String>,
@@ -70,10 +73,7 @@ pub fn TrackingSettings(
     lang: Memo<Lang>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let deep = RwSignal::new(String::new());
-    let learnt = Memo::new(move |_| {
-        deep.with(|d| (!d.trim().is_empty()).then(|| derive(d).map_err(|e| e.message(lang.get()))))
-    });
+    let open = RwSignal::new(false);
     let state = Memo::new(move |_| template.with(|t| checked(t, lang.get())));
     let sample = move || {
         let Ok(Some(t)) = state.get() else {
@@ -84,30 +84,12 @@ pub fn TrackingSettings(
         Some(t.render(&link, sub.as_ref()))
     };
     view! {
-        <details class="settings" data-testid="settings">
+        <details class="settings" data-testid="settings"
+            on:toggle=move |ev| open.set(event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open())>
             <summary>{move || t_string!(i18n, check.settings.title)}</summary>
             <p class="hint">{move || t_string!(i18n, check.settings.lead)}</p>
-            <label class="field">
-                <span>{move || t_string!(i18n, check.settings.deep_link)}</span>
-                <input data-testid="deep-link" autocomplete="off" spellcheck="false"
-                    placeholder="https://…/redirect/cpa/o/…/?to=…&sub=…"
-                    prop:value=move || deep.get() on:input=move |ev| deep.set(event_target_value(&ev)) />
-            </label>
-            {move || learnt.get().map(|r| match r {
-                Ok(d) => {
-                    let text = d.template.as_str().to_string();
-                    let use_it = text.clone();
-                    view! {
-                        <p class="derived" data-testid="derived">
-                            <code>{text}</code>
-                            " "
-                            <button type="button" data-testid="use-derived" on:click=move |_| template.set(use_it.clone())>
-                                {move || t_string!(i18n, check.settings.use_it)}
-                            </button>
-                        </p>
-                    }.into_any()
-                }
-                Err(message) => view! { <p class="field-error" role="alert" data-testid="derive-error">{message}</p> }.into_any(),
+            {move || open.get().then(|| view! {
+                <Suspense fallback=|| ()>{Suspend::new(learn_panel(template, lang))}</Suspense>
             })}
             <label class="field">
                 <span>{move || t_string!(i18n, check.settings.template)}</span>
@@ -121,10 +103,63 @@ pub fn TrackingSettings(
                 || t_string!(i18n, check.settings.server_default).to_string(),
                 |s| format!("{} {s}", t_string!(i18n, check.settings.sample)),
             )}</p>
-            <Channels channels=channels lang=lang />
-            <Transfer template=template channels=channels lang=lang />
-            <Bookmarklet />
+            {move || open.get().then(|| view! {
+                <Suspense fallback=|| ()>{Suspend::new(more_settings(template, channels, lang))}</Suspense>
+            })}
         </details>
+    }
+}
+
+#[lazy]
+fn learn_panel(template: RwSignal<String>, lang: Memo<Lang>) -> AnyView {
+    view! { <Learn template=template lang=lang /> }.into_any()
+}
+
+#[lazy]
+fn more_settings(
+    template: RwSignal<String>,
+    channels: RwSignal<Vec<Channel>>,
+    lang: Memo<Lang>,
+) -> AnyView {
+    view! {
+        <Channels channels=channels lang=lang />
+        <Transfer template=template channels=channels lang=lang />
+        <Bookmarklet />
+    }
+    .into_any()
+}
+
+/// A template learnt from a deep link made in the network's cabinet.
+#[component]
+fn Learn(template: RwSignal<String>, lang: Memo<Lang>) -> impl IntoView {
+    let i18n = use_i18n();
+    let deep = RwSignal::new(String::new());
+    let learnt = Memo::new(move |_| {
+        deep.with(|d| (!d.trim().is_empty()).then(|| derive(d).map_err(|e| e.message(lang.get()))))
+    });
+    view! {
+        <label class="field">
+            <span>{move || t_string!(i18n, check.settings.deep_link)}</span>
+            <input data-testid="deep-link" autocomplete="off" spellcheck="false"
+                placeholder="https://…/redirect/cpa/o/…/?to=…&sub=…"
+                prop:value=move || deep.get() on:input=move |ev| deep.set(event_target_value(&ev)) />
+        </label>
+        {move || learnt.get().map(|r| match r {
+            Ok(d) => {
+                let text = d.template.as_str().to_string();
+                let use_it = text.clone();
+                view! {
+                    <p class="derived" data-testid="derived">
+                        <code>{text}</code>
+                        " "
+                        <button type="button" data-testid="use-derived" on:click=move |_| template.set(use_it.clone())>
+                            {move || t_string!(i18n, check.settings.use_it)}
+                        </button>
+                    </p>
+                }.into_any()
+            }
+            Err(message) => view! { <p class="field-error" role="alert" data-testid="derive-error">{message}</p> }.into_any(),
+        })}
     }
 }
 
