@@ -17,11 +17,29 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point of the WASM bundle: hydrates the server-rendered page.
+/// Entry point of the WASM bundle: hydrates the server-rendered page. Asynchronous hydration: the
+/// rates and campaign routes, and the check page's results, are lazily loaded (`--split`). A page
+/// whose results the server rendered (a shared address) first loads the results' code, so that
+/// they hydrate as the server wrote them.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Asynchronous hydration: the rates and campaign routes are lazy-loaded (`--split`).
-    leptos::mount::hydrate_lazy(app::App);
+    let rendered_results = leptos::prelude::document()
+        .query_selector("[data-testid=results]")
+        .ok()
+        .flatten()
+        .is_some();
+    wasm_bindgen_futures::spawn_local(async move {
+        if rendered_results {
+            app::load_results_code().await;
+        }
+        let body = leptos::prelude::document().body();
+        let Some(body) = body else { return };
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // The whole page, lazily loaded parts too, is live: tests (and CSS) can rely on it.
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
 }

@@ -104,3 +104,18 @@ test('the page is painted before the bundle is fetched, and hydrates after', asy
   expect(bundle.length).toBeGreaterThanOrEqual(2);
   for (const start of bundle) expect(start).toBeGreaterThanOrEqual(times.paint!);
 });
+
+test('the language chosen on one page is remembered on the next one, loaded afresh', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  // The switch is a link the page follows without a reload; the page writes the cookie itself.
+  await page.locator('.lang-switch a[hreflang="ru"]').first().click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Проверка/);
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'i18n_pref_locale');
+  expect(cookie?.value).toBe('ru');
+  expect(cookie?.path).toBe('/');
+  await gotoHydrated(page, '/rates');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ru');
+  await gotoHydrated(page, '/?lang=en');
+  await gotoHydrated(page, '/campaign');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+});

@@ -2,7 +2,8 @@ import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { gotoHydrated, watchConsole, CABLE, LAMP } from './helpers';
 
-// The webmaster's own template, kept in the browser (issue #20; work in progress).
+// The webmaster's own template, kept in the browser (issue #20). The panel's extras come in bundles
+// of their own, fetched when it is first opened: every test here goes through that loading.
 const EPN_DEEP = `https://shopnow.pub/redirect/cpa/o/MYCODE/?to=${encodeURIComponent(`https://aliexpress.com/item/${CABLE}.html`)}&sub=tg&erid=2VtzqwX`;
 
 test('a template learnt from a deep link makes the links of the next check, and survives a reload', async ({ page }) => {

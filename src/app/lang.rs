@@ -1,6 +1,7 @@
-//! The language of the pages. leptos_i18n resolves it (a cookie, else Accept-Language, else
-//! English); `?lang=ru` or `?lang=en` on any address chooses it, with or without JavaScript, and
-//! the choice is remembered in the cookie.
+//! The language of the pages. leptos_i18n resolves it on the server (a cookie, else
+//! Accept-Language, else English) and the browser takes it from `<html lang>`; `?lang=ru` or
+//! `?lang=en` on any address chooses it, with or without JavaScript, and the choice is remembered
+//! in the cookie (written by the server, or by the page when it switches without a reload).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -35,6 +36,8 @@ pub fn LangFromQuery() -> impl IntoView {
             if i18n.get_locale_untracked() != locale {
                 i18n.set_locale(locale);
             }
+            #[cfg(feature = "hydrate")]
+            remember(locale);
         }
     };
     apply();
@@ -50,5 +53,20 @@ pub fn LangSwitch(path: &'static str, lang: Memo<Lang>) -> impl IntoView {
             <a href=format!("{path}?lang=en") hreflang="en" lang="en" aria-current=move || (lang.get() == Lang::En).then_some("true")>"English"</a>
             <a href=format!("{path}?lang=ru") hreflang="ru" lang="ru" aria-current=move || (lang.get() == Lang::Ru).then_some("true")>"Русский"</a>
         </div>
+    }
+}
+
+/// The cookie leptos_i18n reads on the server (its default name), kept a year for the whole site.
+#[cfg(feature = "hydrate")]
+fn remember(locale: Locale) {
+    use wasm_bindgen::JsCast;
+    let value = match locale {
+        Locale::ru => "ru",
+        Locale::en => "en",
+    };
+    if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+        let _ = doc.set_cookie(&format!(
+            "i18n_pref_locale={value}; path=/; max-age=31536000; samesite=lax"
+        ));
     }
 }

@@ -21,6 +21,8 @@ use lang::LangFromQuery;
 use layout::{Footer, Header};
 use pages::{campaign::CampaignPage, check::CheckPage, not_found::NotFound, rates::RatesPage};
 
+#[cfg(feature = "hydrate")]
+pub use pages::check::load_results_code;
 /// The page's server function for checks (its route is rate-limited like the API) and how many
 /// links a shared address checks while the server renders it.
 pub use pages::check::{CheckLinks, SERVER_RENDERED_LINKS};
@@ -55,12 +57,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser: the marker tells tests (and CSS) that the WASM bundle is live.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <I18nContextProvider>
             <Frame />

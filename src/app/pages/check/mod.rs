@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use server::{check_links, check_setup, CheckAnswer, CheckLinksError};
+use server::check_setup;
 pub use server::{CheckLinks, SERVER_RENDERED_LINKS};
 
 use crate::app::{
@@ -28,7 +28,7 @@ use crate::app::{
     words::{kind_name, refusal},
 };
 use crate::domain::{
-    check::{Outcome, SubId, MAX_SUB_LEN},
+    check::{SubId, MAX_SUB_LEN},
     codes::ErrorCode,
     link::inputs_of,
     messages::Explain,
@@ -39,8 +39,10 @@ use crate::i18n::*;
 use address::memory;
 #[cfg_attr(not(feature = "hydrate"), allow(unused_imports))]
 use address::share_url;
-use model::{check_from, rows, Results, Run};
-use results::ResultsView;
+#[cfg(feature = "hydrate")]
+use model::continue_shared;
+use model::{rows, shared_check, start_check, Run};
+use results::{results_view, Shown};
 
 /// A check whose text is at most this long is put in the page's address (shareable); longer
 /// pastes would make addresses that browsers and proxies cut.
@@ -60,6 +62,22 @@ pub(crate) fn escape_textarea(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// Loads the results' code (a bundle of its own). The page's script calls it before hydrating a page
+/// with results rendered by the server, whose view must hydrate as soon as it is reached.
+#[cfg(feature = "hydrate")]
+pub async fn load_results_code() {
+    let owner = Owner::new();
+    let args = owner.with(|| {
+        (
+            Memo::new(|_| Ok(None)),
+            Memo::new(|_| Lang::En),
+            RwSignal::new(false),
+            RwSignal::new(None),
+        )
+    });
+    let _ = results_view(None, args.0, args.1, args.2, args.3).await;
+}
+
 #[component]
 pub fn CheckPage() -> impl IntoView {
     let lang = use_lang();
@@ -77,6 +95,8 @@ pub fn CheckPage() -> impl IntoView {
 
     let setup = Resource::new(|| (), |_| check_setup());
     // A shared address (`/?url=...`) is checked on the server, before any script runs.
+    // Its answer travels to the browser as the JSON of [`Results`], read by the lazily loaded
+    // results code (the first bundle carries no decoder for results).
     let initial = Resource::new(
         move || {
             query.with(|q| {
@@ -88,42 +108,8 @@ pub fn CheckPage() -> impl IntoView {
                 )
             })
         },
-        move |(url, country, amount, sub)| async move {
-            let inputs = inputs_of(&url);
-            if inputs.is_empty() {
-                return None;
-            }
-            let total = inputs.len();
-            // The server checks the first links only (SERVER_RENDERED_LINKS); the rest stay
-            // pending until the page's script checks them.
-            // A shared address never carries a template: the server's makes these links.
-            let answer = match check_links(
-                inputs,
-                country,
-                amount,
-                sub,
-                String::new(),
-                lang.get_untracked(),
-            )
-            .await
-            {
-                Ok(answer) => answer,
-                Err(CheckLinksError::Refused(problem)) => CheckAnswer {
-                    outcomes: Vec::new(),
-                    problem: Some(problem),
-                },
-                Err(CheckLinksError::ServerFn(_)) => return None,
-            };
-            let mut slots: Vec<Option<Outcome>> = Vec::with_capacity(total);
-            if answer.problem.is_none() {
-                slots.extend(answer.outcomes.into_iter().map(Some));
-                slots.resize(total, None);
-            }
-            Some(Results {
-                text: url,
-                slots,
-                problem: answer.problem,
-            })
+        move |(url, country, amount, sub)| {
+            shared_check(url, country, amount, sub, lang.get_untracked())
         },
     );
     // Results of checks run in the browser replace the server's.
@@ -256,7 +242,7 @@ pub fn CheckPage() -> impl IntoView {
                 );
             }
         }
-        check_from(checking, running, inputs, 0, options);
+        leptos::task::spawn_local(start_check(checking, running, inputs, 0, options));
     };
 
     // "Check again" from the recent checks: the links go in the paste box and are checked.
@@ -278,38 +264,18 @@ pub fn CheckPage() -> impl IntoView {
     });
 
     // A shared address rendered on the server with more links than it checks: the page checks
-    // the rest once its script runs.
+    // the rest once its script runs (and makes its links with the reader's own template).
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
             return true;
         }
-        let Some(Some(mut r)) = initial.get() else {
+        let Some(Some(json)) = initial.get() else {
             return false;
         };
         if live.get_untracked().is_some() {
             return true;
         }
-        // The address carries no template: the reader's own makes the links they copy.
-        let mine = settings::checked(&template.get_untracked(), lang.get_untracked());
-        if let Ok(Some(mine)) = &mine {
-            let sub = SubId::parse(&q("sub")).ok().flatten();
-            for slot in r.slots.iter_mut().flatten() {
-                if let Outcome::Checked(result) = slot {
-                    crate::domain::check::apply_template(result, mine, sub.as_ref());
-                }
-            }
-        }
-        let from = r.done();
-        if r.problem.is_some() || from >= r.slots.len() {
-            if matches!(mine, Ok(Some(_))) {
-                live.set(Some(Run::from(r)));
-            }
-            return true;
-        }
-        let inputs = inputs_of(&r.text);
-        let checking = Run::from(r);
-        live.set(Some(checking.clone()));
         let options = (
             q("country"),
             q("amount"),
@@ -317,7 +283,7 @@ pub fn CheckPage() -> impl IntoView {
             template.get_untracked(),
             lang.get_untracked(),
         );
-        check_from(checking, running, inputs, from, options);
+        leptos::task::spawn_local(continue_shared(json, options, live, running));
         true
     });
 
@@ -450,18 +416,12 @@ pub fn CheckPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || {
                 let setup = setup.get().and_then(Result::ok)?;
-                let run = live.get().or_else(|| initial.get().flatten().map(Run::from))?;
+                let shown = match live.get() {
+                    Some(run) => Shown::Live(run),
+                    None => Shown::Shared(initial.get().flatten()?),
+                };
                 let programme = StoredValue::new(setup.programme);
-                Some(view! {
-                    <ResultsView
-                        run=run
-                        programme=programme
-                        amount=amount_value
-                        lang=lang
-                        table_view=table_view
-                        rewritten=rewritten
-                    />
-                })
+                Some(Suspend::new(results_view(Some((shown, programme)), amount_value, lang, table_view, rewritten)))
             }}
         </Suspense>
     }

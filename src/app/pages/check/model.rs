@@ -8,12 +8,12 @@ use std::{
     sync::Arc,
 };
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 use serde::{Deserialize, Serialize};
 
 use super::server::{check_links, CheckAnswer, CheckLinksError};
 use crate::domain::{
-    check::{Outcome, Problem},
+    check::{Outcome, Problem, SubId},
     codes::ErrorCode,
     link::{scan, PageKind, Reading},
     messages::Explain,
@@ -161,6 +161,96 @@ impl From<Results> for Run {
     }
 }
 
+/// What a check is asked with: country, amount, sub-id, template (as typed), language.
+pub type Options = (String, String, String, String, Lang);
+
+/// Starts a check in the browser (the code that asks the server and reads its answers comes in a
+/// bundle of its own, loaded on the first check).
+#[lazy]
+pub fn start_check(
+    run: Run,
+    running: RwSignal<bool>,
+    inputs: Vec<String>,
+    from: usize,
+    options: Options,
+) {
+    check_from(run, running, inputs, from, options);
+}
+
+/// The check of a shared address (`/?url=...`), made while the server renders the page: the first
+/// links only ([`super::SERVER_RENDERED_LINKS`]); the rest stay pending until the page's script
+/// checks them. A shared address never carries a template: the server's makes these links. The
+/// answer is the JSON of [`Results`] (`None` when the address names no link, or the server
+/// function failed).
+#[lazy]
+pub async fn shared_check(
+    url: String,
+    country: String,
+    amount: String,
+    sub: String,
+    lang: Lang,
+) -> Option<String> {
+    let inputs = crate::domain::link::inputs_of(&url);
+    if inputs.is_empty() {
+        return None;
+    }
+    let total = inputs.len();
+    let answer = match check_links(inputs, country, amount, sub, String::new(), lang).await {
+        Ok(answer) => answer,
+        Err(CheckLinksError::Refused(problem)) => CheckAnswer {
+            outcomes: Vec::new(),
+            problem: Some(problem),
+        },
+        Err(CheckLinksError::ServerFn(_)) => return None,
+    };
+    let mut slots: Vec<Option<Outcome>> = Vec::with_capacity(total);
+    if answer.problem.is_none() {
+        slots.extend(answer.outcomes.into_iter().map(Some));
+        slots.resize(total, None);
+    }
+    serde_json::to_string(&Results {
+        text: url,
+        slots,
+        problem: answer.problem,
+    })
+    .ok()
+}
+
+/// In the browser, after a shared address was rendered: its links are made with the reader's own
+/// template (the address carries none), and the links the server left pending are checked.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[lazy]
+pub fn continue_shared(
+    json: String,
+    options: Options,
+    live: RwSignal<Option<Run>>,
+    running: RwSignal<bool>,
+) {
+    let Ok(mut r) = serde_json::from_str::<Results>(&json) else {
+        return;
+    };
+    let mine = super::settings::checked(&options.3, options.4);
+    if let Ok(Some(mine)) = &mine {
+        let sub = SubId::parse(&options.2).ok().flatten();
+        for slot in r.slots.iter_mut().flatten() {
+            if let Outcome::Checked(result) = slot {
+                crate::domain::check::apply_template(result, mine, sub.as_ref());
+            }
+        }
+    }
+    let from = r.done();
+    if r.problem.is_some() || from >= r.slots.len() {
+        if matches!(mine, Ok(Some(_))) {
+            live.set(Some(Run::from(r)));
+        }
+        return;
+    }
+    let inputs = crate::domain::link::inputs_of(&r.text);
+    let checking = Run::from(r);
+    live.set(Some(checking.clone()));
+    check_from(checking, running, inputs, from, options);
+}
+
 /// Checks `inputs[from..]` in chunks ([`chunk_ranges`]), [`IN_FLIGHT`] requests at a time, filling
 /// the slots of `run` as answers come; stops asking at the first request the server refuses (its
 /// problem is shown: a rate limit says how long to wait). `running` is true until every request
@@ -170,7 +260,7 @@ pub fn check_from(
     running: RwSignal<bool>,
     inputs: Vec<String>,
     from: usize,
-    options: (String, String, String, String, Lang),
+    options: Options,
 ) {
     let queue = Rc::new(RefCell::new(
         chunk_ranges(from, inputs.len())

@@ -3,9 +3,14 @@
 
 use std::sync::Arc;
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 
-use super::{band::band_bar, escape_textarea, model::Run, DRAW_STEP};
+use super::{
+    band::band_bar,
+    escape_textarea,
+    model::{Results, Run},
+    DRAW_STEP,
+};
 
 /// Cards drawn at each step after the first [`DRAW_STEP`].
 const CARD_STEP: usize = 25;
@@ -37,8 +42,45 @@ fn estimated(
     }
 }
 
+/// The results shown: a check run in this browser, or a shared address's, as the server rendered
+/// it (the JSON of its results).
+#[derive(Clone)]
+pub enum Shown {
+    Live(Run),
+    Shared(String),
+}
+
+/// The results' view. Its code (cards, table, CSV, rewriting, reading answers) comes in a bundle of
+/// its own, loaded on the first check, or before a shared address's results are hydrated.
+///
+/// Called with `None`, it only loads that code: before hydrating a page whose results the server
+/// rendered (a shared address), so that their view hydrates at once, as the server wrote it.
+#[lazy]
+pub fn results_view(
+    shown: Option<(Shown, StoredValue<Programme>)>,
+    amount: Memo<Result<Option<Amount>, String>>,
+    lang: Memo<Lang>,
+    table_view: RwSignal<bool>,
+    rewritten: RwSignal<Option<(String, Vec<String>)>>,
+) -> AnyView {
+    let Some((shown, programme)) = shown else {
+        return ().into_any();
+    };
+    let run = match shown {
+        Shown::Live(run) => run,
+        Shown::Shared(json) => match serde_json::from_str::<Results>(&json) {
+            Ok(results) => Run::from(results),
+            Err(_) => return ().into_any(),
+        },
+    };
+    view! {
+        <ResultsView run=run programme=programme amount=amount lang=lang table_view=table_view rewritten=rewritten />
+    }
+    .into_any()
+}
+
 #[component]
-pub fn ResultsView(
+fn ResultsView(
     run: Run,
     programme: StoredValue<Programme>,
     amount: Memo<Result<Option<Amount>, String>>,
