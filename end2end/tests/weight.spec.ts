@@ -5,7 +5,7 @@ import { expect, Page, test } from '@playwright/test';
 // up unseen. The goal is 250 KB; until the check page gets there the ceiling is the figure it has
 // reached (docs/PERFORMANCE.md, "Page weight"), lowered as it comes down, never raised.
 const GOAL = 250_000;
-const CEILING = Number(process.env.LINKSMITH_BUNDLE_CEILING ?? 410_000);
+const CEILING = Number(process.env.LINKSMITH_BUNDLE_CEILING ?? 405_000);
 
 /** Opens `path` and sums the encoded sizes of the bundle files fetched until it is hydrated. */
 async function bundleBytes(page: Page, path: string) {

@@ -44,6 +44,7 @@ fn bundle_names(options: &LeptosOptions) -> (String, String) {
 /// and in Chromium the bundle then still raced the paint). Where paint timing is missing, the task
 /// after the first frame callback; a timer backstops both (a page that never paints, such as a tab
 /// opened in the background, hydrates within 3 s anyway). Whichever comes first loads, once.
+/// Hydration runs in a task of its own after the module is instantiated (one long task less).
 fn loader_script(js_url: &str, wasm_url: &str) -> String {
     // serde_json writes both as JavaScript string literals; `PaintFirstHydration` lets only plain
     // names through, so "</script>" cannot occur.
@@ -52,7 +53,7 @@ fn loader_script(js_url: &str, wasm_url: &str) -> String {
     format!(
         "let started=false;\
          const load=()=>{{if(started)return;started=true;\
-         import({js}).then(m=>m.default({{module_or_path:{wasm}}}).then(()=>m.hydrate()));}};\
+         import({js}).then(m=>m.default({{module_or_path:{wasm}}}).then(()=>setTimeout(()=>m.hydrate(),0)));}};\
          if(typeof PerformanceObserver!==\"undefined\"&&(PerformanceObserver.supportedEntryTypes||[]).includes(\"paint\")){{\
          new PerformanceObserver((list,observer)=>{{\
          if(list.getEntriesByName(\"first-contentful-paint\").length){{observer.disconnect();setTimeout(load,0);}}\
@@ -98,6 +99,7 @@ mod tests {
         let script = loader_script("/pkg/linksmith.abc.js", "/pkg/linksmith.abc.wasm");
         assert!(script.contains(r#"import("/pkg/linksmith.abc.js")"#));
         assert!(script.contains(r#"module_or_path:"/pkg/linksmith.abc.wasm""#));
+        assert!(script.contains("setTimeout(()=>m.hydrate(),0)"));
         assert!(script.contains(r#"getEntriesByName("first-contentful-paint")"#));
         assert!(script.contains("requestAnimationFrame(()=>setTimeout(load,0))"));
         assert!(script.contains("setTimeout(load,3000)"));

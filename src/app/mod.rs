@@ -27,6 +27,9 @@ pub use pages::check::load_results_code;
 /// links a shared address checks while the server renders it.
 pub use pages::check::{CheckLinks, SERVER_RENDERED_LINKS};
 
+/// The addresses of the lazily loaded routes (below): the bundle hydrates them asynchronously.
+pub const LAZY_ROUTES: [&str; 2] = ["/rates", "/campaign"];
+
 /// The product's name as users see it. The brand of the programme never appears in it.
 pub const PRODUCT_NAME: &str = "Linksmith";
 
