@@ -5,7 +5,6 @@ import { defineConfig } from '@playwright/test';
 const port = process.env.LINKSMITH_E2E_PORT ?? '3100';
 const baseURL = `http://127.0.0.1:${port}`;
 const barePort = process.env.LINKSMITH_E2E_BARE_PORT ?? '3101';
-const bareURL = `http://127.0.0.1:${barePort}`;
 const limitedPort = process.env.LINKSMITH_E2E_LIMITED_PORT ?? '3102';
 const pastePort = process.env.LINKSMITH_E2E_PASTE_PORT ?? '3103';
 const unlimitedPort = process.env.LINKSMITH_E2E_UNLIMITED_PORT ?? '3104';
@@ -13,6 +12,28 @@ const gatewayPort = process.env.LINKSMITH_E2E_GATEWAY_PORT ?? '3198';
 const epnPort = process.env.LINKSMITH_E2E_EPN_PORT ?? '3196';
 const admitadPort = process.env.LINKSMITH_E2E_ADMITAD_PORT ?? '3197';
 const secret = 'e2e-secret-never-in-a-page';
+
+// A release server on its own port and store, with the environment given.
+function releaseServer(port: string, db: string, env: Record<string, string>) {
+  return {
+    command: './target/release/linksmith',
+    cwd: '..',
+    url: `http://127.0.0.1:${port}/healthz`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: { LEPTOS_SITE_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'warn', LINKSMITH_DB: `target/e2e/${db}`, ...env },
+  };
+}
+
+// The Open Platform as the test suite fakes it (the tests check this secret never reaches a page).
+const openPlatform = {
+  ALIEXPRESS_API_URL: `http://127.0.0.1:${gatewayPort}/sync`,
+  ALIEXPRESS_APP_KEY: '500123',
+  ALIEXPRESS_APP_SECRET: secret,
+  ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
+};
 
 export default defineConfig({
   testDir: './tests',
@@ -75,104 +96,27 @@ export default defineConfig({
         FAKE_ADMITAD_ADDR: `127.0.0.1:${admitadPort}`,
       },
     },
-    {
-      command: './target/release/linksmith',
-      cwd: '..',
-      url: `${baseURL}/healthz`,
-      timeout: 60_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      env: {
-        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-        RUST_LOG: 'warn',
-        LINKSMITH_DB: 'target/e2e/linksmith.db',
-        LINKSMITH_LINK_TEMPLATE: 'https://network.example/deeplink?to={url}&sub={sub}',
-        ALIEXPRESS_API_URL: `http://127.0.0.1:${gatewayPort}/sync`,
-        ALIEXPRESS_APP_KEY: '500123',
-        // The tests check this secret never reaches a page.
-        ALIEXPRESS_APP_SECRET: secret,
-        ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
-      },
-    },
-    {
-      command: './target/release/linksmith',
-      cwd: '..',
-      url: `${bareURL}/healthz`,
-      timeout: 60_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      env: {
-        LEPTOS_SITE_ADDR: `127.0.0.1:${barePort}`,
-        RUST_LOG: 'warn',
-        LINKSMITH_DB: 'target/e2e/bare.db',
-      },
-    },
-    {
-      // A server with a small rate limit (12 links at once, then one a second) whose status
-      // sources are ePN and Admitad.
-      command: './target/release/linksmith',
-      cwd: '..',
-      url: `http://127.0.0.1:${limitedPort}/healthz`,
-      timeout: 60_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      env: {
-        LEPTOS_SITE_ADDR: `127.0.0.1:${limitedPort}`,
-        RUST_LOG: 'warn',
-        LINKSMITH_DB: 'target/e2e/limited.db',
-        LINKSMITH_API_RATE: '1',
-        LINKSMITH_API_BURST: '12',
-        // Its status sources are the networks alone (the Open Platform would decide first).
-        EPN_CLIENT_ID: 'e2e-epn',
-        EPN_CLIENT_SECRET: 'e2e-epn-secret',
-        EPN_API_URL: `http://127.0.0.1:${epnPort}/api`,
-        EPN_OAUTH_URL: `http://127.0.0.1:${epnPort}/oauth`,
-        ADMITAD_CLIENT_ID: 'e2e-admitad',
-        ADMITAD_CLIENT_SECRET: 'e2e-admitad-secret',
-        ADMITAD_API_URL: `http://127.0.0.1:${admitadPort}/`,
-      },
-    },
-      {
-      // The full-paste test's page server: the default rate limits, a bucket of its own.
-      command: './target/release/linksmith',
-      cwd: '..',
-      url: `http://127.0.0.1:${pastePort}/healthz`,
-      timeout: 60_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      env: {
-        LEPTOS_SITE_ADDR: `127.0.0.1:${pastePort}`,
-        RUST_LOG: 'warn',
-        LINKSMITH_DB: 'target/e2e/paste.db',
-        ALIEXPRESS_API_URL: `http://127.0.0.1:${gatewayPort}/sync`,
-        ALIEXPRESS_APP_KEY: '500123',
-        ALIEXPRESS_APP_SECRET: secret,
-        ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
-      },
-    },
-    {
-      // The full-paste test's API baseline: the same sources, the rate limit off.
-      command: './target/release/linksmith',
-      cwd: '..',
-      url: `http://127.0.0.1:${unlimitedPort}/healthz`,
-      timeout: 60_000,
-      reuseExistingServer: false,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      env: {
-        LEPTOS_SITE_ADDR: `127.0.0.1:${unlimitedPort}`,
-        RUST_LOG: 'warn',
-        LINKSMITH_DB: 'target/e2e/unlimited.db',
-        LINKSMITH_API_RATE: 'off',
-        ALIEXPRESS_API_URL: `http://127.0.0.1:${gatewayPort}/sync`,
-        ALIEXPRESS_APP_KEY: '500123',
-        ALIEXPRESS_APP_SECRET: secret,
-        ALIEXPRESS_TRACKING_ID: 'e2e_tracking',
-      },
-    },
+    releaseServer(port, 'linksmith.db', {
+      LINKSMITH_LINK_TEMPLATE: 'https://network.example/deeplink?to={url}&sub={sub}',
+      ...openPlatform,
+    }),
+    releaseServer(barePort, 'bare.db', {}),
+    // A small rate limit (12 links at once, then one a second); its status sources are the networks
+    // alone (the Open Platform would decide first).
+    releaseServer(limitedPort, 'limited.db', {
+      LINKSMITH_API_RATE: '1',
+      LINKSMITH_API_BURST: '12',
+      EPN_CLIENT_ID: 'e2e-epn',
+      EPN_CLIENT_SECRET: 'e2e-epn-secret',
+      EPN_API_URL: `http://127.0.0.1:${epnPort}/api`,
+      EPN_OAUTH_URL: `http://127.0.0.1:${epnPort}/oauth`,
+      ADMITAD_CLIENT_ID: 'e2e-admitad',
+      ADMITAD_CLIENT_SECRET: 'e2e-admitad-secret',
+      ADMITAD_API_URL: `http://127.0.0.1:${admitadPort}/`,
+    }),
+    // The full-paste test's page server: the default rate limits, a bucket of its own.
+    releaseServer(pastePort, 'paste.db', openPlatform),
+    // The full-paste test's API baseline: the same sources, the rate limit off.
+    releaseServer(unlimitedPort, 'unlimited.db', { LINKSMITH_API_RATE: 'off', ...openPlatform }),
   ],
 });
