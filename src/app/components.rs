@@ -181,8 +181,11 @@ fn watch(el: &web_sys::HtmlDivElement, seen: impl FnOnce() + 'static) {
     }
 }
 
-/// Text made safe for HTML, in an element or a quoted attribute.
-fn escape_html(text: &str) -> String {
+/// Text made safe for HTML, in an element or a quoted attribute. Leptos writes a textarea's
+/// children without escaping (as for `<script>`), so a pasted `</textarea>` would end the element:
+/// they go through this too (the browser decodes the entities; `prop:value` keeps the live value
+/// raw).
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

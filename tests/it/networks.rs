@@ -296,6 +296,20 @@ struct Upstreams {
     admitad: FakeAdmitad,
 }
 
+impl Upstreams {
+    /// A product both networks call a hot sale (ePN up to 40%, Admitad 6%, hot 35%).
+    fn hot_on_both_networks(&self, id: &str) {
+        self.epn.add(
+            id,
+            json!({"isHotsale": true, "affiliateType": 1, "maxRate": 40.0}),
+        );
+        self.admitad.add(
+            id,
+            json!({"commission_rate": 6.0, "hot_commission_rate": 35.0, "is_hot": true}),
+        );
+    }
+}
+
 async fn upstreams() -> Upstreams {
     Upstreams {
         gateway: fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await,
@@ -382,14 +396,7 @@ async fn answers_merge_by_authority_each_dated_and_disagreement_is_named() {
         json!({"commission_rate": 5.0, "is_hot": false}),
     );
     // Known to the networks only, agreeing.
-    up.epn.add(
-        "1005008000000102",
-        json!({"isHotsale": true, "affiliateType": 1, "maxRate": 40.0}),
-    );
-    up.admitad.add(
-        "1005008000000102",
-        json!({"commission_rate": 6.0, "hot_commission_rate": 35.0, "is_hot": true}),
-    );
+    up.hot_on_both_networks("1005008000000102");
     // Known to Admitad only.
     up.admitad.add(
         "1005008000000103",
@@ -477,14 +484,7 @@ async fn answers_merge_by_authority_each_dated_and_disagreement_is_named() {
 #[tokio::test]
 async fn network_answers_are_kept_in_the_store_across_a_restart() {
     let up = upstreams().await;
-    up.epn.add(
-        "1005008000000601",
-        json!({"isHotsale": true, "affiliateType": 1, "maxRate": 40.0}),
-    );
-    up.admitad.add(
-        "1005008000000601",
-        json!({"commission_rate": 6.0, "hot_commission_rate": 35.0, "is_hot": true}),
-    );
+    up.hot_on_both_networks("1005008000000601");
     let dir = std::env::temp_dir().join(format!("linksmith-net-store-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let path = dir.join("store.db");

@@ -23,7 +23,7 @@ use server::check_setup;
 pub use server::{CheckLinks, SERVER_RENDERED_LINKS};
 
 use crate::app::{
-    components::{CountrySelect, DrawMore},
+    components::{escape_html, CountrySelect, DrawMore},
     lang::{use_lang, LangSwitch},
     words::{kind_name, refusal},
 };
@@ -52,15 +52,6 @@ const SHAREABLE_TEXT_BYTES: usize = 1500;
 /// Items of a long list (found links, cards, table rows) drawn at first and at each step as the
 /// reader scrolls on: a screenful or two of cards, so a full paste costs what is near the screen.
 pub(crate) const DRAW_STEP: usize = 50;
-
-/// Leptos writes a textarea's children without escaping (as for `<script>`), so a pasted
-/// `</textarea>` would end the element: escape them here. The browser decodes the entities, and
-/// `prop:value` keeps the live value raw.
-pub(crate) fn escape_textarea(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
 
 /// Loads the results' code (a bundle of its own). The page's script calls it before hydrating a page
 /// with results rendered by the server, whose view must hydrate as soon as it is reached.
@@ -329,7 +320,7 @@ pub fn CheckPage() -> impl IntoView {
                     on:input=move |ev| text.set(event_target_value(&ev))
                     on:keydown=on_keydown
                 >
-                    {escape_textarea(&text.get_untracked())}
+                    {escape_html(&text.get_untracked())}
                 </textarea>
                 <span id="paste-hint" class="hint">{move || t_string!(i18n, check.paste_hint)}</span>
                 <div class="options">

@@ -7,7 +7,6 @@ use leptos::{lazy, prelude::*};
 
 use super::{
     band::band_bar,
-    escape_textarea,
     model::{Results, Run},
     DRAW_STEP,
 };
@@ -15,7 +14,7 @@ use super::{
 /// Cards drawn at each step after the first [`DRAW_STEP`].
 const CARD_STEP: usize = 25;
 use crate::app::{
-    components::{CopyButton, DrawMore},
+    components::{escape_html, CopyButton, DrawMore},
     words::{age, kind_name, refusal, status_name},
 };
 use crate::domain::{
@@ -193,7 +192,7 @@ fn ResultsView(
                     <div class="rewritten">
                         <label for="rewritten-post">{move || t_string!(i18n, check.rewritten)}</label>
                         <textarea id="rewritten-post" readonly=true rows="6" data-testid="rewritten" prop:value=shown>
-                            {escape_textarea(&post)}
+                            {escape_html(&post)}
                         </textarea>
                         <CopyButton text=Signal::derive(move || post.clone()) label=Signal::derive(move || t_string!(i18n, check.rewrite_copy).to_string())
                             copied=Signal::derive(move || t_string!(i18n, check.copied).to_string())
