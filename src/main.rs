@@ -1,11 +1,11 @@
 //! The `linksmith` binary: serves the app, or imports a catalogue feed.
 //!
 //!     linksmith                      serve (Leptos.toml, LEPTOS_* and LINKSMITH_* variables)
-//!     linksmith import <file.csv>    load a feed into the catalogue at LINKSMITH_DB
+//!     linksmith import <file.csv>    load a feed into the catalogue (LINKSMITH_DATABASE_URL, else LINKSMITH_DB)
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DB (default data/linksmith.db)";
+const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DATABASE_URL, else LINKSMITH_DB (default data/linksmith.db)";
 
 fn main() -> ExitCode {
     linksmith::server::init_tracing();
@@ -35,7 +35,7 @@ async fn run() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        ["import", file] => linksmith::server::import_cli(file),
+        ["import", file] => linksmith::server::import_cli(file).await,
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,67 +1,28 @@
-//! The catalogue: what webmasters know from their network (products and stores with a status,
-//! rate and category, and when it was learnt), in the embedded SQLite store at `LINKSMITH_DB`.
+//! The embedded store (SQLite at `LINKSMITH_DB`, the default): the catalogue (what webmasters know
+//! from their network: products and stores with a status, rate and category, and when it was
+//! learnt), the sources' remembered answers and the networks' tokens. It implements
+//! [`super::store::Store`]; the feed reader here serves both stores' imports.
 
-use std::{io::Read, path::Path, sync::Mutex};
+use std::{
+    collections::HashMap,
+    io::Read,
+    path::Path,
+    sync::{Arc, Mutex},
+};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::open_platform::ApiProduct;
 use crate::domain::{country::Country, link::path, rates::Status, sources::NetworkFacts};
 
-/// Schema migrations, applied in order; `PRAGMA user_version` counts those applied.
+/// Schema migrations (migrations/sqlite/, one file per version), applied in order;
+/// `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE catalog (
-        kind TEXT NOT NULL CHECK (kind IN ('product', 'store')),
-        id TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('hot_sale', 'affiliate', 'non_affiliate', 'no_commission')),
-        rate REAL CHECK (rate IS NULL OR (rate >= 0 AND rate <= 100)),
-        category TEXT,
-        learnt_at INTEGER NOT NULL,
-        PRIMARY KEY (kind, id)
-    ) WITHOUT ROWID;",
-    // The Open Platform's answers, so that a restart does not forget them. `found` = 0: the
-    // platform said the product is not in the programme.
-    "CREATE TABLE api_cache (
-        product_id TEXT NOT NULL,
-        country TEXT NOT NULL,
-        found INTEGER NOT NULL,
-        commission REAL,
-        hot REAL,
-        title TEXT,
-        image_url TEXT,
-        category TEXT,
-        shop_id TEXT,
-        fetched_at INTEGER NOT NULL,
-        PRIMARY KEY (product_id, country)
-    ) WITHOUT ROWID;",
-    // What a network knows beside the status (the terms' Tmall-from-Russia and Russian-store
-    // rules need it): whether the item is Tmall's, where it ships from, the seller's country.
-    "ALTER TABLE catalog ADD COLUMN tmall INTEGER CHECK (tmall IS NULL OR tmall IN (0, 1));
-     ALTER TABLE catalog ADD COLUMN ships_from TEXT CHECK (ships_from IS NULL OR length(ships_from) = 2);
-     ALTER TABLE catalog ADD COLUMN store_country TEXT CHECK (store_country IS NULL OR length(store_country) = 2);
-     ALTER TABLE api_cache ADD COLUMN tmall INTEGER;",
-    // The networks' session tokens (ePN's ssid is scarce: a restart reuses the kept tokens).
-    "CREATE TABLE tokens (
-        source TEXT PRIMARY KEY,
-        access TEXT NOT NULL,
-        refresh TEXT NOT NULL,
-        expires_at INTEGER,
-        saved_at INTEGER NOT NULL
-    ) WITHOUT ROWID;",
-    // What the networks said of products, with when (`known` = 0: the network does not know it),
-    // so that a restart does not ask again.
-    "CREATE TABLE network_answers (
-        source TEXT NOT NULL,
-        product_id TEXT NOT NULL,
-        known INTEGER NOT NULL,
-        status TEXT,
-        exact REAL,
-        hot REAL,
-        title TEXT,
-        image_url TEXT,
-        learnt_at INTEGER NOT NULL,
-        PRIMARY KEY (source, product_id)
-    ) WITHOUT ROWID;",
+    include_str!("../../migrations/sqlite/0001_catalog.sql"),
+    include_str!("../../migrations/sqlite/0002_api_cache.sql"),
+    include_str!("../../migrations/sqlite/0003_network_facts.sql"),
+    include_str!("../../migrations/sqlite/0004_tokens.sql"),
+    include_str!("../../migrations/sqlite/0005_network_answers.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -75,18 +36,28 @@ pub enum StoreError {
     NewerSchema { found: usize, known: usize },
     #[error("the store failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("LINKSMITH_DATABASE_URL {0}")]
+    BadUrl(String),
+    #[error("could not reach PostgreSQL at {target}: {reason}. Check LINKSMITH_DATABASE_URL and that the database server is running")]
+    Connect { target: String, reason: String },
+    #[error("the database failed: {0}")]
+    Postgres(String),
+    #[error("the database did not answer in time ({0})")]
+    Timeout(&'static str),
+    #[error("the store's task stopped: {0}")]
+    Task(String),
     #[error("the store holds a row Linksmith cannot read ({row}): {problem}. Import the feed again, or remove the row")]
     BadRow { row: String, problem: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Product,
     Store,
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Product => "product",
             Kind::Store => "store",
@@ -108,7 +79,7 @@ pub struct Entry {
 }
 
 /// A status as the store keeps it: `no_commission` is the store's word for zero commission.
-fn status_to_db(status: Status) -> &'static str {
+pub(crate) fn status_to_db(status: Status) -> &'static str {
     match status {
         Status::ZeroCommission => "no_commission",
         other => other.as_str(),
@@ -117,7 +88,7 @@ fn status_to_db(status: Status) -> &'static str {
 
 /// Reads a stored status into the domain's type; a value the schema's check would have refused
 /// is a broken store, named by its row.
-fn status_from_db(kind: Kind, id: &str, s: &str) -> Result<Status, StoreError> {
+pub(crate) fn status_from_db(kind: Kind, id: &str, s: &str) -> Result<Status, StoreError> {
     match s {
         "hot_sale" => Ok(Status::HotSale),
         "affiliate" => Ok(Status::Affiliate),
@@ -142,9 +113,15 @@ fn status_from_feed(text: &str) -> Option<Status> {
     }
 }
 
-/// The embedded store. SQLite calls are short; callers on the async runtime use `spawn_blocking`.
+/// The embedded store. SQLite calls are short; on the async runtime the [`super::store::Store`]
+/// methods run them on the blocking pool. Clones share the one connection.
+#[derive(Clone)]
 pub struct Catalog {
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Connection>>,
+    /// Where it lives (for the logs): a path, or `memory`.
+    pub(crate) place: Arc<str>,
+    /// Named locks ([`super::store::Store::lock`]): one process owns an embedded store.
+    pub(crate) locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Catalog {
@@ -158,7 +135,7 @@ impl Catalog {
             std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
         }
         let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
-        Catalog::init(conn).map_err(|e| match e {
+        Catalog::init(conn, &path.display().to_string()).map_err(|e| match e {
             StoreError::Sqlite(e) => fail(e.to_string()),
             other => other,
         })
@@ -166,10 +143,10 @@ impl Catalog {
 
     /// A store in memory (tests, tools).
     pub fn in_memory() -> Result<Catalog, StoreError> {
-        Catalog::init(Connection::open_in_memory()?)
+        Catalog::init(Connection::open_in_memory()?, "memory")
     }
 
-    fn init(mut conn: Connection) -> Result<Catalog, StoreError> {
+    fn init(mut conn: Connection, place: &str) -> Result<Catalog, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(2))?;
@@ -188,7 +165,9 @@ impl Catalog {
         }
         tx.commit()?;
         Ok(Catalog {
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(conn)),
+            place: place.into(),
+            locks: Arc::default(),
         })
     }
 
@@ -250,6 +229,24 @@ impl Catalog {
             },
         )
         .transpose()
+    }
+
+    /// The entries of many ids of one kind (the ids not in the catalogue are left out).
+    pub fn lookup_many(
+        &self,
+        kind: Kind,
+        ids: &[String],
+    ) -> Result<HashMap<String, Entry>, StoreError> {
+        let mut out = HashMap::new();
+        for id in ids {
+            if out.contains_key(id) {
+                continue;
+            }
+            if let Some(entry) = self.lookup(kind, id)? {
+                out.insert(id.clone(), entry);
+            }
+        }
+        Ok(out)
     }
 
     /// Remembers what the API said of products for a delivery country (`None`: not in the programme).
@@ -501,6 +498,45 @@ impl Catalog {
     /// Imports a CSV feed in one transaction; bad rows are reported with their line and skipped;
     /// a row for a known product or store updates it.
     pub fn import(&self, feed: impl Read, now: i64) -> Result<ImportReport, ImportError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let report = {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO catalog (kind, id, status, rate, category, learnt_at, tmall, ships_from, store_country)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, rate = excluded.rate,
+                     category = excluded.category, learnt_at = excluded.learnt_at, tmall = excluded.tmall,
+                     ships_from = excluded.ships_from, store_country = excluded.store_country",
+                )
+                .map_err(StoreError::from)?;
+            read_feed(feed, |row| {
+                insert.execute(params![
+                    row.kind.as_str(),
+                    row.id,
+                    status_to_db(row.status),
+                    row.rate,
+                    row.category,
+                    now,
+                    row.tmall,
+                    row.ships_from.as_ref().map(Country::code),
+                    row.store_country.as_ref().map(Country::code)
+                ])?;
+                Ok(())
+            })?
+        };
+        tx.commit().map_err(StoreError::from)?;
+        Ok(report)
+    }
+}
+
+/// Reads a CSV feed, handing each good row to `put` (a store's insert) and reporting each bad
+/// row with its line; stops at the first error of `put` or of the file itself.
+pub fn read_feed(
+    feed: impl Read,
+    mut put: impl FnMut(Row) -> Result<(), StoreError>,
+) -> Result<ImportReport, ImportError> {
+    {
         // csv's own line numbers skip blank lines: count the file's lines from byte offsets instead.
         let newlines = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let feed = LineIndex {
@@ -533,19 +569,8 @@ impl Catalog {
             .map_err(|e| ImportError::Unreadable(e.to_string()))?
             .clone();
         let columns = Columns::from_header(&header)?;
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(StoreError::from)?;
         let mut report = ImportReport::default();
         {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO catalog (kind, id, status, rate, category, learnt_at, tmall, ships_from, store_country)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, rate = excluded.rate,
-                     category = excluded.category, learnt_at = excluded.learnt_at, tmall = excluded.tmall,
-                     ships_from = excluded.ships_from, store_country = excluded.store_country",
-                )
-                .map_err(StoreError::from)?;
             let mut record = csv::StringRecord::new();
             loop {
                 let line = reader.position().line() + 1;
@@ -591,20 +616,9 @@ impl Catalog {
                 }
                 match columns.row(&record) {
                     Ok(row) => {
-                        insert
-                            .execute(params![
-                                row.kind.as_str(),
-                                row.id,
-                                status_to_db(row.status),
-                                row.rate,
-                                row.category,
-                                now,
-                                row.tmall,
-                                row.ships_from.as_ref().map(Country::code),
-                                row.store_country.as_ref().map(Country::code)
-                            ])
-                            .map_err(StoreError::from)?;
-                        match row.kind {
+                        let kind = row.kind;
+                        put(row)?;
+                        match kind {
                             Kind::Product => report.products += 1,
                             Kind::Store => report.stores += 1,
                         }
@@ -613,7 +627,6 @@ impl Catalog {
                 }
             }
         }
-        tx.commit().map_err(StoreError::from)?;
         Ok(report)
     }
 }
@@ -717,15 +730,17 @@ struct Columns {
     store_country: Option<usize>,
 }
 
-struct Row<'a> {
-    kind: Kind,
-    id: &'a str,
-    status: Status,
-    rate: Option<f64>,
-    category: Option<&'a str>,
-    tmall: Option<bool>,
-    ships_from: Option<Country>,
-    store_country: Option<Country>,
+/// A good row of a feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub kind: Kind,
+    pub id: String,
+    pub status: Status,
+    pub rate: Option<f64>,
+    pub category: Option<String>,
+    pub tmall: Option<bool>,
+    pub ships_from: Option<Country>,
+    pub store_country: Option<Country>,
 }
 
 /// The feed's columns: the first three are required, the others optional.
@@ -776,7 +791,7 @@ impl Columns {
         })
     }
 
-    fn row<'a>(&self, r: &'a csv::StringRecord) -> Result<Row<'a>, String> {
+    fn row(&self, r: &csv::StringRecord) -> Result<Row, String> {
         let get = |i: usize| r.get(i).unwrap_or("");
         let kind = match get(self.kind).to_ascii_lowercase().as_str() {
             "product" => Kind::Product,
@@ -856,10 +871,10 @@ impl Columns {
         };
         Ok(Row {
             kind,
-            id,
+            id: id.to_string(),
             status,
             rate,
-            category,
+            category: category.map(str::to_string),
             tmall,
             ships_from: country("ships_from", self.ships_from)?,
             store_country: country("store_country", self.store_country)?,

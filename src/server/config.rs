@@ -37,6 +37,11 @@ pub struct ServerConfig {
     pub connections: ConnectionLimits,
     /// `LINKSMITH_DB`: the embedded store's file.
     pub db_path: std::path::PathBuf,
+    /// `LINKSMITH_DATABASE_URL`: PostgreSQL, shared by several instances, in place of the file.
+    /// Checked at start (never logged: it may hold a password).
+    pub database_url: Option<String>,
+    /// `LINKSMITH_DATABASE_POOL`, `LINKSMITH_DATABASE_TIMEOUT_MS`: PostgreSQL connections and waits.
+    pub database_pool: super::store::postgres::PoolSettings,
     /// `ALIEXPRESS_API_URL`: the Open Platform gateway (https, or http on loopback for tests).
     pub api_url: url::Url,
     /// `ALIEXPRESS_APP_KEY`, `ALIEXPRESS_APP_SECRET`, `ALIEXPRESS_TRACKING_ID`: all three, or the
@@ -155,6 +160,22 @@ impl ServerConfig {
             self.rules_file = Some(path);
         }
         self.db_path = db_path(env);
+        if let Some(url) = env("LINKSMITH_DATABASE_URL") {
+            super::store::postgres::parse_url(&url).map_err(|e| StartupError::Setting {
+                name: "LINKSMITH_DATABASE_URL",
+                problem: e
+                    .to_string()
+                    .trim_start_matches("LINKSMITH_DATABASE_URL ")
+                    .to_string(),
+            })?;
+            self.database_url = Some(url.trim().to_string());
+        }
+        if let Some(n) = number(&env, "LINKSMITH_DATABASE_POOL", 1, 1000)? {
+            self.database_pool.max_connections = n as usize;
+        }
+        if let Some(n) = number(&env, "LINKSMITH_DATABASE_TIMEOUT_MS", 50, 60_000)? {
+            self.database_pool.timeout = std::time::Duration::from_millis(n);
+        }
         if let Some(url) = env("ALIEXPRESS_API_URL") {
             self.api_url = super::api_base_url(&url).map_err(|problem| StartupError::Setting {
                 name: "ALIEXPRESS_API_URL",
@@ -315,6 +336,8 @@ impl ServerConfig {
             trusted_proxies: TrustedProxies::default(),
             connections: ConnectionLimits::default(),
             db_path: db_path(|_| None),
+            database_url: None,
+            database_pool: super::store::postgres::PoolSettings::default(),
             api_url: url::Url::parse(DEFAULT_GATEWAY).expect("the default gateway is an address"),
             credentials: None,
             rules_file: None,

@@ -98,13 +98,9 @@ async fn healthz() -> impl IntoResponse {
 async fn readyz(
     axum::extract::State(state): axum::extract::State<super::AppState>,
 ) -> impl IntoResponse {
-    let catalog = state.catalog.clone();
-    let store_ok = tokio::time::timeout(
-        std::time::Duration::from_secs(1),
-        tokio::task::spawn_blocking(move || catalog.has_entries().is_ok()),
-    )
-    .await
-    .is_ok_and(|r| r.unwrap_or(false));
+    let store_ok = tokio::time::timeout(std::time::Duration::from_secs(1), state.store.ping())
+        .await
+        .is_ok_and(|r| r.is_ok());
     let states = state.resolver.source_states();
     let degraded = !store_ok
         || states

@@ -13,6 +13,7 @@ pub mod open_platform;
 pub mod page_reader;
 pub mod resolver;
 pub mod share;
+pub mod store;
 
 pub use check::{AmountInput, RateLimited, RawOptions, Refusal};
 pub use config::{
@@ -37,8 +38,9 @@ pub struct Sources {
 #[derive(Clone)]
 pub struct AppState {
     pub config: ServerConfig,
-    /// The embedded store: the catalogue.
-    pub catalog: std::sync::Arc<catalog::Catalog>,
+    /// Everything the server keeps (SQLite or PostgreSQL): the catalogue, remembered answers,
+    /// tokens.
+    pub store: store::SharedStore,
     /// The status sources behind one resolver.
     pub resolver: std::sync::Arc<resolver::Resolver>,
     /// Follows app share links (AliExpress hosts only, guarded at every hop).
@@ -52,12 +54,12 @@ pub struct AppState {
 impl AppState {
     /// A state with an empty catalogue in memory and no network source (tests, tools).
     pub fn in_memory(config: ServerConfig) -> AppState {
-        let catalog =
+        let store: store::SharedStore =
             std::sync::Arc::new(catalog::Catalog::in_memory().expect("an in-memory store opens"));
         AppState::with_sources(
             config,
             None,
-            catalog,
+            store,
             None,
             resolver::ResolverConfig::default(),
         )
@@ -67,7 +69,7 @@ impl AppState {
     pub fn with_sources(
         config: ServerConfig,
         api: Option<open_platform::OpenPlatform>,
-        catalog: std::sync::Arc<catalog::Catalog>,
+        store: store::SharedStore,
         pages: Option<page_reader::PageReader>,
         resolver_config: resolver::ResolverConfig,
     ) -> AppState {
@@ -77,7 +79,7 @@ impl AppState {
                 api,
                 ..Sources::default()
             },
-            catalog,
+            store,
             pages,
             resolver_config,
         )
@@ -87,7 +89,7 @@ impl AppState {
     pub fn with_all_sources(
         config: ServerConfig,
         sources: Sources,
-        catalog: std::sync::Arc<catalog::Catalog>,
+        store: store::SharedStore,
         pages: Option<page_reader::PageReader>,
         resolver_config: resolver::ResolverConfig,
     ) -> AppState {
@@ -95,7 +97,7 @@ impl AppState {
             sources.api,
             sources.epn,
             sources.admitad,
-            catalog.clone(),
+            store.clone(),
             pages,
             resolver_config,
         );
@@ -119,7 +121,7 @@ impl AppState {
         }
         AppState {
             config,
-            catalog,
+            store,
             resolver,
             shares: fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
             share_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(check::SHARE_SLOTS)),
@@ -127,13 +129,17 @@ impl AppState {
         }
     }
 
-    /// The state of a running server, from its configuration: the store at `db_path`, the API
-    /// when credentials are set, and the product page reader.
-    pub fn from_env(config: ServerConfig) -> Result<AppState, StartupError> {
-        use std::sync::Arc;
-        let path = config.db_path.clone();
-        let catalog = Arc::new(catalog::Catalog::open(&path)?);
-        let (products, stores) = catalog.counts()?;
+    /// The state of a running server, from its configuration: the store (PostgreSQL at
+    /// `database_url`, else SQLite at `db_path`), the API when credentials are set, and the
+    /// product page reader.
+    pub async fn from_env(config: ServerConfig) -> Result<AppState, StartupError> {
+        let store = store::open(
+            config.database_url.as_deref(),
+            config.database_pool,
+            &config.db_path,
+        )
+        .await?;
+        let (products, stores) = store.counts().await?;
         let gateway = config.api_url.clone();
         let api = config.credentials.clone().map(|creds| {
             open_platform::OpenPlatform::new(gateway.clone(), creds, open_platform::CALL_TIMEOUT)
@@ -146,13 +152,13 @@ impl AppState {
         let epn = config
             .epn
             .clone()
-            .map(|c| networks::epn::Epn::new(c, catalog.clone(), networks::CALL_TIMEOUT));
+            .map(|c| networks::epn::Epn::new(c, store.clone(), networks::CALL_TIMEOUT));
         let admitad = config
             .admitad
             .clone()
             .map(|c| networks::admitad::Admitad::new(c, networks::CALL_TIMEOUT));
         tracing::info!(
-            db = %path.display(),
+            store = %store.describe(),
             products,
             stores,
             api = if api.is_some() { gateway.as_str() } else { "off (no ALIEXPRESS_APP_KEY, ALIEXPRESS_APP_SECRET and ALIEXPRESS_TRACKING_ID)" },
@@ -170,7 +176,7 @@ impl AppState {
         Ok(AppState::with_all_sources(
             config,
             Sources { api, epn, admitad },
-            catalog,
+            store,
             Some(pages),
             resolver_config,
         ))
@@ -198,13 +204,22 @@ pub fn api_base_url(text: &str) -> Result<url::Url, String> {
     }
 }
 
-/// `linksmith import <file.csv>`: loads a feed, reports each skipped row, exits non-zero only when
-/// nothing could be imported.
-pub fn import_cli(file: &str) -> std::process::ExitCode {
+/// `linksmith import <file.csv>`: loads a feed into the store the configuration names
+/// (PostgreSQL at `LINKSMITH_DATABASE_URL`, else the SQLite file at `LINKSMITH_DB`) in one
+/// transaction, reports each skipped row, exits non-zero only when nothing could be imported.
+pub async fn import_cli(file: &str) -> std::process::ExitCode {
     use std::process::ExitCode;
-    let path = config::db_path(|name| std::env::var(name).ok());
-    let catalog = match catalog::Catalog::open(&path) {
-        Ok(c) => c,
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let path = config::db_path(env);
+    let url = env("LINKSMITH_DATABASE_URL");
+    let store = match store::open(
+        url.as_deref(),
+        store::postgres::PoolSettings::default(),
+        &path,
+    )
+    .await
+    {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("linksmith import: {e}");
             return ExitCode::FAILURE;
@@ -221,13 +236,16 @@ pub fn import_cli(file: &str) -> std::process::ExitCode {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let started = std::time::Instant::now();
-    match catalog.import(feed, now) {
+    match store.import(Box::new(feed), now).await {
         Ok(report) => {
+            let place = match store.backend() {
+                "sqlite" => path.display().to_string(),
+                _ => store.describe(),
+            };
             println!(
-                "Imported {} products and {} stores from {file} into {} in {:.1} s.",
+                "Imported {} products and {} stores from {file} into {place} in {:.1} s.",
                 report.products,
                 report.stores,
-                path.display(),
                 started.elapsed().as_secs_f64()
             );
             if !report.skipped.is_empty() {
@@ -285,7 +303,7 @@ pub fn init_tracing() {
 /// Reads the configuration from `Leptos.toml` and the environment, then serves until SIGINT/SIGTERM.
 pub async fn run_from_env() -> Result<(), StartupError> {
     let config = ServerConfig::from_env()?;
-    let state = AppState::from_env(config)?;
+    let state = AppState::from_env(config).await?;
     let config = &state.config;
     let addr = config.leptos.site_addr;
     let listener = TcpListener::bind(addr)
@@ -303,8 +321,7 @@ pub async fn run_from_env() -> Result<(), StartupError> {
         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;
-            let resolver = resolver.clone();
-            let _ = tokio::task::spawn_blocking(move || resolver.forget_stale_answers()).await;
+            resolver.forget_stale_answers().await;
         }
     });
     serve(listener, state.clone(), shutdown_signal()).await?;

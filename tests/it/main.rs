@@ -22,4 +22,5 @@ mod resilience;
 mod resolver;
 mod server_shell;
 mod share_links;
+mod store;
 mod templates;

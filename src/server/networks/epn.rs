@@ -3,10 +3,7 @@
 //! A 401 refreshes the token once; a 429 (ePN's captcha) stops this source for five minutes, or as
 //! long as `Retry-After` says, logged once: no captcha is ever shown to anyone.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{sync::Mutex, time::Duration};
 
 use serde_json::{json, Value};
 use tokio::time::Instant;
@@ -18,7 +15,7 @@ use super::{
 };
 use crate::{
     domain::{rates::Status, sources::NetworkFacts},
-    server::{catalog::Catalog, open_platform::Secret},
+    server::{open_platform::Secret, store::SharedStore},
 };
 
 pub const NAME: &str = "ePN";
@@ -118,7 +115,7 @@ pub struct Epn {
     http: reqwest::Client,
     config: EpnConfig,
     timeout: Duration,
-    store: Arc<Catalog>,
+    store: SharedStore,
     /// The session; one task at a time renews it.
     tokens: tokio::sync::Mutex<Option<Tokens>>,
     paused_until: Mutex<Option<Instant>>,
@@ -139,7 +136,7 @@ enum Call {
 }
 
 impl Epn {
-    pub fn new(config: EpnConfig, store: Arc<Catalog>, timeout: Duration) -> Epn {
+    pub fn new(config: EpnConfig, store: SharedStore, timeout: Duration) -> Epn {
         Epn {
             http: http_client(timeout),
             config,
@@ -234,38 +231,76 @@ impl Epn {
             network: NAME,
             problem: format!("no tokens (HTTP {status}: {})", error_of(&answer)),
         })?;
-        if let Err(error) = self.store.save_tokens(
-            TOKENS,
-            tokens.access.expose(),
-            tokens.refresh.expose(),
-            tokens.expires_at,
-        ) {
+        if let Err(error) = self
+            .store
+            .save_tokens(
+                TOKENS,
+                tokens.access.expose(),
+                tokens.refresh.expose(),
+                tokens.expires_at,
+            )
+            .await
+        {
             tracing::warn!(%error, "could not keep ePN's tokens in the store");
         }
         Ok(tokens)
     }
 
-    /// The session's tokens: in memory, else kept in the store, else a new login.
+    /// The tokens kept in the store (shared by every instance on it).
+    async fn kept_tokens(&self) -> Option<Tokens> {
+        match self.store.load_tokens(TOKENS).await {
+            Ok(kept) => kept.map(|(access, refresh, expires_at)| Tokens {
+                access: Secret::new(access),
+                refresh: Secret::new(refresh),
+                expires_at,
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "could not read ePN's kept tokens");
+                None
+            }
+        }
+    }
+
+    /// Holds the store's lock on the tokens: one instance at a time logs in or renews, and the
+    /// others then use what it kept. Without the lock (the store is down) this instance goes on
+    /// alone rather than not at all.
+    async fn token_lock(&self) -> Option<crate::server::store::StoreLock> {
+        match self.store.lock(TOKENS, self.timeout * 2).await {
+            Ok(lock) => Some(lock),
+            Err(error) => {
+                tracing::warn!(%error, "ePN's tokens renewed without the store's lock");
+                None
+            }
+        }
+    }
+
+    /// The session's tokens: in memory, else kept in the store, else a new login (under the
+    /// store's lock, looking at the store again once it is held).
     async fn tokens(&self) -> Result<Tokens, NetError> {
         let mut held = self.tokens.lock().await;
         if let Some(t) = held.as_ref() {
             return Ok(t.clone());
         }
-        let kept = self.store.load_tokens(TOKENS).ok().flatten();
-        let tokens = match kept {
-            Some((access, refresh, expires_at)) => Tokens {
-                access: Secret::new(access),
-                refresh: Secret::new(refresh),
-                expires_at,
-            },
-            None => self.login().await?,
+        if let Some(kept) = self.kept_tokens().await {
+            *held = Some(kept.clone());
+            return Ok(kept);
+        }
+        let lock = self.token_lock().await;
+        let tokens = match self.kept_tokens().await {
+            Some(kept) => Ok(kept),
+            None => self.login().await,
         };
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
+        let tokens = tokens?;
         *held = Some(tokens.clone());
         Ok(tokens)
     }
 
-    /// After a 401 with `stale`: refreshes once (another task may have done it already); a
-    /// refused refresh means a new login.
+    /// After a 401 with `stale`: refreshes once (another task, or another instance, may have
+    /// done it already: the kept tokens are read again under the store's lock); a refused
+    /// refresh means a new login.
     async fn renew(&self, stale: &Tokens) -> Result<Tokens, NetError> {
         let mut held = self.tokens.lock().await;
         if let Some(t) = held.as_ref() {
@@ -273,11 +308,19 @@ impl Epn {
                 return Ok(t.clone());
             }
         }
-        let tokens = match self.refresh(stale).await {
-            Ok(t) => t,
-            Err(NetError::Auth { .. }) => self.login().await?,
-            Err(e) => return Err(e),
+        let lock = self.token_lock().await;
+        let tokens = match self.kept_tokens().await {
+            Some(kept) if kept.access != stale.access => Ok(kept),
+            _ => match self.refresh(stale).await {
+                Ok(t) => Ok(t),
+                Err(NetError::Auth { .. }) => self.login().await,
+                Err(e) => Err(e),
+            },
         };
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
+        let tokens = tokens?;
         *held = Some(tokens.clone());
         Ok(tokens)
     }

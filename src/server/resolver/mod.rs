@@ -33,9 +33,10 @@ use breaker::Breaker;
 use coalesce::Marks;
 
 use super::{
-    catalog::{Catalog, Kind},
+    catalog::Kind,
     open_platform::{ApiAnswer, ApiProduct, OpenPlatform, MAX_IDS_PER_CALL},
     page_reader::{PageFacts, PageReader},
+    store::SharedStore,
 };
 use crate::domain::{
     country::Country,
@@ -122,6 +123,9 @@ impl ApiOutcome {
     }
 }
 
+/// How long a check waits for the store to keep what the API said before answering.
+const STORE_WRITE_WAIT: Duration = Duration::from_millis(500);
+
 /// A product id and the delivery country it was asked for.
 type Key = (String, Country);
 
@@ -133,7 +137,7 @@ fn unix_now() -> i64 {
 
 pub struct Resolver {
     api: Option<OpenPlatform>,
-    catalog: Arc<Catalog>,
+    catalog: SharedStore,
     pages: Option<PageReader>,
     config: ResolverConfig,
     /// The API's answers, the least recently used dropped past `cache_capacity`.
@@ -151,7 +155,7 @@ pub struct Resolver {
 impl Resolver {
     pub fn new(
         api: Option<OpenPlatform>,
-        catalog: Arc<Catalog>,
+        catalog: SharedStore,
         pages: Option<PageReader>,
         config: ResolverConfig,
     ) -> Arc<Resolver> {
@@ -163,7 +167,7 @@ impl Resolver {
         api: Option<OpenPlatform>,
         epn: Option<Epn>,
         admitad: Option<Admitad>,
-        catalog: Arc<Catalog>,
+        catalog: SharedStore,
         pages: Option<PageReader>,
         config: ResolverConfig,
     ) -> Arc<Resolver> {
@@ -205,8 +209,10 @@ impl Resolver {
 
     /// True when the API is configured or the catalogue holds anything (one indexed look-up,
     /// never a count of the rows).
-    pub fn has_status_source(&self) -> bool {
-        self.api.is_some() || self.networks.any() || self.catalog.has_entries().unwrap_or(false)
+    pub async fn has_status_source(&self) -> bool {
+        self.api.is_some()
+            || self.networks.any()
+            || self.catalog.has_entries().await.unwrap_or(false)
     }
 
     /// Each upstream source's state (`/readyz`), without calling it.
@@ -249,31 +255,41 @@ impl Resolver {
             if wanted.is_empty() {
                 return Vec::new();
             }
-            // Within the check's time: a slow or locked store is skipped, not waited for.
-            let lookups = tokio::task::spawn_blocking(move || {
+            // Within the check's time: a slow or locked store is skipped, not waited for. Two
+            // questions for the whole batch (products, then the stores of the links the
+            // catalogue does not hold as products).
+            let lookups = async {
                 // An empty catalogue (the common case without an import) costs one look-up.
-                if !catalog.has_entries().unwrap_or(true) {
-                    return Vec::new();
+                if !catalog.has_entries().await.unwrap_or(true) {
+                    return Ok(Vec::new());
                 }
-                wanted
-                    .into_iter()
-                    .map(|(i, product, store)| {
-                        let look = |kind: Kind, id: String| match catalog.lookup(kind, &id) {
-                            Ok(entry) => entry,
-                            Err(error) => {
-                                tracing::warn!(%error, "catalogue look-up failed; checked without it");
-                                None
-                            }
-                        };
-                        let p = product.and_then(|id| look(Kind::Product, id));
-                        let entry = p.or_else(|| store.and_then(|id| look(Kind::Store, id)));
-                        (i, entry)
-                    })
-                    .collect::<Vec<_>>()
-            });
+                let products: Vec<String> =
+                    wanted.iter().filter_map(|(_, p, _)| p.clone()).collect();
+                let found = catalog.lookup_many(Kind::Product, &products).await?;
+                let stores: Vec<String> = wanted
+                    .iter()
+                    .filter(|(_, p, _)| !p.as_ref().is_some_and(|p| found.contains_key(p)))
+                    .filter_map(|(_, _, s)| s.clone())
+                    .collect();
+                let found_stores = catalog.lookup_many(Kind::Store, &stores).await?;
+                Ok::<_, crate::server::store::StoreError>(
+                    wanted
+                        .into_iter()
+                        .map(|(i, product, store)| {
+                            let entry = product
+                                .and_then(|id| found.get(&id).cloned())
+                                .or_else(|| store.and_then(|id| found_stores.get(&id).cloned()));
+                            (i, entry)
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            };
             match tokio::time::timeout_at(deadline, lookups).await {
                 Ok(Ok(found)) => found,
-                Ok(Err(_)) => Vec::new(),
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "catalogue look-up failed; checked without it");
+                    Vec::new()
+                }
                 Err(_) => {
                     tracing::warn!(
                         "the catalogue did not answer within the check's time; checked without it"
@@ -453,17 +469,12 @@ impl Resolver {
             let wanted: Vec<String> = mine.entries.iter().map(|(id, _)| id.clone()).collect();
             let fresh_since = unix_now() - self.config.ttl_found.as_secs() as i64;
             let code = country.code().to_string();
-            let stored = tokio::time::timeout_at(
-                deadline,
-                tokio::task::spawn_blocking(move || {
-                    catalog.api_answers(&code, &wanted, fresh_since)
-                }),
-            )
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .and_then(Result::ok)
-            .unwrap_or_default();
+            let stored =
+                tokio::time::timeout_at(deadline, catalog.api_answers(&code, &wanted, fresh_since))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
             if !stored.is_empty() {
                 let stored: HashMap<String, ApiOutcome> = stored
                     .into_iter()
@@ -584,14 +595,16 @@ impl Resolver {
             })
             .collect();
         if !learnt.is_empty() {
+            // Kept before the waiting checks are answered, so that another instance asked next
+            // finds the answer in the store; a store slower than that finishes in the background.
             let catalog = self.catalog.clone();
             let code = country.code().to_string();
-            let saved =
-                tokio::task::spawn_blocking(move || catalog.store_api_answers(&code, &learnt, now))
-                    .await;
-            if let Ok(Err(e)) = saved {
-                tracing::warn!(error = %e, "could not remember the API's answers");
-            }
+            let saving = tokio::spawn(async move {
+                if let Err(e) = catalog.store_api_answers(&code, &learnt, now).await {
+                    tracing::warn!(error = %e, "could not remember the API's answers");
+                }
+            });
+            let _ = tokio::time::timeout(STORE_WRITE_WAIT, saving).await;
         }
         let (found, failed) = (self.config.ttl_found, self.config.ttl_failed);
         marks.settle(outcome_of, |o| match o {
@@ -607,9 +620,9 @@ impl Resolver {
     }
 
     /// Drops the API answers the store holds that are older than the answers' lifetime.
-    pub fn forget_stale_answers(&self) {
+    pub async fn forget_stale_answers(&self) {
         let before = unix_now() - self.config.ttl_found.as_secs() as i64;
-        match self.catalog.forget_api_answers_before(before) {
+        match self.catalog.forget_answers_before(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(dropped = n, "forgot stale API answers"),
             Err(error) => tracing::warn!(%error, "could not forget stale API answers"),

@@ -19,12 +19,12 @@ use tokio::{sync::Semaphore, time::Instant};
 
 use super::{breaker::Breaker, unix_now};
 use crate::server::{
-    catalog::Catalog,
     networks::{
         admitad::{self, Admitad},
         epn::Epn,
         NetError, NetworkFacts,
     },
+    store::SharedStore,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,7 +83,7 @@ pub struct Networks {
     epn: Option<Epn>,
     admitad: Option<Admitad>,
     /// Where answers are remembered across restarts (and instances).
-    store: Option<Arc<Catalog>>,
+    store: Option<SharedStore>,
     ttl: Duration,
     /// How long a call may wait for a slot.
     wait: Duration,
@@ -107,7 +107,7 @@ impl Networks {
     pub fn new(
         epn: Option<Epn>,
         admitad: Option<Admitad>,
-        store: Option<Arc<Catalog>>,
+        store: Option<SharedStore>,
         ttl: Duration,
         wait: Duration,
         capacity: usize,
@@ -270,17 +270,15 @@ impl Networks {
         let not_before = unix_now() - self.ttl.as_secs() as i64;
         let found = tokio::time::timeout(
             self.wait,
-            tokio::task::spawn_blocking(move || {
-                store.network_answers(net.key(), &wanted, not_before)
-            }),
+            store.network_answers(net.key(), &wanted, not_before),
         )
         .await;
         match found {
-            Ok(Ok(Ok(rows))) => rows
+            Ok(Ok(rows)) => rows
                 .into_iter()
                 .map(|(id, facts, at)| (id, Some((facts, at))))
                 .collect(),
-            Ok(Ok(Err(error))) => {
+            Ok(Err(error)) => {
                 tracing::warn!(%error, "remembered network answers not read");
                 HashMap::new()
             }
@@ -296,8 +294,8 @@ impl Networks {
         if answers.is_empty() {
             return;
         }
-        tokio::task::spawn_blocking(move || {
-            if let Err(error) = store.store_network_answers(net.key(), &answers, at) {
+        tokio::spawn(async move {
+            if let Err(error) = store.store_network_answers(net.key(), &answers, at).await {
                 tracing::warn!(%error, "network answers not kept in the store");
             }
         });

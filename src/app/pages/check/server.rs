@@ -31,12 +31,9 @@ pub async fn check_setup() -> Result<PageSetup, ServerFnError> {
     let state = expect_context::<crate::server::AppState>();
     let resolver = state.resolver.clone();
     // A page never waits long on a slow or locked store (it then shows no notice).
-    let status_source = tokio::time::timeout(
-        SETUP_STORE_TIMEOUT,
-        tokio::task::spawn_blocking(move || resolver.has_status_source()),
-    )
-    .await
-    .map_or(true, |r| r.unwrap_or(false));
+    let status_source = tokio::time::timeout(SETUP_STORE_TIMEOUT, resolver.has_status_source())
+        .await
+        .unwrap_or(true);
     Ok(PageSetup {
         programme: (*state.config.programme).clone(),
         status_source,

@@ -1,0 +1,544 @@
+//! The store's suite, one suite for both backends: every test runs against the embedded SQLite
+//! store and against PostgreSQL (a real server: `scripts/dev test` starts one in a temporary
+//! folder and names it in `LINKSMITH_TEST_DATABASE_URL`; each test gets a database of its own).
+
+use std::{sync::Arc, time::Duration};
+
+use linksmith::{
+    domain::{rates::Status, sources::NetworkFacts},
+    server::{
+        open_platform::ApiProduct,
+        store::{
+            postgres::{PgStore, PoolSettings},
+            Catalog, ImportError, Kind, SharedStore, StoreError,
+        },
+    },
+};
+
+/// The PostgreSQL server of the tests (`postgres://user@host:port`, no database), if any. Set
+/// `LINKSMITH_TEST_PG=required` (scripts/dev does) to make its absence a failure, not a skip.
+pub fn pg_base() -> Option<String> {
+    let base = std::env::var("LINKSMITH_TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty());
+    if base.is_none() {
+        assert!(
+            std::env::var("LINKSMITH_TEST_PG").as_deref() != Ok("required"),
+            "LINKSMITH_TEST_PG=required but LINKSMITH_TEST_DATABASE_URL is not set: run the tests through scripts/dev test"
+        );
+        eprintln!("LINKSMITH_TEST_DATABASE_URL is not set: the PostgreSQL half of the store suite is skipped (scripts/dev test runs it)");
+    }
+    base.map(|b| b.trim_end_matches('/').to_string())
+}
+
+/// A new, empty database on the test server; its address.
+pub async fn fresh_database(base: &str, name: &str) -> String {
+    let db = format!(
+        "t_{name}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 1_000_000_000
+    );
+    let (client, connection) =
+        tokio_postgres::connect(&format!("{base}/postgres"), tokio_postgres::NoTls)
+            .await
+            .expect("the test PostgreSQL answers");
+    let task = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .expect("a test database is created");
+    drop(client);
+    let _ = task.await;
+    format!("{base}/{db}")
+}
+
+const POOL: PoolSettings = PoolSettings {
+    max_connections: 8,
+    timeout: Duration::from_secs(5),
+};
+
+/// The stores under test: SQLite, and PostgreSQL when the test server is there.
+async fn backends(name: &str) -> Vec<SharedStore> {
+    let mut out: Vec<SharedStore> = vec![Arc::new(Catalog::in_memory().unwrap())];
+    if let Some(base) = pg_base() {
+        let url = fresh_database(&base, name).await;
+        out.push(Arc::new(
+            PgStore::open(&url, POOL).await.expect("the store opens"),
+        ));
+    }
+    out
+}
+
+const FEED: &str = "kind,id,status,rate,category,tmall,ships_from,store_country
+product,1005006295880104,affiliate,7.0%,Phones & Telecommunications,,,
+product,1005005248414510,hot_sale,12.5,Lights & Lighting,true,RU,CN
+
+store,1101343461,no_commission,,,,,
+product,123,affiliate,,,,,
+product,32701818048,weird,,,,,
+product,32701818048,non_affiliate,,Computer & Office,false,,RU
+product,1005006295880104,affiliate,8,Phones & Telecommunications,,,
+";
+
+#[tokio::test]
+async fn a_feed_is_imported_with_the_same_report_and_read_back_on_both() {
+    let mut reports = Vec::new();
+    for store in backends("import").await {
+        let what = store.describe();
+        assert!(!store.has_entries().await.unwrap(), "{what}");
+        let report = store
+            .import(Box::new(FEED.as_bytes()), 1_700_000_000)
+            .await
+            .unwrap();
+        assert_eq!(store.counts().await.unwrap(), (3, 1), "{what}");
+        assert!(store.has_entries().await.unwrap(), "{what}");
+        let ids = [
+            "1005006295880104",
+            "1005005248414510",
+            "32701818048",
+            "1005000000000000",
+        ]
+        .map(String::from);
+        let found = store.lookup_many(Kind::Product, &ids).await.unwrap();
+        assert_eq!(found.len(), 3, "{what}: an unknown id is left out");
+        // The later row for the same product wins.
+        let phone = &found["1005006295880104"];
+        assert_eq!(
+            (phone.status, phone.rate),
+            (Status::Affiliate, Some(8.0)),
+            "{what}"
+        );
+        let lamp = &found["1005005248414510"];
+        assert_eq!(
+            (
+                lamp.status,
+                lamp.tmall,
+                lamp.ships_from.as_ref().map(|c| c.code().to_string()),
+                lamp.store_country.as_ref().map(|c| c.code().to_string()),
+                lamp.learnt_at
+            ),
+            (
+                Status::HotSale,
+                Some(true),
+                Some("RU".into()),
+                Some("CN".into()),
+                1_700_000_000
+            ),
+            "{what}"
+        );
+        let stores = store
+            .lookup_many(Kind::Store, &["1101343461".to_string()])
+            .await
+            .unwrap();
+        assert_eq!(
+            stores["1101343461"].status,
+            Status::ZeroCommission,
+            "{what}"
+        );
+        // A product id is not a store id.
+        assert!(store
+            .lookup_many(Kind::Store, &["1005006295880104".to_string()])
+            .await
+            .unwrap()
+            .is_empty());
+        reports.push(report);
+    }
+    let first = &reports[0];
+    assert_eq!((first.products, first.stores), (4, 1));
+    assert_eq!(
+        first.skipped.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![6, 7],
+        "{:?}",
+        first.skipped
+    );
+    for other in &reports[1..] {
+        assert_eq!(other, first, "both stores give the same report");
+    }
+}
+
+#[tokio::test]
+async fn an_import_is_one_transaction_a_feed_that_breaks_leaves_nothing() {
+    for store in backends("import_tx").await {
+        let what = store.describe();
+        store
+            .import(Box::new(FEED.as_bytes()), 1_700_000_000)
+            .await
+            .unwrap();
+        // Good rows (more than one batch), then a line no catalogue has: the file is unreadable.
+        let mut feed = String::from("kind,id,status\n");
+        for i in 0..2500u64 {
+            feed.push_str(&format!("product,{},hot_sale\n", 1_005_009_000_000_000 + i));
+        }
+        feed.push_str(&"x".repeat(70 * 1024));
+        feed.push('\n');
+        let err = store
+            .import(
+                Box::new(std::io::Cursor::new(feed.into_bytes())),
+                1_800_000_000,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ImportError::Unreadable(_)), "{what}: {err}");
+        assert_eq!(
+            store.counts().await.unwrap(),
+            (3, 1),
+            "{what}: nothing of the broken feed is kept"
+        );
+        // A bad header changes nothing either.
+        let err = store
+            .import(Box::new("sku,status\n1,hot\n".as_bytes()), 1_800_000_000)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ImportError::Header(_)), "{what}: {err}");
+        assert_eq!(store.counts().await.unwrap(), (3, 1), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_large_feed_goes_in_batches_and_is_all_there() {
+    for store in backends("import_large").await {
+        let mut feed = String::from("kind,id,status,rate\n");
+        for i in 0..5000u64 {
+            feed.push_str(&format!(
+                "product,{},affiliate,{}\n",
+                1_005_008_000_000_000 + i,
+                i % 50
+            ));
+        }
+        let report = store
+            .import(Box::new(std::io::Cursor::new(feed.into_bytes())), 1)
+            .await
+            .unwrap();
+        assert_eq!(report.products, 5000);
+        assert_eq!(
+            store.counts().await.unwrap(),
+            (5000, 0),
+            "{}",
+            store.describe()
+        );
+        let ids: Vec<String> = (0..5000u64)
+            .step_by(7)
+            .map(|i| (1_005_008_000_000_000 + i).to_string())
+            .collect();
+        let found = store.lookup_many(Kind::Product, &ids).await.unwrap();
+        assert_eq!(found.len(), ids.len());
+        assert_eq!(found[&ids[3]].rate, Some(21.0));
+    }
+}
+
+fn product(id: &str, rate: f64) -> ApiProduct {
+    ApiProduct {
+        product_id: id.into(),
+        commission_rate: Some(rate),
+        hot_commission_rate: Some(rate + 1.0),
+        title: Some(format!("Product {id} «тест»")),
+        image_url: Some("https://ae01.alicdn.com/kf/x.jpg".into()),
+        category: Some("Computer & Office".into()),
+        shop_id: Some("1101343461".into()),
+        tmall: Some(false),
+    }
+}
+
+#[tokio::test]
+async fn api_answers_are_remembered_by_country_and_time_and_forgotten_when_stale() {
+    for store in backends("api").await {
+        let what = store.describe();
+        let a = "1005006295880104".to_string();
+        let b = "1005005248414510".to_string();
+        store
+            .store_api_answers(
+                "US",
+                &[(a.clone(), Some(product(&a, 5.0))), (b.clone(), None)],
+                1000,
+            )
+            .await
+            .unwrap();
+        // The same id twice in one call: the last answer is kept.
+        store
+            .store_api_answers(
+                "RU",
+                &[
+                    (a.clone(), Some(product(&a, 1.0))),
+                    (a.clone(), Some(product(&a, 2.0))),
+                ],
+                2000,
+            )
+            .await
+            .unwrap();
+        let us = store
+            .api_answers("US", &[b.clone(), a.clone(), "1".into()], 0)
+            .await
+            .unwrap();
+        assert_eq!(us.len(), 2, "{what}");
+        assert_eq!(
+            (us[0].0.as_str(), us[0].1.is_none(), us[0].2),
+            (b.as_str(), true, 1000),
+            "{what}: asked order"
+        );
+        assert_eq!(us[1].1.as_ref(), Some(&product(&a, 5.0)), "{what}");
+        let ru = store.api_answers("RU", &[a.clone()], 0).await.unwrap();
+        assert_eq!(
+            ru[0].1.as_ref().and_then(|p| p.commission_rate),
+            Some(2.0),
+            "{what}"
+        );
+        // Only answers learnt after `not_before`.
+        assert!(
+            store
+                .api_answers("US", &[a.clone()], 1000)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{what}"
+        );
+        // An update replaces.
+        store
+            .store_api_answers("US", &[(a.clone(), None)], 3000)
+            .await
+            .unwrap();
+        let again = store.api_answers("US", &[a.clone()], 0).await.unwrap();
+        assert_eq!((again[0].1.is_none(), again[0].2), (true, 3000), "{what}");
+        // Forgetting: the US answer for b (1000) and the RU one (2000) go; a's US one (3000) stays.
+        assert_eq!(
+            store.forget_answers_before(2500).await.unwrap(),
+            2,
+            "{what}"
+        );
+        assert_eq!(
+            store
+                .api_answers("US", &[a.clone(), b.clone()], 0)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn network_answers_and_tokens_are_kept() {
+    for store in backends("networks").await {
+        let what = store.describe();
+        let facts = NetworkFacts {
+            status: Status::HotSale,
+            exact_percent: Some(9.5),
+            hot_percent: Some(12.0),
+            title: Some("Lamp".into()),
+            image_url: None,
+        };
+        let a = "1005006295880104".to_string();
+        let b = "1005005248414510".to_string();
+        store
+            .store_network_answers(
+                "epn",
+                &[(a.clone(), Some(facts.clone())), (b.clone(), None)],
+                500,
+            )
+            .await
+            .unwrap();
+        store
+            .store_network_answers("admitad", &[(a.clone(), None)], 600)
+            .await
+            .unwrap();
+        let epn = store
+            .network_answers("epn", &[a.clone(), b.clone()], 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            epn,
+            vec![
+                (a.clone(), Some(facts.clone()), 500),
+                (b.clone(), None, 500)
+            ],
+            "{what}"
+        );
+        let admitad = store
+            .network_answers("admitad", &[a.clone()], 0)
+            .await
+            .unwrap();
+        assert_eq!(admitad, vec![(a.clone(), None, 600)], "{what}");
+        assert!(store
+            .network_answers("epn", &[a.clone()], 500)
+            .await
+            .unwrap()
+            .is_empty());
+
+        assert_eq!(store.load_tokens("epn").await.unwrap(), None, "{what}");
+        store
+            .save_tokens("epn", "acc-1", "ref-1", Some(99))
+            .await
+            .unwrap();
+        store
+            .save_tokens("epn", "acc-2", "ref-2", None)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.load_tokens("epn").await.unwrap(),
+            Some(("acc-2".into(), "ref-2".into(), None)),
+            "{what}"
+        );
+        assert_eq!(store.load_tokens("admitad").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn a_lock_is_held_by_one_holder_at_a_time_and_freed_when_dropped() {
+    for store in backends("lock").await {
+        let what = store.describe();
+        let held = store
+            .lock("epn_tokens", Duration::from_secs(1))
+            .await
+            .unwrap();
+        let err = store
+            .lock("epn_tokens", Duration::from_millis(200))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{what}: the lock was taken twice"));
+        assert!(matches!(err, StoreError::Timeout(_)), "{what}: {err}");
+        // Another name is another lock.
+        store
+            .lock("other", Duration::from_millis(200))
+            .await
+            .unwrap()
+            .release()
+            .await;
+        held.release().await;
+        let again = store
+            .lock("epn_tokens", Duration::from_millis(200))
+            .await
+            .unwrap();
+        // Dropped without release (a cancelled task): freed all the same.
+        drop(again);
+        store
+            .lock("epn_tokens", Duration::from_secs(2))
+            .await
+            .unwrap()
+            .release()
+            .await;
+        // A waiter gets the lock as soon as the holder lets go.
+        let first = store.lock("w", Duration::from_secs(1)).await.unwrap();
+        let s2 = store.clone();
+        let waiter =
+            tokio::spawn(async move { s2.lock("w", Duration::from_secs(5)).await.map(|l| l) });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiter.is_finished(), "{what}");
+        first.release().await;
+        waiter.await.unwrap().unwrap().release().await;
+        store.ping().await.unwrap();
+    }
+}
+
+/// PostgreSQL only: what several instances on one database need.
+#[tokio::test]
+async fn instances_on_one_database_migrate_once_share_answers_and_locks() {
+    let Some(base) = pg_base() else { return };
+    let url = fresh_database(&base, "instances").await;
+    // Four instances start at once: the advisory lock makes them take turns at the migrations.
+    let opened = futures::future::join_all((0..4).map(|_| PgStore::open(&url, POOL))).await;
+    let stores: Vec<SharedStore> = opened
+        .into_iter()
+        .map(|s| Arc::new(s.expect("every instance starts")) as SharedStore)
+        .collect();
+    for s in &stores {
+        assert_eq!(s.schema_version().await.unwrap(), 1);
+        assert_eq!(s.backend(), "postgres");
+        assert!(!s.describe().contains("secret"), "{}", s.describe());
+    }
+    // What one learns, another reads.
+    let id = "1005006295880104".to_string();
+    stores[0]
+        .store_api_answers("US", &[(id.clone(), Some(product(&id, 4.0)))], 10)
+        .await
+        .unwrap();
+    let seen = stores[1].api_answers("US", &[id.clone()], 0).await.unwrap();
+    assert_eq!(
+        seen[0].1.as_ref().and_then(|p| p.commission_rate),
+        Some(4.0)
+    );
+    stores[2]
+        .import(Box::new(FEED.as_bytes()), 1)
+        .await
+        .unwrap();
+    assert_eq!(stores[3].counts().await.unwrap(), (3, 1));
+    // A lock held by one instance is held for all.
+    let held = stores[0]
+        .lock("epn_tokens", Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        stores[1]
+            .lock("epn_tokens", Duration::from_millis(300))
+            .await,
+        Err(StoreError::Timeout(_))
+    ));
+    held.release().await;
+    stores[1]
+        .lock("epn_tokens", Duration::from_secs(1))
+        .await
+        .unwrap()
+        .release()
+        .await;
+}
+
+/// PostgreSQL only: a database written by a newer Linksmith is refused, with a sentence.
+#[tokio::test]
+async fn a_newer_schema_is_refused() {
+    let Some(base) = pg_base() else { return };
+    let url = fresh_database(&base, "newer").await;
+    drop(PgStore::open(&url, POOL).await.unwrap());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute("UPDATE linksmith_schema SET version = 99")
+        .await
+        .unwrap();
+    let err = PgStore::open(&url, POOL).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NewerSchema {
+                found: 99,
+                known: 1
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("newer Linksmith"), "{err}");
+}
+
+#[tokio::test]
+async fn bad_database_addresses_are_refused_with_a_sentence_that_hides_the_password() {
+    use linksmith::server::store::postgres::parse_url;
+    for (url, says) in [
+        ("mysql://u:hunter2@h/db", "not a PostgreSQL address"),
+        (
+            "postgres://u:hunter2@db.example/x?sslmode=require",
+            "sslmode=require",
+        ),
+    ] {
+        let err = parse_url(url).unwrap_err().to_string();
+        assert!(err.contains(says), "{url}: {err}");
+        assert!(!err.contains("hunter2"), "{url}: {err}");
+    }
+    // A server that is not there: a clear sentence naming where, never the password, and in time.
+    let started = std::time::Instant::now();
+    let err = PgStore::open(
+        "postgres://linksmith:hunter2@127.0.0.1:9/none?connect_timeout=1",
+        PoolSettings::default(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("could not reach PostgreSQL at 127.0.0.1:9/none"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
