@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load runs of docs/PERFORMANCE.md against the release server on loopback, with oha (crates.io).
 #
-#   scripts/load.sh [seconds]      each run lasts this long (default 30)
+#   scripts/load.sh [seconds]              each run lasts this long (default 30)
+#   scripts/load.sh --instances [seconds]  several instances: see below
 #
 # Needs the release build (`cargo leptos build --release`, or `scripts/dev run` once). Starts the
 # fake Open Platform gateway (tests/it/common/fake_gateway.rs, signatures verified) and the release
@@ -11,9 +12,19 @@
 #   3. GET /api/v1/check for random products, the gateway failing one call in ten:
 #      zero 5xx, memory flat (RSS sampled every 5 s)
 # and prints the figures with the server's peak RSS. Everything stops when the script ends.
+#
+# With --instances: a PostgreSQL in a temporary folder (scripts/test-pg.sh), and on it one
+# instance alone and two instances behind nginx (deploy/nginx/linksmith.conf); the same two runs
+# (one cached product; a new product per request, so each goes to the store and the gateway)
+# against the one instance directly and against nginx, printed as ratios to the one instance.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MODE=single
+if [ "${1:-}" = "--instances" ]; then
+  MODE=instances
+  shift
+fi
 SECS="${1:-30}"
 CONNS=64
 GW_ADDR=127.0.0.1:3298
@@ -49,6 +60,76 @@ start_gateway() {
   PIDS+=("$GW_PID")
   wait_for "http://$GW_ADDR/healthz"
 }
+
+if [ "$MODE" = instances ]; then
+  eval "$(scripts/test-pg.sh start)"
+  PG_DATA="$LINKSMITH_TEST_PGDATA"
+  trap 'cleanup; LINKSMITH_TEST_PGDATA="$PG_DATA" scripts/test-pg.sh destroy' EXIT
+  psql -q "$LINKSMITH_TEST_DATABASE_URL/postgres" -c "CREATE DATABASE load"
+  DB_URL="$LINKSMITH_TEST_DATABASE_URL/load"
+  start_gateway wrapped
+  start_instance() { # address, log name
+    LEPTOS_SITE_ADDR=$1 LEPTOS_SITE_ROOT=target/site LINKSMITH_API_RATE=off \
+      LINKSMITH_DATABASE_URL="$DB_URL" LINKSMITH_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn \
+      ALIEXPRESS_API_URL="http://$GW_ADDR/sync" ALIEXPRESS_APP_KEY=$KEY \
+      ALIEXPRESS_APP_SECRET=$SECRET ALIEXPRESS_TRACKING_ID=load \
+      target/release/linksmith 2>"$OUT/$2.log" &
+    PIDS+=("$!")
+    wait_for "http://$1/healthz"
+  }
+  ONE=127.0.0.1:3310
+  start_instance $ONE one
+  start_instance 127.0.0.1:3311 a
+  start_instance 127.0.0.1:3312 b
+  PROXY=127.0.0.1:3313
+  mkdir -p "$OUT/nginx"
+  sed -e 's/127.0.0.1:3000/127.0.0.1:3311/' -e 's/127.0.0.1:3001/127.0.0.1:3312/' \
+    -e "s/listen 80;/listen $PROXY;/" deploy/nginx/linksmith.conf >"$OUT/nginx/linksmith.conf"
+  N="$OUT/nginx"
+  {
+    [ "$(id -u)" -ne 0 ] || echo "user root root;"
+    echo "daemon off; worker_processes 2; pid $N/nginx.pid; error_log $N/error.log warn;"
+    echo "events { worker_connections 4096; }"
+    echo "http { access_log off; client_body_temp_path $N/body; proxy_temp_path $N/proxy;"
+    echo "  fastcgi_temp_path $N/f; uwsgi_temp_path $N/u; scgi_temp_path $N/s; include $N/linksmith.conf; }"
+  } >"$N/nginx.conf"
+  NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+  "$NGINX" -p "$N" -c "$N/nginx.conf" &
+  PIDS+=("$!")
+  wait_for "http://$PROXY/healthz"
+  Q='/api/v1/check?url=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html&country=US'
+  curl -fsS "http://$ONE$Q" | grep -q '"status":"affiliate"' || { echo "scripts/load.sh: warm-up failed" >&2; exit 1; }
+  curl -fsS "http://$PROXY$Q" >/dev/null
+  run() { # name, extra oha args...
+    local name=$1
+    shift
+    oha -z "${SECS}s" -c $CONNS --no-tui --output-format json "$@" >"$OUT/$name.json"
+  }
+  echo "== $(date -u +%F) $(nproc) cores, PostgreSQL $(psql -V | awk '{print $3}'), nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), oha $(oha --version | awk '{print $2}'), ${SECS} s x $CONNS connections per run"
+  run one-cached "http://$ONE$Q"
+  run two-cached "http://$PROXY$Q"
+  run one-new --rand-regex-url "http://$ONE/api/v1/check\?url=https://aliexpress.com/item/10051[0-9]{11}.html&country=US"
+  run two-new --rand-regex-url "http://$PROXY/api/v1/check\?url=https://aliexpress.com/item/10052[0-9]{11}.html&country=US"
+  python3 - "$OUT" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+def load(name):
+    with open(os.path.join(out, name + ".json")) as f:
+        return json.load(f)
+print("| run | requests/s | p50 | p99 | status codes | ratio to one instance |")
+print("| --- | --- | --- | --- | --- | --- |")
+for kind in ("cached", "new"):
+    base = load("one-" + kind)["summary"]["requestsPerSec"]
+    for who in ("one", "two"):
+        d = load(f"{who}-{kind}")
+        s, p = d["summary"], d["latencyPercentiles"]
+        codes = d.get("statusCodeDistribution", {})
+        label = "one instance" if who == "one" else "nginx, two instances"
+        print(f"| {kind}: {label} | {s['requestsPerSec']:,.0f} | {p['p50']*1000:.2f} ms | {p['p99']*1000:.2f} ms | {codes} | {s['requestsPerSec']/base:.2f}x |")
+PY
+  echo "raw results: $OUT"
+  exit 0
+fi
 
 start_gateway wrapped
 LEPTOS_SITE_ADDR=$ADDR LEPTOS_SITE_ROOT=target/site LINKSMITH_API_RATE=off \

@@ -84,6 +84,27 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }
 
+# PostgreSQL's server (the store's suite and the instances test run on a real one) and nginx
+# (the instances test puts two servers behind it), from Debian's packages.
+ensure_postgres() {
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+  command -v runuser >/dev/null 2>&1 || apt_install util-linux
+}
+
+ensure_nginx() {
+  [ -x /usr/sbin/nginx ] || [ -x /usr/bin/nginx ] || apt_install nginx
+}
+
+# Starts the tests' PostgreSQL in a temporary folder (scripts/test-pg.sh) and stops it when the
+# calling shell exits.
+start_test_postgres() {
+  local exports
+  exports="$("$ROOT/scripts/test-pg.sh" start)" || die "the tests' PostgreSQL did not start"
+  eval "$exports"
+  trap '"$ROOT/scripts/test-pg.sh" destroy' EXIT
+  say "PostgreSQL for the tests on ${LINKSMITH_TEST_DATABASE_URL} (data in $(dirname "$LINKSMITH_TEST_PGDATA"))"
+}
+
 ensure_e2e() {
   ensure_node
   ensure_chromium

@@ -30,7 +30,11 @@ const EPN_SECRET: &str = "epn-secret-never-printed";
 const ADMITAD_ID: &str = "admitad-client";
 const ADMITAD_SECRET: &str = "admitad-secret-never-printed";
 
-fn epn_client(fake: &FakeEpn, store: Arc<Catalog>, timeout: Duration) -> Epn {
+fn epn_client(
+    fake: &FakeEpn,
+    store: linksmith::server::store::SharedStore,
+    timeout: Duration,
+) -> Epn {
     Epn::new(
         EpnConfig {
             api: fake.api_url(),
@@ -63,6 +67,40 @@ fn item(id: &str) -> String {
 
 fn calls(c: &std::sync::atomic::AtomicUsize) -> usize {
     FakeEpn::count(c)
+}
+
+/// Two instances on one store (SQLite in one process; PostgreSQL as two pools on one database)
+/// log in once and renew an expired token once: the store's lock lets one do it and the other
+/// then uses the tokens it kept.
+#[tokio::test]
+async fn two_instances_on_one_store_log_in_once_and_renew_once() {
+    for (a, b) in crate::store::two_instances("epn_tokens").await {
+        let what = a.describe();
+        let fake = start_epn(EPN_ID, EPN_SECRET).await;
+        fake.add(
+            "1005008000000001",
+            json!({"isHotsale": true, "affiliateType": 1, "maxRate": 40.0}),
+        );
+        let first = epn_client(&fake, a, Duration::from_secs(2));
+        let second = epn_client(&fake, b, Duration::from_secs(2));
+        let link = item("1005008000000001");
+        let (x, y) = tokio::join!(first.check_link(&link), second.check_link(&link));
+        assert!(x.unwrap().is_some() && y.unwrap().is_some(), "{what}");
+        let s = &fake.state;
+        assert_eq!(
+            (calls(&s.ssid_calls), calls(&s.token_calls)),
+            (1, 1),
+            "{what}: one login for two instances starting together"
+        );
+        fake.expire_access_tokens();
+        let (x, y) = tokio::join!(first.check_link(&link), second.check_link(&link));
+        assert!(x.unwrap().is_some() && y.unwrap().is_some(), "{what}");
+        assert_eq!(
+            (calls(&s.ssid_calls), calls(&s.refresh_calls)),
+            (1, 1),
+            "{what}: one refresh for two instances that met the expired token together"
+        );
+    }
 }
 
 #[tokio::test]

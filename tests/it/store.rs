@@ -2,7 +2,7 @@
 //! store and against PostgreSQL (a real server: `scripts/dev test` starts one in a temporary
 //! folder and names it in `LINKSMITH_TEST_DATABASE_URL`; each test gets a database of its own).
 
-use std::{sync::Arc, time::Duration};
+use std::{fmt::Write as _, sync::Arc, time::Duration};
 
 use linksmith::{
     domain::{rates::Status, sources::NetworkFacts},
@@ -69,6 +69,20 @@ async fn backends(name: &str) -> Vec<SharedStore> {
         out.push(Arc::new(
             PgStore::open(&url, POOL).await.expect("the store opens"),
         ));
+    }
+    out
+}
+
+/// Two instances' views of one store: the same SQLite store, and (when the test server is there)
+/// two PostgreSQL pools on one database, as two processes would hold.
+pub async fn two_instances(name: &str) -> Vec<(SharedStore, SharedStore)> {
+    let sqlite: SharedStore = Arc::new(Catalog::in_memory().unwrap());
+    let mut out = vec![(sqlite.clone(), sqlite)];
+    if let Some(base) = pg_base() {
+        let url = fresh_database(&base, name).await;
+        let a: SharedStore = Arc::new(PgStore::open(&url, POOL).await.unwrap());
+        let b: SharedStore = Arc::new(PgStore::open(&url, POOL).await.unwrap());
+        out.push((a, b));
     }
     out
 }
@@ -171,7 +185,7 @@ async fn an_import_is_one_transaction_a_feed_that_breaks_leaves_nothing() {
         // Good rows (more than one batch), then a line no catalogue has: the file is unreadable.
         let mut feed = String::from("kind,id,status\n");
         for i in 0..2500u64 {
-            feed.push_str(&format!("product,{},hot_sale\n", 1_005_009_000_000_000 + i));
+            writeln!(feed, "product,{},hot_sale", 1_005_009_000_000_000 + i).unwrap();
         }
         feed.push_str(&"x".repeat(70 * 1024));
         feed.push('\n');
@@ -203,11 +217,13 @@ async fn a_large_feed_goes_in_batches_and_is_all_there() {
     for store in backends("import_large").await {
         let mut feed = String::from("kind,id,status,rate\n");
         for i in 0..5000u64 {
-            feed.push_str(&format!(
-                "product,{},affiliate,{}\n",
+            writeln!(
+                feed,
+                "product,{},affiliate,{}",
                 1_005_008_000_000_000 + i,
                 i % 50
-            ));
+            )
+            .unwrap();
         }
         let report = store
             .import(Box::new(std::io::Cursor::new(feed.into_bytes())), 1)
@@ -280,7 +296,10 @@ async fn api_answers_are_remembered_by_country_and_time_and_forgotten_when_stale
             "{what}: asked order"
         );
         assert_eq!(us[1].1.as_ref(), Some(&product(&a, 5.0)), "{what}");
-        let ru = store.api_answers("RU", &[a.clone()], 0).await.unwrap();
+        let ru = store
+            .api_answers("RU", std::slice::from_ref(&a), 0)
+            .await
+            .unwrap();
         assert_eq!(
             ru[0].1.as_ref().and_then(|p| p.commission_rate),
             Some(2.0),
@@ -289,7 +308,7 @@ async fn api_answers_are_remembered_by_country_and_time_and_forgotten_when_stale
         // Only answers learnt after `not_before`.
         assert!(
             store
-                .api_answers("US", &[a.clone()], 1000)
+                .api_answers("US", std::slice::from_ref(&a), 1000)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -300,7 +319,10 @@ async fn api_answers_are_remembered_by_country_and_time_and_forgotten_when_stale
             .store_api_answers("US", &[(a.clone(), None)], 3000)
             .await
             .unwrap();
-        let again = store.api_answers("US", &[a.clone()], 0).await.unwrap();
+        let again = store
+            .api_answers("US", std::slice::from_ref(&a), 0)
+            .await
+            .unwrap();
         assert_eq!((again[0].1.is_none(), again[0].2), (true, 3000), "{what}");
         // Forgetting: the US answer for b (1000) and the RU one (2000) go; a's US one (3000) stays.
         assert_eq!(
@@ -357,12 +379,12 @@ async fn network_answers_and_tokens_are_kept() {
             "{what}"
         );
         let admitad = store
-            .network_answers("admitad", &[a.clone()], 0)
+            .network_answers("admitad", std::slice::from_ref(&a), 0)
             .await
             .unwrap();
         assert_eq!(admitad, vec![(a.clone(), None, 600)], "{what}");
         assert!(store
-            .network_answers("epn", &[a.clone()], 500)
+            .network_answers("epn", std::slice::from_ref(&a), 500)
             .await
             .unwrap()
             .is_empty());
@@ -422,8 +444,7 @@ async fn a_lock_is_held_by_one_holder_at_a_time_and_freed_when_dropped() {
         // A waiter gets the lock as soon as the holder lets go.
         let first = store.lock("w", Duration::from_secs(1)).await.unwrap();
         let s2 = store.clone();
-        let waiter =
-            tokio::spawn(async move { s2.lock("w", Duration::from_secs(5)).await.map(|l| l) });
+        let waiter = tokio::spawn(async move { s2.lock("w", Duration::from_secs(5)).await });
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(!waiter.is_finished(), "{what}");
         first.release().await;
@@ -454,7 +475,10 @@ async fn instances_on_one_database_migrate_once_share_answers_and_locks() {
         .store_api_answers("US", &[(id.clone(), Some(product(&id, 4.0)))], 10)
         .await
         .unwrap();
-    let seen = stores[1].api_answers("US", &[id.clone()], 0).await.unwrap();
+    let seen = stores[1]
+        .api_answers("US", std::slice::from_ref(&id), 0)
+        .await
+        .unwrap();
     assert_eq!(
         seen[0].1.as_ref().and_then(|p| p.commission_rate),
         Some(4.0)

@@ -121,7 +121,7 @@ pub struct StoreLock {
 
 enum LockInner {
     Local(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>),
-    Postgres(postgres::AdvisoryLock),
+    Postgres(Box<postgres::AdvisoryLock>),
 }
 
 impl StoreLock {
@@ -140,16 +140,14 @@ pub async fn open(
     pool: postgres::PoolSettings,
     db_path: &std::path::Path,
 ) -> Result<SharedStore, StoreError> {
-    match database_url {
-        Some(url) => Ok(Arc::new(postgres::PgStore::open(url, pool).await?)),
-        None => {
-            let path = db_path.to_path_buf();
-            let catalog = tokio::task::spawn_blocking(move || Catalog::open(&path))
-                .await
-                .map_err(|e| StoreError::Task(e.to_string()))??;
-            Ok(Arc::new(catalog))
-        }
+    if let Some(url) = database_url {
+        return Ok(Arc::new(postgres::PgStore::open(url, pool).await?));
     }
+    let path = db_path.to_path_buf();
+    let catalog = tokio::task::spawn_blocking(move || Catalog::open(&path))
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+    Ok(Arc::new(catalog))
 }
 
 /// Runs a SQLite call on the blocking pool.

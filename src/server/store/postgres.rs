@@ -705,7 +705,7 @@ impl Store for PgStore {
             };
             if got {
                 return Ok(StoreLock {
-                    inner: super::LockInner::Postgres(lock),
+                    inner: super::LockInner::Postgres(Box::new(lock)),
                 });
             }
             // Not held by us: the connection may go back to the pool as it is.

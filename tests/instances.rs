@@ -1,0 +1,553 @@
+//! Several instances, one answer: two release servers on one PostgreSQL behind a real nginx
+//! (Debian's package, deploy/nginx/linksmith.conf), the Open Platform faked on loopback.
+//!
+//! Needs the release build, the tests' PostgreSQL (`scripts/test-pg.sh`, which can stop and
+//! start it) and nginx, so it is ignored by a plain `cargo test`; `scripts/dev test` runs it after
+//! the release build:
+//!
+//!     cargo test --features ssr --test instances -- --ignored
+
+#![allow(dead_code)]
+
+#[path = "it/common/fake_gateway.rs"]
+mod fake_gateway;
+
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+const KEY: &str = "771100";
+const SECRET: &str = "instances-secret-7a7a";
+const DB_PASSWORD: &str = "db-password-never-logged";
+const CABLE: &str = "1005006295880104";
+const LAMP: &str = "1005005248414510";
+/// Not in the gateway's programme; the imported catalogue says hot sale.
+const IMPORTED: &str = "1005007777000001";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("linksmith-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn pg(cmd: &str) {
+    let status = Command::new(root().join("scripts/test-pg.sh"))
+        .arg(cmd)
+        .status()
+        .expect("scripts/test-pg.sh runs");
+    assert!(status.success(), "scripts/test-pg.sh {cmd} failed");
+}
+
+async fn fresh_database(base: &str) -> String {
+    let db = format!(
+        "t_instances_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            % 1_000_000_000
+    );
+    let (client, connection) =
+        tokio_postgres::connect(&format!("{base}/postgres"), tokio_postgres::NoTls)
+            .await
+            .expect("the test PostgreSQL answers");
+    let task = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .unwrap();
+    drop(client);
+    let _ = task.await;
+    format!("{base}/{db}")
+}
+
+/// One release server.
+struct Instance {
+    port: u16,
+    child: Child,
+    env: Vec<(String, String)>,
+    log: PathBuf,
+}
+
+impl Instance {
+    fn start(port: u16, env: &[(String, String)], log: PathBuf) -> Instance {
+        let bin = root().join("target/release/linksmith");
+        assert!(
+            bin.exists() && root().join("target/site/pkg").exists(),
+            "build first: cargo leptos build --release --split (scripts/dev test does)"
+        );
+        let child = Command::new(&bin)
+            .current_dir(root())
+            .envs(env.iter().cloned())
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Instance {
+            port,
+            child,
+            env: env.to_vec(),
+            log,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// SIGTERM: the server stops taking connections and finishes what is under way.
+    fn terminate(&mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let until = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < until,
+                "the instance did not stop in {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// nginx with deploy/nginx/linksmith.conf, pointed at the instances' ports.
+struct Nginx {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Nginx {
+    fn start(dir: &Path, port: u16, upstreams: [u16; 2]) -> Nginx {
+        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("nginx is installed (apt-get install nginx; scripts/dev test does)");
+        let site = std::fs::read_to_string(root().join("deploy/nginx/linksmith.conf")).unwrap();
+        assert!(site.contains("127.0.0.1:3000") && site.contains("127.0.0.1:3001"));
+        let site = site
+            .replace("127.0.0.1:3000", &format!("127.0.0.1:{}", upstreams[0]))
+            .replace("127.0.0.1:3001", &format!("127.0.0.1:{}", upstreams[1]))
+            .replace("listen 80;", &format!("listen 127.0.0.1:{port};"));
+        std::fs::write(dir.join("linksmith.conf"), site).unwrap();
+        let root_user = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let d = dir.display();
+        let main = format!(
+            "{user}daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+             events {{ worker_connections 1024; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
+             include {d}/linksmith.conf;\n}}\n",
+            user = if root_user { "user root root;\n" } else { "" }
+        );
+        std::fs::write(dir.join("nginx.conf"), main).unwrap();
+        let child = Command::new(nginx)
+            .args(["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("nginx.stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        Nginx {
+            child,
+            port,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-QUIT", &self.child.id().to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn wait_up(url: &str, what: &str, log: Option<&Path>) {
+    let client = reqwest::Client::new();
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = client.get(url).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        if Instant::now() > until {
+            let log = log
+                .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+                .unwrap_or_default();
+            panic!("{what} did not come up at {url}\n{log}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A client whose requests come from `ip` (any 127.0.0.0/8 address is this machine's).
+fn client_from(ip: Ipv4Addr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(IpAddr::V4(ip))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+fn item(id: &str) -> String {
+    format!("https://aliexpress.com/item/{id}.html")
+}
+
+async fn check(client: &reqwest::Client, base: &str, id: &str) -> (u16, Value) {
+    let r = client
+        .get(base)
+        .query(&[("url", item(id)), ("country", "US".into())])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{base}: {e}"));
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+// The instances are `a` and `b`, as the proxy's configuration and the logs name them.
+#[allow(clippy::many_single_char_names)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs the release build, the tests' PostgreSQL and nginx: scripts/dev test runs it"]
+async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
+    let base = std::env::var("LINKSMITH_TEST_DATABASE_URL").expect(
+        "LINKSMITH_TEST_DATABASE_URL: start the tests' PostgreSQL (scripts/test-pg.sh start)",
+    );
+    let url = fresh_database(base.trim_end_matches('/')).await;
+    // The tests' server trusts loopback and ignores passwords: one in the address shows it is
+    // never printed or logged.
+    let url = url.replacen("://linksmith@", &format!("://linksmith:{DB_PASSWORD}@"), 1);
+    assert!(url.contains(DB_PASSWORD), "{url}");
+    let dir = temp_dir("instances");
+
+    let gateway = fake_gateway::start(KEY, SECRET).await;
+    gateway.add_standard_products();
+
+    let env: Vec<(String, String)> = [
+        ("LINKSMITH_DATABASE_URL", url.as_str()),
+        ("LINKSMITH_DATABASE_TIMEOUT_MS", "500"),
+        ("ALIEXPRESS_API_URL", gateway.url().as_str()),
+        ("ALIEXPRESS_APP_KEY", KEY),
+        ("ALIEXPRESS_APP_SECRET", SECRET),
+        ("ALIEXPRESS_TRACKING_ID", "instances"),
+        ("LINKSMITH_TRUSTED_PROXIES", "127.0.0.1"),
+        ("LINKSMITH_API_RATE", "5"),
+        ("LINKSMITH_API_BURST", "40"),
+        ("LINKSMITH_SOURCE_ORDER", "catalog,api"),
+        ("LINKSMITH_DB", "/nonexistent/not-used.db"),
+        ("RUST_LOG", "warn"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let ports = [free_port(), free_port()];
+    let mut a = Instance::start(ports[0], &env, dir.join("a.log"));
+    let b = Instance::start(ports[1], &env, dir.join("b.log"));
+    wait_up(&a.url("/healthz"), "instance a", Some(&a.log)).await;
+    wait_up(&b.url("/healthz"), "instance b", Some(&b.log)).await;
+    let proxy = Nginx::start(&dir, free_port(), ports);
+    wait_up(
+        &proxy.url("/healthz"),
+        "nginx",
+        Some(&dir.join("error.log")),
+    )
+    .await;
+
+    let direct = client_from(Ipv4Addr::LOCALHOST);
+    let api = |base: &str| format!("{base}/api/v1/check");
+
+    // 1. A product asked upstream by one instance is answered by the other from the store.
+    let before = gateway.calls();
+    let (s, first) = check(&direct, &api(&a.url("")), LAMP).await;
+    assert_eq!(
+        (s, first["status"].as_str()),
+        (200, Some("hot_sale")),
+        "{first}"
+    );
+    assert_eq!(gateway.calls(), before + 1);
+    let (s, second) = check(&direct, &api(&b.url("")), LAMP).await;
+    assert_eq!(
+        (s, second["status"].as_str()),
+        (200, Some("hot_sale")),
+        "{second}"
+    );
+    assert_eq!(second["status_source"], "api");
+    for _ in 0..4 {
+        let (s, via) = check(&direct, &api(&proxy.url("")), LAMP).await;
+        assert_eq!((s, via["status"].as_str()), (200, Some("hot_sale")));
+    }
+    assert_eq!(
+        gateway.calls(),
+        before + 1,
+        "one upstream call for a product checked through both instances"
+    );
+
+    // 2. An import through one binary is seen by both instances on their next check.
+    let (_, not_yet) = check(&direct, &api(&a.url("")), IMPORTED).await;
+    assert_ne!(not_yet["status"], "hot_sale", "{not_yet}");
+    let feed = dir.join("feed.csv");
+    std::fs::write(
+        &feed,
+        format!("kind,id,status,rate\nproduct,{IMPORTED},hot_sale,9\n"),
+    )
+    .unwrap();
+    let out = Command::new(root().join("target/release/linksmith"))
+        .current_dir(root())
+        .arg("import")
+        .arg(&feed)
+        .env("LINKSMITH_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("Imported 1 products and 0 stores"), "{said}");
+    assert!(
+        !said.contains(&url),
+        "the address (and any password) is not printed: {said}"
+    );
+    for inst in [&a, &b] {
+        let (s, r) = check(&direct, &api(&inst.url("")), IMPORTED).await;
+        assert_eq!((s, r["status"].as_str()), (200, Some("hot_sale")), "{r}");
+        assert_eq!(r["status_source"], "catalog");
+    }
+
+    // 3. Per-client limits through the proxy: the instances believe nginx's X-Forwarded-For
+    // (LINKSMITH_TRUSTED_PROXIES), so one client's limit does not fall on another, and a client
+    // cannot name another address to escape its own.
+    let greedy = client_from(Ipv4Addr::new(127, 0, 0, 2));
+    let mut limited_after = None;
+    for n in 1..=200 {
+        let (s, _) = check(&greedy, &api(&proxy.url("")), CABLE).await;
+        if s == 429 {
+            limited_after = Some(n);
+            break;
+        }
+        assert_eq!(s, 200);
+    }
+    let limited_after = limited_after.expect("a client checking 200 links at once is limited");
+    eprintln!("through nginx, one client was limited after {limited_after} links");
+    // Each instance keeps its own buckets: two instances let a client through about twice the
+    // burst (40 each) before it is limited.
+    assert!(
+        (41..=100).contains(&limited_after),
+        "limited after {limited_after} links"
+    );
+    let spoofed = greedy
+        .get(api(&proxy.url("")))
+        .query(&[("url", item(CABLE))])
+        .header("X-Forwarded-For", "10.9.8.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        spoofed.status(),
+        429,
+        "a client's own X-Forwarded-For is not believed"
+    );
+    let other = client_from(Ipv4Addr::new(127, 0, 0, 3));
+    let (s, _) = check(&other, &api(&proxy.url("")), CABLE).await;
+    assert_eq!(s, 200, "another client is not limited by the first");
+
+    // 4. A rolling restart: instance a gets SIGTERM in the middle of a load through the proxy;
+    // the proxy's clients see no error.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut load = Vec::new();
+    for c in 0..6u8 {
+        let stop = stop.clone();
+        let client = client_from(Ipv4Addr::new(127, 0, 1, 10 + c));
+        let base = proxy.url("");
+        load.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut n = 0u32;
+            while !stop.load(Ordering::SeqCst) {
+                let id = if n.is_multiple_of(2) { CABLE } else { LAMP };
+                let r = if n.is_multiple_of(3) {
+                    client
+                        .post(format!("{base}/api/v1/check"))
+                        .json(&serde_json::json!({"url": item(id), "country": "US"}))
+                        .send()
+                        .await
+                } else {
+                    client
+                        .get(format!("{base}/api/v1/check"))
+                        .query(&[("url", item(id))])
+                        .send()
+                        .await
+                };
+                seen.push(r.map(|r| r.status().as_u16()).map_err(|e| e.to_string()));
+                n += 1;
+                // A steady load within each client's limit (5 links a second per instance, even
+                // while one instance carries it all).
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            seen
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.terminate();
+    let exit = a.wait_exit(Duration::from_secs(40));
+    assert!(exit.success(), "a stopped cleanly on SIGTERM: {exit:?}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // ... and comes back (the same binary, the same port).
+    let a = Instance::start(ports[0], &a.env, dir.join("a2.log"));
+    wait_up(&a.url("/healthz"), "instance a, restarted", Some(&a.log)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::SeqCst);
+    let mut total = 0;
+    for task in load {
+        let seen = task.await.unwrap();
+        total += seen.len();
+        let bad: Vec<_> = seen
+            .iter()
+            .filter(|r| r.as_ref().ok() != Some(&200))
+            .collect();
+        assert!(bad.is_empty(), "errors during the restart: {bad:?}");
+    }
+    assert!(total >= 50, "the load ran ({total} checks)");
+    eprintln!("{total} checks through nginx while instance a stopped and came back: all 200");
+
+    // 5. The database stops, then starts again: checks answer throughout (the sources and the
+    // memory answer), /readyz says degraded while it is down.
+    pg("stop-server");
+    let restarted_pg = scopeguard(|| pg("start-server"));
+    let watch = client_from(Ipv4Addr::new(127, 0, 2, 1));
+    for id in [LAMP, CABLE, IMPORTED, "1005009999000001"] {
+        let started = Instant::now();
+        let (s, r) = check(&watch, &api(&proxy.url("")), id).await;
+        assert_eq!(s, 200, "{id} with the database down: {r}");
+        assert!(r["status"].is_string(), "{r}");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{id} answered in {:?}",
+            started.elapsed()
+        );
+        eprintln!(
+            "database down: {id} answered {} ({}) in {:?}",
+            r["status"],
+            r["status_source"],
+            started.elapsed()
+        );
+    }
+    for inst in [&a, &b] {
+        let r = direct.get(inst.url("/readyz")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(
+            (body["status"].as_str(), body["store"].as_str()),
+            (Some("degraded"), Some("down")),
+            "{body}"
+        );
+    }
+    drop(restarted_pg);
+    // Back: the pools reconnect by themselves, the catalogue answers again.
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let body: Value = direct
+            .get(b.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if body["store"] == "ok" {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the store did not come back: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for inst in [&a, &b] {
+        let (s, r) = check(&watch, &api(&inst.url("")), IMPORTED).await;
+        assert_eq!((s, r["status"].as_str()), (200, Some("hot_sale")), "{r}");
+    }
+    // Nothing secret in what the instances logged.
+    for log in ["a.log", "a2.log", "b.log"] {
+        let text = std::fs::read_to_string(dir.join(log)).unwrap_or_default();
+        assert!(!text.contains(SECRET), "{log} holds the app secret");
+        assert!(
+            !text.contains(DB_PASSWORD),
+            "{log} holds the database password"
+        );
+    }
+    drop(proxy);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs its function when dropped (the database is started again even when an assertion fails).
+struct Guard<F: FnOnce()>(Option<F>);
+
+impl<F: FnOnce()> Drop for Guard<F> {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
+    }
+}
+
+fn scopeguard<F: FnOnce()>(f: F) -> Guard<F> {
+    Guard(Some(f))
+}
