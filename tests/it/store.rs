@@ -566,3 +566,131 @@ async fn bad_database_addresses_are_refused_with_a_sentence_that_hides_the_passw
     assert!(!err.contains("hunter2"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// PostgreSQL only: a database that is slow (its tables locked by another session, as a long
+/// migration or a stuck transaction would) costs a check its budget at most, never an error, and
+/// `/readyz` stays 200.
+#[tokio::test]
+async fn a_slow_database_never_fails_a_check() {
+    use linksmith::server::{
+        open_platform::{Credentials, OpenPlatform, Secret},
+        resolver::ResolverConfig,
+        AppState,
+    };
+    let Some(base) = pg_base() else { return };
+    let url = fresh_database(&base, "slow").await;
+    let store: SharedStore = Arc::new(
+        PgStore::open(
+            &url,
+            PoolSettings {
+                max_connections: 4,
+                timeout: Duration::from_millis(500),
+            },
+        )
+        .await
+        .unwrap(),
+    );
+    store.import(Box::new(FEED.as_bytes()), 1).await.unwrap();
+    let gateway = crate::common::fake_gateway::start(
+        crate::common::GATEWAY_KEY,
+        crate::common::GATEWAY_SECRET,
+    )
+    .await;
+    gateway.add_standard_products();
+    let api = OpenPlatform::new(
+        gateway.url(),
+        Credentials {
+            app_key: crate::common::GATEWAY_KEY.into(),
+            app_secret: Secret::new(crate::common::GATEWAY_SECRET),
+            tracking_id: "trk".into(),
+        },
+        Duration::from_millis(1500),
+    );
+    let state = AppState::with_sources(
+        crate::common::api_config(None),
+        Some(api),
+        store,
+        None,
+        ResolverConfig {
+            budget: Duration::from_secs(2),
+            ..ResolverConfig::default()
+        },
+    );
+    let server = crate::common::start_state(state).await;
+
+    // Another session takes every table and holds them.
+    let (locker, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    locker
+        .batch_execute(
+            "BEGIN; LOCK TABLE catalog, api_cache, network_answers, tokens IN ACCESS EXCLUSIVE MODE",
+        )
+        .await
+        .unwrap();
+
+    let client = crate::common::client();
+    for id in ["1005005248414510", "1005006295880104", "1005000000000001"] {
+        let started = std::time::Instant::now();
+        let r = client
+            .get(server.url("/api/v1/check"))
+            .query(&[("url", format!("https://aliexpress.com/item/{id}.html"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{id}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["status"].is_string(), "{body}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{id} took {:?} with the database stuck",
+            started.elapsed()
+        );
+    }
+    let ready: serde_json::Value = client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        ready["store"], "ok",
+        "a locked table does not stop SELECT 1: {ready}"
+    );
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    // While the tables were held, what the API said could not be kept (the write gave up at the
+    // statement's time-out, logged); free again, a new answer is kept as usual.
+    let body: serde_json::Value = client
+        .get(server.url("/api/v1/check"))
+        .query(&[("url", "https://aliexpress.com/item/1005005248414511.html")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["status"].is_string(), "{body}");
+    assert!(
+        server_store_answers(&url, "1005005248414511").await,
+        "the API's answer is kept once the tables are free"
+    );
+}
+
+/// Whether the store at `url` remembers an API answer for `id` (the background write may land
+/// just after the check's answer).
+async fn server_store_answers(url: &str, id: &str) -> bool {
+    let store = PgStore::open(url, POOL).await.unwrap();
+    for _ in 0..50 {
+        let kept = linksmith::server::store::Store::api_answers(&store, "US", &[id.to_string()], 0)
+            .await
+            .unwrap();
+        if !kept.is_empty() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
