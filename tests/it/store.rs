@@ -694,3 +694,61 @@ async fn server_store_answers(url: &str, id: &str) -> bool {
     }
     false
 }
+
+#[test]
+fn database_settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
+    use linksmith::server::ServerConfig;
+    let read = |vars: &[(&str, &str)]| {
+        let vars: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ServerConfig::with_leptos(crate::common::leptos_options(
+            &crate::common::temp_site(),
+            false,
+        ))
+        .with_settings(|name| vars.get(name).cloned())
+    };
+    let c = read(&[]).unwrap();
+    assert_eq!(c.database_url, None, "SQLite is the default");
+    assert_eq!(c.database_pool, PoolSettings::default());
+    let c = read(&[
+        (
+            "LINKSMITH_DATABASE_URL",
+            " postgres://ls:pw@db.internal:5433/linksmith ",
+        ),
+        ("LINKSMITH_DATABASE_POOL", "40"),
+        ("LINKSMITH_DATABASE_TIMEOUT_MS", "750"),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.database_url.as_deref(),
+        Some("postgres://ls:pw@db.internal:5433/linksmith")
+    );
+    assert_eq!(
+        c.database_pool,
+        PoolSettings {
+            max_connections: 40,
+            timeout: Duration::from_millis(750)
+        }
+    );
+    for (name, value, says) in [
+        (
+            "LINKSMITH_DATABASE_URL",
+            "mysql://ls:hunter2@db/x",
+            "not a PostgreSQL address",
+        ),
+        (
+            "LINKSMITH_DATABASE_URL",
+            "postgres://ls:hunter2@db/x?sslmode=require",
+            "TLS",
+        ),
+        ("LINKSMITH_DATABASE_POOL", "0", "from 1 to 1000"),
+        ("LINKSMITH_DATABASE_TIMEOUT_MS", "5", "from 50 to 60000"),
+    ] {
+        let err = read(&[(name, value)]).unwrap_err().to_string();
+        assert!(err.starts_with(name), "{err}");
+        assert!(err.contains(says), "{name}={value}: {err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}
