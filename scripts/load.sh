@@ -14,9 +14,9 @@
 # and prints the figures with the server's peak RSS. Everything stops when the script ends.
 #
 # With --instances: a PostgreSQL in a temporary folder (scripts/test-pg.sh), and on it one
-# instance alone and two instances behind nginx (deploy/nginx/linksmith.conf); the same two runs
-# (one cached product; a new product per request, so each goes to the store and the gateway)
-# against the one instance directly and against nginx, printed as ratios to the one instance.
+# instance alone and two instances behind nginx (deploy/nginx/linksmith.conf), beside one instance
+# on SQLite; the same two runs (one cached product; a new product per request, so each goes to the
+# store and the gateway) against each, printed as ratios to the one instance on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,9 +68,10 @@ if [ "$MODE" = instances ]; then
   psql -q "$LINKSMITH_TEST_DATABASE_URL/postgres" -c "CREATE DATABASE load"
   DB_URL="$LINKSMITH_TEST_DATABASE_URL/load"
   start_gateway wrapped
-  start_instance() { # address, log name
+  start_instance() { # address, log name[, database address: empty for SQLite]
     LEPTOS_SITE_ADDR=$1 LEPTOS_SITE_ROOT=target/site LINKSMITH_API_RATE=off \
-      LINKSMITH_DATABASE_URL="$DB_URL" LINKSMITH_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn \
+      LINKSMITH_DATABASE_URL="${3-$DB_URL}" LINKSMITH_DB="$OUT/$2.db" \
+      LINKSMITH_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn \
       ALIEXPRESS_API_URL="http://$GW_ADDR/sync" ALIEXPRESS_APP_KEY=$KEY \
       ALIEXPRESS_APP_SECRET=$SECRET ALIEXPRESS_TRACKING_ID=load \
       target/release/linksmith 2>"$OUT/$2.log" &
@@ -79,6 +80,8 @@ if [ "$MODE" = instances ]; then
   }
   ONE=127.0.0.1:3310
   start_instance $ONE one
+  SQLITE=127.0.0.1:3314
+  start_instance $SQLITE sqlite ""
   start_instance 127.0.0.1:3311 a
   start_instance 127.0.0.1:3312 b
   PROXY=127.0.0.1:3313
@@ -100,14 +103,17 @@ if [ "$MODE" = instances ]; then
   Q='/api/v1/check?url=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html&country=US'
   curl -fsS "http://$ONE$Q" | grep -q '"status":"affiliate"' || { echo "scripts/load.sh: warm-up failed" >&2; exit 1; }
   curl -fsS "http://$PROXY$Q" >/dev/null
+  curl -fsS "http://$SQLITE$Q" >/dev/null
   run() { # name, extra oha args...
     local name=$1
     shift
     oha -z "${SECS}s" -c $CONNS --no-tui --output-format json "$@" >"$OUT/$name.json"
   }
   echo "== $(date -u +%F) $(nproc) cores, PostgreSQL $(psql -V | awk '{print $3}'), nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), oha $(oha --version | awk '{print $2}'), ${SECS} s x $CONNS connections per run"
+  run sqlite-cached "http://$SQLITE$Q"
   run one-cached "http://$ONE$Q"
   run two-cached "http://$PROXY$Q"
+  run sqlite-new --rand-regex-url "http://$SQLITE/api/v1/check\?url=https://aliexpress.com/item/10053[0-9]{11}.html&country=US"
   run one-new --rand-regex-url "http://$ONE/api/v1/check\?url=https://aliexpress.com/item/10051[0-9]{11}.html&country=US"
   run two-new --rand-regex-url "http://$PROXY/api/v1/check\?url=https://aliexpress.com/item/10052[0-9]{11}.html&country=US"
   python3 - "$OUT" <<'PY'
@@ -120,11 +126,11 @@ print("| run | requests/s | p50 | p99 | status codes | ratio to one instance |")
 print("| --- | --- | --- | --- | --- | --- |")
 for kind in ("cached", "new"):
     base = load("one-" + kind)["summary"]["requestsPerSec"]
-    for who in ("one", "two"):
+    for who in ("sqlite", "one", "two"):
         d = load(f"{who}-{kind}")
         s, p = d["summary"], d["latencyPercentiles"]
         codes = d.get("statusCodeDistribution", {})
-        label = "one instance" if who == "one" else "nginx, two instances"
+        label = {"sqlite": "one instance on SQLite", "one": "one instance", "two": "nginx, two instances"}[who]
         print(f"| {kind}: {label} | {s['requestsPerSec']:,.0f} | {p['p50']*1000:.2f} ms | {p['p99']*1000:.2f} ms | {codes} | {s['requestsPerSec']/base:.2f}x |")
 PY
   echo "raw results: $OUT"

@@ -752,3 +752,72 @@ fn database_settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
         assert!(!err.contains("hunter2"), "{err}");
     }
 }
+
+/// PostgreSQL only: an instance remembers catalogue look-ups (a check then costs the database
+/// nothing) and forgets them the moment another instance's import commits (LISTEN/NOTIFY).
+#[tokio::test]
+async fn an_import_by_one_instance_is_seen_by_another_that_remembered_the_catalogue() {
+    let Some(base) = pg_base() else { return };
+    let url = fresh_database(&base, "notify").await;
+    let reader = PgStore::open(&url, POOL).await.unwrap();
+    let importer = PgStore::open(&url, POOL).await.unwrap();
+    let id = "1005006295880104".to_string();
+    // Wait until the reader listens (its first connection), then look up: remembered as absent.
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while !reader.remembers() {
+        assert!(
+            std::time::Instant::now() < until,
+            "the reader never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!linksmith::server::store::Store::has_entries(&reader)
+        .await
+        .unwrap());
+    assert!(lookup(&reader, &id).await.is_empty());
+    // Another session changes the table behind the reader's back, without an import: the reader
+    // still answers from memory (this is what it saves the database).
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(
+            "INSERT INTO catalog (kind, id, status, learnt_at) VALUES ('product', '1005006295880104', 'affiliate', 1)",
+        )
+        .await
+        .unwrap();
+    assert!(
+        lookup(&reader, &id).await.is_empty(),
+        "remembered: the database was not asked"
+    );
+    // An import through the other instance: the reader forgets and reads the new rows.
+    linksmith::server::store::Store::import(&importer, Box::new(FEED.as_bytes()), 2)
+        .await
+        .unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let found = lookup(&reader, &id).await;
+        if let Some(e) = found.get(&id) {
+            assert_eq!((e.status, e.rate), (Status::Affiliate, Some(8.0)));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "the import was not seen by the other instance"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(linksmith::server::store::Store::has_entries(&reader)
+        .await
+        .unwrap());
+}
+
+async fn lookup(
+    store: &PgStore,
+    id: &str,
+) -> std::collections::HashMap<String, linksmith::server::store::Entry> {
+    linksmith::server::store::Store::lookup_many(store, Kind::Product, &[id.to_string()])
+        .await
+        .unwrap()
+}

@@ -3,8 +3,22 @@
 //! the pool, a new connection, a statement), so a database that is down or slow costs a check at
 //! most its budget, never an error. Migrations (migrations/postgres/) are applied at start by one
 //! instance at a time under an advisory lock.
+//!
+//! Catalogue look-ups are remembered per instance while it listens on the channel
+//! `linksmith_catalog`; an import notifies it in its transaction, so every instance forgets what it
+//! remembered the moment the import commits. Without the listening connection (the database is
+//! down, or was), nothing is remembered and every look-up asks the database.
 
-use std::{collections::HashMap, io::Read, time::Duration};
+use std::{
+    collections::HashMap,
+    io::Read,
+    num::NonZeroUsize,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex, Weak,
+    },
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
@@ -52,6 +66,127 @@ pub struct PgStore {
     pool: Pool,
     target: String,
     timeout: Duration,
+    cache: Arc<CatalogCache>,
+    /// Dropped with the store: stops the listening task.
+    _stop_listening: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The channel an import notifies.
+const CHANNEL: &str = "linksmith_catalog";
+
+/// Catalogue look-ups remembered (the least recently used dropped past this many).
+const CACHE_ENTRIES: usize = 100_000;
+
+/// What this instance remembers of the catalogue, valid only while it listens for imports.
+struct CatalogCache {
+    entries: Mutex<lru::LruCache<(Kind, String), Option<Entry>>>,
+    has_entries: Mutex<Option<bool>>,
+    /// Bumped by every forgetting: an answer read across a bump is not remembered.
+    generation: AtomicU64,
+    listening: AtomicBool,
+}
+
+impl CatalogCache {
+    fn new() -> CatalogCache {
+        CatalogCache {
+            entries: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(CACHE_ENTRIES).unwrap_or(NonZeroUsize::MIN),
+            )),
+            has_entries: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            listening: AtomicBool::new(false),
+        }
+    }
+
+    fn forget(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        lock(&self.entries).clear();
+        *lock(&self.has_entries) = None;
+    }
+
+    /// The generation to remember an answer under, or `None` when nothing may be remembered.
+    fn usable(&self) -> Option<u64> {
+        self.listening
+            .load(Ordering::SeqCst)
+            .then(|| self.generation.load(Ordering::SeqCst))
+    }
+
+    fn still(&self, generation: Option<u64>) -> bool {
+        generation.is_some_and(|g| {
+            self.listening.load(Ordering::SeqCst) && self.generation.load(Ordering::SeqCst) == g
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Listens on [`CHANNEL`] for as long as the store lives: every notification (an import
+/// committed, by any instance) forgets the remembered catalogue; a lost connection forgets it
+/// and stops remembering until listening again (tried every second).
+async fn listen(
+    config: Config,
+    cache: Weak<CatalogCache>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    use futures::StreamExt;
+    loop {
+        let session = async {
+            let (client, mut connection) = config.connect(NoTls).await.ok()?;
+            let (tx, heard) = tokio::sync::mpsc::unbounded_channel::<()>();
+            let drive = tokio::spawn(async move {
+                let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+                while let Some(Ok(message)) = messages.next().await {
+                    if matches!(message, tokio_postgres::AsyncMessage::Notification(_))
+                        && tx.send(()).is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            if client
+                .batch_execute(&format!("LISTEN {CHANNEL}"))
+                .await
+                .is_err()
+            {
+                drive.abort();
+                return None;
+            }
+            Some((client, drive, heard))
+        };
+        let Some((client, drive, mut heard)) = session.await else {
+            tokio::select! {
+                _ = &mut stop => return,
+                () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+            }
+        };
+        {
+            let Some(cache) = cache.upgrade() else { return };
+            cache.forget();
+            cache.listening.store(true, Ordering::SeqCst);
+        }
+        loop {
+            tokio::select! {
+                _ = &mut stop => {
+                    drive.abort();
+                    return;
+                }
+                got = heard.recv() => {
+                    let Some(cache) = cache.upgrade() else { return };
+                    if got.is_none() {
+                        // The connection ended: remember nothing until listening again.
+                        cache.listening.store(false, Ordering::SeqCst);
+                        cache.forget();
+                        break;
+                    }
+                    cache.forget();
+                }
+            }
+        }
+        drop(client);
+        tracing::warn!("the database's import notifications stopped; catalogue look-ups are not remembered until they are back");
+    }
 }
 
 fn pg(e: &tokio_postgres::Error) -> StoreError {
@@ -136,6 +271,9 @@ impl PgStore {
         );
         config.options(options.trim());
         migrate(&config, &target).await?;
+        let cache = Arc::new(CatalogCache::new());
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(listen(config.clone(), Arc::downgrade(&cache), stopped));
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -155,7 +293,14 @@ impl PgStore {
             pool,
             target,
             timeout: settings.timeout,
+            cache,
+            _stop_listening: stop,
         })
+    }
+
+    /// Whether catalogue look-ups are remembered now (the import notifications are heard).
+    pub fn remembers(&self) -> bool {
+        self.cache.listening.load(Ordering::SeqCst)
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -354,16 +499,26 @@ impl Store for PgStore {
     }
 
     async fn has_entries(&self) -> Result<bool, StoreError> {
+        let generation = self.cache.usable();
+        if generation.is_some() {
+            if let Some(known) = *lock(&self.cache.has_entries) {
+                return Ok(known);
+            }
+        }
         let client = self.client().await?;
         let stmt = client
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM catalog)")
             .await
             .map_err(|e| pg(&e))?;
-        Ok(client
+        let any: bool = client
             .query_one(&stmt, &[])
             .await
             .map_err(|e| pg(&e))?
-            .get(0))
+            .get(0);
+        if self.cache.still(generation) {
+            *lock(&self.cache.has_entries) = Some(any);
+        }
+        Ok(any)
     }
 
     async fn counts(&self) -> Result<(u64, u64), StoreError> {
@@ -383,8 +538,25 @@ impl Store for PgStore {
         kind: Kind,
         ids: &[String],
     ) -> Result<HashMap<String, Entry>, StoreError> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
+        let generation = self.cache.usable();
+        let mut out = HashMap::new();
+        let mut ask: Vec<&String> = Vec::new();
+        if generation.is_some() {
+            let mut remembered = lock(&self.cache.entries);
+            for id in ids {
+                match remembered.get(&(kind, id.clone())) {
+                    Some(Some(entry)) => {
+                        out.insert(id.clone(), entry.clone());
+                    }
+                    Some(None) => {}
+                    None => ask.push(id),
+                }
+            }
+        } else {
+            ask.extend(ids);
+        }
+        if ask.is_empty() {
+            return Ok(out);
         }
         let client = self.client().await?;
         let stmt = client
@@ -395,10 +567,10 @@ impl Store for PgStore {
             .await
             .map_err(|e| pg(&e))?;
         let rows = client
-            .query(&stmt, &[&kind.as_str(), &ids])
+            .query(&stmt, &[&kind.as_str(), &ask])
             .await
             .map_err(|e| pg(&e))?;
-        let mut out = HashMap::with_capacity(rows.len());
+        let mut found = HashMap::with_capacity(rows.len());
         for r in rows {
             let id: String = r.get(0);
             let status: String = r.get(1);
@@ -411,8 +583,15 @@ impl Store for PgStore {
                 ships_from: country_of("ships_from", &id, r.get(6))?,
                 store_country: country_of("store_country", &id, r.get(7))?,
             };
-            out.insert(id, entry);
+            found.insert(id, entry);
         }
+        if self.cache.still(generation) {
+            let mut remembered = lock(&self.cache.entries);
+            for id in &ask {
+                remembered.put((kind, (*id).clone()), found.get(*id).cloned());
+            }
+        }
+        out.extend(found);
         Ok(out)
     }
 
@@ -777,7 +956,12 @@ impl Store for PgStore {
         let report = reader
             .await
             .map_err(|e| ImportError::Unreadable(format!("the import's task failed: {e}")))??;
+        // Every instance listening forgets its remembered catalogue when this commits.
+        tx.batch_execute(&format!("NOTIFY {CHANNEL}"))
+            .await
+            .map_err(|e| pg(&e))?;
         tx.commit().await.map_err(|e| pg(&e))?;
+        self.cache.forget();
         Ok(report)
     }
 }
