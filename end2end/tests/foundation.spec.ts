@@ -74,19 +74,24 @@ test('the secret and the server-only code stay on the server', async ({ page, re
   });
   await gotoHydrated(page, '/');
   // The main bundle and its JS, the loader of the lazily loaded parts (`--split`), and those parts:
-  // the settings panel, the rates and the campaign pages.
+  // the settings panel, the results (loaded by the first check), the rates and the campaign pages.
   expect(assets.filter((url) => url.endsWith('.wasm')).length).toBeGreaterThanOrEqual(1);
   expect(assets.filter((url) => url.endsWith('.js')).length).toBeGreaterThanOrEqual(1);
   await page.getByTestId('settings').locator('summary').click();
   await expect(page.getByTestId('template')).toBeVisible();
+  await page.getByLabel('Links or a post').fill('https://aliexpress.com/item/1005006295880104.html');
+  await page.getByTestId('check').click();
+  await expect(page.getByTestId('result-card')).toHaveCount(1);
   await gotoHydrated(page, '/rates');
   await gotoHydrated(page, '/campaign');
   expect(assets.some((url) => /split_(learn_panel|more_settings)/.test(url))).toBe(true);
+  expect(assets.some((url) => /split_results_view/.test(url)), 'the results\' own bundle was read').toBe(true);
   for (const url of new Set(assets)) {
     const bytes = (await (await request.get(url)).body()).toString('latin1');
-    // Markers of server-only code: the Open Platform client's method and signing, the store's schema.
+    // Markers of server-only code: the Open Platform client's method and signing, the stores' schema
+    // and PostgreSQL's locks and addresses.
     // (Variable names such as ALIEXPRESS_APP_SECRET may appear: the page tells the operator what to set.)
-    for (const word of [secret, 'aliexpress.affiliate.productdetail.get', 'sign_method', 'CREATE TABLE']) {
+    for (const word of [secret, 'aliexpress.affiliate.productdetail.get', 'sign_method', 'CREATE TABLE', 'pg_advisory_lock', 'postgres://']) {
       expect(bytes, `${url} holds ${word}`).not.toContain(word);
     }
   }
