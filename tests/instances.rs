@@ -11,6 +11,8 @@
 
 #[path = "it/common/fake_gateway.rs"]
 mod fake_gateway;
+#[path = "it/common/pg.rs"]
+mod pg_test;
 
 use std::{
     net::{IpAddr, Ipv4Addr},
@@ -58,30 +60,6 @@ fn pg(cmd: &str) {
         .status()
         .expect("scripts/test-pg.sh runs");
     assert!(status.success(), "scripts/test-pg.sh {cmd} failed");
-}
-
-async fn fresh_database(base: &str) -> String {
-    let db = format!(
-        "t_instances_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-            % 1_000_000_000
-    );
-    let (client, connection) =
-        tokio_postgres::connect(&format!("{base}/postgres"), tokio_postgres::NoTls)
-            .await
-            .expect("the test PostgreSQL answers");
-    let task = tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .await
-        .unwrap();
-    drop(client);
-    let _ = task.await;
-    format!("{base}/{db}")
 }
 
 /// One release server.
@@ -267,10 +245,10 @@ async fn check(client: &reqwest::Client, base: &str, id: &str) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs the release build, the tests' PostgreSQL and nginx: scripts/dev test runs it"]
 async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
-    let base = std::env::var("LINKSMITH_TEST_DATABASE_URL").expect(
+    let base = pg_test::pg_base().expect(
         "LINKSMITH_TEST_DATABASE_URL: start the tests' PostgreSQL (scripts/test-pg.sh start)",
     );
-    let url = fresh_database(base.trim_end_matches('/')).await;
+    let url = pg_test::fresh_database(&base, "instances").await;
     // The tests' server trusts loopback and ignores passwords: one in the address shows it is
     // never printed or logged.
     let url = url.replacen("://linksmith@", &format!("://linksmith:{DB_PASSWORD}@"), 1);

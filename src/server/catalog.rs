@@ -101,6 +101,23 @@ pub(crate) fn status_from_db(kind: Kind, id: &str, s: &str) -> Result<Status, St
     }
 }
 
+/// Reads a stored country code into the domain's type; one the schema's check would have refused
+/// is a broken store, named by its row.
+pub(crate) fn country_of(
+    kind: Kind,
+    id: &str,
+    column: &str,
+    code: Option<String>,
+) -> Result<Option<Country>, StoreError> {
+    code.map(|c| {
+        Country::parse(&c).map_err(|_| StoreError::BadRow {
+            row: format!("catalog {} {id}", kind.as_str()),
+            problem: format!("{column} \"{}\" is not a country code", printable(&c)),
+        })
+    })
+    .transpose()
+}
+
 /// A catalogue status as a feed writes it: the contract's names, `zero_commission` and
 /// `no_commission` alike, `hot` for short; case, `-` and spaces do not matter.
 fn status_from_feed(text: &str) -> Option<Status> {
@@ -206,15 +223,7 @@ impl Catalog {
                 ))
             })
             .optional()?;
-        let country = |column: &str, code: Option<String>| {
-            code.map(|c| {
-                Country::parse(&c).map_err(|_| StoreError::BadRow {
-                    row: format!("{} {id}", kind.as_str()),
-                    problem: format!("{column} \"{}\" is not a country code", printable(&c)),
-                })
-            })
-            .transpose()
-        };
+        let country = |column: &str, code: Option<String>| country_of(kind, id, column, code);
         row.map(
             |((status, rate, category, learnt_at), (tmall, ships_from, store_country))| {
                 Ok(Entry {

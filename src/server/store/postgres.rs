@@ -25,7 +25,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::{config::SslMode, Config, NoTls};
 
 use super::{
-    super::catalog::{read_feed, status_from_db, status_to_db},
+    super::catalog::{country_of, read_feed, status_from_db, status_to_db},
     Entry, ImportError, ImportReport, Kind, Remembered, Row, Store, StoreError, StoreLock, Tokens,
 };
 use crate::{
@@ -433,19 +433,6 @@ impl Drop for AdvisoryLock {
     }
 }
 
-fn country_of(column: &str, id: &str, code: Option<String>) -> Result<Option<Country>, StoreError> {
-    code.map(|c| {
-        Country::parse(&c).map_err(|_| StoreError::BadRow {
-            row: format!("catalog {id}"),
-            problem: format!(
-                "{column} \"{}\" is not a country code",
-                super::super::catalog::printable(&c)
-            ),
-        })
-    })
-    .transpose()
-}
-
 /// Keeps the last of each key: one upsert statement may not touch a row twice.
 fn last_of_each<T, K: std::hash::Hash + Eq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
     let mut at: HashMap<K, usize> = HashMap::new();
@@ -580,8 +567,8 @@ impl Store for PgStore {
                 category: r.get(3),
                 learnt_at: r.get(4),
                 tmall: r.get(5),
-                ships_from: country_of("ships_from", &id, r.get(6))?,
-                store_country: country_of("store_country", &id, r.get(7))?,
+                ships_from: country_of(kind, &id, "ships_from", r.get(6))?,
+                store_country: country_of(kind, &id, "store_country", r.get(7))?,
             };
             found.insert(id, entry);
         }

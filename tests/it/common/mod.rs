@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: a real server on an ephemeral loopback port.
 
+pub mod pg;
+
 use std::{net::SocketAddr, path::PathBuf};
 
 use leptos::config::LeptosOptions;
