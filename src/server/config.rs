@@ -163,10 +163,11 @@ impl ServerConfig {
         if let Some(url) = env("LINKSMITH_DATABASE_URL") {
             super::store::postgres::parse_url(&url).map_err(|e| StartupError::Setting {
                 name: "LINKSMITH_DATABASE_URL",
-                problem: e
-                    .to_string()
-                    .trim_start_matches("LINKSMITH_DATABASE_URL ")
-                    .to_string(),
+                // The store's sentence without its own "LINKSMITH_DATABASE_URL" in front.
+                problem: match e {
+                    super::store::StoreError::BadUrl(problem) => problem,
+                    other => other.to_string(),
+                },
             })?;
             self.database_url = Some(url.trim().to_string());
         }
