@@ -17,11 +17,13 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point of the WASM bundle: hydrates the server-rendered page. The rates and campaign routes
-/// and the check page's results are lazily loaded (`--split`). A lazily loaded route is hydrated
-/// asynchronously (its code is fetched first); the check page synchronously, which costs a third of
-/// the asynchronous walk over the same tree. A page whose results the server rendered (a shared
-/// address) first loads the results' code, so that they hydrate as the server wrote them.
+/// Entry point of the WASM bundle: hydrates the server-rendered page in stages (app::deferred): the
+/// frame first, then the routes, the header and footer and the check page's parts, each in a task of
+/// its own. The rates and campaign routes and the check page's results are lazily loaded
+/// (`--split`). A lazily loaded route's parts are hydrated asynchronously (its code is fetched
+/// first); the check page's synchronously, which costs a third of the asynchronous walk over the
+/// same tree. A page whose results the server rendered (a shared address) first loads the results'
+/// code, so that they hydrate as the server wrote them.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -42,13 +44,14 @@ pub fn hydrate() {
         if rendered_results {
             app::load_results_code().await;
         }
-        if lazy_route {
-            leptos::mount::hydrate_from_async(body.clone(), app::App)
-                .await
-                .forget();
+        // The frame first, then each part in a task of its own (app::deferred): the routes, the
+        // header and footer, the check page's form, lists and results.
+        let mode = if lazy_route {
+            app::HydrationMode::Async
         } else {
-            leptos::mount::hydrate_from(body.clone(), app::App).forget();
-        }
+            app::HydrationMode::Sync
+        };
+        app::hydrate_in_stages(body.clone(), mode, app::App).await;
         // The whole page, lazily loaded parts too, is live: tests (and CSS) can rely on it.
         let _ = body.set_attribute("data-hydrated", "true");
     });

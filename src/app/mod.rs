@@ -2,6 +2,7 @@
 //! Compiled into the server (SSR) and the WASM bundle (hydration). No business rules live here.
 
 mod components;
+mod deferred;
 #[cfg(feature = "ssr")]
 mod hydration;
 mod lang;
@@ -10,17 +11,20 @@ mod pages;
 mod words;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, Title};
+use leptos_meta::{provide_meta_context, Meta, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     lazy_route, Lazy, LazyRoute, SsrMode, StaticSegment,
 };
 
 use crate::i18n::*;
+use deferred::Deferred;
 use lang::LangFromQuery;
 use layout::{Footer, Header};
 use pages::{campaign::CampaignPage, check::CheckPage, not_found::NotFound, rates::RatesPage};
 
+#[cfg(feature = "hydrate")]
+pub use deferred::{hydrate_in_stages, Mode as HydrationMode};
 #[cfg(feature = "hydrate")]
 pub use pages::check::load_results_code;
 /// The page's server function for checks (its route is rate-limited like the API) and how many
@@ -44,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // The same on every page: written by the server, not a tag the page hydrates.
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <PaintFirstHydration options />
@@ -72,23 +78,27 @@ pub fn App() -> impl IntoView {
 fn Frame() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title formatter=|page: String| {
-            if page.is_empty() { PRODUCT_NAME.to_string() } else { format!("{page} · {PRODUCT_NAME}") }
-        } />
-        <Meta name="description" content=move || t_string!(i18n, common.description) />
-        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        // The head's tags hydrate in a later task too (app::deferred).
+        <Deferred>
+            <Title formatter=|page: String| {
+                if page.is_empty() { PRODUCT_NAME.to_string() } else { format!("{page} · {PRODUCT_NAME}") }
+            } />
+            <Meta name="description" content=move || t_string!(i18n, common.description) />
+        </Deferred>
         <Router>
             <LangFromQuery />
             <div class="page">
-                <Header />
+                <Deferred><Header /></Deferred>
                 <main id="main" class="main">
+                    <Deferred>
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=StaticSegment("") view=CheckPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("rates") view={Lazy::<RatesRoute>::new()} />
                         <Route path=StaticSegment("campaign") view={Lazy::<CampaignRoute>::new()} />
                     </Routes>
+                    </Deferred>
                 </main>
-                <Footer />
+                <Deferred><Footer /></Deferred>
             </div>
         </Router>
     }

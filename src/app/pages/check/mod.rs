@@ -19,11 +19,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use server::check_setup;
+use server::{check_setup, PageSetup};
 pub use server::{CheckLinks, SERVER_RENDERED_LINKS};
 
+#[cfg(feature = "hydrate")]
+use crate::app::deferred;
 use crate::app::{
     components::{escape_html, CountrySelect, DrawMore},
+    deferred::Deferred,
     lang::{use_lang, LangSwitch},
     words::{kind_name, refusal},
 };
@@ -84,7 +87,22 @@ pub fn CheckPage() -> impl IntoView {
     let channels = RwSignal::new(Vec::<crate::domain::template::Channel>::new());
     let recent_list = RwSignal::new(Vec::<recent::Recent>::new());
 
-    let setup = Resource::new(|| (), |_| check_setup());
+    // The set-up travels as JSON text and is read when first needed (the country select, the
+    // notices, the results: parts hydrated in later tasks), not while the page hydrates.
+    let setup_text = Resource::new(|| (), |_| check_setup());
+    let setup_read = Memo::new(move |_| {
+        setup_text
+            .get()
+            .and_then(Result::ok)
+            .and_then(|text| PageSetup::read(&text))
+    });
+    // Read inside a `Suspense`: the resource itself is read, so that the server waits for it.
+    let setup = move || {
+        setup_text
+            .with(|r| matches!(r, Some(Ok(_))))
+            .then(|| setup_read.get())
+            .flatten()
+    };
     // A shared address (`/?url=...`) is checked on the server, before any script runs.
     // Its answer travels to the browser as the JSON of [`Results`], read by the lazily loaded
     // results code (the first bundle carries no decoder for results).
@@ -117,53 +135,56 @@ pub fn CheckPage() -> impl IntoView {
             !q("amount").is_empty(),
             !q("sub").is_empty(),
         ];
-        // After hydration (the server rendered the page without it), then kept on every change.
-        Effect::new(move |first: Option<()>| {
-            if first.is_none() {
-                if let Some(t) = memory::load("template") {
-                    template.set(t);
-                }
-            }
-            memory::save("template", &template.get());
-        });
-        Effect::new(move |first: Option<()>| {
-            if first.is_none() {
-                if let Some(saved) = memory::load("recent") {
-                    if let Ok(list) = serde_json::from_str(&saved) {
-                        recent_list.set(list);
+        // Read once the whole page is hydrated (the server rendered it without them), then kept
+        // on every change.
+        deferred::after_hydration(move || {
+            Effect::new(move |first: Option<()>| {
+                if first.is_none() {
+                    if let Some(t) = memory::load("template") {
+                        template.set(t);
                     }
                 }
-            }
-            memory::save(
-                "recent",
-                &serde_json::to_string(&recent_list.get()).unwrap_or_default(),
-            );
-        });
-        Effect::new(move |first: Option<()>| {
-            if first.is_none() {
-                if let Some(saved) = memory::load("channels") {
-                    if let Ok(list) = serde_json::from_str(&saved) {
-                        channels.set(list);
+                memory::save("template", &template.get());
+            });
+            Effect::new(move |first: Option<()>| {
+                if first.is_none() {
+                    if let Some(saved) = memory::load("recent") {
+                        if let Ok(list) = serde_json::from_str(&saved) {
+                            recent_list.set(list);
+                        }
                     }
                 }
-            }
-            memory::save(
-                "channels",
-                &serde_json::to_string(&channels.get()).unwrap_or_default(),
-            );
-        });
-        Effect::new(move |first: Option<()>| {
-            let fields = [("country", country), ("amount", amount), ("sub", sub)];
-            if first.is_none() {
-                for ((key, signal), given) in fields.iter().zip(from_address) {
-                    if let (false, Some(v)) = (given, memory::load(key)) {
-                        signal.set(v);
+                memory::save(
+                    "recent",
+                    &serde_json::to_string(&recent_list.get()).unwrap_or_default(),
+                );
+            });
+            Effect::new(move |first: Option<()>| {
+                if first.is_none() {
+                    if let Some(saved) = memory::load("channels") {
+                        if let Ok(list) = serde_json::from_str(&saved) {
+                            channels.set(list);
+                        }
                     }
                 }
-            }
-            for (key, signal) in fields {
-                memory::save(key, &signal.get());
-            }
+                memory::save(
+                    "channels",
+                    &serde_json::to_string(&channels.get()).unwrap_or_default(),
+                );
+            });
+            Effect::new(move |first: Option<()>| {
+                let fields = [("country", country), ("amount", amount), ("sub", sub)];
+                if first.is_none() {
+                    for ((key, signal), given) in fields.iter().zip(from_address) {
+                        if let (false, Some(v)) = (given, memory::load(key)) {
+                            signal.set(v);
+                        }
+                    }
+                }
+                for (key, signal) in fields {
+                    memory::save(key, &signal.get());
+                }
+            });
         });
     }
 
@@ -255,27 +276,30 @@ pub fn CheckPage() -> impl IntoView {
     });
 
     // A shared address rendered on the server with more links than it checks: the page checks
-    // the rest once its script runs (and makes its links with the reader's own template).
+    // the rest once its script runs (and makes its links with the reader's own template: after
+    // the remembered choices are read, which runs first).
     #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<bool>| {
-        if started == Some(true) {
-            return true;
-        }
-        let Some(Some(json)) = initial.get() else {
-            return false;
-        };
-        if live.get_untracked().is_some() {
-            return true;
-        }
-        let options = (
-            q("country"),
-            q("amount"),
-            q("sub"),
-            template.get_untracked(),
-            lang.get_untracked(),
-        );
-        leptos::task::spawn_local(continue_shared(json, options, live, running));
-        true
+    deferred::after_hydration(move || {
+        Effect::new(move |started: Option<bool>| {
+            if started == Some(true) {
+                return true;
+            }
+            let Some(Some(json)) = initial.get() else {
+                return false;
+            };
+            if live.get_untracked().is_some() {
+                return true;
+            }
+            let options = (
+                q("country"),
+                q("amount"),
+                q("sub"),
+                template.get_untracked(),
+                lang.get_untracked(),
+            );
+            leptos::task::spawn_local(continue_shared(json, options, live, running));
+            true
+        });
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -295,8 +319,9 @@ pub fn CheckPage() -> impl IntoView {
             <LangSwitch path="/" lang=lang />
             <h1>{move || t_string!(i18n, check.heading)}</h1>
             <p class="lead">{move || t_string!(i18n, check.lead)}</p>
+            <Deferred>
             <Suspense fallback=|| ()>
-                {move || setup.get().and_then(Result::ok).map(|s| {
+                {move || setup().map(|s| {
                     view! {
                         {(!s.status_source).then(|| view! {
                             <p class="notice" role="note" data-testid="no-status-source">{move || t_string!(i18n, check.no_source)}</p>
@@ -307,7 +332,9 @@ pub fn CheckPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            </Deferred>
             <form class="check-form" method="get" action="/" on:submit=on_submit>
+                <Deferred>
                 <label for="paste">{move || t_string!(i18n, check.paste)}</label>
                 <textarea
                     id="paste"
@@ -323,13 +350,15 @@ pub fn CheckPage() -> impl IntoView {
                     {escape_html(&text.get_untracked())}
                 </textarea>
                 <span id="paste-hint" class="hint">{move || t_string!(i18n, check.paste_hint)}</span>
+                </Deferred>
+                <Deferred>
                 <div class="options">
                     <label class="field">
                         <span>{move || t_string!(i18n, check.country)}</span>
                         <Suspense fallback=move || view! {
                             <select id="country" name="country" data-testid="country" disabled=true><option>{country.get_untracked()}</option></select>
                         }>
-                            {move || setup.get().and_then(Result::ok).map(|s| {
+                            {move || setup().map(|s| {
                                 if country.get_untracked().is_empty() {
                                     country.set(s.default_country.clone());
                                 }
@@ -365,6 +394,8 @@ pub fn CheckPage() -> impl IntoView {
                         <span class="field-error" role="alert">{move || sub_problem.get().map_or_else(|| t_string!(i18n, check.sub_hint).to_string(), |m| refusal(i18n.get_locale(), ErrorCode::InvalidSub, &m))}</span>
                     </label>
                 </div>
+                </Deferred>
+                <Deferred>
                 <settings::TrackingSettings template=template sub=sub channels=channels lang=lang />
                 {move || (lang.get() == Lang::Ru).then(|| view! { <input type="hidden" name="lang" value="ru" /> })}
                 <div class="form-row">
@@ -374,7 +405,9 @@ pub fn CheckPage() -> impl IntoView {
                     </button>
                     <span class="hint" data-testid="scan-summary" aria-live="polite">{summary}</span>
                 </div>
+                </Deferred>
             </form>
+            <Deferred>
             <ul class="scan-list" data-testid="scan-list">
                 <For
                     each=move || found.get().unwrap_or_default().into_iter().take(scan_shown.get()).enumerate()
@@ -402,11 +435,13 @@ pub fn CheckPage() -> impl IntoView {
                 </For>
             </ul>
             <DrawMore limit=scan_shown total=Signal::derive(move || found.with(|f| f.as_ref().map_or(0, Vec::len))) step=DRAW_STEP />
+            </Deferred>
         </section>
-        <recent::RecentChecks list=recent_list again=again />
+        <Deferred><recent::RecentChecks list=recent_list again=again /></Deferred>
+        <Deferred>
         <Suspense fallback=|| ()>
             {move || {
-                let setup = setup.get().and_then(Result::ok)?;
+                let setup = setup()?;
                 let shown = match live.get() {
                     Some(run) => Shown::Live(run),
                     None => Shown::Shared(initial.get().flatten()?),
@@ -415,5 +450,6 @@ pub fn CheckPage() -> impl IntoView {
                 Some(Suspend::new(results_view(Some((shown, programme)), amount_value, lang, table_view, rewritten)))
             }}
         </Suspense>
+        </Deferred>
     }
 }

@@ -26,21 +26,32 @@ pub struct PageSetup {
 #[cfg(feature = "ssr")]
 const SETUP_STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// The set-up as JSON text: the page takes it as a string while it hydrates and reads it
+/// ([`PageSetup::read`]) when a part that needs it is drawn, in a later task (app::deferred).
 #[server]
-pub async fn check_setup() -> Result<PageSetup, ServerFnError> {
+pub async fn check_setup() -> Result<String, ServerFnError> {
     let state = expect_context::<crate::server::AppState>();
     let resolver = state.resolver.clone();
     // A page never waits long on a slow or locked store (it then shows no notice).
     let status_source = tokio::time::timeout(SETUP_STORE_TIMEOUT, resolver.has_status_source())
         .await
         .unwrap_or(true);
-    Ok(PageSetup {
+    let setup = PageSetup {
         programme: (*state.config.programme).clone(),
         status_source,
         tracking: state.config.template.is_some(),
         default_country: state.config.default_country.code().to_string(),
         max_batch: state.config.max_batch,
-    })
+    };
+    serde_json::to_string(&setup).map_err(|e| ServerFnError::ServerError(e.to_string()))
+}
+
+impl PageSetup {
+    /// The set-up from [`check_setup`]'s text; `None` if it is not one (a page and a server of
+    /// different versions), and the page then works as without a set-up.
+    pub fn read(text: &str) -> Option<PageSetup> {
+        serde_json::from_str(text).ok()
+    }
 }
 
 /// The answer to one request of the page: the outcomes in input order, or why none was made.
