@@ -156,8 +156,9 @@ pub async fn hydrate_in_stages<V: IntoView>(
     let context = Arc::new(HydrateSharedContext::new());
     let owner = Owner::new_root(Some(context.clone()));
     HYDRATING.with(|h| h.set(Some(mode)));
-    // The page's components run in one task (the language, the router, the frame), its HTML is
-    // walked in the next.
+    // The page's components run in a task of their own (the language, the router, the frame), its
+    // HTML is walked in the next.
+    next_task().await;
     let view = owner.with(|| app().into_view());
     next_task().await;
     let page =
