@@ -16,20 +16,10 @@ RUNS="${1:-1}"
 PRESETS="${2:-mobile mobile-devtools desktop}"
 ADDR=127.0.0.1:3400
 OUT="$(mktemp -d)"
-[ -x target/release/linksmith ] && [ -d target/site/pkg ] || {
-  echo "scripts/lighthouse.sh: build first: cargo leptos build --release" >&2
-  exit 2
-}
 (cd tools/lighthouse && npm ci --no-audit --no-fund --silent)
 
-LEPTOS_SITE_ADDR=$ADDR LEPTOS_SITE_ROOT=target/site LINKSMITH_DB="$OUT/lh.db" RUST_LOG=warn \
-  target/release/linksmith 2>"$OUT/server.log" &
-SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "http://$ADDR/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+. scripts/release-server.sh
+start_release_server "$ADDR" "$OUT"
 
 FLAGS="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
 for run in $(seq 1 "$RUNS"); do
