@@ -16,6 +16,7 @@ use linksmith::{
 };
 
 pub use crate::common::pg::{fresh_database, pg_base};
+use crate::common::pg;
 
 const POOL: PoolSettings = PoolSettings {
     max_connections: 8,
@@ -475,10 +476,7 @@ async fn a_newer_schema_is_refused() {
     let Some(base) = pg_base() else { return };
     let url = fresh_database(&base, "newer").await;
     drop(PgStore::open(&url, POOL).await.unwrap());
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = pg::session(&url).await;
     client
         .batch_execute("UPDATE linksmith_schema SET version = 99")
         .await
@@ -580,10 +578,7 @@ async fn a_slow_database_never_fails_a_check() {
     let server = crate::common::start_state(state).await;
 
     // Another session takes every table and holds them.
-    let (locker, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let locker = pg::session(&url).await;
     locker
         .batch_execute(
             "BEGIN; LOCK TABLE catalog, api_cache, network_answers, tokens IN ACCESS EXCLUSIVE MODE",
@@ -738,10 +733,7 @@ async fn an_import_by_one_instance_is_seen_by_another_that_remembered_the_catalo
     assert!(lookup(&reader, &id).await.is_empty());
     // Another session changes the table behind the reader's back, without an import: the reader
     // still answers from memory (this is what it saves the database).
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = pg::session(&url).await;
     client
         .batch_execute(
             "INSERT INTO catalog (kind, id, status, learnt_at) VALUES ('product', '1005006295880104', 'affiliate', 1)",

@@ -41,3 +41,13 @@ pub async fn fresh_database(base: &str, name: &str) -> String {
     let _ = task.await;
     format!("{base}/{db}")
 }
+
+/// A session of its own on the database at `url` (another client than the store's pool): its
+/// connection runs on a task until the client is dropped.
+pub async fn session(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("the test PostgreSQL answers");
+    tokio::spawn(connection);
+    client
+}
