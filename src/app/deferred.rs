@@ -7,7 +7,7 @@
 //!
 //! The server renders the children inside `<div class="deferred">` (`display: contents`: the
 //! wrapper does not change the layout). While the page hydrates, the browser hydrates only the
-//! wrapper and queues its children; [`hydrate_queued`], called by the bundle's entry point once the
+//! wrapper and queues its children; [`hydrate_in_stages`] (the bundle's entry point), once the
 //! rest of the page is hydrated, hydrates each queued part from the wrapper's children, under a
 //! child of the part's reactive owner (the part sees the same context: language, router) that is
 //! disposed of with it. Parts met while a part hydrates join the end of the queue. Rendered in the
