@@ -15,8 +15,8 @@ use linksmith::{
     },
 };
 
-pub use crate::common::pg::{fresh_database, pg_base};
 use crate::common::pg;
+pub use crate::common::pg::{fresh_database, pg_base};
 
 const POOL: PoolSettings = PoolSettings {
     max_connections: 8,
