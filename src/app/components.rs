@@ -4,10 +4,7 @@ use std::fmt::Write as _;
 
 use leptos::prelude::*;
 
-use crate::domain::{
-    country::Country,
-    rates::{Lang, Programme, RegionId},
-};
+use crate::domain::{country::Country, rates::Lang};
 
 /// Puts `text` on the clipboard and says whether it worked (for screen readers too).
 #[component]
@@ -55,7 +52,8 @@ pub fn CopyButton(
 /// select: the keyboard's type-ahead finds a country by its first letters.
 #[component]
 pub fn CountrySelect(
-    programme: StoredValue<Programme>,
+    /// The countries of the CIS band (the programme's), listed first.
+    cis: Vec<Country>,
     value: RwSignal<String>,
     #[prop(into)] cis_label: Signal<String>,
     #[prop(into)] other_label: Signal<String>,
@@ -65,7 +63,6 @@ pub fn CountrySelect(
     #[prop(into)]
     lang: Signal<Lang>,
 ) -> impl IntoView {
-    let cis: Vec<Country> = programme.with_value(|p| p.region(RegionId::Cis).countries.clone());
     // The options of a group as HTML, names in the page's language, sorted in it (type-ahead finds
     // "Казахстан" on the Russian page). Written as one string, not one view per option: 250
     // options hydrated one by one were a good part of the page's hydration; the select's `value`

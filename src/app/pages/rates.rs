@@ -255,7 +255,7 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
             <label>
                 {td_string!(locale, rates.country)}
                 <CountrySelect
-                    programme=programme
+                    cis=programme.with_value(|p| p.region(RegionId::Cis).countries.clone())
                     value=country
                     cis_label=td_string!(locale, rates.cis_group).to_string()
                     other_label=td_string!(locale, rates.other_group).to_string()

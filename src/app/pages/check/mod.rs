@@ -87,19 +87,17 @@ pub fn CheckPage() -> impl IntoView {
     let channels = RwSignal::new(Vec::<crate::domain::template::Channel>::new());
     let recent_list = RwSignal::new(Vec::<recent::Recent>::new());
 
-    // The set-up travels as JSON text and is read when first needed (the country select, the
-    // notices, the results: parts hydrated in later tasks), not while the page hydrates.
-    let setup_text = Resource::new(|| (), |_| check_setup());
-    let setup_read = Memo::new(move |_| {
-        setup_text
-            .get()
-            .and_then(Result::ok)
-            .and_then(|text| PageSetup::read(&text))
-    });
+    // The set-up travels as text and is read when first needed (the country select, the notices,
+    // the results: parts hydrated in later tasks), not while the page hydrates; its programme
+    // (JSON) only by the results' code.
+    // Carried as the text itself (no JSON around it); empty when the server could not say.
+    let setup_text =
+        Resource::new_str(|| (), |_| async { check_setup().await.unwrap_or_default() });
+    let setup_read = Memo::new(move |_| setup_text.get().and_then(|text| PageSetup::read(&text)));
     // Read inside a `Suspense`: the resource itself is read, so that the server waits for it.
     let setup = move || {
         setup_text
-            .with(|r| matches!(r, Some(Ok(_))))
+            .with(Option::is_some)
             .then(|| setup_read.get())
             .flatten()
     };
@@ -362,10 +360,9 @@ pub fn CheckPage() -> impl IntoView {
                                 if country.get_untracked().is_empty() {
                                     country.set(s.default_country.clone());
                                 }
-                                let programme = StoredValue::new(s.programme);
                                 view! {
                                     <CountrySelect
-                                        programme=programme
+                                        cis=s.cis
                                         value=country
                                         cis_label=Signal::derive(move || t_string!(i18n, check.cis_group).to_string())
                                         other_label=Signal::derive(move || t_string!(i18n, check.other_group).to_string())
@@ -446,8 +443,7 @@ pub fn CheckPage() -> impl IntoView {
                     Some(run) => Shown::Live(run),
                     None => Shown::Shared(initial.get().flatten()?),
                 };
-                let programme = StoredValue::new(setup.programme);
-                Some(Suspend::new(results_view(Some((shown, programme)), amount_value, lang, table_view, rewritten)))
+                Some(Suspend::new(results_view(Some((shown, setup.programme)), amount_value, lang, table_view, rewritten)))
             }}
         </Suspense>
         </Deferred>

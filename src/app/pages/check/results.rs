@@ -56,15 +56,19 @@ pub enum Shown {
 /// rendered (a shared address), so that their view hydrates at once, as the server wrote it.
 #[lazy]
 pub fn results_view(
-    shown: Option<(Shown, StoredValue<Programme>)>,
+    shown: Option<(Shown, std::sync::Arc<str>)>,
     amount: Memo<Result<Option<Amount>, String>>,
     lang: Memo<Lang>,
     table_view: RwSignal<bool>,
     rewritten: RwSignal<Option<(String, Vec<String>)>>,
 ) -> AnyView {
-    let Some((shown, programme)) = shown else {
+    // The programme's JSON is read here, in the results' own bundle (see `PageSetup`).
+    let Some((shown, programme)) =
+        shown.and_then(|(shown, json)| Some((shown, super::server::read_programme(&json)?)))
+    else {
         return ().into_any();
     };
+    let programme = StoredValue::new(programme);
     let run = match shown {
         Shown::Live(run) => run,
         Shown::Shared(json) => match serde_json::from_str::<Results>(&json) {

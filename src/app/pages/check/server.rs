@@ -5,53 +5,117 @@ use leptos::prelude::*;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use crate::domain::{
     check::{Outcome, Problem},
+    country::Country,
     rates::{Lang, Programme},
 };
 
-/// What the page needs to know about the server's configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What the page needs to know about the server's configuration. It travels as text
+/// ([`PageSetup::write`]): a few `key value` lines the first bundle reads without a JSON parser
+/// (the notices, the country select), then the programme as JSON, read only by the results' code
+/// (a bundle of its own), which carries the decoder.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PageSetup {
-    pub programme: Programme,
     /// The API is configured or the catalogue holds something.
     pub status_source: bool,
     /// A link template is configured.
     pub tracking: bool,
     pub default_country: String,
-    pub max_batch: usize,
+    /// The countries of the CIS band, first in the country select.
+    pub cis: Vec<Country>,
+    /// The programme (rates and rules) as JSON: [`read_programme`].
+    pub programme: Arc<str>,
 }
+
+/// The first line of the set-up's text: a page of another version reads no set-up rather than a
+/// wrong one.
+const SETUP_HEADER: &str = "linksmith-setup 1";
 
 /// How long the page's set-up waits for the store.
 #[cfg(feature = "ssr")]
 const SETUP_STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The set-up as JSON text: the page takes it as a string while it hydrates and reads it
+/// The set-up as text: the page takes it as a string while it hydrates and reads it
 /// ([`PageSetup::read`]) when a part that needs it is drawn, in a later task (app::deferred).
 #[server]
 pub async fn check_setup() -> Result<String, ServerFnError> {
+    use crate::domain::rates::RegionId;
     let state = expect_context::<crate::server::AppState>();
     let resolver = state.resolver.clone();
     // A page never waits long on a slow or locked store (it then shows no notice).
     let status_source = tokio::time::timeout(SETUP_STORE_TIMEOUT, resolver.has_status_source())
         .await
         .unwrap_or(true);
+    let programme = &state.config.programme;
+    let json: Result<String, ServerFnError> =
+        serde_json::to_string(&**programme).map_err(|e| ServerFnError::ServerError(e.to_string()));
     let setup = PageSetup {
-        programme: (*state.config.programme).clone(),
         status_source,
         tracking: state.config.template.is_some(),
         default_country: state.config.default_country.code().to_string(),
-        max_batch: state.config.max_batch,
+        cis: programme.region(RegionId::Cis).countries.clone(),
+        programme: json?.into(),
     };
-    serde_json::to_string(&setup).map_err(|e| ServerFnError::ServerError(e.to_string()))
+    Ok(setup.write())
 }
 
 impl PageSetup {
+    #[cfg(any(feature = "ssr", test))]
+    /// The set-up as text: a header line, `key value` lines, an empty line, the programme's JSON.
+    pub fn write(&self) -> String {
+        let flag = |b: bool| if b { "1" } else { "0" };
+        let cis: Vec<&str> = self.cis.iter().map(Country::code).collect();
+        format!(
+            "{SETUP_HEADER}\nstatus_source {}\ntracking {}\ndefault_country {}\ncis {}\n\n{}",
+            flag(self.status_source),
+            flag(self.tracking),
+            self.default_country,
+            cis.join(","),
+            self.programme
+        )
+    }
+
     /// The set-up from [`check_setup`]'s text; `None` if it is not one (a page and a server of
     /// different versions), and the page then works as without a set-up.
     pub fn read(text: &str) -> Option<PageSetup> {
-        serde_json::from_str(text).ok()
+        let (head, programme) = text.split_once("\n\n")?;
+        let mut lines = head.lines();
+        if lines.next()? != SETUP_HEADER {
+            return None;
+        }
+        let mut fields = lines.filter_map(|l| l.split_once(' '));
+        let mut field = |key: &str| fields.next().filter(|(k, _)| *k == key).map(|(_, v)| v);
+        let flag = |v: &str| match v {
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => None,
+        };
+        let status_source = flag(field("status_source")?)?;
+        let tracking = flag(field("tracking")?)?;
+        let default_country = field("default_country")?.to_string();
+        let cis = field("cis")?
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| Country::parse(c).ok())
+            .collect::<Option<Vec<_>>>()?;
+        Some(PageSetup {
+            status_source,
+            tracking,
+            default_country,
+            cis,
+            programme: programme.into(),
+        })
     }
+}
+
+/// The programme from the set-up's JSON; `None` if it is not one (a page and a server of
+/// different versions). Called by the results' code only, so the first bundle carries no JSON
+/// decoder for it.
+pub fn read_programme(json: &str) -> Option<Programme> {
+    serde_json::from_str(json).ok()
 }
 
 /// The answer to one request of the page: the outcomes in input order, or why none was made.
@@ -153,5 +217,60 @@ pub async fn check_links(
             outcomes: Vec::new(),
             problem: Some(refusal.problem().clone()),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> PageSetup {
+        PageSetup {
+            status_source: true,
+            tracking: false,
+            default_country: "US".into(),
+            cis: vec![Country::parse("KZ").unwrap(), Country::parse("AM").unwrap()],
+            programme: r#"{"a":"two\n\nlines"}"#.into(),
+        }
+    }
+
+    #[test]
+    fn the_setup_reads_back_as_written() {
+        let text = setup().write();
+        assert!(
+            text.starts_with("linksmith-setup 1\nstatus_source 1\ntracking 0\n"),
+            "{text}"
+        );
+        assert_eq!(PageSetup::read(&text), Some(setup()));
+        let none = PageSetup {
+            cis: Vec::new(),
+            default_country: String::new(),
+            ..setup()
+        };
+        assert_eq!(PageSetup::read(&none.write()), Some(none));
+    }
+
+    #[test]
+    fn another_versions_setup_is_not_read() {
+        let text = setup().write();
+        for other in [
+            text.replace("linksmith-setup 1", "linksmith-setup 2"),
+            text.replace("tracking 0\n", ""),
+            text.replace("tracking 0", "tracking yes"),
+            text.replace("KZ,AM", "KZ,XX"),
+            text.replace("\n\n", "\n"),
+            r#"{"programme":{}}"#.to_string(),
+            String::new(),
+        ] {
+            assert_eq!(PageSetup::read(&other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_programme_is_read_from_its_json() {
+        let programme = crate::domain::rates::Programme::embedded().unwrap();
+        let json = serde_json::to_string(&programme).unwrap();
+        assert_eq!(read_programme(&json), Some(programme));
+        assert_eq!(read_programme("{}"), None);
     }
 }
