@@ -116,7 +116,6 @@ fn link_start(token: &str) -> Option<usize> {
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let host = trim_wrapping(&rest[..host_end]);
-    let host_lower = host.to_lowercase();
     let labels: Vec<&str> = host.split('.').collect();
     let plausible_host = labels.len() >= 2
         && labels
@@ -127,7 +126,8 @@ fn link_start(token: &str) -> Option<usize> {
             .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
     let has_path = host_end < rest.len() && rest.len() > host_end + 1;
     if plausible_host
-        && (has_path || host_lower.starts_with("www.") || host_lower.contains("aliexpress"))
+        // ASCII case folding: the two words are ASCII, and no other letter folds to one of theirs.
+        && (has_path || starts_with_ci(host, "www.") || find_ci(host, "aliexpress").is_some())
     {
         Some(offset)
     } else {
