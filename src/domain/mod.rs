@@ -6,6 +6,7 @@ pub mod check;
 pub mod codes;
 pub mod country;
 pub mod date;
+pub mod json;
 pub mod link;
 pub mod messages;
 pub mod rates;

@@ -134,12 +134,9 @@ pub fn sku_from_pdp_ext(value: &str) -> Option<String> {
     if !value.contains("sku_id") {
         return None;
     }
-    let json: serde_json::Value = serde_json::from_str(value).ok()?;
-    let sku = match json.get("sku_id")? {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
+    let json = crate::domain::json::parse(value)?;
+    let sku = json.get("sku_id")?;
+    let sku = sku.as_text().or_else(|| sku.as_u64_text())?.to_string();
     valid_sku(&sku).then_some(sku)
 }
 
