@@ -53,9 +53,121 @@ pub fn record(list: &mut Vec<Recent>, outcomes: &[Outcome], now: i64) {
     list.truncate(KEPT);
 }
 
+/// The list as JSON, as the browser keeps it: the text `serde_json` writes for it, written without
+/// it (the page's first bundle carries no general JSON encoder).
+pub fn list_to_json(list: &[Recent]) -> String {
+    use crate::domain::json::write_text;
+    use std::fmt::Write as _;
+    let mut out = String::from("[");
+    for (i, e) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"link\":");
+        write_text(&mut out, &e.link);
+        out.push_str(",\"status\":");
+        write_text(&mut out, e.status.as_str());
+        out.push_str(",\"band\":");
+        write_text(&mut out, &e.band);
+        let _ = write!(out, ",\"at\":{},\"was\":", e.at);
+        match &e.was {
+            Some((status, band)) => {
+                out.push('[');
+                write_text(&mut out, status.as_str());
+                out.push(',');
+                write_text(&mut out, band);
+                out.push(']');
+            }
+            None => out.push_str("null"),
+        }
+        out.push('}');
+    }
+    out.push(']');
+    out
+}
+
+/// The list from the browser's JSON ([`list_to_json`], or what `serde_json` wrote before it);
+/// `None` if it is not one, and the page then starts with an empty list.
+pub fn list_from_json(text: &str) -> Option<Vec<Recent>> {
+    use crate::domain::json::{parse, Value};
+    let status = |v: &Value| {
+        let name = v.as_text()?;
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
+    };
+    let Value::List(items) = parse(text)? else {
+        return None;
+    };
+    items
+        .iter()
+        .map(|item| {
+            let was = match item.get("was") {
+                None | Some(Value::Null) => None,
+                Some(Value::List(pair)) if pair.len() == 2 => {
+                    Some((status(&pair[0])?, pair[1].as_text()?.to_string()))
+                }
+                Some(_) => return None,
+            };
+            Some(Recent {
+                link: item.get("link")?.as_text()?.to_string(),
+                status: status(item.get("status")?)?,
+                band: item.get("band")?.as_text()?.to_string(),
+                at: item.get("at")?.as_i64()?,
+                was,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn recent() -> impl Strategy<Value = Recent> {
+        let status = prop::sample::select(Status::ALL.to_vec());
+        (
+            "https://aliexpress\\.com/item/[0-9]{16}\\.html",
+            status.clone(),
+            "[0-9.–%\"\\\\ a-zé]{0,12}",
+            any::<i64>(),
+            prop::option::of((status, "[0-9.–%a-z]{0,8}")),
+        )
+            .prop_map(|(link, status, band, at, was)| Recent {
+                link,
+                status,
+                band,
+                at,
+                was,
+            })
+    }
+
+    proptest! {
+        /// The page's own JSON is `serde_json`'s, and reads back; so does what `serde_json` wrote.
+        #[test]
+        fn the_list_is_kept_as_serde_json_keeps_it(list in prop::collection::vec(recent(), 0..5)) {
+            let text = list_to_json(&list);
+            prop_assert_eq!(&text, &serde_json::to_string(&list).unwrap());
+            prop_assert_eq!(list_from_json(&text), Some(list.clone()));
+        }
+    }
+
+    #[test]
+    fn a_list_it_cannot_read_is_none() {
+        let good = r#"[{"link":"l","status":"affiliate","band":"5%","at":1}]"#;
+        assert_eq!(list_from_json(good).unwrap()[0].was, None);
+        for bad in [
+            "",
+            "{}",
+            r#"[{"link":"l","status":"affiliate","band":"5%"}]"#,
+            r#"[{"link":"l","status":"gold","band":"5%","at":1}]"#,
+            r#"[{"link":"l","status":"affiliate","band":"5%","at":1.5}]"#,
+            r#"[{"link":"l","status":"affiliate","band":"5%","at":1,"was":["affiliate"]}]"#,
+            r#"[{"link":1,"status":"affiliate","band":"5%","at":1}]"#,
+        ] {
+            assert_eq!(list_from_json(bad), None, "{bad}");
+            assert!(serde_json::from_str::<Vec<Recent>>(bad).is_err(), "{bad}");
+        }
+    }
     use crate::domain::{
         check::{Context, Detection},
         date::{Date, Timestamp},

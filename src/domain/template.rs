@@ -135,6 +135,40 @@ pub struct Channel {
     pub sub: String,
 }
 
+/// The named channels as JSON, as the browser keeps them: the text `serde_json` writes for them.
+pub fn channels_to_json(list: &[Channel]) -> String {
+    use crate::domain::json::write_text;
+    let mut out = String::from("[");
+    for (i, c) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"name\":");
+        write_text(&mut out, &c.name);
+        out.push_str(",\"sub\":");
+        write_text(&mut out, &c.sub);
+        out.push('}');
+    }
+    out.push(']');
+    out
+}
+
+/// The named channels from the browser's JSON; `None` if it is not such a list.
+pub fn channels_from_json(text: &str) -> Option<Vec<Channel>> {
+    let crate::domain::json::Value::List(items) = crate::domain::json::parse(text)? else {
+        return None;
+    };
+    items
+        .iter()
+        .map(|c| {
+            Some(Channel {
+                name: c.get("name")?.as_text()?.to_string(),
+                sub: c.get("sub")?.as_text()?.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// What a webmaster keeps in the browser, and moves to another one as a small JSON file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
@@ -206,6 +240,33 @@ impl Channel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The page's own JSON for the channels is `serde_json`'s, and reads back.
+        #[test]
+        fn channels_are_kept_as_serde_json_keeps_them(
+            list in proptest::collection::vec(("[a-zé \"\\\\]{0,8}", "[a-z0-9_-]{0,8}"), 0..4)
+        ) {
+            let list: Vec<Channel> = list.into_iter().map(|(name, sub)| Channel { name, sub }).collect();
+            let text = channels_to_json(&list);
+            proptest::prop_assert_eq!(&text, &serde_json::to_string(&list).unwrap());
+            proptest::prop_assert_eq!(channels_from_json(&text), Some(list));
+        }
+    }
+
+    #[test]
+    fn channels_it_cannot_read_are_none() {
+        for bad in [
+            "",
+            "{}",
+            r#"[{"name":"a"}]"#,
+            r#"[{"name":"a","sub":1}]"#,
+            "[1]",
+        ] {
+            assert_eq!(channels_from_json(bad), None, "{bad}");
+        }
+        assert_eq!(channels_from_json("[]"), Some(Vec::new()));
+    }
 
     /// What a row expects: (template, network, sub parameter, dropped), or the refusal's start.
     type Want = Result<

@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use server::{check_setup, PageSetup};
+use server::{fetch_setup, PageSetup};
 pub use server::{CheckLinks, SERVER_RENDERED_LINKS};
 
 #[cfg(feature = "hydrate")]
@@ -91,8 +91,7 @@ pub fn CheckPage() -> impl IntoView {
     // the results: parts hydrated in later tasks), not while the page hydrates; its programme
     // (JSON) only by the results' code.
     // Carried as the text itself (no JSON around it); empty when the server could not say.
-    let setup_text =
-        Resource::new_str(|| (), |_| async { check_setup().await.unwrap_or_default() });
+    let setup_text = Resource::new_str(|| (), |_| fetch_setup());
     let setup_read = Memo::new(move |_| setup_text.get().and_then(|text| PageSetup::read(&text)));
     // Read inside a `Suspense`: the resource itself is read, so that the server waits for it.
     let setup = move || {
@@ -104,7 +103,8 @@ pub fn CheckPage() -> impl IntoView {
     // A shared address (`/?url=...`) is checked on the server, before any script runs.
     // Its answer travels to the browser as the JSON of [`Results`], read by the lazily loaded
     // results code (the first bundle carries no decoder for results).
-    let initial = Resource::new(
+    // Carried as the text itself; empty when there is no answer.
+    let initial = Resource::new_str(
         move || {
             query.with(|q| {
                 (
@@ -115,8 +115,10 @@ pub fn CheckPage() -> impl IntoView {
                 )
             })
         },
-        move |(url, country, amount, sub)| {
+        move |(url, country, amount, sub)| async move {
             shared_check(url, country, amount, sub, lang.get_untracked())
+                .await
+                .unwrap_or_default()
         },
     );
     // Results of checks run in the browser replace the server's.
@@ -147,27 +149,27 @@ pub fn CheckPage() -> impl IntoView {
             Effect::new(move |first: Option<()>| {
                 if first.is_none() {
                     if let Some(saved) = memory::load("recent") {
-                        if let Ok(list) = serde_json::from_str(&saved) {
+                        if let Some(list) = crate::domain::recent::list_from_json(&saved) {
                             recent_list.set(list);
                         }
                     }
                 }
                 memory::save(
                     "recent",
-                    &serde_json::to_string(&recent_list.get()).unwrap_or_default(),
+                    &recent_list.with(|l| crate::domain::recent::list_to_json(l)),
                 );
             });
             Effect::new(move |first: Option<()>| {
                 if first.is_none() {
                     if let Some(saved) = memory::load("channels") {
-                        if let Ok(list) = serde_json::from_str(&saved) {
+                        if let Some(list) = crate::domain::template::channels_from_json(&saved) {
                             channels.set(list);
                         }
                     }
                 }
                 memory::save(
                     "channels",
-                    &serde_json::to_string(&channels.get()).unwrap_or_default(),
+                    &channels.with(|l| crate::domain::template::channels_to_json(l)),
                 );
             });
             Effect::new(move |first: Option<()>| {
@@ -282,7 +284,7 @@ pub fn CheckPage() -> impl IntoView {
             if started == Some(true) {
                 return true;
             }
-            let Some(Some(json)) = initial.get() else {
+            let Some(json) = initial.get().filter(|json| !json.is_empty()) else {
                 return false;
             };
             if live.get_untracked().is_some() {
@@ -441,7 +443,7 @@ pub fn CheckPage() -> impl IntoView {
                 let setup = setup()?;
                 let shown = match live.get() {
                     Some(run) => Shown::Live(run),
-                    None => Shown::Shared(initial.get().flatten()?),
+                    None => Shown::Shared(initial.get().filter(|json| !json.is_empty())?),
                 };
                 Some(Suspend::new(results_view(Some((shown, setup.programme)), amount_value, lang, table_view, rewritten)))
             }}

@@ -1,8 +1,8 @@
 //! The page's server functions: what the server's configuration means for the page, and the
 //! check itself (the same service, limit and answers as the JSON API).
 
-use leptos::prelude::*;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use leptos::{lazy, prelude::*};
 use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
@@ -60,6 +60,14 @@ pub async fn check_setup() -> Result<String, ServerFnError> {
         programme: json?.into(),
     };
     Ok(setup.write())
+}
+
+/// The set-up's text, empty if the server could not give it. Its own bundle in the browser (asked
+/// only after a move within the site; a page the server rendered carries it), so that the server
+/// function's answer decoder (JSON) stays out of the page's first bundle.
+#[lazy]
+pub async fn fetch_setup() -> String {
+    check_setup().await.unwrap_or_default()
 }
 
 impl PageSetup {
