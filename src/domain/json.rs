@@ -67,6 +67,18 @@ pub fn parse(text: &str) -> Option<Value> {
     (r.at == r.bytes.len()).then_some(value)
 }
 
+/// Appends `[a,b,...]` (no spaces, as `serde_json` writes a list), each item written by `write`.
+pub fn write_list<T>(out: &mut String, items: &[T], mut write: impl FnMut(&mut String, &T)) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write(out, item);
+    }
+    out.push(']');
+}
+
 /// Appends `s` as a JSON string literal, escaped as `serde_json` escapes it: quotes, backslashes
 /// and control characters only.
 pub fn write_text(out: &mut String, s: &str) {

@@ -56,33 +56,25 @@ pub fn record(list: &mut Vec<Recent>, outcomes: &[Outcome], now: i64) {
 /// The list as JSON, as the browser keeps it: the text `serde_json` writes for it, written without
 /// it (the page's first bundle carries no general JSON encoder).
 pub fn list_to_json(list: &[Recent]) -> String {
-    use crate::domain::json::write_text;
+    use crate::domain::json::{write_list, write_text};
     use std::fmt::Write as _;
-    let mut out = String::from("[");
-    for (i, e) in list.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
+    let mut out = String::new();
+    write_list(&mut out, list, |out, e| {
         out.push_str("{\"link\":");
-        write_text(&mut out, &e.link);
+        write_text(out, &e.link);
         out.push_str(",\"status\":");
-        write_text(&mut out, e.status.as_str());
+        write_text(out, e.status.as_str());
         out.push_str(",\"band\":");
-        write_text(&mut out, &e.band);
+        write_text(out, &e.band);
         let _ = write!(out, ",\"at\":{},\"was\":", e.at);
         match &e.was {
-            Some((status, band)) => {
-                out.push('[');
-                write_text(&mut out, status.as_str());
-                out.push(',');
-                write_text(&mut out, band);
-                out.push(']');
-            }
+            Some((status, band)) => write_list(out, &[status.as_str(), band.as_str()], |out, s| {
+                write_text(out, s);
+            }),
             None => out.push_str("null"),
         }
         out.push('}');
-    }
-    out.push(']');
+    });
     out
 }
 

@@ -137,19 +137,15 @@ pub struct Channel {
 
 /// The named channels as JSON, as the browser keeps them: the text `serde_json` writes for them.
 pub fn channels_to_json(list: &[Channel]) -> String {
-    use crate::domain::json::write_text;
-    let mut out = String::from("[");
-    for (i, c) in list.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
+    use crate::domain::json::{write_list, write_text};
+    let mut out = String::new();
+    write_list(&mut out, list, |out, c| {
         out.push_str("{\"name\":");
-        write_text(&mut out, &c.name);
+        write_text(out, &c.name);
         out.push_str(",\"sub\":");
-        write_text(&mut out, &c.sub);
+        write_text(out, &c.sub);
         out.push('}');
-    }
-    out.push(']');
+    });
     out
 }
 
