@@ -25,6 +25,26 @@ pub fn share_url(text: &str, country: &str, amount: &str, sub: &str, lang: Lang)
 /// Remembered choices (the browser's local storage).
 #[cfg(feature = "hydrate")]
 pub mod memory {
+    use leptos::prelude::*;
+
+    /// Reads `key` into `signal` once (`read`; nothing if it is missing or unreadable), then keeps
+    /// the signal's value there on every change (`write`).
+    pub fn keep<T: Send + Sync + 'static>(
+        key: &'static str,
+        signal: RwSignal<T>,
+        read: fn(&str) -> Option<T>,
+        write: fn(&T) -> String,
+    ) {
+        Effect::new(move |first: Option<()>| {
+            if first.is_none() {
+                if let Some(value) = load(key).as_deref().and_then(read) {
+                    signal.set(value);
+                }
+            }
+            save(key, &signal.with(write));
+        });
+    }
+
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok()?
     }

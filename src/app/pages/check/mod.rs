@@ -87,10 +87,10 @@ pub fn CheckPage() -> impl IntoView {
     let channels = RwSignal::new(Vec::<crate::domain::template::Channel>::new());
     let recent_list = RwSignal::new(Vec::<recent::Recent>::new());
 
-    // The set-up travels as text and is read when first needed (the country select, the notices,
-    // the results: parts hydrated in later tasks), not while the page hydrates; its programme
-    // (JSON) only by the results' code.
-    // Carried as the text itself (no JSON around it); empty when the server could not say.
+    // The set-up travels as text (the resource carries it as itself; empty when the server could
+    // not say) and is read when first needed (the country select, the notices, the results: parts
+    // hydrated in later tasks), not while the page hydrates; its programme (JSON) only by the
+    // results' code.
     let setup_text = Resource::new_str(|| (), |_| fetch_setup());
     let setup_read = Memo::new(move |_| setup_text.get().and_then(|text| PageSetup::read(&text)));
     // Read inside a `Suspense`: the resource itself is read, so that the server waits for it.
@@ -138,40 +138,19 @@ pub fn CheckPage() -> impl IntoView {
         // Read once the whole page is hydrated (the server rendered it without them), then kept
         // on every change.
         deferred::after_hydration(move || {
-            Effect::new(move |first: Option<()>| {
-                if first.is_none() {
-                    if let Some(t) = memory::load("template") {
-                        template.set(t);
-                    }
-                }
-                memory::save("template", &template.get());
-            });
-            Effect::new(move |first: Option<()>| {
-                if first.is_none() {
-                    if let Some(saved) = memory::load("recent") {
-                        if let Some(list) = crate::domain::recent::list_from_json(&saved) {
-                            recent_list.set(list);
-                        }
-                    }
-                }
-                memory::save(
-                    "recent",
-                    &recent_list.with(|l| crate::domain::recent::list_to_json(l)),
-                );
-            });
-            Effect::new(move |first: Option<()>| {
-                if first.is_none() {
-                    if let Some(saved) = memory::load("channels") {
-                        if let Some(list) = crate::domain::template::channels_from_json(&saved) {
-                            channels.set(list);
-                        }
-                    }
-                }
-                memory::save(
-                    "channels",
-                    &channels.with(|l| crate::domain::template::channels_to_json(l)),
-                );
-            });
+            memory::keep("template", template, |t| Some(t.to_string()), Clone::clone);
+            memory::keep(
+                "recent",
+                recent_list,
+                crate::domain::recent::list_from_json,
+                |l: &Vec<_>| crate::domain::recent::list_to_json(l),
+            );
+            memory::keep(
+                "channels",
+                channels,
+                crate::domain::template::channels_from_json,
+                |l: &Vec<_>| crate::domain::template::channels_to_json(l),
+            );
             Effect::new(move |first: Option<()>| {
                 let fields = [("country", country), ("amount", amount), ("sub", sub)];
                 if first.is_none() {
