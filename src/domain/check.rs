@@ -290,7 +290,8 @@ impl LinkTemplate {
             Some("1005005248414510"),
             Some("sample"),
         );
-        let url = url::Url::parse(&sample).map_err(|e| TemplateError::NotHttps(e.to_string()))?;
+        let url = crate::domain::link::parse_url(&sample)
+            .map_err(|e| TemplateError::NotHttps(e.to_string()))?;
         if url.scheme() != "https" {
             return Err(TemplateError::NotHttps(format!(
                 "the scheme is {}",

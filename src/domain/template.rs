@@ -41,7 +41,7 @@ pub enum DeriveError {
 
 /// Whether a decoded parameter value is an AliExpress page address.
 fn leads_to_aliexpress(value: &str) -> bool {
-    url::Url::parse(value.trim()).is_ok_and(|u| {
+    crate::domain::link::parse_url(value.trim()).is_ok_and(|u| {
         matches!(u.scheme(), "https" | "http")
             && u.host_str().is_some_and(|h| {
                 matches!(
@@ -55,7 +55,7 @@ fn leads_to_aliexpress(value: &str) -> bool {
 /// Learns a template from a deep link.
 pub fn derive(deep_link: &str) -> Result<Derived, DeriveError> {
     let text = deep_link.trim();
-    let url = url::Url::parse(text).map_err(|_| DeriveError::NotALink)?;
+    let url = crate::domain::link::parse_url(text).map_err(|_| DeriveError::NotALink)?;
     let host = url
         .host_str()
         .ok_or(DeriveError::NotALink)?

@@ -10,6 +10,7 @@ mod binary;
 mod campaign;
 mod catalog;
 mod hardening;
+mod host_vectors;
 mod leptos_config;
 mod link_properties;
 mod link_vectors;

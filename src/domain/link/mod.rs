@@ -8,8 +8,10 @@
 
 pub mod extract;
 pub mod hosts;
+mod idna_ascii;
 pub mod params;
 pub mod path;
+mod written_host;
 
 use std::{borrow::Cow, fmt::Write as _};
 
@@ -20,6 +22,7 @@ use crate::domain::codes::ErrorCode;
 pub use extract::{extract, Candidate, PasteTooLarge, MAX_PASTE_BYTES};
 pub use hosts::{HostClass, Role, Site};
 use path::PathKind;
+pub use written_host::{parse_url, with_ascii_host};
 
 /// One link may be at most this long (bytes, after trimming).
 pub const MAX_LINK_BYTES: usize = 4096;
@@ -373,17 +376,7 @@ pub const MAX_LABEL_BYTES: usize = 63;
 /// The host part of a link's text as written (no parsing): after the scheme, before the path,
 /// without user information and port.
 fn host_part(text: &str) -> &str {
-    let rest = match text.find("://") {
-        Some(i) => &text[i + 3..],
-        None => text.strip_prefix("//").unwrap_or(text),
-    };
-    let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host.starts_with('[') {
-        return host;
-    }
-    host.rsplit_once(':').map_or(host, |(h, _)| h)
+    &text[written_host::host_range(text)]
 }
 
 /// Whether the host as written fits the limits of DNS, checked before the URL parser sees it:
@@ -415,10 +408,10 @@ fn parse_web_url(text: &str) -> Result<Url, LinkError> {
                     scheme: scheme.to_ascii_lowercase(),
                 });
             }
-            Url::parse(text)
+            parse_url(text)
         }
-        None if text.starts_with("//") => Url::parse(&format!("https:{text}")),
-        None => Url::parse(&format!("https://{text}")),
+        None if text.starts_with("//") => parse_url(&format!("https:{text}")),
+        None => parse_url(&format!("https://{text}")),
     };
     parsed.map_err(|e| LinkError::Unparsable {
         detail: e.to_string(),

@@ -1,0 +1,223 @@
+//! The host of a link as written, made ASCII before the URL parser sees it.
+//!
+//! The `url` crate maps a host written in other scripts through UTS 46 (IDNA), whose Unicode tables
+//! (ICU4X's normalisation and property data, about 40 KB of the page's first download) Linksmith
+//! does not ship: the lockfile pins `idna_adapter` 1.0, with which `url` refuses any non-ASCII host.
+//! So a host is read here first, the same way in the browser and on the server:
+//! - every character UTS 46 maps to ASCII is mapped as it would be (`ａｌｉｅｘｐｒｅｓｓ。com`,
+//!   `aliexpreſs.com`, a soft hyphen dropped), from a table generated with ICU4X
+//!   (`tools/idna-table`, checked against `tests/data/host-vectors.json`);
+//! - a label left with other characters (`аliexpress` in Cyrillic) is written in punycode
+//!   (`xn--…`), as typed: no AliExpress site, and no network Linksmith knows, has such a label, so
+//!   the host reads as what it is (not AliExpress, or a store's own sub-domain), whatever case or
+//!   normal form its letters are in.
+
+use std::borrow::Cow;
+
+use percent_encoding::percent_decode_str;
+
+use super::idna_ascii;
+
+/// Where the URL parser will find the host in `text` (already without tabs and line breaks, and
+/// trimmed, as the parser reads it): after the scheme (for http, https, ws, wss and ftp, after any
+/// run of `/` and `\`, as the URL standard reads them; for other schemes, after `//`), before the
+/// path, query or fragment, without user information and port (a bracketed IPv6 address keeps its
+/// brackets). Empty when there is no scheme or no authority.
+pub(super) fn host_range(text: &str) -> std::ops::Range<usize> {
+    let Some(colon) = text.find(':') else {
+        return 0..0;
+    };
+    let scheme = &text[..colon];
+    let valid_scheme = scheme
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    if !valid_scheme {
+        return 0..0;
+    }
+    let special = ["http", "https", "ws", "wss", "ftp"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s));
+    let after = &text[colon + 1..];
+    let start = if special {
+        colon + 1 + (after.len() - after.trim_start_matches(['/', '\\']).len())
+    } else if after.starts_with("//") {
+        colon + 3
+    } else {
+        return 0..0;
+    };
+    let rest = &text[start..];
+    let stops: &[char] = if special {
+        &['/', '\\', '?', '#']
+    } else {
+        &['/', '?', '#']
+    };
+    let end = rest.find(stops).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_start = authority.rfind('@').map_or(0, |i| i + 1);
+    let host = &authority[host_start..];
+    let host_len = if host.starts_with('[') {
+        host.find(']').map_or(host.len(), |i| i + 1)
+    } else {
+        host.rfind(':').unwrap_or(host.len())
+    };
+    start + host_start..start + host_start + host_len
+}
+
+/// What UTS 46 maps `c` to in a URL's host, when that is ASCII ("" for a character it drops).
+fn ascii_of(c: char) -> Option<Cow<'static, str>> {
+    let cp = u32::from(c);
+    let i = idna_ascii::RUNS.partition_point(|&(_, last, _, _)| last < cp);
+    let &(first, last, to, step) = idna_ascii::RUNS.get(i)?;
+    if cp < first || cp > last {
+        return None;
+    }
+    if !step {
+        return Some(Cow::Borrowed(to));
+    }
+    let base = u32::from(*to.as_bytes().first()?);
+    let mapped = char::from_u32(base + (cp - first)).filter(char::is_ascii)?;
+    Some(Cow::Owned(mapped.to_string()))
+}
+
+/// `host` (percent-decoded, not ASCII) made ASCII: mapped where UTS 46 maps to ASCII, other labels
+/// in punycode as written (ASCII letters lower-cased). `None` when a label cannot be encoded.
+fn ascii_host(host: &str) -> Option<String> {
+    let mut mapped = String::with_capacity(host.len());
+    for c in host.chars() {
+        match ascii_of(c) {
+            Some(text) => mapped.push_str(&text),
+            None => mapped.push(c),
+        }
+    }
+    if mapped.is_ascii() {
+        return Some(mapped);
+    }
+    let mut out = String::with_capacity(mapped.len() + 8);
+    for (i, label) in mapped.split('.').enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if label.is_ascii() {
+            out.push_str(label);
+        } else {
+            out.push_str("xn--");
+            out.push_str(&idna::punycode::encode_str(&label.to_ascii_lowercase())?);
+        }
+    }
+    Some(out)
+}
+
+/// `text` with its host made ASCII (see the module's notes), read as the URL parser reads it:
+/// trimmed of spaces and controls, without tabs and line breaks. Should a host still be left that
+/// is not ASCII (percent-escapes that are not UTF-8, a label punycode cannot encode), its ASCII
+/// letters are lower-cased, the form the parser expects of what it then refuses.
+pub fn with_ascii_host(text: &str) -> Cow<'_, str> {
+    let trimmed = text.trim_matches(|c: char| c <= ' ');
+    let text: Cow<'_, str> = if trimmed.contains(['\t', '\n', '\r']) {
+        Cow::Owned(trimmed.replace(['\t', '\n', '\r'], ""))
+    } else {
+        Cow::Borrowed(trimmed)
+    };
+    let range = host_range(&text);
+    let written = &text[range.clone()];
+    if written.is_ascii() && !written.contains('%') {
+        return text;
+    }
+    let ascii = match percent_decode_str(written).decode_utf8() {
+        Ok(host) if host.is_ascii() => return text,
+        Ok(host) => ascii_host(&host).unwrap_or_else(|| written.to_ascii_lowercase()),
+        Err(_) => written.to_ascii_lowercase(),
+    };
+    Cow::Owned(format!(
+        "{}{ascii}{}",
+        &text[..range.start],
+        &text[range.end..]
+    ))
+}
+
+/// Parses `text` as a URL with its host made ASCII first: the one way the domain reads addresses.
+pub fn parse_url(text: &str) -> Result<url::Url, url::ParseError> {
+    url::Url::parse(&with_ascii_host(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lockfile pins idna_adapter 1.0: `url` alone refuses a host it would have to map.
+    #[test]
+    fn url_ships_no_unicode_tables() {
+        assert!(url::Url::parse("https://ä.com/").is_err());
+        assert_eq!(
+            parse_url("https://ä.com/").unwrap().host_str(),
+            Some("xn--4ca.com")
+        );
+    }
+
+    #[test]
+    fn host_range_is_where_the_parser_looks() {
+        let host = |t: &'static str| &t[host_range(t)];
+        assert_eq!(host("https://user:pw@ａｌｉ.com:8080/x"), "ａｌｉ.com");
+        assert_eq!(host("HTTPS:\\\\/ａｌｉ.com\\x"), "ａｌｉ.com");
+        assert_eq!(host("https:ａｌｉ.com?x"), "ａｌｉ.com");
+        assert_eq!(host("https://[::1]:80/"), "[::1]");
+        assert_eq!(host("tg://ａｌｉ\\x/y"), "ａｌｉ\\x");
+        for none in [
+            "https://",
+            "aliexpress.com",
+            "mailto:ａ@ｂ",
+            "1https://ａ",
+            "",
+        ] {
+            assert_eq!(host(none), "", "{none}");
+        }
+    }
+
+    #[test]
+    fn runs_are_sorted_and_map_to_ascii() {
+        let runs = idna_ascii::RUNS;
+        assert!(runs.windows(2).all(|w| w[0].1 < w[1].0));
+        for &(first, last, to, step) in runs {
+            assert!(first <= last && first >= 0x80, "{first:X}");
+            assert!(to.is_ascii());
+            assert!(!step || to.len() == 1);
+            for cp in [first, last] {
+                let c = char::from_u32(cp).unwrap();
+                assert!(ascii_of(c).is_some_and(|m| m.is_ascii()), "{cp:X}");
+            }
+        }
+        assert_eq!(ascii_of('ｚ').as_deref(), Some("z"));
+        assert_eq!(ascii_of('\u{AD}').as_deref(), Some(""));
+        assert_eq!(ascii_of('а'), None);
+        assert_eq!(ascii_of('\u{10FFFF}'), None);
+    }
+
+    #[test]
+    fn hosts_made_ascii() {
+        assert_eq!(
+            with_ascii_host("https://ＷＷＷ．ａｌｉｅｘｐｒｅｓｓ。com/item/1.html?q=ä"),
+            "https://www.aliexpress.com/item/1.html?q=ä"
+        );
+        assert_eq!(
+            with_ascii_host("https://аliexpress.com/item/1.html"),
+            "https://xn--liexpress-zyh.com/item/1.html"
+        );
+        assert_eq!(
+            with_ascii_host(" https:\\\\ａ\tｌｉ.com\n"),
+            "https:\\\\ali.com"
+        );
+        // Not UTF-8 once decoded: left for the parser to refuse, in the lower case it expects.
+        assert_eq!(
+            with_ascii_host("https://%FFÄa.com/X"),
+            "https://%ffÄa.com/X"
+        );
+        // Unchanged: ASCII, escapes that decode to ASCII.
+        for text in ["https://aliexpress.com/ä", "https://%61liexpress.com/"] {
+            assert!(matches!(with_ascii_host(text), Cow::Borrowed(t) if t == text));
+        }
+    }
+}
