@@ -6,7 +6,7 @@
 //! So a host is read here first, the same way in the browser and on the server:
 //! - every character UTS 46 maps to ASCII is mapped as it would be (`ａｌｉｅｘｐｒｅｓｓ。com`,
 //!   `aliexpreſs.com`, a soft hyphen dropped), from a table generated with ICU4X
-//!   (`tools/idna-table`, checked against `tests/data/host-vectors.json`);
+//!   (`tools/idna-table`, checked against `tests/data/host-vectors.json`), packed in 4 KB;
 //! - a label left with other characters (`аliexpress` in Cyrillic) is written in punycode
 //!   (`xn--…`), as typed: no AliExpress site, and no network Linksmith knows, has such a label, so
 //!   the host reads as what it is (not AliExpress, or a store's own sub-domain), whatever case or
@@ -70,15 +70,17 @@ pub(super) fn host_range(text: &str) -> std::ops::Range<usize> {
 /// What UTS 46 maps `c` to in a URL's host, when that is ASCII ("" for a character it drops).
 fn ascii_of(c: char) -> Option<Cow<'static, str>> {
     let cp = u32::from(c);
-    let i = idna_ascii::RUNS.partition_point(|&(_, last, _, _)| last < cp);
-    let &(first, last, to, step) = idna_ascii::RUNS.get(i)?;
-    if cp < first || cp > last {
+    let i = idna_ascii::RUNS.partition_point(|&(first, _, _)| first <= cp);
+    let &(first, count, to) = idna_ascii::RUNS.get(i.checked_sub(1)?)?;
+    if cp - first > u32::from(count) {
         return None;
     }
-    if !step {
-        return Some(Cow::Borrowed(to));
+    let (offset, len) = (usize::from(to >> 4), usize::from(to >> 1 & 7));
+    let text = idna_ascii::TEXT.get(offset..offset + len)?;
+    if to & 1 == 0 {
+        return Some(Cow::Borrowed(text));
     }
-    let base = u32::from(*to.as_bytes().first()?);
+    let base = u32::from(*text.as_bytes().first()?);
     let mapped = char::from_u32(base + (cp - first)).filter(char::is_ascii)?;
     Some(Cow::Owned(mapped.to_string()))
 }
@@ -180,19 +182,24 @@ mod tests {
     #[test]
     fn runs_are_sorted_and_map_to_ascii() {
         let runs = idna_ascii::RUNS;
-        assert!(runs.windows(2).all(|w| w[0].1 < w[1].0));
-        for &(first, last, to, step) in runs {
-            assert!(first <= last && first >= 0x80, "{first:X}");
-            assert!(to.is_ascii());
-            assert!(!step || to.len() == 1);
-            for cp in [first, last] {
+        assert!(runs.windows(2).all(|w| w[0].0 + u32::from(w[0].1) < w[1].0));
+        for &(first, count, _) in runs {
+            assert!(first >= 0x80, "{first:X}");
+            for cp in [first, first + u32::from(count)] {
                 let c = char::from_u32(cp).unwrap();
                 assert!(ascii_of(c).is_some_and(|m| m.is_ascii()), "{cp:X}");
             }
+            let after = char::from_u32(first + u32::from(count) + 1);
+            let next_first = runs.iter().any(|r| Some(r.0) == after.map(u32::from));
+            if let Some(c) = after.filter(|_| !next_first) {
+                assert_eq!(ascii_of(c), None, "{c:?}");
+            }
         }
         assert_eq!(ascii_of('ｚ').as_deref(), Some("z"));
+        assert_eq!(ascii_of('ﬀ').as_deref(), Some("ff"));
         assert_eq!(ascii_of('\u{AD}').as_deref(), Some(""));
         assert_eq!(ascii_of('а'), None);
+        assert_eq!(ascii_of('\u{7F}'), None);
         assert_eq!(ascii_of('\u{10FFFF}'), None);
     }
 
