@@ -2,6 +2,7 @@
 //! Everything here compiles into the server and into the WASM bundle.
 
 pub mod campaign;
+pub mod case;
 pub mod check;
 pub mod codes;
 pub mod country;

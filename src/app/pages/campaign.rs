@@ -113,7 +113,7 @@ pub fn CampaignPage() -> impl IntoView {
                 view! { <Highlighted text=source.get() findings=found.clone() /> }.into_any()
             };
             view! {
-                <div class="findings" data-testid=format!("findings-{field:?}").to_lowercase()>
+                <div class="findings" data-testid=format!("findings-{field:?}").to_ascii_lowercase()>
                     {body}
                     <ul>{messages}</ul>
                 </div>

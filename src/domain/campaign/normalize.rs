@@ -166,10 +166,10 @@ fn build(chars: Vec<(char, Range<usize>)>) -> Token {
         let mapped_digit = if has_letter { leet(c) } else { None };
         let v = mapped_digit
             .or_else(|| visual(c))
-            .unwrap_or_else(|| c.to_lowercase().next().unwrap_or(c));
+            .unwrap_or_else(|| crate::domain::case::lower(c));
         visual_s.push(v);
         visual_src.push(i);
-        let lower = c.to_lowercase().next().unwrap_or(c);
+        let lower = crate::domain::case::lower(c);
         if let Some(s) = phonetic(lower) {
             for p in s.chars() {
                 phonetic_s.push(p);

@@ -297,7 +297,9 @@ pub struct Assessment {
 /// Compares category names loosely: case, `&`/`and`, punctuation and spacing do not matter.
 pub fn same_category(a: &str, b: &str) -> bool {
     fn norm(s: &str) -> String {
-        let s = s.to_lowercase().replace('&', " and ").replace('ё', "е");
+        let s = crate::domain::case::lower_str(s)
+            .replace('&', " and ")
+            .replace('ё', "е");
         s.split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .map(|w| if w == "и" { "and" } else { w })
