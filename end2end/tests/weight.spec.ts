@@ -7,7 +7,7 @@ import { expect, Page, test } from '@playwright/test';
 // The same commit built in two checkouts measured 403,758 and 405,592 bytes (paths and hashes
 // differ): the ceiling leaves about 1.5% above the figure for that (361,014 on 2026-12-01).
 const GOAL = 250_000;
-const CEILING = Number(process.env.LINKSMITH_BUNDLE_CEILING ?? 366_000);
+const CEILING = Number(process.env.LINKSMITH_BUNDLE_CEILING ?? 309_000);
 
 /** Opens `path` and sums the encoded sizes of the bundle files fetched until it is hydrated. */
 async function bundleBytes(page: Page, path: string) {

@@ -1,7 +1,7 @@
-//! The language of the pages. leptos_i18n resolves it on the server (a cookie, else
-//! Accept-Language, else English) and the browser takes it from `<html lang>`; `?lang=ru` or
-//! `?lang=en` on any address chooses it, with or without JavaScript, and the choice is remembered
-//! in the cookie (written by the server, or by the page when it switches without a reload).
+//! The language of the pages. The server resolves it (a cookie, else Accept-Language, else
+//! English: `crate::i18n`) and the browser takes it from `<html lang>`; `?lang=ru` or `?lang=en` on
+//! any address chooses it, with or without JavaScript, and the choice is remembered in the cookie
+//! (written by the server with the page, or by the page when it switches without a reload).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -36,7 +36,6 @@ pub fn LangFromQuery() -> impl IntoView {
             if i18n.get_locale_untracked() != locale {
                 i18n.set_locale(locale);
             }
-            #[cfg(feature = "hydrate")]
             remember(locale);
         }
     };
@@ -56,17 +55,36 @@ pub fn LangSwitch(path: &'static str, lang: Memo<Lang>) -> impl IntoView {
     }
 }
 
-/// The cookie leptos_i18n reads on the server (its default name), kept a year for the whole site.
-#[cfg(feature = "hydrate")]
+/// The cookie the server reads the language from, kept a year for the whole site.
+fn cookie(locale: Locale) -> String {
+    format!(
+        "{COOKIE}={}; path=/; max-age=31536000; samesite=lax",
+        locale.as_str()
+    )
+}
+
+/// Remembers the language chosen: on the server, a `Set-Cookie` header on the page's response.
+#[cfg(feature = "ssr")]
 fn remember(locale: Locale) {
-    use wasm_bindgen::JsCast;
-    let value = match locale {
-        Locale::ru => "ru",
-        Locale::en => "en",
-    };
-    if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
-        let _ = doc.set_cookie(&format!(
-            "i18n_pref_locale={value}; path=/; max-age=31536000; samesite=lax"
-        ));
+    use axum::http::{header::SET_COOKIE, HeaderValue};
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&cookie(locale)),
+    ) {
+        response.append_header(SET_COOKIE, value);
     }
+}
+
+/// Remembers the language chosen: in the browser, the cookie written by the page.
+#[cfg(not(feature = "ssr"))]
+fn remember(locale: Locale) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = doc.set_cookie(&cookie(locale));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = cookie(locale);
 }

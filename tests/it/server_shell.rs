@@ -359,3 +359,63 @@ async fn rates_page_renders_the_rules_data_in_both_languages() {
     }
     server.stop().await;
 }
+
+/// The page's language: `?lang=` chooses it and the response remembers it in a cookie; else the
+/// cookie; else the language `Accept-Language` prefers among English and Russian; else English.
+#[tokio::test]
+async fn the_language_comes_from_the_address_the_cookie_or_accept_language() {
+    let server = start_default().await;
+    let get = |path: &'static str, headers: &'static [(&'static str, &'static str)]| {
+        let mut req = client().get(server.url(path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let cookie = res
+                .headers()
+                .get("set-cookie")
+                .map(|v| v.to_str().unwrap().to_string());
+            let html = res.text().await.unwrap();
+            let lang = html
+                .split_once("<html lang=\"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(lang, _)| lang.to_string());
+            (lang, cookie)
+        }
+    };
+    let (lang, cookie) = get("/?lang=ru", &[("accept-language", "en")]).await;
+    assert_eq!(lang.as_deref(), Some("ru"));
+    let cookie = cookie.expect("the choice is remembered");
+    assert!(
+        cookie.starts_with("i18n_pref_locale=ru; path=/;"),
+        "{cookie}"
+    );
+    let (lang, cookie) = get("/rates?lang=en", &[("cookie", "i18n_pref_locale=ru")]).await;
+    assert_eq!(lang.as_deref(), Some("en"));
+    assert!(cookie.is_some_and(|c| c.starts_with("i18n_pref_locale=en;")));
+    for (path, headers, want) in [
+        (
+            "/campaign",
+            &[("cookie", "x=1; i18n_pref_locale=ru")][..],
+            "ru",
+        ),
+        (
+            "/",
+            &[("cookie", "i18n_pref_locale=en"), ("accept-language", "ru")][..],
+            "en",
+        ),
+        (
+            "/rates",
+            &[("accept-language", "de-DE,ru;q=0.8,en;q=0.5")][..],
+            "ru",
+        ),
+        ("/", &[("accept-language", "uk, be;q=0.9")][..], "en"),
+        ("/", &[][..], "en"),
+    ] {
+        let (lang, cookie) = get(path, headers).await;
+        assert_eq!(lang.as_deref(), Some(want), "{path} {headers:?}");
+        assert_eq!(cookie, None, "only a choice in the address is written");
+    }
+    server.stop().await;
+}
