@@ -7,6 +7,15 @@ use std::{collections::BTreeSet, error::Error, fmt::Write as _, path::PathBuf};
 
 use serde_json::{Map, Value};
 
+/// Rust's keywords, which cannot name a field.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
+    "match", "mod", "move", "mut", "priv", "pub", "ref", "return", "self", "static", "struct",
+    "super", "trait", "true", "try", "type", "typeof", "unsafe", "use", "virtual", "where",
+    "while", "yield",
+];
+
 const LOCALES: [(&str, &str); 2] = [("EN", "locales/en.json"), ("RU", "locales/ru.json")];
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -63,12 +72,15 @@ fn same_shape(a: &Map<String, Value>, b: &Map<String, Value>, at: &str) -> Resul
                 ))
             }
         }
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            return Err(format!("`{path}`: keys are lower-case words joined by `_`"));
+        let words_ok = key.split('_').all(|w| {
+            w.starts_with(|c: char| c.is_ascii_lowercase())
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+        if !words_ok || KEYWORDS.contains(&key.as_str()) {
+            return Err(format!(
+                "`{path}`: a key is lower-case words joined by `_`, and not a Rust keyword"
+            ));
         }
     }
     if let Some(key) = b.keys().find(|k| !a.contains_key(*k)) {
