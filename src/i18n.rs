@@ -116,6 +116,17 @@ impl I18nContext {
     pub fn words(self) -> &'static Words {
         self.get_locale().words()
     }
+
+    /// A word that follows the language, for `<Title text=…>`: the server reads the title after
+    /// the page's first part is rendered, where the request's reactive arena may no longer be
+    /// current, so the closure holds its own reference to the language (not an arena handle).
+    pub fn word(
+        self,
+        pick: fn(&'static Words) -> &'static str,
+    ) -> impl Fn() -> &'static str + Clone + Send + Sync + 'static {
+        let locale = ArcRwSignal::from(self.0);
+        move || pick(locale.get().words())
+    }
 }
 
 /// The language context of the page (see [`I18nContextProvider`]).

@@ -145,7 +145,7 @@ pub fn CampaignPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || t_string!(i18n, campaign.title) />
+        <Title text=i18n.word(|w| w.campaign.title) />
         <section class="panel campaign">
             <LangSwitch path="/campaign" lang=lang />
             <h1>{move || t_string!(i18n, campaign.title)}</h1>

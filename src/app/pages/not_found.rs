@@ -14,7 +14,7 @@ pub fn NotFound() -> impl IntoView {
     }
     let i18n = use_i18n();
     view! {
-        <Title text=move || t_string!(i18n, not_found.title) />
+        <Title text=i18n.word(|w| w.not_found.title) />
         <section class="panel">
             <h1>{t!(i18n, not_found.title)}</h1>
             <p>{t!(i18n, not_found.text)} " " <a href="/">{t!(i18n, not_found.back)}</a></p>

@@ -43,7 +43,7 @@ pub fn RatesPage() -> impl IntoView {
     let i18n = use_i18n();
     let data = Resource::new(|| (), |_| load_rates());
     view! {
-        <Title text=move || t_string!(i18n, rates.title) />
+        <Title text=i18n.word(|w| w.rates.title) />
         <section class="panel rates">
             <LangSwitch path="/rates" lang=lang />
             <h1>{move || t_string!(i18n, rates.title)}</h1>

@@ -293,7 +293,7 @@ pub fn CheckPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || t_string!(i18n, check.title) />
+        <Title text=i18n.word(|w| w.check.title) />
         <section class="panel check">
             <LangSwitch path="/" lang=lang />
             <h1>{move || t_string!(i18n, check.heading)}</h1>
