@@ -15,7 +15,6 @@
 use std::fmt::Display;
 
 use leptos::prelude::*;
-use leptos_meta::Html;
 
 include!(concat!(env!("OUT_DIR"), "/words.rs"));
 
@@ -116,17 +115,6 @@ impl I18nContext {
     pub fn words(self) -> &'static Words {
         self.get_locale().words()
     }
-
-    /// A word that follows the language, for `<Title text=…>`: the server reads the title after
-    /// the page's first part is rendered, where the request's reactive arena may no longer be
-    /// current, so the closure holds its own reference to the language (not an arena handle).
-    pub fn word(
-        self,
-        pick: fn(&'static Words) -> &'static str,
-    ) -> impl Fn() -> &'static str + Clone + Send + Sync + 'static {
-        let locale = ArcRwSignal::from(self.0);
-        move || pick(locale.get().words())
-    }
 }
 
 /// The language context of the page (see [`I18nContextProvider`]).
@@ -134,9 +122,10 @@ pub fn use_i18n() -> I18nContext {
     expect_context()
 }
 
-/// The language the page starts in. On the server: the cookie, else `Accept-Language`.
+/// The language the page starts in. On the server: the address's `?lang=`, else the cookie, else
+/// `Accept-Language`, else English.
 #[cfg(feature = "ssr")]
-fn initial_locale() -> Locale {
+pub fn initial_locale() -> Locale {
     use axum::http::{header, request::Parts};
     let Some(parts) = use_context::<Parts>() else {
         return Locale::default();
@@ -150,6 +139,10 @@ fn initial_locale() -> Locale {
             .collect::<Vec<_>>()
             .join(",")
     };
+    let query = parts.uri.query().unwrap_or_default();
+    if let Some(locale) = crate::app::query_locale(query) {
+        return locale;
+    }
     let cookies = header(header::COOKIE);
     cookies
         .split([';', ','])
@@ -175,16 +168,22 @@ fn initial_locale() -> Locale {
     Locale::default()
 }
 
-/// Provides the language to `children` and writes it in `<html lang>`.
+/// Provides the language to `children`. The server writes it in `<html lang>` (`app::shell`); in
+/// the browser, a change of language is written there too.
 #[component]
 pub fn I18nContextProvider(children: Children) -> impl IntoView {
     let i18n = I18nContext(RwSignal::new(initial_locale()));
     provide_context(i18n);
-    let children = children();
-    view! {
-        {children}
-        <Html attr:lang=move || i18n.get_locale().as_str() attr:dir="ltr" />
-    }
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let lang = i18n.get_locale().as_str();
+        if let Some(html) = document().document_element() {
+            if html.get_attribute("lang").as_deref() != Some(lang) {
+                let _ = html.set_attribute("lang", lang);
+            }
+        }
+    });
+    children()
 }
 
 /// `text` with each `{{ name }}` replaced by its value.

@@ -13,12 +13,10 @@ pub mod domain;
 pub mod server;
 
 /// Entry point of the WASM bundle: hydrates the server-rendered page in stages (app::deferred): the
-/// frame first, then the routes, the header and footer and the check page's parts, each in a task of
-/// its own. The rates and campaign routes and the check page's results are lazily loaded
-/// (`--split`). A lazily loaded route's parts are hydrated asynchronously (its code is fetched
-/// first); the check page's synchronously, which costs a third of the asynchronous walk over the
-/// same tree. A page whose results the server rendered (a shared address) first loads the results'
-/// code, so that they hydrate as the server wrote them.
+/// frame first, then the page, the header and footer and the check page's parts, each in a task of
+/// its own. The rates and campaign pages and the check page's results are lazily loaded
+/// (`--split`): on those pages, and on a check page whose results the server rendered (a shared
+/// address), that code is loaded first, so that the page hydrates at once, as the server wrote it.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -34,19 +32,15 @@ pub fn hydrate() {
         .location()
         .pathname()
         .unwrap_or_default();
-    let lazy_route = app::LAZY_ROUTES.contains(&path.trim_end_matches('/'));
+    let page = app::Page::of_path(&path);
     wasm_bindgen_futures::spawn_local(async move {
         if rendered_results {
             app::load_results_code().await;
         }
-        // The frame first, then each part in a task of its own (app::deferred): the routes, the
+        app::load_page_code(page).await;
+        // The frame first, then each part in a task of its own (app::deferred): the page, the
         // header and footer, the check page's form, lists and results.
-        let mode = if lazy_route {
-            app::HydrationMode::Async
-        } else {
-            app::HydrationMode::Sync
-        };
-        app::hydrate_in_stages(body.clone(), mode, app::App).await;
+        app::hydrate_in_stages(body.clone(), app::App).await;
         // The whole page, lazily loaded parts too, is live: tests (and CSS) can rely on it.
         let _ = body.set_attribute("data-hydrated", "true");
     });

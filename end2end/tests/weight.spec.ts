@@ -5,9 +5,9 @@ import { expect, Page, test } from '@playwright/test';
 // up unseen. The goal is 250 KB; until the check page gets there the ceiling is the figure it has
 // reached (docs/PERFORMANCE.md, "The page at full load"), lowered as it comes down, never raised.
 // The same commit built in two checkouts measured 403,758 and 405,592 bytes (paths and hashes
-// differ): the ceiling leaves about 1.5% above the figure for that (304,293 on 2026-12-01).
+// differ): the ceiling leaves about 1.5% above the figure for that (261,359 on 2026-12-01).
 const GOAL = 250_000;
-const CEILING = Number(process.env.LINKSMITH_BUNDLE_CEILING ?? 309_000);
+const CEILING = Number(process.env.LINKSMITH_BUNDLE_CEILING ?? 265_000);
 
 /** Opens `path` and sums the encoded sizes of the bundle files fetched until it is hydrated. */
 async function bundleBytes(page: Page, path: string) {

@@ -9,7 +9,7 @@
 //! wrapper does not change the layout). While the page hydrates, the browser hydrates only the
 //! wrapper and queues its children; [`hydrate_in_stages`] (the bundle's entry point), once the
 //! rest of the page is hydrated, hydrates each queued part from the wrapper's children, under a
-//! child of the part's reactive owner (the part sees the same context: language, router) that is
+//! child of the part's reactive owner (the part sees the same context: language, location) that is
 //! disposed of with it. Parts met while a part hydrates join the end of the queue. Rendered in the
 //! browser after a navigation, a `Deferred` renders its children at once.
 //!
@@ -25,7 +25,7 @@ pub fn Deferred(children: Children) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         use leptos::either::Either;
-        if let Some(mode) = hydrating() {
+        if hydrating() {
             let slot = NodeRef::<leptos::html::Div>::new();
             let owner = Owner::current().unwrap_or_default();
             // The part's owner and view once hydrated: dropped with this component's owner.
@@ -39,7 +39,7 @@ pub fn Deferred(children: Children) -> impl IntoView {
                         return;
                     }
                     let child = owner.child();
-                    let state = hydrate_part(&child, el.into(), children, mode).await;
+                    let state = hydrate_part(&child, el.into(), children).await;
                     part.set_value(Some(Box::new((child, state))));
                 })
             }));
@@ -51,21 +51,11 @@ pub fn Deferred(children: Children) -> impl IntoView {
     view! { <div class="deferred">{children()}</div> }
 }
 
-/// How the parts are hydrated: at once, or awaiting lazily loaded code (a lazily loaded route)
-/// on the way.
-#[cfg(feature = "hydrate")]
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Sync,
-    Async,
-}
-
 #[cfg(feature = "hydrate")]
 async fn hydrate_part(
     owner: &Owner,
     el: web_sys::Element,
     children: Children,
-    mode: Mode,
 ) -> <AnyView as Render>::State {
     use leptos::tachys::{
         hydration::Cursor,
@@ -73,24 +63,11 @@ async fn hydrate_part(
     };
     let cursor = Cursor::new(el);
     let position = PositionState::default();
-    match mode {
-        Mode::Sync => {
-            // Drawing the part's views and walking the server's HTML with them are two tasks:
-            // neither holds the browser long.
-            let view = owner.with(children);
-            next_task().await;
-            owner.with(|| view.hydrate::<true>(&cursor, &position))
-        }
-        Mode::Async => {
-            owner
-                .with(|| {
-                    leptos::reactive::computed::ScopedFuture::new(async move {
-                        children().hydrate_async(&cursor, &position).await
-                    })
-                })
-                .await
-        }
-    }
+    // Drawing the part's views and walking the server's HTML with them are two tasks: neither
+    // holds the browser long.
+    let view = owner.with(children);
+    next_task().await;
+    owner.with(|| view.hydrate::<true>(&cursor, &position))
 }
 
 #[cfg(feature = "hydrate")]
@@ -98,7 +75,7 @@ type Part = Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output
 
 #[cfg(feature = "hydrate")]
 thread_local! {
-    static HYDRATING: std::cell::Cell<Option<Mode>> = const { std::cell::Cell::new(None) };
+    static HYDRATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static QUEUE: std::cell::RefCell<std::collections::VecDeque<Part>> =
         std::cell::RefCell::default();
     static AFTER: std::cell::RefCell<std::collections::VecDeque<Box<dyn FnOnce()>>> =
@@ -106,7 +83,7 @@ thread_local! {
 }
 
 #[cfg(feature = "hydrate")]
-fn hydrating() -> Option<Mode> {
+fn hydrating() -> bool {
     HYDRATING.with(std::cell::Cell::get)
 }
 
@@ -121,7 +98,7 @@ fn queue(part: Part) {
 /// is not hydrating.
 #[cfg(feature = "hydrate")]
 pub fn after_hydration(f: impl FnOnce() + 'static) {
-    if hydrating().is_none() {
+    if !hydrating() {
         f();
         return;
     }
@@ -141,7 +118,6 @@ pub fn after_hydration(f: impl FnOnce() + 'static) {
 #[cfg(feature = "hydrate")]
 pub async fn hydrate_in_stages<V: IntoView>(
     parent: web_sys::HtmlElement,
-    mode: Mode,
     app: impl FnOnce() -> V + 'static,
 ) {
     use hydration_context::{HydrateSharedContext, SharedContext};
@@ -155,16 +131,16 @@ pub async fn hydrate_in_stages<V: IntoView>(
     let _ = any_spawner::Executor::init_wasm_bindgen();
     let context = Arc::new(HydrateSharedContext::new());
     let owner = Owner::new_root(Some(context.clone()));
-    HYDRATING.with(|h| h.set(Some(mode)));
-    // The page's components run in a task of their own (the language, the router, the frame), its
+    HYDRATING.with(|h| h.set(true));
+    // The page's components run in a task of their own (the language, the location, the frame), its
     // HTML is walked in the next.
     next_task().await;
     let view = owner.with(|| app().into_view());
     next_task().await;
     let page =
         owner.with(|| view.hydrate::<true>(&Cursor::new(parent.into()), &PositionState::default()));
-    HYDRATING.with(|h| h.set(None));
-    hydrate_queued(mode).await;
+    HYDRATING.with(|h| h.set(false));
+    hydrate_queued().await;
     context.hydration_complete();
     // Like `UnmountHandle::forget`: the page is never unmounted.
     std::mem::forget((owner, page));
@@ -173,12 +149,12 @@ pub async fn hydrate_in_stages<V: IntoView>(
 /// Hydrates the queued parts, each in a task of its own (the browser handles input and paints
 /// between them), in the order they were met; then runs what waits for the whole page.
 #[cfg(feature = "hydrate")]
-async fn hydrate_queued(mode: Mode) {
+async fn hydrate_queued() {
     while let Some(part) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
         next_task().await;
-        HYDRATING.with(|h| h.set(Some(mode)));
+        HYDRATING.with(|h| h.set(true));
         part().await;
-        HYDRATING.with(|h| h.set(None));
+        HYDRATING.with(|h| h.set(false));
     }
     while let Some(f) = AFTER.with(|q| q.borrow_mut().pop_front()) {
         next_task().await;

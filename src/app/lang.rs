@@ -4,7 +4,6 @@
 //! (written by the server with the page, or by the page when it switches without a reload).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::domain::rates::Lang;
 use crate::i18n::*;
@@ -18,20 +17,14 @@ pub fn use_lang() -> Memo<Lang> {
     })
 }
 
-/// Applies `?lang=` from the address (rendered first inside the router, so every page below it
+/// Applies `?lang=` from the address (rendered first inside the frame, so every page below it
 /// renders in the chosen language, on the server too).
 #[component]
 pub fn LangFromQuery() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
+    let location = super::route::use_location();
     let apply = move || {
-        let wanted = query
-            .with(|q| q.get("lang"))
-            .and_then(|l| match l.as_str() {
-                "ru" => Some(Locale::ru),
-                "en" => Some(Locale::en),
-                _ => None,
-            });
+        let wanted = location.query("lang").and_then(|l| locale_named(&l));
         if let Some(locale) = wanted {
             if i18n.get_locale_untracked() != locale {
                 i18n.set_locale(locale);
@@ -41,6 +34,19 @@ pub fn LangFromQuery() -> impl IntoView {
     };
     apply();
     Effect::new(move |_| apply());
+}
+
+/// The language `?lang=` names in a query string (`ru` or `en`), if any.
+pub fn query_locale(query: &str) -> Option<Locale> {
+    super::route::query_value(query, "lang").and_then(|l| locale_named(&l))
+}
+
+fn locale_named(name: &str) -> Option<Locale> {
+    match name {
+        "ru" => Some(Locale::ru),
+        "en" => Some(Locale::en),
+        _ => None,
+    }
 }
 
 /// Links to the same page in English and in Russian; the current one is marked.

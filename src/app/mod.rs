@@ -8,31 +8,28 @@ mod hydration;
 mod lang;
 mod layout;
 mod pages;
+mod route;
 mod words;
 
+use leptos::lazy;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Meta, Title};
-use leptos_router::{
-    components::{Route, Router, Routes},
-    lazy_route, Lazy, LazyRoute, SsrMode, StaticSegment,
-};
 
 use crate::i18n::*;
 use deferred::Deferred;
+pub use lang::query_locale;
 use lang::LangFromQuery;
 use layout::{Footer, Header};
 use pages::{campaign::CampaignPage, check::CheckPage, not_found::NotFound, rates::RatesPage};
 
 #[cfg(feature = "hydrate")]
-pub use deferred::{hydrate_in_stages, Mode as HydrationMode};
+pub use deferred::hydrate_in_stages;
 #[cfg(feature = "hydrate")]
 pub use pages::check::load_results_code;
 /// The page's server function for checks (its route is rate-limited like the API) and how many
 /// links a shared address checks while the server renders it.
 pub use pages::check::{CheckLinks, SERVER_RENDERED_LINKS};
 
-/// The addresses of the lazily loaded routes (below): the bundle hydrates them asynchronously.
-pub const LAZY_ROUTES: [&str; 2] = ["/rates", "/campaign"];
+pub use route::Page;
 
 /// The product's name as users see it. The brand of the programme never appears in it.
 pub const PRODUCT_NAME: &str = "Linksmith";
@@ -41,19 +38,26 @@ pub const PRODUCT_NAME: &str = "Linksmith";
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use hydration::PaintFirstHydration;
-    use leptos_meta::{HashedStylesheet, MetaTags};
+    use leptos_meta::HashedStylesheet;
+    // The head is written for the request's language and page, as the app below renders them (in
+    // the browser, `Frame` and `I18nContextProvider` follow their changes).
+    let locale = initial_locale();
+    let page = route::request_page();
+    let words = locale.words();
     view! {
         <!DOCTYPE html>
-        <html>
+        <html lang=locale.as_str() dir="ltr">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // As text of its own: a view's text would carry a hydration marker into the title.
+                <title inner_html=escape_text(&page_title(page, words)) />
+                <meta name="description" content=words.common.description />
                 // The same on every page: written by the server, not a tag the page hydrates.
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <PaintFirstHydration options />
-                <MetaTags />
             </head>
             <body>
                 <App />
@@ -65,7 +69,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The application: layout and routes.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     view! {
         <I18nContextProvider>
             <Frame />
@@ -73,66 +76,118 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Everything inside the language context: head tags, the router and the layout.
+/// `text` as HTML text: `&`, `<` and `>` escaped.
+#[cfg(feature = "ssr")]
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The document's title on `page` in a language: the page's, then the product's name.
+pub fn page_title(page: Page, words: &Words) -> String {
+    let title = match page {
+        Page::Check => words.check.title,
+        Page::Rates => words.rates.title,
+        Page::Campaign => words.campaign.title,
+        Page::NotFound => words.not_found.title,
+    };
+    format!("{title} · {PRODUCT_NAME}")
+}
+
+/// Everything inside the language context: the page of the address and the layout. The server
+/// writes the head (`shell`); in the browser, the title and description follow the page and the
+/// language.
 #[component]
 fn Frame() -> impl IntoView {
-    let i18n = use_i18n();
+    let location = route::provide_location();
+    let page = Memo::new(move |_| location.page());
+    #[cfg(feature = "hydrate")]
+    {
+        let i18n = use_i18n();
+        Effect::new(move |_| {
+            let words = i18n.words();
+            let doc = document();
+            let title = page_title(page.get(), words);
+            if doc.title() != title {
+                doc.set_title(&title);
+            }
+            if let Ok(Some(meta)) = doc.query_selector("meta[name=description]") {
+                let _ = meta.set_attribute("content", words.common.description);
+            }
+        });
+    }
     view! {
-        // The head's tags hydrate in a later task too (app::deferred).
-        <Deferred>
-            <Title formatter=|page: String| {
-                if page.is_empty() { PRODUCT_NAME.to_string() } else { format!("{page} · {PRODUCT_NAME}") }
-            } />
-            <Meta name="description" content=move || t_string!(i18n, common.description) />
-        </Deferred>
-        <Router>
-            <LangFromQuery />
-            <div class="page">
-                <Deferred><Header /></Deferred>
-                <main id="main" class="main">
-                    <Deferred>
-                    <Routes fallback=|| view! { <NotFound /> }>
-                        <Route path=StaticSegment("") view=CheckPage ssr=SsrMode::Async />
-                        <Route path=StaticSegment("rates") view={Lazy::<RatesRoute>::new()} />
-                        <Route path=StaticSegment("campaign") view={Lazy::<CampaignRoute>::new()} />
-                    </Routes>
-                    </Deferred>
-                </main>
-                <Deferred><Footer /></Deferred>
-            </div>
-        </Router>
+        <LangFromQuery />
+        <div class="page">
+            <Deferred><Header /></Deferred>
+            <main id="main" class="main">
+                <Deferred>{move || page_view(page.get())}</Deferred>
+            </main>
+            <Deferred><Footer /></Deferred>
+        </div>
+    }
+}
+
+fn page_view(page: Page) -> AnyView {
+    match page {
+        Page::Check => view! { <CheckPage /> }.into_any(),
+        Page::Rates => {
+            view! { <Suspense>{move || Suspend::new(rates_page(true))}</Suspense> }.into_any()
+        }
+        Page::Campaign => {
+            view! { <Suspense>{move || Suspend::new(campaign_page(true))}</Suspense> }.into_any()
+        }
+        Page::NotFound => view! { <NotFound /> }.into_any(),
     }
 }
 
 // The rates and campaign pages come in bundles of their own (`cargo leptos build --split`): the
-// check page, where most visits start, does not download their code.
+// check page, where most visits start, does not download their code. Called with `false`, each
+// only loads its code: before hydrating that page, so that it hydrates as the server wrote it.
 
 /// `/rates`, loaded when first visited.
-#[derive(Clone, Copy)]
-struct RatesRoute;
-
-#[lazy_route]
-impl LazyRoute for RatesRoute {
-    fn data() -> Self {
-        RatesRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <RatesPage /> }.into_any()
-    }
+#[lazy]
+fn rates_page(draw: bool) -> Option<AnyView> {
+    draw.then(|| view! { <RatesPage /> }.into_any())
 }
 
 /// `/campaign`, loaded when first visited.
-#[derive(Clone, Copy)]
-struct CampaignRoute;
+#[lazy]
+fn campaign_page(draw: bool) -> Option<AnyView> {
+    draw.then(|| view! { <CampaignPage /> }.into_any())
+}
 
-#[lazy_route]
-impl LazyRoute for CampaignRoute {
-    fn data() -> Self {
-        CampaignRoute
+/// Loads the code of `page` if it comes in a bundle of its own: the page's script calls it before
+/// hydrating that page.
+#[cfg(feature = "hydrate")]
+pub async fn load_page_code(page: Page) {
+    match page {
+        Page::Rates => drop(rates_page(false).await),
+        Page::Campaign => drop(campaign_page(false).await),
+        Page::Check | Page::NotFound => {}
     }
+}
 
-    fn view(_this: Self) -> AnyView {
-        view! { <CampaignPage /> }.into_any()
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_is_written_as_escaped_text() {
+        assert_eq!(escape_text("a < b & c > d"), "a &lt; b &amp; c &gt; d");
+        for locale in [Locale::en, Locale::ru] {
+            for (_, page) in Page::PATHS {
+                let title = page_title(page, locale.words());
+                assert!(
+                    title.ends_with(" · Linksmith") && title.len() > 12,
+                    "{title}"
+                );
+            }
+        }
+        assert_eq!(
+            page_title(Page::NotFound, Locale::en.words()),
+            "Page not found · Linksmith"
+        );
     }
 }

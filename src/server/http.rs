@@ -12,7 +12,7 @@ use axum::{
     Json, Router,
 };
 use leptos::{nonce::Nonce, prelude::*};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{AxumRouteListing, LeptosRoutes};
 use tower_http::{
     compression::{
         predicate::{DefaultPredicate, Predicate},
@@ -29,12 +29,24 @@ use super::{
     error::{lang_of, ApiError},
     AppState,
 };
-use crate::app::{shell, App};
+use crate::app::{shell, Page};
 
 /// Builds the whole application: pages, API, static assets and middleware.
 pub fn router(state: AppState) -> Router {
     let options = state.config.leptos.clone();
-    let routes = generate_route_list(App);
+    // The site's pages (app::Page), rendered whole before they are sent: the check page waits for
+    // a shared address's answers, the rates and campaign pages for their code's own bundle.
+    let routes = Page::PATHS
+        .iter()
+        .map(|(path, _)| {
+            AxumRouteListing::new(
+                path.to_string(),
+                leptos_router::SsrMode::Async,
+                [leptos_router::Method::Get],
+                Vec::new(),
+            )
+        })
+        .collect();
 
     // Files of the built site (the WASM bundle, CSS, favicon); anything else is rendered by the app,
     // which answers 404 for unknown paths.

@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 
 use crate::i18n::*;
-use leptos_meta::Title;
 
 use crate::app::{
     components::CopyButton,
@@ -145,7 +144,6 @@ pub fn CampaignPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=i18n.word(|w| w.campaign.title) />
         <section class="panel campaign">
             <LangSwitch path="/campaign" lang=lang />
             <h1>{move || t_string!(i18n, campaign.title)}</h1>

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::i18n::*;
 
@@ -14,7 +13,6 @@ pub fn NotFound() -> impl IntoView {
     }
     let i18n = use_i18n();
     view! {
-        <Title text=i18n.word(|w| w.not_found.title) />
         <section class="panel">
             <h1>{t!(i18n, not_found.title)}</h1>
             <p>{t!(i18n, not_found.text)} " " <a href="/">{t!(i18n, not_found.back)}</a></p>

@@ -3,7 +3,6 @@
 //! browser. Everything is rendered from the server's validated rules (never a second copy).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::app::lang::{use_lang, LangSwitch};
 use crate::app::{components::CountrySelect, words::status_name};
@@ -43,7 +42,6 @@ pub fn RatesPage() -> impl IntoView {
     let i18n = use_i18n();
     let data = Resource::new(|| (), |_| load_rates());
     view! {
-        <Title text=i18n.word(|w| w.rates.title) />
         <section class="panel rates">
             <LangSwitch path="/rates" lang=lang />
             <h1>{move || t_string!(i18n, rates.title)}</h1>

@@ -16,8 +16,6 @@ mod server;
 mod settings;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use server::{fetch_setup, PageSetup};
 pub use server::{CheckLinks, SERVER_RENDERED_LINKS};
@@ -76,8 +74,8 @@ pub async fn load_results_code() {
 pub fn CheckPage() -> impl IntoView {
     let lang = use_lang();
     let i18n = use_i18n();
-    let query = use_query_map();
-    let q = move |k: &str| query.with_untracked(|q| q.get(k).unwrap_or_default());
+    let location = crate::app::route::use_location();
+    let q = move |k: &str| location.query_untracked(k).unwrap_or_default();
     let text = RwSignal::new(q("url"));
     let country = RwSignal::new(q("country").to_ascii_uppercase());
     let amount = RwSignal::new(q("amount"));
@@ -106,14 +104,8 @@ pub fn CheckPage() -> impl IntoView {
     // Carried as the text itself; empty when there is no answer.
     let initial = Resource::new_str(
         move || {
-            query.with(|q| {
-                (
-                    q.get("url").unwrap_or_default(),
-                    q.get("country").unwrap_or_default(),
-                    q.get("amount").unwrap_or_default(),
-                    q.get("sub").unwrap_or_default(),
-                )
-            })
+            let q = |k: &str| location.query(k).unwrap_or_default();
+            (q("url"), q("country"), q("amount"), q("sub"))
         },
         move |(url, country, amount, sub)| async move {
             shared_check(url, country, amount, sub, lang.get_untracked())
@@ -293,7 +285,6 @@ pub fn CheckPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=i18n.word(|w| w.check.title) />
         <section class="panel check">
             <LangSwitch path="/" lang=lang />
             <h1>{move || t_string!(i18n, check.heading)}</h1>
