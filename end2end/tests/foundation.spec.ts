@@ -124,3 +124,43 @@ test('the language chosen on one page is remembered on the next one, loaded afre
   await gotoHydrated(page, '/campaign');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 });
+
+test('links within the site are followed without a reload, with the title, language and history kept right', async ({ page }) => {
+  const console = watchConsole(page);
+  await gotoHydrated(page, '/');
+  // A value the document keeps only as long as it is not loaded again.
+  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  const sameDocument = () => page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument === true);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rates' }).click();
+  await expect(page).toHaveURL(/\/rates$/);
+  await expect(page).toHaveTitle('Commission rates · Linksmith');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Commission rates');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaign check' }).click();
+  await expect(page).toHaveTitle('Campaign check · Linksmith');
+  await page.locator('.lang-switch a[hreflang="ru"]').click();
+  await expect(page).toHaveURL(/\/campaign\?lang=ru$/);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ru');
+  await expect(page).toHaveTitle(/^[^A-Za-z]+· Linksmith$/);
+  const description = await page.locator('meta[name=description]').getAttribute('content');
+  expect(description).toMatch(/[а-я]/);
+
+  // Back and forward move between the addresses visited, in the same document.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/campaign$/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/rates$/);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator('#paste')).toBeVisible();
+  await page.goForward();
+  await expect(page).toHaveURL(/\/rates$/);
+  expect(await sameDocument()).toBe(true);
+  console.assertClean();
+
+  // A path that is not a page is the server's: its 404.
+  const response = await page.goto('/no-such-page');
+  expect(response?.status()).toBe(404);
+  await expect(page).toHaveTitle(/· Linksmith$/);
+});
