@@ -51,7 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 // As text of its own: a view's text would carry a hydration marker into the title.
-                <title inner_html=escape_text(&page_title(page, words)) />
+                <title inner_html=components::escape_html(&page_title(page, words)) />
                 <meta name="description" content=words.common.description />
                 // The same on every page: written by the server, not a tag the page hydrates.
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
@@ -74,14 +74,6 @@ pub fn App() -> impl IntoView {
             <Frame />
         </I18nContextProvider>
     }
-}
-
-/// `text` as HTML text: `&`, `<` and `>` escaped.
-#[cfg(feature = "ssr")]
-fn escape_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// The document's title on `page` in a language: the page's, then the product's name.
@@ -175,7 +167,10 @@ mod tests {
 
     #[test]
     fn a_title_is_written_as_escaped_text() {
-        assert_eq!(escape_text("a < b & c > d"), "a &lt; b &amp; c &gt; d");
+        assert_eq!(
+            components::escape_html("a < b & c > d"),
+            "a &lt; b &amp; c &gt; d"
+        );
         for locale in [Locale::en, Locale::ru] {
             for (_, page) in Page::PATHS {
                 let title = page_title(page, locale.words());

@@ -1,7 +1,7 @@
 //! The site's own router: three pages and a 404, matched on the path, and the query as a signal.
 //!
 //! It replaced `leptos_router`, whose matching, nested routes and lazy-route machinery were about
-//! a sixth of the page's first download (docs/PERFORMANCE.md, "The site's own router"), for what
+//! a sixth of the page's first download (docs/PERFORMANCE.md, "The site's own router and head"), for what
 //! the site uses: a page per path, the query (`?lang=`, a shared address's `?url=`), links within
 //! the site followed without a reload, and the browser's back and forward.
 //!
