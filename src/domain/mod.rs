@@ -10,6 +10,7 @@ pub mod date;
 pub mod json;
 pub mod link;
 pub mod messages;
+pub mod number;
 pub mod rates;
 pub mod recent;
 pub mod report;

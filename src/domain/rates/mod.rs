@@ -311,7 +311,7 @@ pub fn same_category(a: &str, b: &str) -> bool {
 
 /// Formats a percentage without trailing zeros: 0.8, 7, 0.72, 12.5.
 pub fn percent(p: f64) -> String {
-    let s = format!("{p:.3}");
+    let s = crate::domain::number::fixed(p, 3);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
 }
