@@ -182,7 +182,7 @@ impl Settings {
 
     /// Reads and checks a settings file: its kind, the template, every channel.
     pub fn parse(text: &str) -> Result<Settings, String> {
-        let s: Settings = serde_json::from_str(text)
+        let s: Settings = crate::domain::json::from_str(text)
             .map_err(|_| "This is not a Linksmith settings file (JSON from Export).".to_string())?;
         if s.linksmith_settings != Self::VERSION {
             return Err("This is not a Linksmith settings file (JSON from Export).".into());

@@ -5,6 +5,9 @@
 //! written as `serde_json` writes them. Written out instead of taking a general decoder, which with
 //! its number parsing and formatting weighs over 30 KB in the page's first bundle.
 
+mod de;
+pub use de::{from_slice, from_str, NotTheValue};
+
 /// A JSON value; numbers are kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
