@@ -21,7 +21,7 @@ pub const CSV_HEADER: [&str; 8] = [
 
 /// Money as the page shows it: `$1.39`.
 pub fn usd(v: f64) -> String {
-    format!("${v:.2}")
+    format!("${}", crate::domain::number::fixed(v, 2))
 }
 
 /// An estimate in one line: `$0.14–$1.39 (exact $1.39)`, `≤ $38.50`, `$0.00`; `exact` is the
@@ -53,10 +53,8 @@ fn cell(text: &str) -> String {
 
 /// The CSV of a batch (RFC 4180, header first), one row per input in input order.
 pub fn csv(outcomes: &[Outcome]) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let _ = w.write_record(CSV_HEADER);
+    let mut out = String::new();
+    write_record(&mut out, &CSV_HEADER);
     for o in outcomes {
         let row: [String; 8] = match o {
             Outcome::Checked(r) => [
@@ -90,11 +88,30 @@ pub fn csv(outcomes: &[Outcome]) -> String {
                 cell(&format!("{}: {}", f.error.code, f.error.message)),
             ],
         };
-        let _ = w.write_record(&row);
+        write_record(&mut out, &row);
     }
-    w.into_inner()
-        .map(|bytes| String::from_utf8(bytes).unwrap_or_default())
-        .unwrap_or_default()
+    out
+}
+
+/// Appends one CSV record and its CRLF: a field holding a comma, a quote or a line break is
+/// quoted, its quotes doubled (RFC 4180; what the `csv` crate writes by default). Written out
+/// because the crate's writer carries a float parser (for a quoting style not used here) into the
+/// page.
+fn write_record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let field = field.as_ref();
+        if field.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out.push_str("\r\n");
 }
 
 /// The affiliate links of the usable results, one per line (for "Copy all links").
@@ -129,6 +146,24 @@ pub fn rewrite(text: &str, candidates: &[Candidate<'_>], outcomes: &[Outcome]) -
 mod tests {
     use super::*;
     use crate::domain::check::{CheckFailure, Problem};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Each record is what the `csv` crate writes for it (CRLF, quoting where necessary).
+        #[test]
+        fn records_are_what_the_csv_crate_writes(
+            fields in prop::collection::vec("[a-z,\"\r\n =+@-]{0,6}|\\PC{0,4}", 8),
+        ) {
+            let mut ours = String::new();
+            write_record(&mut ours, &fields);
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(Vec::new());
+            w.write_record(&fields).unwrap();
+            let theirs = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            prop_assert_eq!(ours, theirs);
+        }
+    }
 
     #[test]
     fn formula_cells_are_defused() {
