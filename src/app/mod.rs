@@ -1,6 +1,7 @@
 //! The UI: pages and components that render domain results and wire user input.
 //! Compiled into the server (SSR) and the WASM bundle (hydration). No business rules live here.
 
+mod codec;
 mod components;
 mod deferred;
 #[cfg(feature = "ssr")]
@@ -27,7 +28,9 @@ pub use deferred::hydrate_in_stages;
 pub use pages::check::load_results_code;
 /// The page's server function for checks (its route is rate-limited like the API) and how many
 /// links a shared address checks while the server renders it.
-pub use pages::check::{CheckLinks, SERVER_RENDERED_LINKS};
+pub use pages::check::{
+    CheckAnswer, CheckLinks, CheckLinksError, CheckSetup, PageSetup, SERVER_RENDERED_LINKS,
+};
 
 pub use route::Page;
 

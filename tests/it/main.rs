@@ -17,6 +17,7 @@ mod link_vectors;
 mod live_cases;
 mod networks;
 mod open_platform;
+mod page_codec;
 mod page_reader;
 mod rates;
 mod resilience;

@@ -26,21 +26,25 @@ pub struct RatesData {
     pub default_country: String,
 }
 
-#[server]
-pub async fn load_rates() -> Result<RatesData, ServerFnError> {
+/// The page's data as the JSON of [`RatesData`]: the page carries it as text from the server's
+/// rendering and reads it with the domain's JSON reader (as the check page reads its set-up).
+#[server(output = crate::app::codec::Json)]
+pub async fn load_rates() -> Result<String, ServerFnError> {
     let state = expect_context::<crate::server::AppState>();
-    Ok(RatesData {
+    let data = RatesData {
         programme: (*state.config.programme).clone(),
         today: state.config.calendar.today(),
         default_country: state.config.default_country.code().to_string(),
-    })
+    };
+    serde_json::to_string(&data).map_err(|e| ServerFnError::ServerError(e.to_string()))
 }
 
 #[component]
 pub fn RatesPage() -> impl IntoView {
     let lang = use_lang();
     let i18n = use_i18n();
-    let data = Resource::new(|| (), |_| load_rates());
+    // Empty when the server could not say; read below, where it is drawn.
+    let data = Resource::new_str(|| (), |_| async { load_rates().await.unwrap_or_default() });
     view! {
         <section class="panel rates">
             <LangSwitch path="/rates" lang=lang />
@@ -49,7 +53,7 @@ pub fn RatesPage() -> impl IntoView {
             <Suspense fallback=move || view! { <p>{tu_string!(i18n, rates.loading)}</p> }>
                 {move || {
                     data.get()
-                        .map(|result| match result {
+                        .map(|text| match crate::domain::json::from_str::<RatesData>(&text) {
                             Ok(d) => view! { <RatesView data=d lang=lang.get() /> }.into_any(),
                             Err(_) => view! { <p class="error" role="alert">{t_string!(i18n, rates.failed)}</p> }.into_any(),
                         })
@@ -208,7 +212,7 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
     let programme = StoredValue::new(data.programme.clone());
     let today = data.today;
     let country = RwSignal::new(data.default_country.clone());
-    let status = RwSignal::new(Status::Affiliate.as_str().to_string());
+    let status = RwSignal::new(Status::Affiliate);
     let amount = RwSignal::new("100".to_string());
     let status_options = Status::ALL
         .iter()
@@ -221,8 +225,7 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
 
     let answer = Memo::new(move |_| {
         let country = Country::parse(&country.get()).map_err(|e| e.message(lang))?;
-        let status: Status = serde_json::from_value(serde_json::Value::String(status.get()))
-            .map_err(|e| e.to_string())?;
+        let status = status.get();
         let text = amount.get();
         let amount = if text.trim().is_empty() {
             None
@@ -245,7 +248,8 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
         };
         Ok::<_, String>(programme.with_value(|p| p.assess(&order, lang)))
     });
-    let money = |v: Option<f64>| v.map_or_else(|| "—".into(), |x| format!("{x:.2}"));
+    let money =
+        |v: Option<f64>| v.map_or_else(|| "—".into(), |x| crate::domain::number::fixed(x, 2));
 
     view! {
         <h2 id="calculator">{td_string!(locale, rates.calculator)}</h2>
@@ -264,7 +268,13 @@ fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
             </label>
             <label>
                 {td_string!(locale, rates.status)}
-                <select name="status" data-testid="calc-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                <select name="status" data-testid="calc-status" on:change=move |ev| {
+                    // The options are the statuses' own names.
+                    let chosen = event_target_value(&ev);
+                    if let Some(s) = Status::ALL.into_iter().find(|s| s.as_str() == chosen) {
+                        status.set(s);
+                    }
+                }>
                     {status_options}
                 </select>
             </label>

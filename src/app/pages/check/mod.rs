@@ -17,8 +17,10 @@ mod settings;
 
 use leptos::prelude::*;
 
-use server::{fetch_setup, PageSetup};
-pub use server::{CheckLinks, SERVER_RENDERED_LINKS};
+use server::fetch_setup;
+pub use server::{
+    CheckAnswer, CheckLinks, CheckLinksError, CheckSetup, PageSetup, SERVER_RENDERED_LINKS,
+};
 
 #[cfg(feature = "hydrate")]
 use crate::app::deferred;

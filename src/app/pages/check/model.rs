@@ -226,7 +226,7 @@ pub fn continue_shared(
     live: RwSignal<Option<Run>>,
     running: RwSignal<bool>,
 ) {
-    let Ok(mut r) = serde_json::from_str::<Results>(&json) else {
+    let Ok(mut r) = crate::domain::json::from_str::<Results>(&json) else {
         return;
     };
     let mine = super::settings::checked(&options.3, options.4);

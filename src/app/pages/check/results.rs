@@ -20,6 +20,7 @@ use crate::app::{
 use crate::domain::{
     check::{re_estimate, CheckResult, Outcome},
     link::{scan, PageKind},
+    number::fixed,
     rates::{percent, Amount, Estimate, Lang, Notice, NoticeCode, Programme},
     report,
 };
@@ -71,7 +72,7 @@ pub fn results_view(
     let programme = StoredValue::new(programme);
     let run = match shown {
         Shown::Live(run) => run,
-        Shown::Shared(json) => match serde_json::from_str::<Results>(&json) {
+        Shown::Shared(json) => match crate::domain::json::from_str::<Results>(&json) {
             Ok(results) => Run::from(results),
             Err(_) => return ().into_any(),
         },
@@ -384,8 +385,8 @@ fn card(l: Locale, result: &CheckResult, index: usize, scale: f64, now: Live) ->
                     })}
                     <svg class="band-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=aria>
                         <rect class="track" x="0" y="2" width="100" height="6" rx="3"></rect>
-                        <rect class="band" x=bar.0 y="2" width=bar.1 height="6" rx="3"></rect>
-                        {bar.2.map(|x| view! { <rect class="mark" x=x y="0" width="0.8" height="10"></rect> })}
+                        <rect class="band" x=fixed(bar.0, 2) y="2" width=fixed(bar.1, 2) height="6" rx="3"></rect>
+                        {bar.2.map(|x| view! { <rect class="mark" x=fixed(x, 2) y="0" width="0.8" height="10"></rect> })}
                     </svg>
                 </dd>
                 <dt>{td_string!(l, check.estimate)}</dt>

@@ -40,7 +40,7 @@ const SETUP_STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 
 /// The set-up as text: the page takes it as a string while it hydrates and reads it
 /// ([`PageSetup::read`]) when a part that needs it is drawn, in a later task (app::deferred).
-#[server]
+#[server(output = crate::app::codec::Json)]
 pub async fn check_setup() -> Result<String, ServerFnError> {
     use crate::domain::rates::RegionId;
     let state = expect_context::<crate::server::AppState>();
@@ -123,7 +123,7 @@ impl PageSetup {
 /// different versions). Called by the results' code only, so the first bundle carries no JSON
 /// decoder for it.
 pub fn read_programme(json: &str) -> Option<Programme> {
-    serde_json::from_str(json).ok()
+    crate::domain::json::from_str(json).ok()
 }
 
 /// The answer to one request of the page: the outcomes in input order, or why none was made.
@@ -144,7 +144,7 @@ pub enum CheckLinksError {
 }
 
 impl FromServerFnError for CheckLinksError {
-    type Encoder = leptos::server_fn::codec::JsonEncoding;
+    type Encoder = crate::app::codec::PageJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         CheckLinksError::ServerFn(value)
@@ -158,7 +158,7 @@ pub const SERVER_RENDERED_LINKS: usize = 20;
 /// Checks links for the page through the same service function as `/api/v1/check/batch`, counted
 /// against the same per-client limit. Called by the page's script (`POST /api/check_links...`) or
 /// while the server renders a shared address (then at most [`SERVER_RENDERED_LINKS`] are checked).
-#[server(input = server_fn::codec::Json)]
+#[server(input = crate::app::codec::Json, output = crate::app::codec::Json)]
 pub async fn check_links(
     inputs: Vec<String>,
     country: String,
