@@ -32,6 +32,8 @@ pub use pages::check::{
     CheckAnswer, CheckLinks, CheckLinksError, CheckSetup, PageSetup, SERVER_RENDERED_LINKS,
 };
 
+/// The rates page's server function and what it answers (read by the page with `domain::json`).
+pub use pages::rates::{LoadRates, RatesData};
 pub use route::Page;
 
 /// The product's name as users see it. The brand of the programme never appears in it.

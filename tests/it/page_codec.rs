@@ -8,7 +8,7 @@ use crate::api_check::{setup_with, CABLE, TEMPLATE};
 use crate::common::client;
 use leptos::server_fn::ServerFn;
 use linksmith::{
-    app::{CheckAnswer, CheckLinks, CheckLinksError, CheckSetup, PageSetup},
+    app::{CheckAnswer, CheckLinks, CheckLinksError, CheckSetup, LoadRates, PageSetup, RatesData},
     domain::{check::Outcome, json, rates::Programme},
     server::{RateLimit, ServerConfig},
 };
@@ -140,5 +140,26 @@ async fn the_set_up_carries_the_programme_as_the_server_has_it() {
     assert!(setup.tracking);
     let programme: Programme = json::from_str(&setup.programme).unwrap();
     assert_eq!(programme, Programme::embedded().unwrap());
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn the_rates_page_reads_the_programme_as_the_server_has_it() {
+    let s = setup_with(crate::api_check::config(None), Duration::from_millis(2800)).await;
+    let res = client()
+        .post(s.server.url(LoadRates::PATH))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let data_text: String = json::from_str(&text).unwrap();
+    assert_eq!(data_text, serde_json::from_str::<String>(&text).unwrap());
+    let ours: RatesData = json::from_str(&data_text).unwrap();
+    assert_eq!(ours, serde_json::from_str::<RatesData>(&data_text).unwrap());
+    assert_eq!(ours.programme, Programme::embedded().unwrap());
+    assert_eq!(ours.default_country.len(), 2, "{data_text}");
     s.server.stop().await;
 }
