@@ -75,6 +75,11 @@ codes! {
         Internal = "internal",
         /// The server could not be reached, or is too busy to answer now.
         Unavailable = "unavailable",
+        /// An `Authorization: Bearer` key that is unknown or revoked (HTTP 401).
+        InvalidKey = "invalid_key",
+        /// A checking request sent by another site's page (`Sec-Fetch-Site: cross-site`, not a
+        /// navigation): HTTP 403.
+        CrossSiteRefused = "cross_site_refused",
     }
 }
 
@@ -99,6 +104,9 @@ codes! {
         RateApproximate = "rate_approximate",
         AttributionPriority = "attribution_priority",
         RussianStoreUnknown = "russian_store_unknown",
+        /// The client's share of fresh look-ups is spent for now: the link was answered from what
+        /// is remembered only.
+        LookupsSpent = "lookups_spent",
         GeoMustMatch = "geo_must_match",
         DropshippingSellerRate = "dropshipping_seller_rate",
         CouponsAndCoins = "coupons_and_coins",
@@ -148,6 +156,8 @@ mod tests {
             "rate_limited",
             "internal",
             "unavailable",
+            "invalid_key",
+            "cross_site_refused",
         ] {
             assert!(ErrorCode::parse(code).is_some(), "{code}");
         }
@@ -169,6 +179,7 @@ mod tests {
             "rate_approximate",
             "attribution_priority",
             "russian_store_unknown",
+            "lookups_spent",
         ] {
             assert!(NoticeCode::parse(code).is_some(), "{code}");
         }

@@ -31,6 +31,7 @@ pub const REQUIRED_CODES: &[NoticeCode] = &[
     NoticeCode::RussianStoreUnknown,
     NoticeCode::SourcesDisagree,
     NoticeCode::ForeignNetworkLink,
+    NoticeCode::LookupsSpent,
 ];
 
 /// Why a rules file was refused.
