@@ -1,6 +1,7 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
 mod api;
+pub mod client;
 pub mod catalog;
 pub mod check;
 mod config;
