@@ -81,7 +81,10 @@ impl LookupBudget {
         let burst = f64::from(self.burst).min(per_hour.max(1.0)).max(1.0);
         let now = Instant::now();
         let mut buckets = lock(&self.buckets);
-        let bucket = buckets.get_or_insert_mut(*client, || Bucket { tokens: burst, at: now });
+        let bucket = buckets.get_or_insert_mut(*client, || Bucket {
+            tokens: burst,
+            at: now,
+        });
         bucket.refill(now, per_second, burst);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -126,10 +129,7 @@ impl Allowance {
 
     /// Unlimited fresh look-ups, as one anonymous client (tests, tools, the resolver's own use).
     pub fn unlimited() -> Arc<Allowance> {
-        Allowance::new(
-            Caller::address(std::net::IpAddr::from([0, 0, 0, 0])),
-            None,
-        )
+        Allowance::new(Caller::address(std::net::IpAddr::from([0, 0, 0, 0])), None)
     }
 
     /// The client, as the sources' turns count it.
@@ -297,10 +297,9 @@ impl Gate {
             if self.day_spent(&s) {
                 return false;
             }
-            let lighter_waits = s
-                .waiting
-                .keys()
-                .any(|c| *c != client && Self::usage_of(&s, c, now) <= Self::usage_of(&s, &client, now));
+            let lighter_waits = s.waiting.keys().any(|c| {
+                *c != client && Self::usage_of(&s, c, now) <= Self::usage_of(&s, &client, now)
+            });
             if !lighter_waits && s.minute.tokens >= 1.0 + self.reserve_for(&s, &client, now) {
                 self.grant(&mut s, client, now);
                 return true;
@@ -358,7 +357,13 @@ impl Gate {
         s.used_today += 1;
         s.granted += 1;
         let mine = Self::usage_of(s, &client, now) + 1.0;
-        s.usage.put(client, Usage { value: mine, at: now });
+        s.usage.put(
+            client,
+            Usage {
+                value: mine,
+                at: now,
+            },
+        );
         let top = match s.heaviest {
             Some(h) if h != client => Self::usage_of(s, &h, now),
             _ => 0.0,
@@ -408,10 +413,7 @@ impl Gate {
                 };
                 let need = 1.0 + self.reserve_for(&s, &client, now);
                 if s.minute.tokens >= need {
-                    let waiter = s
-                        .waiting
-                        .get_mut(&client)
-                        .and_then(VecDeque::pop_front);
+                    let waiter = s.waiting.get_mut(&client).and_then(VecDeque::pop_front);
                     if s.waiting.get(&client).is_some_and(VecDeque::is_empty) {
                         s.waiting.remove(&client);
                     }
@@ -526,7 +528,9 @@ mod tests {
         let mut queued = Vec::new();
         for _ in 0..1000 {
             let gate = gate.clone();
-            queued.push(tokio::spawn(async move { gate.turn(flood, deadline).await }));
+            queued.push(tokio::spawn(
+                async move { gate.turn(flood, deadline).await },
+            ));
         }
         tokio::time::advance(Duration::from_secs(10)).await;
         assert!(gate.waiting() > 900);
@@ -534,7 +538,11 @@ mod tests {
         for _ in 0..20 {
             let asked = Instant::now();
             assert!(gate.turn(client(2), deadline).await);
-            assert!(Instant::now() - asked <= Duration::from_secs(1), "waited {:?}", Instant::now() - asked);
+            assert!(
+                Instant::now() - asked <= Duration::from_secs(1),
+                "waited {:?}",
+                Instant::now() - asked
+            );
             tokio::time::advance(Duration::from_secs(1)).await;
         }
         // The flood still gets the rest: the ceiling is used, not wasted.

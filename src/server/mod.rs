@@ -1,11 +1,12 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
 mod api;
-pub mod client;
 pub mod catalog;
 pub mod check;
+pub mod client;
 mod config;
 pub mod error;
+pub mod fair;
 pub mod fetch;
 mod http;
 pub mod limit;
