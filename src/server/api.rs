@@ -19,7 +19,6 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::{
     check::{AmountInput, Refusal},
     error::{lang_of, ApiError, ErrorBody},
-    limit::ClientKey,
     AppState, RawOptions,
 };
 use crate::domain::{
@@ -41,7 +40,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The client of a request, as the rate limit counts it (the TCP peer, or the client a trusted
 /// proxy names in `X-Forwarded-For`).
-pub struct Client(pub ClientKey);
+pub struct Client(pub super::client::Client);
 
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
@@ -127,7 +126,7 @@ async fn campaign_check(
     ApiJson(input): ApiJson<CampaignInput>,
 ) -> Response {
     let lang = lang_of(&headers);
-    if let Err(refusal) = state.admit(client, 1, lang) {
+    if let Err(refusal) = state.admit(&client, 1, lang) {
         return ApiError::from(refusal).into_response();
     }
     // Matching 20,000 characters per field is a millisecond of CPU: off the async workers.
@@ -213,7 +212,7 @@ pub struct BatchSummary {
 /// One link: 200 with the result, 422 for a link that cannot be used, 400 for bad options.
 async fn check_one(
     state: &AppState,
-    client: ClientKey,
+    client: super::client::Client,
     lang: Lang,
     input: String,
     raw: RawOptions,
