@@ -59,6 +59,8 @@ pub fn refusal(locale: Locale, code: ErrorCode, message: &str) -> String {
         ErrorCode::RateLimited => td_string!(locale, errors.rate_limited),
         ErrorCode::Internal => td_string!(locale, errors.internal),
         ErrorCode::Unavailable => td_string!(locale, errors.unavailable),
+        ErrorCode::InvalidKey => td_string!(locale, errors.invalid_key),
+        ErrorCode::CrossSiteRefused => td_string!(locale, errors.cross_site_refused),
     }
     .to_string()
 }

@@ -1,0 +1,607 @@
+//! Fair use of the operator's scarce upstream calls (check-api.md, "Clients and fair use").
+//!
+//! - [`LookupBudget`]: fresh look-ups per client per hour. A fresh look-up is a question to an
+//!   upstream (Open Platform, ePN, Admitad, a product page, a share link) that nothing remembered
+//!   answers. Past its share a client's check still answers, from what is remembered, with the
+//!   warning `lookups_spent`.
+//! - [`Allowance`]: one check's right to spend the client's budget. A link costs at most one
+//!   look-up however many sources are asked about it (decided once per product or share link).
+//! - [`Gate`]: a source's call ceiling (per minute, optionally per day), with the calls that
+//!   wait served in turn across clients: the client that has used the source least goes first,
+//!   and the heaviest client may not take the last few calls of the minute, which stay for the
+//!   others. So one client's thousand never delays another's one beyond one turn.
+//!
+//! Time is tokio's clock (tests run it paused), but for the day of a daily ceiling (UTC).
+
+use std::{
+    collections::{HashMap, VecDeque},
+    num::NonZeroUsize,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+
+use tokio::{
+    sync::{oneshot, Notify},
+    time::Instant,
+};
+
+use super::client::{Caller, Client};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Clients whose budgets and usage are remembered at most (the least recently seen are
+/// forgotten first: a forgotten client starts again as new).
+pub const REMEMBERED_CLIENTS: usize = 100_000;
+
+/// A token bucket.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn refill(&mut self, now: Instant, per_second: f64, burst: f64) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * per_second).min(burst);
+        self.at = now;
+    }
+}
+
+/// Fresh look-ups per client: `per_hour` sustained, `burst` at once.
+pub struct LookupBudget {
+    per_hour: u32,
+    burst: u32,
+    buckets: Mutex<lru::LruCache<Client, Bucket>>,
+}
+
+impl LookupBudget {
+    pub fn new(per_hour: u32, burst: u32) -> LookupBudget {
+        LookupBudget {
+            per_hour: per_hour.max(1),
+            burst: burst.max(1),
+            buckets: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(REMEMBERED_CLIENTS).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+
+    /// The server's share per client per hour (`LINKSMITH_LOOKUPS_PER_HOUR`).
+    pub fn per_hour(&self) -> u32 {
+        self.per_hour
+    }
+
+    /// Takes one look-up from the client's share (at `per_hour`, the key's own rate if it has
+    /// one), or says how long until one is there again.
+    pub fn take(&self, client: &Client, per_hour: Option<u32>) -> Result<(), Duration> {
+        let per_hour = f64::from(per_hour.unwrap_or(self.per_hour).max(1));
+        let per_second = per_hour / 3600.0;
+        let burst = f64::from(self.burst).min(per_hour.max(1.0)).max(1.0);
+        let now = Instant::now();
+        let mut buckets = lock(&self.buckets);
+        let bucket = buckets.get_or_insert_mut(*client, || Bucket { tokens: burst, at: now });
+        bucket.refill(now, per_second, burst);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
+        }
+    }
+
+    /// Clients remembered now.
+    pub fn clients(&self) -> usize {
+        lock(&self.buckets).len()
+    }
+}
+
+/// Why a link was answered without a fresh look-up it needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withheld {
+    /// The client's share is spent; it renews after this long.
+    Spent(Duration),
+    /// The request may not spend look-ups at all (a navigation from another site).
+    MemoryOnly,
+}
+
+/// One check's right to spend its client's look-ups: asked once per product id (or share link),
+/// remembered for the rest of the check, so a link costs one look-up whichever sources ask.
+pub struct Allowance {
+    pub caller: Caller,
+    budget: Option<Arc<LookupBudget>>,
+    decided: Mutex<HashMap<String, Option<Withheld>>>,
+}
+
+impl Allowance {
+    /// A check by `caller`, spending from `budget` (none: unlimited, tests and tools).
+    pub fn new(caller: Caller, budget: Option<Arc<LookupBudget>>) -> Arc<Allowance> {
+        Arc::new(Allowance {
+            caller,
+            budget,
+            decided: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Unlimited fresh look-ups, as one anonymous client (tests, tools, the resolver's own use).
+    pub fn unlimited() -> Arc<Allowance> {
+        Allowance::new(
+            Caller::address(std::net::IpAddr::from([0, 0, 0, 0])),
+            None,
+        )
+    }
+
+    /// The client, as the sources' turns count it.
+    pub fn client(&self) -> Client {
+        self.caller.client
+    }
+
+    /// May the check ask an upstream about `what` (a product id or a share link)? Charged once.
+    pub fn permit(&self, what: &str) -> bool {
+        let mut decided = lock(&self.decided);
+        if let Some(d) = decided.get(what) {
+            return d.is_none();
+        }
+        let verdict = if self.caller.fresh {
+            match &self.budget {
+                None => None,
+                Some(budget) => budget
+                    .take(&self.caller.client, self.caller.lookups_per_hour)
+                    .err()
+                    .map(Withheld::Spent),
+            }
+        } else {
+            Some(Withheld::MemoryOnly)
+        };
+        decided.insert(what.to_string(), verdict);
+        verdict.is_none()
+    }
+
+    /// Why `what` got no fresh look-up, if it needed one and was refused.
+    pub fn withheld(&self, what: &str) -> Option<Withheld> {
+        lock(&self.decided).get(what).copied().flatten()
+    }
+
+    /// Fresh look-ups this check spent (the key's usage).
+    pub fn spent(&self) -> u64 {
+        lock(&self.decided).values().filter(|d| d.is_none()).count() as u64
+    }
+}
+
+/// A source's ceiling: calls per minute, and optionally per day (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ceiling {
+    pub per_minute: u32,
+    pub per_day: Option<u64>,
+}
+
+impl Ceiling {
+    pub const fn per_minute(per_minute: u32) -> Ceiling {
+        Ceiling {
+            per_minute,
+            per_day: None,
+        }
+    }
+}
+
+/// How long a client's use of a source is remembered (the usage that orders the turns decays
+/// with this time constant).
+const USAGE_TIME: Duration = Duration::from_secs(60);
+
+/// Decayed count of the calls a client made to one source.
+#[derive(Debug, Clone, Copy)]
+struct Usage {
+    value: f64,
+    at: Instant,
+}
+
+impl Usage {
+    fn now(self, now: Instant) -> f64 {
+        let dt = now.saturating_duration_since(self.at).as_secs_f64();
+        self.value * (-dt / USAGE_TIME.as_secs_f64()).exp()
+    }
+}
+
+struct Waiter {
+    seq: u64,
+    deadline: Instant,
+    tx: oneshot::Sender<bool>,
+}
+
+struct GateState {
+    minute: Bucket,
+    day: u64,
+    used_today: u64,
+    usage: lru::LruCache<Client, Usage>,
+    /// The client that has used the source most (as of its last call): it may not take the
+    /// reserve.
+    heaviest: Option<Client>,
+    waiting: HashMap<Client, VecDeque<Waiter>>,
+    seq: u64,
+    dispatching: bool,
+    /// Calls granted in all (tests, `/readyz` details).
+    granted: u64,
+}
+
+/// A source's call ceiling with fair turns across clients.
+pub struct Gate {
+    name: &'static str,
+    ceiling: Ceiling,
+    state: Mutex<GateState>,
+    wake: Notify,
+}
+
+/// The UTC day number now.
+fn utc_day() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400)
+}
+
+impl Gate {
+    pub fn new(name: &'static str, ceiling: Ceiling) -> Arc<Gate> {
+        let ceiling = Ceiling {
+            per_minute: ceiling.per_minute.max(1),
+            per_day: ceiling.per_day,
+        };
+        Arc::new(Gate {
+            name,
+            ceiling,
+            state: Mutex::new(GateState {
+                minute: Bucket {
+                    tokens: f64::from(ceiling.per_minute),
+                    at: Instant::now(),
+                },
+                day: utc_day(),
+                used_today: 0,
+                usage: lru::LruCache::new(
+                    NonZeroUsize::new(REMEMBERED_CLIENTS).unwrap_or(NonZeroUsize::MIN),
+                ),
+                heaviest: None,
+                waiting: HashMap::new(),
+                seq: 0,
+                dispatching: false,
+                granted: 0,
+            }),
+            wake: Notify::new(),
+        })
+    }
+
+    pub fn ceiling(&self) -> Ceiling {
+        self.ceiling
+    }
+
+    fn per_second(&self) -> f64 {
+        f64::from(self.ceiling.per_minute) / 60.0
+    }
+
+    /// Calls of a minute kept back from the heaviest client, for the others' turns.
+    fn reserve(&self) -> f64 {
+        (f64::from(self.ceiling.per_minute) / 10.0).clamp(1.0, 30.0)
+    }
+
+    /// Calls granted since the gate was made.
+    pub fn granted(&self) -> u64 {
+        lock(&self.state).granted
+    }
+
+    /// Waits for `client`'s turn to call the source, until `deadline`. False: no turn in time
+    /// (or the day's ceiling is reached): the caller answers without the source, and does not
+    /// remember that as the source's failure.
+    pub async fn turn(self: &Arc<Self>, client: Client, deadline: Instant) -> bool {
+        let rx = {
+            let mut s = lock(&self.state);
+            let now = Instant::now();
+            self.refill(&mut s, now);
+            if self.day_spent(&s) {
+                return false;
+            }
+            let lighter_waits = s
+                .waiting
+                .keys()
+                .any(|c| *c != client && Self::usage_of(&s, c, now) <= Self::usage_of(&s, &client, now));
+            if !lighter_waits && s.minute.tokens >= 1.0 + self.reserve_for(&s, &client, now) {
+                self.grant(&mut s, client, now);
+                return true;
+            }
+            let (tx, rx) = oneshot::channel();
+            s.seq += 1;
+            let seq = s.seq;
+            s.waiting
+                .entry(client)
+                .or_default()
+                .push_back(Waiter { seq, deadline, tx });
+            if !s.dispatching {
+                s.dispatching = true;
+                let gate = self.clone();
+                tokio::spawn(async move { gate.dispatch().await });
+            } else {
+                self.wake.notify_one();
+            }
+            rx
+        };
+        matches!(tokio::time::timeout_at(deadline, rx).await, Ok(Ok(true)))
+    }
+
+    fn refill(&self, s: &mut GateState, now: Instant) {
+        let per_minute = f64::from(self.ceiling.per_minute);
+        s.minute.refill(now, self.per_second(), per_minute);
+        let today = utc_day();
+        if today != s.day {
+            s.day = today;
+            s.used_today = 0;
+        }
+    }
+
+    fn day_spent(&self, s: &GateState) -> bool {
+        self.ceiling.per_day.is_some_and(|max| s.used_today >= max)
+    }
+
+    fn usage_of(s: &GateState, client: &Client, now: Instant) -> f64 {
+        s.usage.peek(client).map_or(0.0, |u| u.now(now))
+    }
+
+    /// The heaviest client (with more than the reserve's worth of use) leaves the reserve.
+    fn reserve_for(&self, s: &GateState, client: &Client, now: Instant) -> f64 {
+        let reserve = self.reserve();
+        let mine = Self::usage_of(s, client, now);
+        if s.heaviest == Some(*client) && mine > reserve {
+            reserve
+        } else {
+            0.0
+        }
+    }
+
+    fn grant(&self, s: &mut GateState, client: Client, now: Instant) {
+        s.minute.tokens -= 1.0;
+        s.used_today += 1;
+        s.granted += 1;
+        let mine = Self::usage_of(s, &client, now) + 1.0;
+        s.usage.put(client, Usage { value: mine, at: now });
+        let top = match s.heaviest {
+            Some(h) if h != client => Self::usage_of(s, &h, now),
+            _ => 0.0,
+        };
+        if mine >= top {
+            s.heaviest = Some(client);
+        }
+    }
+
+    /// Serves the waiting calls in turn as the ceiling allows; ends when none waits.
+    async fn dispatch(self: Arc<Self>) {
+        loop {
+            let wait = {
+                let mut s = lock(&self.state);
+                let now = Instant::now();
+                self.refill(&mut s, now);
+                // Calls whose check has gone or run out of time leave the queue.
+                s.waiting.retain(|_, q| {
+                    q.retain(|w| !w.tx.is_closed() && w.deadline > now);
+                    !q.is_empty()
+                });
+                if s.waiting.is_empty() {
+                    s.dispatching = false;
+                    return;
+                }
+                if self.day_spent(&s) {
+                    for (_, q) in s.waiting.drain() {
+                        for w in q {
+                            let _ = w.tx.send(false);
+                        }
+                    }
+                    s.dispatching = false;
+                    return;
+                }
+                // The client that has used the source least goes first; then the oldest call.
+                let mut next: Option<(f64, u64, Client)> = None;
+                let clients: Vec<(Client, u64)> =
+                    s.waiting.iter().map(|(c, q)| (*c, q[0].seq)).collect();
+                for (c, seq) in clients {
+                    let u = Self::usage_of(&s, &c, now);
+                    if next.is_none_or(|(bu, bs, _)| u < bu || (u == bu && seq < bs)) {
+                        next = Some((u, seq, c));
+                    }
+                }
+                let Some((_, _, client)) = next else {
+                    continue;
+                };
+                let need = 1.0 + self.reserve_for(&s, &client, now);
+                if s.minute.tokens >= need {
+                    let waiter = s
+                        .waiting
+                        .get_mut(&client)
+                        .and_then(VecDeque::pop_front);
+                    if s.waiting.get(&client).is_some_and(VecDeque::is_empty) {
+                        s.waiting.remove(&client);
+                    }
+                    if let Some(w) = waiter {
+                        if w.tx.send(true).is_ok() {
+                            self.grant(&mut s, client, now);
+                        }
+                    }
+                    continue;
+                }
+                Duration::from_secs_f64((need - s.minute.tokens) / self.per_second())
+                    .max(Duration::from_millis(1))
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.wake.notified() => {}
+            }
+        }
+    }
+
+    /// Calls waiting for a turn now.
+    pub fn waiting(&self) -> usize {
+        let now = Instant::now();
+        lock(&self.state)
+            .waiting
+            .values()
+            .flatten()
+            .filter(|w| !w.tx.is_closed() && w.deadline > now)
+            .count()
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(n: u8) -> Client {
+        Client::Address(std::net::IpAddr::from([192, 0, 2, n]))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_allows_a_burst_then_renews_per_hour() {
+        let budget = Arc::new(LookupBudget::new(3600, 10));
+        let me = client(1);
+        for _ in 0..10 {
+            assert_eq!(budget.take(&me, None), Ok(()));
+        }
+        let wait = budget.take(&me, None).unwrap_err();
+        assert!(wait <= Duration::from_secs(1), "{wait:?}");
+        // Another client has its own share.
+        assert_eq!(budget.take(&client(2), None), Ok(()));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(budget.take(&me, None), Ok(()));
+        // A key's own rate.
+        let key = Client::Key(7);
+        for _ in 0..2 {
+            assert_eq!(budget.take(&key, Some(2)), Ok(()));
+        }
+        let wait = budget.take(&key, Some(2)).unwrap_err();
+        assert!(wait > Duration::from_secs(1700), "{wait:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_allowance_charges_each_product_once_and_says_why_it_refused() {
+        let budget = Arc::new(LookupBudget::new(3600, 2));
+        let check = Allowance::new(Caller::address([192, 0, 2, 1].into()), Some(budget.clone()));
+        assert!(check.permit("1"));
+        assert!(check.permit("1"), "the same product again costs nothing");
+        assert!(check.permit("2"));
+        assert!(!check.permit("3"));
+        assert!(matches!(check.withheld("3"), Some(Withheld::Spent(_))));
+        assert_eq!(check.withheld("1"), None);
+        assert_eq!(check.spent(), 2);
+        let mut caller = Caller::address([192, 0, 2, 9].into());
+        caller.fresh = false;
+        let memory_only = Allowance::new(caller, Some(budget));
+        assert!(!memory_only.permit("1"));
+        assert_eq!(memory_only.withheld("1"), Some(Withheld::MemoryOnly));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_gate_holds_its_ceiling_per_minute() {
+        let gate = Gate::new("test", Ceiling::per_minute(60));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut granted = 0;
+        let start = Instant::now();
+        for _ in 0..120 {
+            if gate.turn(client(1), deadline).await {
+                granted += 1;
+            }
+        }
+        assert_eq!(granted, 120);
+        // The minute's calls at once but the reserve (6: a lone heavy client leaves it for
+        // newcomers), then one a second: 120 calls take 66 s.
+        let took = Instant::now() - start;
+        assert!(
+            took >= Duration::from_secs(60) && took <= Duration::from_secs(68),
+            "{took:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_heavy_client_never_delays_a_light_one_beyond_one_turn() {
+        let gate = Gate::new("test", Ceiling::per_minute(60));
+        let flood = client(1);
+        let deadline = Instant::now() + Duration::from_secs(600);
+        // The flood takes the minute's calls and queues a thousand more.
+        let mut queued = Vec::new();
+        for _ in 0..1000 {
+            let gate = gate.clone();
+            queued.push(tokio::spawn(async move { gate.turn(flood, deadline).await }));
+        }
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!(gate.waiting() > 900);
+        // The bystander's call goes at once (the reserve), again and again.
+        for _ in 0..20 {
+            let asked = Instant::now();
+            assert!(gate.turn(client(2), deadline).await);
+            assert!(Instant::now() - asked <= Duration::from_secs(1), "waited {:?}", Instant::now() - asked);
+            tokio::time::advance(Duration::from_secs(1)).await;
+        }
+        // The flood still gets the rest: the ceiling is used, not wasted.
+        let before = gate.granted();
+        tokio::time::advance(Duration::from_secs(60)).await;
+        let in_a_minute = gate.granted() - before;
+        assert!((50..=61).contains(&in_a_minute), "{in_a_minute}");
+        for q in queued {
+            q.abort();
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn turns_alternate_between_waiting_clients() {
+        let gate = Gate::new("test", Ceiling::per_minute(6));
+        let deadline = Instant::now() + Duration::from_secs(3600);
+        // Use up the minute.
+        for _ in 0..6 {
+            assert!(gate.turn(client(1), deadline).await);
+        }
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (c, n) in [(1u8, 4), (2u8, 4)] {
+            for _ in 0..n {
+                let (gate, order) = (gate.clone(), order.clone());
+                tasks.push(tokio::spawn(async move {
+                    if gate.turn(client(c), deadline).await {
+                        lock(&order).push(c);
+                    }
+                }));
+                tokio::task::yield_now().await;
+            }
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let order = lock(&order).clone();
+        assert_eq!(order.len(), 8);
+        // Client 2 had used nothing: it is served first, and never twice behind client 1's lead.
+        assert_eq!(order[0], 2, "{order:?}");
+        let twos_in_first_half = order[..4].iter().filter(|c| **c == 2).count();
+        assert!(twos_in_first_half >= 2, "{order:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_not_given_in_time_is_refused_and_leaves_the_queue() {
+        let gate = Gate::new("test", Ceiling::per_minute(1));
+        let soon = Instant::now() + Duration::from_millis(500);
+        assert!(gate.turn(client(1), soon).await);
+        assert!(!gate.turn(client(1), soon).await);
+        tokio::time::advance(Duration::from_millis(10)).await;
+        assert_eq!(gate.waiting(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_daily_ceiling_stops_the_source_for_the_day() {
+        let gate = Gate::new(
+            "test",
+            Ceiling {
+                per_minute: 600,
+                per_day: Some(3),
+            },
+        );
+        let deadline = Instant::now() + Duration::from_secs(5);
+        for _ in 0..3 {
+            assert!(gate.turn(client(1), deadline).await);
+        }
+        assert!(!gate.turn(client(2), deadline).await);
+    }
+}
