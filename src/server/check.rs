@@ -8,7 +8,8 @@ use axum::http::HeaderMap;
 use futures::{stream, StreamExt};
 
 use super::{
-    limit::{client_ip, retry_after_secs, ClientKey, Refused},
+    client::Client,
+    limit::{canonical, client_ip, retry_after_secs, Refused},
     share::{resolve_app_share, SHARE_BUDGET},
     AppState,
 };
@@ -76,18 +77,22 @@ impl AppState {
 
     /// The client a request comes from: the TCP peer, or the client a trusted proxy names.
     /// Without a peer (a request handed to the router in-process) every request is one client.
-    pub fn client_of(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> ClientKey {
+    pub fn client_of(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Client {
         let peer = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.ip());
-        ClientKey::of(client_ip(peer, headers, &self.config.trusted_proxies))
+        Client::Address(canonical(client_ip(
+            peer,
+            headers,
+            &self.config.trusted_proxies,
+        )))
     }
 
     /// Counts `links` against the client's limit (every path that checks links calls this once
     /// per request: the API, the page's server function, the server rendering of `/?url=`).
-    pub fn admit(&self, client: ClientKey, links: usize, lang: Lang) -> Result<(), RateLimited> {
+    pub fn admit(&self, client: &Client, links: usize, lang: Lang) -> Result<(), RateLimited> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
-        limiter.take(client, links).map_err(|refused| {
+        limiter.take(client, links, None).map_err(|refused| {
             let limit = limiter.limit();
             let (wait, message) = match refused {
                 Refused::Wait(wait) => {
@@ -133,14 +138,14 @@ impl AppState {
     /// check of every input, in input order.
     pub async fn check_request(
         &self,
-        client: ClientKey,
+        client: Client,
         inputs: &[String],
         raw: &RawOptions,
         lang: Lang,
     ) -> Result<Vec<Outcome>, Refusal> {
         self.check_batch_size(inputs.len())
             .map_err(Refusal::TooManyLinks)?;
-        self.admit(client, inputs.len(), lang)
+        self.admit(&client, inputs.len(), lang)
             .map_err(Refusal::RateLimited)?;
         let options = self.check_options(raw, lang).map_err(Refusal::BadOption)?;
         Ok(self.check(inputs, &options, lang).await)

@@ -1,6 +1,7 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
 mod api;
+pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod client;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub share_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// Links per client (`LINKSMITH_API_RATE`, `LINKSMITH_API_BURST`); none when turned off.
     pub limiter: Option<std::sync::Arc<limit::LinkLimiter>>,
+    /// API keys: who a request with `Authorization: Bearer` is, and each key's usage.
+    pub keys: std::sync::Arc<auth::Keys>,
 }
 
 impl AppState {
@@ -121,6 +124,8 @@ impl AppState {
                 }
             });
         }
+        let keys = std::sync::Arc::new(auth::Keys::new(store.clone()));
+        auth::Keys::start_flushing(&keys);
         AppState {
             config,
             store,
@@ -128,6 +133,7 @@ impl AppState {
             shares: fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
             share_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(check::SHARE_SLOTS)),
             limiter,
+            keys,
         }
     }
 
@@ -356,6 +362,7 @@ pub async fn serve(
 
     let limits = state.config.connections;
     let trusted = state.config.trusted_proxies.clone();
+    let keys = state.keys.clone();
     let app = router(state);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let per_client = std::sync::Arc::new(ConnectionCounts::default());
@@ -434,6 +441,8 @@ pub async fn serve(
             tracing::warn!("requests still in flight after {DRAIN_TIME:?}; stopping anyway");
         }
     }
+    // The API keys' usage counted since the last write.
+    keys.flush().await;
     Ok(())
 }
 
