@@ -18,8 +18,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{
     check::{AmountInput, Refusal},
-    error::{lang_of, ApiError, ErrorBody},
     client::Caller,
+    error::{lang_of, ApiError, ErrorBody},
     AppState, RawOptions,
 };
 use crate::domain::{
@@ -221,7 +221,7 @@ async fn check_one(
     raw: RawOptions,
 ) -> Response {
     let inputs = std::slice::from_ref(&input);
-    let outcomes = match state.check_request_as(client, inputs, &raw, lang).await {
+    let outcomes = match state.check_request(client, inputs, &raw, lang).await {
         Ok(outcomes) => outcomes,
         // A bad option answers with the input, like a refused link.
         Err(Refusal::BadOption(error)) => {
@@ -353,7 +353,7 @@ async fn check_batch(
         sub: req.sub,
         template: req.template,
     };
-    let results = match state.check_request_as(&client, &req.urls, &raw, lang).await {
+    let results = match state.check_request(&client, &req.urls, &raw, lang).await {
         Ok(results) => results,
         Err(refusal) => return ApiError::from(refusal).into_response(),
     };

@@ -32,18 +32,14 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use super::{
-    check::{RateLimited, Refusal},
+    check::RateLimited,
     client::{Caller, Client},
     error::{lang_of, ApiError},
     limit::{canonical, client_ip, retry_after_secs, LinkLimiter, RateLimit, Refused},
     store::{KeyLimits, KeyListing, KeyRecord, KeyUsage, NewKey, SharedStore, StoreError},
-    AppState, RawOptions,
+    AppState,
 };
-use crate::domain::{
-    check::{Outcome, Problem},
-    codes::ErrorCode,
-    rates::Lang,
-};
+use crate::domain::{check::Problem, codes::ErrorCode, rates::Lang};
 
 /// What every key starts with: a key pasted in the wrong place is recognisable.
 pub const KEY_PREFIX: &str = "lsk_";
@@ -429,26 +425,8 @@ impl AppState {
                 .take(&caller.client, links, None)
                 .map_err(|refused| key_rate_limited(refused, limit, links, lang))?;
         }
-        self.keys
-            .note_use(&caller.client, links as u64, 0);
+        self.keys.note_use(&caller.client, links as u64, 0);
         Ok(())
-    }
-
-    /// [`AppState::check_request`] for a caller: the batch limit, the caller's own rate limit
-    /// (every input counts), the options, then the check of every input, in input order.
-    pub async fn check_request_as(
-        &self,
-        caller: &Caller,
-        inputs: &[String],
-        raw: &RawOptions,
-        lang: Lang,
-    ) -> Result<Vec<Outcome>, Refusal> {
-        self.check_batch_size(inputs.len())
-            .map_err(Refusal::TooManyLinks)?;
-        self.admit_caller(caller, inputs.len(), lang)
-            .map_err(Refusal::RateLimited)?;
-        let options = self.check_options(raw, lang).map_err(Refusal::BadOption)?;
-        Ok(self.check(inputs, &options, lang).await)
     }
 }
 
@@ -599,11 +577,19 @@ fn shown(limit: Option<u32>) -> String {
 
 /// The keys as a table, with what each used on `day`.
 pub fn keys_table(keys: &[KeyListing], day: i64) -> String {
-    use std::fmt::Write as _;
     use crate::domain::date::{Date, Timestamp};
+    use std::fmt::Write as _;
     let mut out = format!(
         "{:<24} {:>8} {:>8} {:>10}  {:<20}  {:<20}  {:>11} {:>14}  {}\n",
-        "NAME", "LINKS/S", "BURST", "LOOKUPS/H", "CREATED", "LAST USED", "LINKS TODAY", "LOOKUPS TODAY", "STATE"
+        "NAME",
+        "LINKS/S",
+        "BURST",
+        "LOOKUPS/H",
+        "CREATED",
+        "LAST USED",
+        "LINKS TODAY",
+        "LOOKUPS TODAY",
+        "STATE"
     );
     for k in keys {
         let last = k

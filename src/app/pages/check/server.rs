@@ -232,7 +232,7 @@ pub async fn check_links(
         // The webmaster's own template, from the browser (never in an address, never logged).
         template: Some(template),
     };
-    match state.check_request_as(&caller, &inputs, &raw, lang).await {
+    match state.check_request(&caller, &inputs, &raw, lang).await {
         Ok(outcomes) => Ok(CheckAnswer {
             outcomes,
             problem: None,
