@@ -135,7 +135,7 @@ impl ShareLinks {
         let Ok(Ok(_slot)) = tokio::time::timeout_at(deadline, slots.acquire()).await else {
             return Followed::NotAsked;
         };
-        if !self.gate.turn(client, deadline).await {
+        let Some(_turn) = self.gate.turn(client, deadline).await else {
             return Followed::NotAsked;
         };
         let left = deadline.saturating_duration_since(Instant::now());

@@ -15,10 +15,7 @@ use std::{
 };
 
 use futures::FutureExt;
-use tokio::{
-    sync::{watch, Semaphore},
-    time::Instant,
-};
+use tokio::{sync::watch, time::Instant};
 
 mod breaker;
 mod cache;
@@ -191,11 +188,9 @@ pub struct Resolver {
     /// The API's answers, the least recently used dropped past `cache_capacity`.
     cache: cache::AnswerCache,
     inflight: Mutex<coalesce::Inflight>,
-    api_slots: Arc<Semaphore>,
     api_gate: Arc<Gate>,
     /// Ids waiting for an API turn or in a call, per client.
     pending_ids: Mutex<(HashMap<Client, usize>, usize)>,
-    page_slots: Semaphore,
     page_gate: Arc<Gate>,
     /// Product pages read (or failed, briefly), by canonical address, and reads under way.
     pages_read: Mutex<lru::LruCache<String, (PageRead, Instant)>>,
@@ -242,11 +237,13 @@ impl Resolver {
             api,
             catalog,
             pages,
-            api_slots: Arc::new(Semaphore::new(config.api_concurrency.max(1))),
-            api_gate: Gate::new("open_platform", config.ceilings.api),
+            api_gate: Gate::new("open_platform", config.ceilings.api, config.api_concurrency),
             pending_ids: Mutex::new((HashMap::new(), 0)),
-            page_slots: Semaphore::new(config.page_concurrency.max(1)),
-            page_gate: Gate::new("product_pages", config.ceilings.pages),
+            page_gate: Gate::new(
+                "product_pages",
+                config.ceilings.pages,
+                config.page_concurrency,
+            ),
             pages_read: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(PAGES_REMEMBERED)
                     .unwrap_or(std::num::NonZeroUsize::MIN),
@@ -510,13 +507,7 @@ impl Resolver {
         client: Client,
         deadline: Instant,
     ) -> PageRead {
-        if !self.page_gate.turn(client, deadline).await {
-            return PageRead::NotAsked;
-        }
-        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-            return PageRead::NotAsked;
-        };
-        let Ok(Ok(_slot)) = tokio::time::timeout(left, self.page_slots.acquire()).await else {
+        let Some(_turn) = self.page_gate.turn(client, deadline).await else {
             return PageRead::NotAsked;
         };
         if !self.page_breaker.allow() {
@@ -707,17 +698,11 @@ impl Resolver {
         let _queued = Queued(&self, client, marks.entries.len());
         let ids: Vec<String> = marks.entries.iter().map(|(id, _)| id.clone()).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        // The client's turn under the API's ceiling, then a slot, both within the check's time.
-        let slot = if self.api_gate.turn(client, deadline).await {
-            tokio::time::timeout_at(deadline, self.api_slots.acquire())
-                .await
-                .ok()
-                .and_then(Result::ok)
-        } else {
-            None
-        };
-        let answer = match slot {
-            Some(_slot) if self.api_breaker.allow() => {
+        // The client's turn under the API's ceiling and its calls at once, within the check's
+        // time; held while the call is under way.
+        let turn = self.api_gate.turn(client, deadline).await;
+        let answer = match turn {
+            Some(_turn) if self.api_breaker.allow() => {
                 Some(api.product_details(&ids, country, Lang::En).await)
             }
             Some(_) => None,

@@ -15,7 +15,7 @@ use futures::{
     future::{BoxFuture, Shared},
     FutureExt,
 };
-use tokio::{sync::Semaphore, time::Instant};
+use tokio::time::Instant;
 
 use super::{breaker::Breaker, unix_now, Ceilings};
 use crate::server::{
@@ -91,8 +91,6 @@ pub struct Networks {
     wait: Duration,
     cache: Mutex<Remembered>,
     inflight: Mutex<HashMap<(Net, String), Flight>>,
-    epn_slots: Semaphore,
-    admitad_slots: Semaphore,
     epn_breaker: Breaker,
     admitad_breaker: Breaker,
     /// Each network's call ceiling, with fair turns across clients.
@@ -131,12 +129,10 @@ impl Networks {
                 NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN),
             )),
             inflight: Mutex::new(HashMap::new()),
-            epn_slots: Semaphore::new(concurrency.max(1)),
-            admitad_slots: Semaphore::new(concurrency.max(1)),
             epn_breaker: Breaker::new("epn", breaker_threshold, breaker_cooldown),
             admitad_breaker: Breaker::new("admitad", breaker_threshold, breaker_cooldown),
-            epn_gate: Gate::new("epn", ceilings.epn),
-            admitad_gate: Gate::new("admitad", ceilings.admitad),
+            epn_gate: Gate::new("epn", ceilings.epn, concurrency),
+            admitad_gate: Gate::new("admitad", ceilings.admitad, concurrency),
         }
     }
 
@@ -355,13 +351,11 @@ impl Networks {
 
     async fn call_epn(&self, id: &str, client: Client) -> Heard {
         let epn = self.epn.as_ref()?;
-        if !self.epn_gate.turn(client, Instant::now() + self.wait).await {
-            return None;
-        }
-        let _slot = tokio::time::timeout(self.wait, self.epn_slots.acquire())
-            .await
-            .ok()?
-            .ok()?;
+        // The client's turn under ePN's ceiling and calls at once, held while the call is under way.
+        let _turn = self
+            .epn_gate
+            .turn(client, Instant::now() + self.wait)
+            .await?;
         if !self.epn_breaker.allow() {
             return None;
         }
@@ -435,17 +429,10 @@ impl Networks {
         client: Client,
     ) -> Option<(Vec<Option<NetworkFacts>>, i64)> {
         let admitad = self.admitad.as_ref()?;
-        if !self
+        let _turn = self
             .admitad_gate
             .turn(client, Instant::now() + self.wait)
-            .await
-        {
-            return None;
-        }
-        let _slot = tokio::time::timeout(self.wait, self.admitad_slots.acquire())
-            .await
-            .ok()?
-            .ok()?;
+            .await?;
         if !self.admitad_breaker.allow() {
             return None;
         }
