@@ -339,7 +339,8 @@ pub struct ClientBuckets {
 }
 
 impl ClientBuckets {
-    /// Buckets remembered at most by default: 131,072 (about 10 MiB at worst; an IPv4 client is
+    /// Buckets remembered at most by default: 131,072 (about 18 MiB of resident memory when full,
+    /// measured: docs/PERFORMANCE.md; an IPv4 client is
     /// two buckets with its /24, an IPv6 client three).
     pub const DEFAULT_CAPACITY: usize = 1 << 17;
     /// Lock shards by default.
