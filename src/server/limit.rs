@@ -182,15 +182,22 @@ impl Rate {
         }
     }
 
-    /// Seconds it takes to refill `tokens` (never NaN: a rate that is not positive is one token
-    /// in a billion seconds).
-    fn seconds_for(self, tokens: f64) -> f64 {
-        let per_second = if self.per_second > 0.0 {
+    /// Nanoseconds it takes to refill `tokens`, rounded down (`up`: up). A rate that is not
+    /// positive (or not a number) is one token in a billion seconds; past 584 years is 584 years.
+    fn nanos_for(self, tokens: f64, up: bool) -> u64 {
+        let per_second = if self.per_second > 1e-9 {
             self.per_second
         } else {
             1e-9
         };
-        tokens / per_second
+        let nanos = tokens / per_second * 1e9;
+        // Not negative (tokens and the rate are positive); `as` saturates at u64::MAX.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        if up {
+            nanos.ceil() as u64
+        } else {
+            nanos.floor() as u64
+        }
     }
 }
 
@@ -304,11 +311,13 @@ impl Route {
     }
 }
 
-/// A bucket is kept as one number: the moment (seconds since the map's start) it is full again
-/// (a full bucket is the past, or absent). Taking `n` tokens moves it `n / per_second` later;
-/// the take passes while it stays within `burst / per_second` of now (the generic cell rate
-/// algorithm: the same answers as tokens and a refill time, in 8 bytes).
-type FullAt = f64;
+/// A bucket is kept as one number: the moment (nanoseconds since the map's start) it is full
+/// again (a full bucket is the past, or absent). Taking `n` tokens moves it `n / per_second`
+/// later; the take passes while it stays within `burst / per_second` of now (the generic cell
+/// rate algorithm: the same answers as tokens and a refill time, in 8 bytes). Whole nanoseconds,
+/// so that months of uptime lose no precision; each take is rounded down (in the client's
+/// favour by less than a nanosecond) and the burst up, so a take exactly at the edge passes.
+type FullAt = u64;
 
 /// The most buckets popped in one hold of a shard's lock by [`ClientBuckets::sweep`].
 const SWEEP_STEP: usize = 1024;
@@ -339,8 +348,9 @@ pub struct ClientBuckets {
 }
 
 impl ClientBuckets {
-    /// Buckets remembered at most by default: 131,072 (about 10 MiB at worst; an IPv4 client is
-    /// two buckets with its /24, an IPv6 client three).
+    /// Buckets remembered at most by default: 131,072, about 18 MiB of resident memory when full
+    /// (measured: docs/PERFORMANCE.md). An IPv4 client is two buckets with its /24, an IPv6
+    /// client three, a key one.
     pub const DEFAULT_CAPACITY: usize = 1 << 17;
     /// Lock shards by default.
     pub const DEFAULT_SHARDS: usize = 16;
@@ -376,10 +386,13 @@ impl ClientBuckets {
         }
     }
 
-    fn now(&self) -> f64 {
-        Instant::now()
-            .saturating_duration_since(self.start)
-            .as_secs_f64()
+    fn now(&self) -> u64 {
+        u64::try_from(
+            Instant::now()
+                .saturating_duration_since(self.start)
+                .as_nanos(),
+        )
+        .unwrap_or(u64::MAX)
     }
 
     fn shard(&self, slot: &Slot) -> std::sync::MutexGuard<'_, LruCache<Slot, FullAt, RandomState>> {
@@ -405,22 +418,17 @@ impl ClientBuckets {
         let route = Route::of(client, &self.layers);
         let now = self.now();
         let mut shard = self.shard(&route.shard);
-        let mut after = [0.0; 3];
-        let mut wait = 0.0_f64;
+        let mut after = [0; 3];
+        let mut wait = 0;
         for (i, (slot, factor)) in route.slots().iter().enumerate() {
             let rate = rate.times(*factor);
             let full_at = shard.get(slot).copied().unwrap_or(now).max(now);
-            after[i] = full_at + rate.seconds_for(cost);
-            // Seconds over what the burst allows (a hair of float error is forgiven).
-            let over = after[i] - now - rate.seconds_for(rate.burst);
-            if over > 1e-9 {
-                wait = wait.max(over);
-            }
+            after[i] = full_at.saturating_add(rate.nanos_for(cost, false));
+            let allowed = now.saturating_add(rate.nanos_for(rate.burst, true));
+            wait = wait.max(after[i].saturating_sub(allowed));
         }
-        if wait > 0.0 {
-            return Err(Wait::For(
-                Duration::try_from_secs_f64(wait).unwrap_or(Duration::MAX),
-            ));
+        if wait > 0 {
+            return Err(Wait::For(Duration::from_nanos(wait)));
         }
         for ((slot, _), after) in route.slots().iter().zip(after) {
             shard.put(*slot, after);
@@ -429,7 +437,7 @@ impl ClientBuckets {
     }
 
     /// Forgets buckets that are full again, from the least recently used end of each shard,
-    /// until one that is not (a few thousand at a time under each lock): cheap, and memory
+    /// until one that is not (at most 1,024 at a time under each lock): cheap, and memory
     /// comes back after a crowd has gone. Optional: the bound holds without it.
     pub fn sweep(&self) {
         for shard in &*self.shards {
@@ -926,6 +934,31 @@ mod tests {
             // Two clients (four buckets) between its takes cannot push it out of its shard.
             if i % 2 == 0 {
                 assert!(b.take(&busy, 1.0, ONE).is_err(), "forgotten after {i}");
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn takes_at_the_edge_pass_after_years_up() {
+        // Up a year, then ten: what came back, to the nanosecond, passes; one more link waits.
+        // (Seconds in an f64, this map's first form, refused some such takes after long uptimes.)
+        for years in [1, 10] {
+            tokio::time::advance(Duration::from_secs(years * 366 * 86_400)).await;
+            for per_second in [5u32, 8, 25, 40, 100] {
+                let limiter = LinkLimiter::new(RateLimit {
+                    per_second,
+                    burst: 1000,
+                });
+                let me = addr("2001:db8::1");
+                for _ in 0..20 {
+                    assert_eq!(limiter.take(&me, 1000, None), Ok(()));
+                    tokio::time::advance(Duration::from_secs(1)).await;
+                    for n in 0..per_second {
+                        assert_eq!(limiter.take(&me, 1, None), Ok(()), "{per_second}/s, {n}");
+                    }
+                    assert!(limiter.take(&me, 1, None).is_err());
+                    tokio::time::advance(Duration::from_secs(1000)).await;
+                }
             }
         }
     }

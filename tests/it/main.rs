@@ -12,6 +12,7 @@ mod catalog;
 mod hardening;
 mod host_vectors;
 mod leptos_config;
+mod limiter;
 mod link_properties;
 mod link_vectors;
 mod live_cases;
