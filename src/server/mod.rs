@@ -2,9 +2,9 @@
 
 mod api;
 pub mod auth;
-pub mod client;
 pub mod catalog;
 pub mod check;
+pub mod client;
 mod config;
 pub mod error;
 pub mod fetch;

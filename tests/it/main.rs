@@ -11,6 +11,7 @@ mod campaign;
 mod catalog;
 mod hardening;
 mod host_vectors;
+mod keys;
 mod leptos_config;
 mod link_properties;
 mod link_vectors;
