@@ -11,6 +11,7 @@ mod campaign;
 mod catalog;
 mod hardening;
 mod host_vectors;
+mod keys;
 mod leptos_config;
 mod limiter;
 mod link_properties;
