@@ -6,10 +6,11 @@
 //!   warning `lookups_spent`.
 //! - [`Allowance`]: one check's right to spend the client's budget. A link costs at most one
 //!   look-up however many sources are asked about it (decided once per product or share link).
-//! - [`Gate`]: a source's call ceiling (per minute, optionally per day), with the calls that
-//!   wait served in turn across clients: the client that has used the source least goes first,
-//!   and the heaviest client may not take the last few calls of the minute, which stay for the
-//!   others. So one client's thousand never delays another's one beyond one turn.
+//! - [`Gate`]: a source's call ceiling (per minute, optionally per day) and the calls it may have
+//!   under way at once, with the calls that wait served in turn across clients: the client
+//!   served longest ago goes first, no client holds every place under way, and the client that
+//!   has used the source most leaves the last few calls of the minute to the others. So one
+//!   client's thousand never delays another's one beyond one turn.
 //!
 //! Time is tokio's clock (tests run it paused), but for the day of a daily ceiling (UTC).
 
@@ -207,13 +208,14 @@ struct Waiter {
 /// A call's turn: held while the call is under way (dropping it frees its place).
 pub struct Turn {
     gate: Arc<Gate>,
+    client: Client,
     armed: bool,
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
         if self.armed {
-            lock(&self.gate.state).in_flight -= 1;
+            lock(&self.gate.state).release(&self.client);
             self.gate.wake.notify_one();
         }
     }
@@ -234,8 +236,26 @@ struct GateState {
     dispatching: bool,
     /// Calls granted in all (tests, details).
     granted: u64,
-    /// Calls under way.
+    /// Calls under way, in all and per client.
     in_flight: usize,
+    in_flight_by: HashMap<Client, usize>,
+}
+
+impl GateState {
+    fn release(&mut self, client: &Client) {
+        self.in_flight -= 1;
+        if let Some(n) = self.in_flight_by.get_mut(client) {
+            *n -= 1;
+            if *n == 0 {
+                self.in_flight_by.remove(client);
+            }
+        }
+    }
+
+    /// When the client's last call was granted (never: first in line).
+    fn last_served(&self, client: &Client) -> Option<Instant> {
+        self.usage.peek(client).map(|u| u.at)
+    }
 }
 
 /// A source's call ceiling and calls under way, with fair turns across clients.
@@ -281,6 +301,7 @@ impl Gate {
                 dispatching: false,
                 granted: 0,
                 in_flight: 0,
+                in_flight_by: HashMap::new(),
             }),
             wake: Notify::new(),
         })
@@ -332,14 +353,17 @@ impl Gate {
                 return None;
             }
             let mine = Self::usage_of(&s, &client, now);
-            let lighter_waits = s
+            // A client served longer ago than this one waits: it goes first.
+            let mine = s.last_served(&client);
+            let earlier_waits = s
                 .waiting
                 .keys()
-                .any(|c| *c != client && Self::usage_of(&s, c, now) <= mine);
-            if !lighter_waits && self.may_go(&s, &client, now) {
+                .any(|c| *c != client && s.last_served(c) <= mine);
+            if !earlier_waits && self.may_go(&s, &client, now) {
                 self.grant(&mut s, client, now);
                 return Some(Turn {
                     gate: self.clone(),
+                    client,
                     armed: true,
                 });
             }
@@ -404,19 +428,19 @@ impl Gate {
     }
 
     /// Whether `client` may call now: a call of the minute and a place under way are free,
-    /// beyond what is kept back from the heaviest client.
+    /// beyond what is kept back from the heaviest client; and no one client holds every place.
     fn may_go(&self, s: &GateState, client: &Client, now: Instant) -> bool {
-        let places = if s.heaviest == Some(*client) {
-            self.concurrency.saturating_sub(1).max(1)
-        } else {
-            self.concurrency
-        };
-        s.in_flight < places && self.free(s) >= 1.0 + self.reserve_for(s, client, now)
+        let mine = s.in_flight_by.get(client).copied().unwrap_or(0);
+        let most = self.concurrency.saturating_sub(1).max(1);
+        s.in_flight < self.concurrency
+            && mine < most
+            && self.free(s) >= 1.0 + self.reserve_for(s, client, now)
     }
 
     fn grant(&self, s: &mut GateState, client: Client, now: Instant) {
         s.minute.tokens -= 1.0;
         s.in_flight += 1;
+        *s.in_flight_by.entry(client).or_insert(0) += 1;
         s.used_today += 1;
         s.granted += 1;
         let mine = Self::usage_of(s, &client, now) + 1.0;
@@ -459,13 +483,14 @@ impl Gate {
                     s.dispatching = false;
                     return;
                 }
-                // The client that has used the source least goes first; then the oldest call.
-                let mut next: Option<(f64, u64, Client)> = None;
+                // In turn: the waiting client served longest ago (or never) goes first; then the
+                // oldest call.
+                let mut next: Option<(Option<Instant>, u64, Client)> = None;
                 for (c, q) in &s.waiting {
-                    let u = Self::usage_of(&s, c, now);
+                    let last = s.last_served(c);
                     let seq = q[0].seq;
-                    if next.is_none_or(|(bu, bs, _)| u < bu || (u == bu && seq < bs)) {
-                        next = Some((u, seq, *c));
+                    if next.is_none_or(|(bl, bs, _)| last < bl || (last == bl && seq < bs)) {
+                        next = Some((last, seq, *c));
                     }
                 }
                 let Some((_, _, client)) = next else {
@@ -480,13 +505,14 @@ impl Gate {
                         self.grant(&mut s, client, now);
                         let turn = Turn {
                             gate: self.clone(),
+                            client,
                             armed: true,
                         };
                         if let Err(mut turn) = w.tx.send(turn) {
                             // The call went away meanwhile: its place is free again (undone
                             // here, under the lock the turn's drop would take).
                             turn.armed = false;
-                            s.in_flight -= 1;
+                            s.release(&client);
                             s.minute.tokens += 1.0;
                             s.used_today -= 1;
                             s.granted -= 1;

@@ -9,6 +9,7 @@ mod api_check;
 mod binary;
 mod campaign;
 mod catalog;
+mod fair_share;
 mod hardening;
 mod host_vectors;
 mod keys;

@@ -86,6 +86,9 @@ pub struct Networks {
     admitad: Option<Admitad>,
     /// Where answers are remembered across restarts (and instances).
     store: Option<SharedStore>,
+    /// Answers waiting to be written to the store, and whether a writer is at work.
+    #[allow(clippy::type_complexity)]
+    unsaved: Mutex<(Vec<(Net, Vec<(String, Option<NetworkFacts>)>, i64)>, bool)>,
     ttl: Duration,
     /// How long a call may wait for a slot.
     wait: Duration,
@@ -123,6 +126,7 @@ impl Networks {
             epn,
             admitad,
             store,
+            unsaved: Mutex::new((Vec::new(), false)),
             ttl,
             wait,
             cache: Mutex::new(lru::LruCache::new(
@@ -315,19 +319,51 @@ impl Networks {
         }
     }
 
-    /// Keeps what a network said in the store (in the background: a check never waits for it).
-    fn keep(&self, net: Net, answers: Vec<(String, Option<NetworkFacts>)>, at: i64) {
+    /// Keeps what a network said in the store, in the background (a check never waits for it):
+    /// answers that come together are written together, so that a burst of a thousand answers
+    /// is a few writes, not a thousand queued in front of every other check's questions.
+    fn keep(self: &Arc<Self>, net: Net, answers: Vec<(String, Option<NetworkFacts>)>, at: i64) {
+        if self.store.is_none() || answers.is_empty() {
+            return;
+        }
+        let start = {
+            let mut unsaved = lock(&self.unsaved);
+            unsaved.0.push((net, answers, at));
+            !std::mem::replace(&mut unsaved.1, true)
+        };
+        if start {
+            let this = self.clone();
+            tokio::spawn(async move { this.write_unsaved().await });
+        }
+    }
+
+    /// Writes what [`Self::keep`] gathered, a batch a network and second, until none is left.
+    async fn write_unsaved(self: Arc<Self>) {
         let Some(store) = self.store.clone() else {
             return;
         };
-        if answers.is_empty() {
-            return;
-        }
-        tokio::spawn(async move {
-            if let Err(error) = store.store_network_answers(net.key(), &answers, at).await {
-                tracing::warn!(%error, "network answers not kept in the store");
+        loop {
+            // Answers arriving meanwhile join this batch.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let batch = {
+                let mut unsaved = lock(&self.unsaved);
+                if unsaved.0.is_empty() {
+                    unsaved.1 = false;
+                    return;
+                }
+                std::mem::take(&mut unsaved.0)
+            };
+            let mut groups: HashMap<(Net, i64), Vec<(String, Option<NetworkFacts>)>> =
+                HashMap::new();
+            for (net, answers, at) in batch {
+                groups.entry((net, at)).or_default().extend(answers);
             }
-        });
+            for ((net, at), answers) in groups {
+                if let Err(error) = store.store_network_answers(net.key(), &answers, at).await {
+                    tracing::warn!(%error, "network answers not kept in the store");
+                }
+            }
+        }
     }
 
     fn epn_flight(self: &Arc<Self>, id: String, kept: Batch, allowance: Arc<Allowance>) -> Flight {

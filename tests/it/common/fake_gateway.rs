@@ -78,6 +78,8 @@ pub struct Gateway {
     pub mode: Mutex<Mode>,
     pub products: Mutex<HashMap<String, FakeProduct>>,
     pub calls: AtomicUsize,
+    /// When each call came.
+    pub call_times: Mutex<Vec<std::time::Instant>>,
     /// Answered for any id not in `products` (a programme as large as the platform's).
     pub any_product: Mutex<Option<FakeProduct>>,
     pub last_params: Mutex<BTreeMap<String, String>>,
@@ -157,6 +159,10 @@ async fn sync(
     Form(params): Form<BTreeMap<String, String>>,
 ) -> Response {
     let call = gw.calls.fetch_add(1, Ordering::SeqCst) + 1;
+    gw.call_times
+        .lock()
+        .unwrap()
+        .push(std::time::Instant::now());
     *gw.last_params.lock().unwrap() = params.clone();
     let mode = *gw.mode.lock().unwrap();
     match mode {
@@ -297,6 +303,7 @@ pub async fn start_at(addr: &str, app_key: &str, secret: &str) -> FakeGateway {
         mode: Mutex::new(Mode::Wrapped),
         products: Mutex::new(HashMap::new()),
         calls: AtomicUsize::new(0),
+        call_times: Mutex::new(Vec::new()),
         any_product: Mutex::new(None),
         last_params: Mutex::new(BTreeMap::new()),
         raw: Mutex::new(HashMap::new()),

@@ -34,6 +34,8 @@ pub enum Misbehave {
     Hang,
     /// ePN: every link check answers 429 with a captcha.
     Captcha,
+    /// Every call answers normally after this many milliseconds (a distant upstream).
+    Delay(u64),
 }
 
 fn product_id(link: &str) -> Option<String> {
@@ -46,6 +48,10 @@ fn product_id(link: &str) -> Option<String> {
 async fn misbehave(mode: Misbehave) -> Option<Response> {
     match mode {
         Misbehave::None | Misbehave::Captcha => None,
+        Misbehave::Delay(ms) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            None
+        }
         Misbehave::Http500 => {
             Some((StatusCode::INTERNAL_SERVER_ERROR, "upstream error").into_response())
         }
@@ -73,6 +79,10 @@ pub struct EpnState {
     pub token_calls: AtomicUsize,
     pub refresh_calls: AtomicUsize,
     pub check_calls: AtomicUsize,
+    /// When each link check came (the calls a minute, as the network counts them).
+    pub check_times: Mutex<Vec<std::time::Instant>>,
+    /// Link checks a minute past which the fake answers 429 with a captcha, as ePN does.
+    pub limit_per_minute: Mutex<Option<usize>>,
 }
 
 pub struct FakeEpn {
@@ -224,11 +234,25 @@ async fn epn_check(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     s.check_calls.fetch_add(1, Ordering::SeqCst);
+    let over_limit = {
+        let now = std::time::Instant::now();
+        let mut times = s.check_times.lock().unwrap();
+        times.push(now);
+        let limit = *s.limit_per_minute.lock().unwrap();
+        limit.is_some_and(|max| {
+            times
+                .iter()
+                .rev()
+                .take_while(|t| now.duration_since(**t) < Duration::from_secs(60))
+                .count()
+                > max
+        })
+    };
     let mode = *s.mode.lock().unwrap();
     if let Some(r) = misbehave(mode).await {
         return r;
     }
-    if mode == Misbehave::Captcha {
+    if mode == Misbehave::Captcha || over_limit {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             Json(json!({"result": false, "errors": [{"error": 429001, "error_description": "Too many requests", "captcha": {"captcha_id": "c1", "captcha_url": "https://example.invalid/c.png"}}]})),
@@ -277,6 +301,8 @@ pub async fn start_epn_at(addr: &str, client_id: &str, client_secret: &str) -> F
         token_calls: AtomicUsize::new(0),
         refresh_calls: AtomicUsize::new(0),
         check_calls: AtomicUsize::new(0),
+        check_times: Mutex::new(Vec::new()),
+        limit_per_minute: Mutex::new(None),
     });
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -305,6 +331,8 @@ pub struct AdmitadState {
     issued: AtomicUsize,
     pub token_calls: AtomicUsize,
     pub rate_calls: AtomicUsize,
+    /// When each commission_rates call came.
+    pub rate_times: Mutex<Vec<std::time::Instant>>,
     /// The number of links in each rates call.
     pub batch_sizes: Mutex<Vec<usize>>,
 }
@@ -375,6 +403,7 @@ async fn admitad_rates(
     Json(body): Json<Value>,
 ) -> Response {
     s.rate_calls.fetch_add(1, Ordering::SeqCst);
+    s.rate_times.lock().unwrap().push(std::time::Instant::now());
     let mode = *s.mode.lock().unwrap();
     if let Some(r) = misbehave(mode).await {
         return r;
@@ -437,6 +466,7 @@ pub async fn start_admitad_at(addr: &str, client_id: &str, client_secret: &str) 
         issued: AtomicUsize::new(0),
         token_calls: AtomicUsize::new(0),
         rate_calls: AtomicUsize::new(0),
+        rate_times: Mutex::new(Vec::new()),
         batch_sizes: Mutex::default(),
     });
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
