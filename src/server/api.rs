@@ -5,18 +5,18 @@
 use std::{net::SocketAddr, sync::LazyLock};
 
 use axum::{
-    extract::{
-        rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Query, Request, State,
-    },
+    body::Bytes,
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request, State},
     http::{header, request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{
+    body::{self, Bounds, Items},
     check::{AmountInput, Refusal},
     error::{lang_of, ApiError, ErrorBody},
     limit::ClientKey,
@@ -58,48 +58,82 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// JSON bodies whose rejections are clear 400 answers instead of axum's plain text.
+/// JSON bodies whose rejections are clear answers instead of axum's plain text: read by
+/// `serde_json` straight into the request's type within its bounds (`server::body`: the batch
+/// limit, 64 KiB a string; 413 `too_many_links` or `too_long` with a sentence), never into a tree
+/// first.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+/// What one list and one string of a request body may hold.
+pub trait BodyBounds {
+    fn bounds(state: &AppState) -> Bounds;
+}
+
+impl BodyBounds for CheckRequest {
+    fn bounds(state: &AppState) -> Bounds {
+        Bounds::links(state.max_batch())
+    }
+}
+
+impl BodyBounds for BatchRequest {
+    fn bounds(state: &AppState) -> Bounds {
+        Bounds::links(state.max_batch())
+    }
+}
+
+impl BodyBounds for CampaignInput {
+    /// The campaign check's own limits: a field of 20,000 characters (4 bytes each at most), 5,000
+    /// keywords; past them its own sentences say so.
+    fn bounds(_: &AppState) -> Bounds {
+        Bounds {
+            max_items: campaign::MAX_KEYWORDS,
+            max_string: campaign::MAX_FIELD_CHARS * 4,
+            items: Items::Keywords,
+        }
+    }
+}
+
+impl<T: DeserializeOwned + BodyBounds> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = lang_of(req.headers());
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| {
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError::invalid_request(match lang {
+                Lang::En => {
+                    "The request body must be JSON, sent with Content-Type: application/json."
+                }
+                Lang::Ru => {
+                    "Тело запроса должно быть JSON с заголовком Content-Type: application/json."
+                }
+            }));
+        }
+        // The body is already in memory, whole and within its size (`body::buffer`).
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::body_too_large(lang))
+                return Err(ApiError::body_too_large(lang))
             }
             Err(rejection) => {
                 let detail = rejection.body_text();
-                let message = match (&rejection, lang) {
-                    (JsonRejection::MissingJsonContentType(_), Lang::En) => {
-                        "The request body must be JSON, sent with Content-Type: application/json."
-                            .to_string()
-                    }
-                    (JsonRejection::MissingJsonContentType(_), Lang::Ru) => {
-                        "Тело запроса должно быть JSON с заголовком Content-Type: application/json."
-                            .to_string()
-                    }
-                    (JsonRejection::JsonSyntaxError(_), Lang::En) => {
-                        format!("The request body is not valid JSON: {detail}.")
-                    }
-                    (JsonRejection::JsonSyntaxError(_), Lang::Ru) => {
-                        format!("Тело запроса — не корректный JSON: {detail}.")
-                    }
-                    (JsonRejection::JsonDataError(_), Lang::En) => {
-                        format!("The request body does not have the expected fields: {detail}.")
-                    }
-                    (JsonRejection::JsonDataError(_), Lang::Ru) => {
-                        format!("В теле запроса не те поля, что ожидаются: {detail}.")
-                    }
-                    (_, Lang::En) => format!("The request body could not be read: {detail}."),
-                    (_, Lang::Ru) => format!("Тело запроса не удалось прочитать: {detail}."),
-                };
-                Err(ApiError::invalid_request(message))
+                return Err(ApiError::invalid_request(match lang {
+                    Lang::En => format!("The request body could not be read: {detail}."),
+                    Lang::Ru => format!("Тело запроса не удалось прочитать: {detail}."),
+                }));
             }
-        }
+        };
+        body::from_slice_off_queue(&bytes, T::bounds(state))
+            .map(ApiJson)
+            .map_err(|problem| problem.api_error(lang))
     }
 }
 

@@ -1,9 +1,10 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
 mod api;
-pub mod client;
+pub mod body;
 pub mod catalog;
 pub mod check;
+pub mod client;
 mod config;
 pub mod error;
 pub mod fetch;
@@ -11,6 +12,7 @@ mod http;
 pub mod limit;
 pub mod networks;
 pub mod open_platform;
+pub mod origin;
 pub mod page_reader;
 pub mod resolver;
 pub mod share;
