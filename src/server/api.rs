@@ -131,7 +131,7 @@ impl<T: DeserializeOwned + BodyBounds> FromRequest<AppState> for ApiJson<T> {
                 }));
             }
         };
-        body::from_slice_off_queue(&bytes, T::bounds(state))
+        body::from_slice(&bytes, T::bounds(state))
             .map(ApiJson)
             .map_err(|problem| problem.api_error(lang))
     }

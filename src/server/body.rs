@@ -38,13 +38,11 @@ pub const MAX_STRING_BYTES: usize = 64 * 1024;
 /// links): their memory is bounded by the connections a client may hold.
 pub const SMALL_BODY_BYTES: usize = 64 * 1024;
 
-/// The bytes the bodies over [`SMALL_BODY_BYTES`] may hold at once, all requests together (eight
-/// bodies of the largest size).
-pub const BODY_BUDGET_BYTES: usize = 32 * 1024 * 1024;
-
-/// Bodies larger than this are read into their types off the async workers' queue (a few MiB of
-/// JSON is milliseconds of one core, tens of them in a debug build).
-const DECODE_INLINE_BYTES: usize = 64 * 1024;
+/// The bytes the bodies over [`SMALL_BODY_BYTES`] may hold at once, all requests together (four
+/// bodies of the largest size, or 160 pages' checks of 1,000 links). The allocator keeps about as
+/// much again while they come and go (docs/PERFORMANCE.md: 64 bodies of 4 MiB at once grow the
+/// server by about 35 MiB).
+pub const BODY_BUDGET_BYTES: usize = 16 * 1024 * 1024;
 
 /// What one list and one string of a request may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,21 +199,6 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8], bounds: Bounds) -> Result<T
     })
 }
 
-/// As [`from_slice`], a large body read where it does not hold up other requests (the runtime
-/// moves them to another worker while this one reads).
-pub fn from_slice_off_queue<T: DeserializeOwned>(
-    bytes: &[u8],
-    bounds: Bounds,
-) -> Result<T, BodyProblem> {
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if bytes.len() > DECODE_INLINE_BYTES && multi_thread {
-        tokio::task::block_in_place(|| from_slice(bytes, bounds))
-    } else {
-        from_slice(bytes, bounds)
-    }
-}
-
 /// Where a server function's argument decoder says what it refused, for [`super::origin::guard`]
 /// to answer with (the decoder runs inside Leptos, which would answer any refusal with a 500).
 #[derive(Debug, Clone, Default)]
@@ -239,7 +222,7 @@ pub fn server_fn_args<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyProble
         .as_ref()
         .and_then(|p| p.extensions.get::<Bounds>().copied())
         .unwrap_or_default();
-    let read = from_slice_off_queue(bytes, bounds);
+    let read = from_slice(bytes, bounds);
     if let (Err(problem), Some(report)) = (
         &read,
         parts
@@ -258,11 +241,6 @@ pub struct BodyBudget(Arc<Semaphore>);
 impl BodyBudget {
     pub fn new(bytes: usize) -> BodyBudget {
         BodyBudget(Arc::new(Semaphore::new(bytes)))
-    }
-
-    /// Bytes not held by any body now.
-    pub fn available(&self) -> usize {
-        self.0.available_permits()
     }
 }
 
