@@ -580,16 +580,14 @@ impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for BoundedSeq<'_, A> {
     ) -> Result<Option<T::Value>, A::Error> {
         if self.count >= self.bounds.max_items {
             // One more item would be over the bound: is there one? (Skipped, never kept.)
-            return match self.inner.next_element::<IgnoredAny>()? {
-                None => Ok(None),
-                Some(_) => {
-                    self.hit.set(Some(BodyProblem::TooManyItems {
-                        max: self.bounds.max_items,
-                        items: self.bounds.items,
-                    }));
-                    Err(de::Error::custom("a list over its bound"))
-                }
-            };
+            if self.inner.next_element::<IgnoredAny>()?.is_none() {
+                return Ok(None);
+            }
+            self.hit.set(Some(BodyProblem::TooManyItems {
+                max: self.bounds.max_items,
+                items: self.bounds.items,
+            }));
+            return Err(de::Error::custom("a list over its bound"));
         }
         self.count += 1;
         self.inner.next_element_seed(BoundedSeed {

@@ -132,16 +132,16 @@ async fn readyz(State(state): State<AppState>, req: Request) -> impl IntoRespons
         || states
             .iter()
             .any(|(_, s)| *s == super::resolver::SourceState::Open);
-    let status = if degraded { "degraded" } else { "ready" };
+    let readiness = if degraded { "degraded" } else { "ready" };
     if !details {
-        return Json(serde_json::json!({ "status": status }));
+        return Json(serde_json::json!({ "status": readiness }));
     }
     let sources: serde_json::Map<String, serde_json::Value> = states
         .iter()
         .map(|(name, s)| ((*name).to_string(), serde_json::Value::from(s.as_str())))
         .collect();
     Json(serde_json::json!({
-        "status": status,
+        "status": readiness,
         "sources": sources,
         "store": if store_ok { "ok" } else { "down" },
     }))

@@ -266,7 +266,7 @@ pub fn sees_details(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &Trusted
     let client = client_ip(peer, headers, trusted);
     let client = match client {
         IpAddr::V6(v6) => v6.to_canonical(),
-        v4 => v4,
+        v4 @ IpAddr::V4(_) => v4,
     };
     client.is_loopback() || trusted.contains(client)
 }
