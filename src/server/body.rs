@@ -13,13 +13,14 @@
 
 use std::{
     cell::Cell,
+    collections::HashMap,
     fmt,
     sync::{Arc, Mutex, PoisonError},
 };
 
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{header, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -28,7 +29,11 @@ use futures::StreamExt;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, Visitor};
 use tokio::sync::Semaphore;
 
-use super::error::{lang_of, ApiError, MAX_BODY_BYTES};
+use super::{
+    error::{lang_of, ApiError, MAX_BODY_BYTES},
+    limit::ClientKey,
+    AppState,
+};
 use crate::domain::{codes::ErrorCode, rates::Lang};
 
 /// The longest string a request may hold: one link is at most 4 KiB, a paste is sent as its links.
@@ -234,20 +239,76 @@ pub fn server_fn_args<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyProble
     read
 }
 
-/// The bytes large bodies may hold at once.
+/// The bytes large bodies may hold at once, and each client's part of them.
 #[derive(Clone)]
-pub struct BodyBudget(Arc<Semaphore>);
+pub struct BodyBudget {
+    bytes: Arc<Semaphore>,
+    /// Each client's part, while it has a large body held or waiting.
+    clients: Arc<Mutex<HashMap<ClientKey, ClientPart>>>,
+    share: usize,
+    state: AppState,
+}
+
+/// A client's part of the budget and how many of its requests hold it or wait for it.
+struct ClientPart {
+    bytes: Arc<Semaphore>,
+    requests: usize,
+}
 
 impl BodyBudget {
-    pub fn new(bytes: usize) -> BodyBudget {
-        BodyBudget(Arc::new(Semaphore::new(bytes)))
+    /// `bytes` in all, a quarter of them for one client (the client a request is counted as:
+    /// its address, or the one a trusted proxy names).
+    pub fn new(bytes: usize, state: AppState) -> BodyBudget {
+        BodyBudget {
+            bytes: Arc::new(Semaphore::new(bytes)),
+            clients: Arc::default(),
+            share: bytes / 4,
+            state,
+        }
+    }
+
+    /// The part of `client`, counted as used by one more request until the ticket is dropped.
+    fn part_of(&self, client: ClientKey) -> PartTicket {
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        let part = clients.entry(client).or_insert_with(|| ClientPart {
+            bytes: Arc::new(Semaphore::new(self.share)),
+            requests: 0,
+        });
+        part.requests += 1;
+        PartTicket {
+            bytes: part.bytes.clone(),
+            clients: self.clients.clone(),
+            client,
+        }
+    }
+}
+
+/// One request's use of its client's part; the part is forgotten when no request uses it.
+struct PartTicket {
+    bytes: Arc<Semaphore>,
+    clients: Arc<Mutex<HashMap<ClientKey, ClientPart>>>,
+    client: ClientKey,
+}
+
+impl Drop for PartTicket {
+    fn drop(&mut self) {
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(part) = clients.get_mut(&self.client) {
+            part.requests -= 1;
+            if part.requests == 0 {
+                clients.remove(&self.client);
+            }
+        }
     }
 }
 
 /// Reads every request's body whole (at most [`MAX_BODY_BYTES`]; 413 at once when its length
 /// says more), a large one only once the budget has room for it, and hands the handler the bytes.
 /// The body's share of the budget is held until the handler has answered (what it decoded lives
-/// that long).
+/// that long). One client holds at most a quarter of the budget; its other large bodies wait for
+/// its own earlier ones, outside the server's queue, so that bodies sent slowly from one address
+/// cannot keep everyone else's waiting: the bytes are given in turn (first come, first served) and
+/// a request holds them at most the request's time.
 pub async fn buffer(State(budget): State<BodyBudget>, req: Request, next: Next) -> Response {
     let declared = req
         .headers()
@@ -268,14 +329,24 @@ pub async fn buffer(State(budget): State<BodyBudget>, req: Request, next: Next) 
         },
         _ => MAX_BODY_BYTES,
     };
-    let _share = if size > SMALL_BODY_BYTES {
+    let _held = if size > SMALL_BODY_BYTES {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0);
+        let ticket = budget.part_of(budget.state.client_of(peer, req.headers()));
         let Ok(permits) = u32::try_from(size) else {
             return too_large();
         };
-        match budget.0.clone().acquire_many_owned(permits).await {
-            Ok(permit) => Some(permit),
-            Err(_) => return ApiError::internal("The server is stopping.").into_response(),
-        }
+        // First the client's own part (its bodies in turn), then the server's: a client's waiting
+        // bodies never stand in the server's queue, ahead of other clients'.
+        let (Ok(own), Ok(all)) = (
+            ticket.bytes.clone().acquire_many_owned(permits).await,
+            budget.bytes.clone().acquire_many_owned(permits).await,
+        ) else {
+            return ApiError::internal("The server is stopping.").into_response();
+        };
+        Some((all, own, ticket))
     } else {
         None
     };

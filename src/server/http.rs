@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         // bytes all bodies may hold at once) before a handler sees it; axum's extractors have
         // their own 2 MB default: one limit, stated once, for both.
         .layer(middleware::from_fn_with_state(
-            BodyBudget::new(BODY_BUDGET_BYTES),
+            BodyBudget::new(BODY_BUDGET_BYTES, guard_state.clone()),
             body::buffer,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
