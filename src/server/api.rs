@@ -149,7 +149,8 @@ fn ok<T: Serialize>(value: T) -> Response {
     responses(
         (status = 200, description = "The findings and the negative keyword list", body = CampaignReport),
         (status = 400, description = "A malformed body (`invalid_request`)", body = ErrorBody),
-        (status = 413, description = "A field is too long (`too_long`)", body = ErrorBody),
+        (status = 403, description = "Asked by another site's page (`cross_site_refused`)", body = ErrorBody),
+        (status = 413, description = "A field or the keywords over their limits (`too_long`)", body = ErrorBody),
         (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
     ),
     tag = "campaign"
@@ -284,6 +285,12 @@ enum CheckResponses {
     /// malformed request (`invalid_request`)
     #[response(status = 400)]
     BadRequest(CheckFailure),
+    /// Asked by another site's page (`cross_site_refused`)
+    #[response(status = 403)]
+    CrossSite(ErrorBody),
+    /// A string over 64 KiB (`too_long`), or a body over 4 MiB (`invalid_request`)
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
     /// Rate limited (`rate_limited`), with Retry-After
     #[response(status = 429)]
     RateLimited(ErrorBody),
@@ -367,7 +374,8 @@ async fn check_post(
     responses(
         (status = 200, description = "One result or error object per input, in input order", body = BatchResponse),
         (status = 400, description = "A malformed body (`invalid_request`), or a bad country, amount or sub-id", body = ErrorBody),
-        (status = 413, description = "More links than the configured limit (`too_many_links`)", body = ErrorBody),
+        (status = 403, description = "Asked by another site's page (`cross_site_refused`)", body = ErrorBody),
+        (status = 413, description = "More links than the configured limit (`too_many_links`), or a string over 64 KiB (`too_long`)", body = ErrorBody),
         (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
     ),
     tag = "check"

@@ -167,6 +167,26 @@ async fn another_sites_checks_are_refused_on_every_checking_route_and_cost_nothi
             );
         }
     }
+    // The API's document says so.
+    let doc: Value = client()
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/api/v1/check", "get"),
+        ("/api/v1/check", "post"),
+        ("/api/v1/check/batch", "post"),
+        ("/api/v1/campaign/check", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method]["responses"].get("403").is_some(),
+            "{method} {path}"
+        );
+    }
     server.stop().await;
 }
 
