@@ -257,12 +257,12 @@ struct ClientPart {
 
 impl BodyBudget {
     /// `bytes` in all, a quarter of them for one client (the client a request is counted as:
-    /// its address, or the one a trusted proxy names).
+    /// its address, or the one a trusted proxy names); each at least one body of the largest size.
     pub fn new(bytes: usize, state: AppState) -> BodyBudget {
         BodyBudget {
-            bytes: Arc::new(Semaphore::new(bytes)),
+            bytes: Arc::new(Semaphore::new(bytes.max(MAX_BODY_BYTES))),
             clients: Arc::default(),
-            share: bytes / 4,
+            share: (bytes / 4).max(MAX_BODY_BYTES),
             state,
         }
     }
