@@ -5,18 +5,18 @@
 use std::{net::SocketAddr, sync::LazyLock};
 
 use axum::{
-    extract::{
-        rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Query, Request, State,
-    },
+    body::Bytes,
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request, State},
     http::{header, request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{
+    body::{self, Bounds, Items},
     check::{AmountInput, Refusal},
     client::Caller,
     error::{lang_of, ApiError, ErrorBody},
@@ -60,48 +60,82 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// JSON bodies whose rejections are clear 400 answers instead of axum's plain text.
+/// JSON bodies whose rejections are clear answers instead of axum's plain text: read by
+/// `serde_json` straight into the request's type within its bounds (`server::body`: the batch
+/// limit, 64 KiB a string; 413 `too_many_links` or `too_long` with a sentence), never into a tree
+/// first.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+/// What one list and one string of a request body may hold.
+pub trait BodyBounds {
+    fn bounds(state: &AppState) -> Bounds;
+}
+
+impl BodyBounds for CheckRequest {
+    fn bounds(state: &AppState) -> Bounds {
+        Bounds::links(state.max_batch())
+    }
+}
+
+impl BodyBounds for BatchRequest {
+    fn bounds(state: &AppState) -> Bounds {
+        Bounds::links(state.max_batch())
+    }
+}
+
+impl BodyBounds for CampaignInput {
+    /// The campaign check's own limits: a field of 20,000 characters (4 bytes each at most), 5,000
+    /// keywords; past them its own sentences say so.
+    fn bounds(_: &AppState) -> Bounds {
+        Bounds {
+            max_items: campaign::MAX_KEYWORDS,
+            max_string: campaign::MAX_FIELD_CHARS * 4,
+            items: Items::Keywords,
+        }
+    }
+}
+
+impl<T: DeserializeOwned + BodyBounds> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = lang_of(req.headers());
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| {
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError::invalid_request(match lang {
+                Lang::En => {
+                    "The request body must be JSON, sent with Content-Type: application/json."
+                }
+                Lang::Ru => {
+                    "Тело запроса должно быть JSON с заголовком Content-Type: application/json."
+                }
+            }));
+        }
+        // The body is already in memory, whole and within its size (`body::buffer`).
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::body_too_large(lang))
+                return Err(ApiError::body_too_large(lang))
             }
             Err(rejection) => {
                 let detail = rejection.body_text();
-                let message = match (&rejection, lang) {
-                    (JsonRejection::MissingJsonContentType(_), Lang::En) => {
-                        "The request body must be JSON, sent with Content-Type: application/json."
-                            .to_string()
-                    }
-                    (JsonRejection::MissingJsonContentType(_), Lang::Ru) => {
-                        "Тело запроса должно быть JSON с заголовком Content-Type: application/json."
-                            .to_string()
-                    }
-                    (JsonRejection::JsonSyntaxError(_), Lang::En) => {
-                        format!("The request body is not valid JSON: {detail}.")
-                    }
-                    (JsonRejection::JsonSyntaxError(_), Lang::Ru) => {
-                        format!("Тело запроса — не корректный JSON: {detail}.")
-                    }
-                    (JsonRejection::JsonDataError(_), Lang::En) => {
-                        format!("The request body does not have the expected fields: {detail}.")
-                    }
-                    (JsonRejection::JsonDataError(_), Lang::Ru) => {
-                        format!("В теле запроса не те поля, что ожидаются: {detail}.")
-                    }
-                    (_, Lang::En) => format!("The request body could not be read: {detail}."),
-                    (_, Lang::Ru) => format!("Тело запроса не удалось прочитать: {detail}."),
-                };
-                Err(ApiError::invalid_request(message))
+                return Err(ApiError::invalid_request(match lang {
+                    Lang::En => format!("The request body could not be read: {detail}."),
+                    Lang::Ru => format!("Тело запроса не удалось прочитать: {detail}."),
+                }));
             }
-        }
+        };
+        body::from_slice(&bytes, T::bounds(state))
+            .map(ApiJson)
+            .map_err(|problem| problem.api_error(lang))
     }
 }
 
@@ -117,7 +151,8 @@ fn ok<T: Serialize>(value: T) -> Response {
     responses(
         (status = 200, description = "The findings and the negative keyword list", body = CampaignReport),
         (status = 400, description = "A malformed body (`invalid_request`)", body = ErrorBody),
-        (status = 413, description = "A field is too long (`too_long`)", body = ErrorBody),
+        (status = 403, description = "Asked by another site's page (`cross_site_refused`)", body = ErrorBody),
+        (status = 413, description = "A field or the keywords over their limits (`too_long`)", body = ErrorBody),
         (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
         (status = 401, description = "An `Authorization` header that is not an API key in use (`invalid_key`), with WWW-Authenticate", body = ErrorBody),
         (status = 503, description = "The store did not say in time whether the API key is valid (`unavailable`), with Retry-After", body = ErrorBody),
@@ -254,6 +289,12 @@ enum CheckResponses {
     /// malformed request (`invalid_request`)
     #[response(status = 400)]
     BadRequest(CheckFailure),
+    /// Asked by another site's page (`cross_site_refused`)
+    #[response(status = 403)]
+    CrossSite(ErrorBody),
+    /// A string over 64 KiB (`too_long`), or a body over 4 MiB (`invalid_request`)
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
     /// Rate limited (`rate_limited`), with Retry-After
     #[response(status = 429)]
     RateLimited(ErrorBody),
@@ -343,7 +384,8 @@ async fn check_post(
     responses(
         (status = 200, description = "One result or error object per input, in input order", body = BatchResponse),
         (status = 400, description = "A malformed body (`invalid_request`), or a bad country, amount or sub-id", body = ErrorBody),
-        (status = 413, description = "More links than the configured limit (`too_many_links`)", body = ErrorBody),
+        (status = 403, description = "Asked by another site's page (`cross_site_refused`)", body = ErrorBody),
+        (status = 413, description = "More links than the configured limit (`too_many_links`), or a string over 64 KiB (`too_long`)", body = ErrorBody),
         (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
         (status = 401, description = "An `Authorization` header that is not an API key in use (`invalid_key`), with WWW-Authenticate", body = ErrorBody),
         (status = 503, description = "The store did not say in time whether the API key is valid (`unavailable`), with Retry-After", body = ErrorBody),

@@ -16,7 +16,9 @@ use crate::domain::{check::Problem, codes::ErrorCode, rates::Lang};
 /// The `WWW-Authenticate` value of a 401 (`invalid_key`).
 pub const WWW_AUTHENTICATE_BEARER: &str = "Bearer error=\"invalid_token\"";
 
-/// The largest request body accepted (a paste is at most 1 MiB; JSON adds escaping).
+/// The largest request body accepted: a batch of the most links (1,000) of the longest a link may
+/// be (4 KiB); a paste is at most 1 MiB. Bodies over 64 KiB also wait for their share of the
+/// bytes all requests may hold at once (`server::body`).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The error body of a request-level failure: `{"error": {"code", "message"}}`.
@@ -196,5 +198,41 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
     {
         Some(l) if l.starts_with("ru") => Lang::Ru,
         _ => Lang::En,
+    }
+}
+
+/// Refusals of requests from other sites and of bodies the page never sends
+/// (`server::origin`).
+impl ApiError {
+    /// 403 `cross_site_refused`: another site's page asked for a check (`Sec-Fetch-Site:
+    /// cross-site`, not a navigation the reader made).
+    pub fn cross_site_refused(lang: Lang) -> ApiError {
+        let message = match lang {
+            Lang::En => {
+                "Checks are not taken from another site's page. Open Linksmith itself to check links, or call its API from your own server or program."
+            }
+            Lang::Ru => {
+                "Проверки со страниц других сайтов не принимаются. Откройте сам Linksmith, чтобы проверить ссылки, или вызывайте его API со своего сервера или из своей программы."
+            }
+        };
+        ApiError::new(StatusCode::FORBIDDEN, ErrorCode::CrossSiteRefused, message)
+    }
+
+    /// 415 `invalid_request`: a page's server function sent another content type than the page
+    /// sends (`expected`).
+    pub fn unsupported_type(expected: &str, lang: Lang) -> ApiError {
+        let message = match lang {
+            Lang::En => format!(
+                "This address takes only the Linksmith page's own requests, sent as {expected}. Programs use the JSON API (/api/v1/check, described at /api/v1/openapi.json)."
+            ),
+            Lang::Ru => format!(
+                "Этот адрес принимает только запросы самой страницы Linksmith, в виде {expected}. Программы пользуются JSON API (/api/v1/check, описание — /api/v1/openapi.json)."
+            ),
+        };
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::InvalidRequest,
+            message,
+        )
     }
 }

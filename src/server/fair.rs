@@ -352,7 +352,6 @@ impl Gate {
             if self.day_spent(&s) {
                 return None;
             }
-            let mine = Self::usage_of(&s, &client, now);
             // A client served longer ago than this one waits: it goes first.
             let mine = s.last_served(&client);
             let earlier_waits = s

@@ -18,7 +18,6 @@ use tower_http::{
         predicate::{DefaultPredicate, Predicate},
         CompressionLayer,
     },
-    limit::RequestBodyLimitLayer,
     services::ServeDir,
     timeout::TimeoutLayer,
     trace::TraceLayer,
@@ -26,8 +25,9 @@ use tower_http::{
 
 pub use super::error::MAX_BODY_BYTES;
 use super::{
+    body::{self, BodyBudget, BODY_BUDGET_BYTES},
     error::{lang_of, ApiError},
-    AppState,
+    origin, AppState,
 };
 use crate::app::{shell, Page};
 
@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     let request_timeout = state.config.connections.request_timeout;
     let hashed = options.hash_files;
     let pkg_prefix = format!("/{}/", options.site_pkg_dir);
+    let guard_state = state.clone();
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -76,9 +77,17 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(site_files)
         .with_state(state)
         // Router::layer re-boxes bodies, so each layer composes freely. The last one is outermost.
-        // axum's extractors have their own 2 MB default; one limit, stated once, for both.
+        // Every body is read whole (at most MAX_BODY_BYTES, a large one within the budget of
+        // bytes all bodies may hold at once) before a handler sees it; axum's extractors have
+        // their own 2 MB default: one limit, stated once, for both.
+        .layer(middleware::from_fn_with_state(
+            BodyBudget::new(BODY_BUDGET_BYTES, guard_state.clone()),
+            body::buffer,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Other sites' checks and server functions sent what the page never sends are refused
+        // before their bodies are read.
+        .layer(middleware::from_fn_with_state(guard_state, origin::guard))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
@@ -104,12 +113,17 @@ async fn healthz() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-/// Readiness: each status source's state (on, off, breaker open) and the store's, without calling
-/// any upstream. 200 while checks can be answered (`degraded` included: a check then says
-/// `unknown` where a source is missing); the store is asked one indexed question, in time.
-async fn readyz(
-    axum::extract::State(state): axum::extract::State<super::AppState>,
-) -> impl IntoResponse {
+/// Readiness: 200 while checks can be answered (`degraded` included: a check then says `unknown`
+/// where a source is missing), without calling any upstream; the store is asked one indexed
+/// question, in time. `status` is for everyone; each source's state (on, off, breaker open) and
+/// the store's only for the machine itself and the operator's proxies
+/// ([`origin::sees_details`]): they would help time an attack on the sources.
+async fn readyz(State(state): State<AppState>, req: Request) -> impl IntoResponse {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let details = origin::sees_details(peer, req.headers(), &state.config.trusted_proxies);
     let store_ok = tokio::time::timeout(std::time::Duration::from_secs(1), state.store.ping())
         .await
         .is_ok_and(|r| r.is_ok());
@@ -118,12 +132,16 @@ async fn readyz(
         || states
             .iter()
             .any(|(_, s)| *s == super::resolver::SourceState::Open);
+    let readiness = if degraded { "degraded" } else { "ready" };
+    if !details {
+        return Json(serde_json::json!({ "status": readiness }));
+    }
     let sources: serde_json::Map<String, serde_json::Value> = states
         .iter()
         .map(|(name, s)| ((*name).to_string(), serde_json::Value::from(s.as_str())))
         .collect();
     Json(serde_json::json!({
-        "status": if degraded { "degraded" } else { "ready" },
+        "status": readiness,
         "sources": sources,
         "store": if store_ok { "ok" } else { "down" },
     }))

@@ -2,6 +2,7 @@
 
 mod api;
 pub mod auth;
+pub mod body;
 pub mod catalog;
 pub mod check;
 pub mod client;
@@ -13,6 +14,7 @@ mod http;
 pub mod limit;
 pub mod networks;
 pub mod open_platform;
+pub mod origin;
 pub mod page_reader;
 pub mod resolver;
 pub mod share;
@@ -308,11 +310,14 @@ pub fn today() -> crate::domain::date::Date {
 }
 
 /// The server's runtime: one worker per core, each with an 8 MiB stack (rendering a page nests
-/// deep futures; the default 2 MiB is close in debug builds).
+/// deep futures; the default 2 MiB is close in debug builds). A busy worker looks for ready
+/// connections every 8 tasks rather than tokio's 61, so that a flood of large bodies does not
+/// delay others' small requests (docs/PERFORMANCE.md, "Bodies under a flood").
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(8 * 1024 * 1024)
+        .event_interval(8)
         .build()
 }
 

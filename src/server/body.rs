@@ -1,0 +1,969 @@
+//! Request bodies, bounded before they become anything (check-api.md, "Clients and fair use": "A
+//! request body is refused (413 or 400 with a sentence) before it is turned into more than the
+//! batch limit of links or more than 64 KiB of one link; no body is parsed whole into a tree
+//! first").
+//!
+//! - [`buffer`]: every body is read whole before a handler sees it, at most [`MAX_BODY_BYTES`]
+//!   (413 at once when its length says more), and a body over [`SMALL_BODY_BYTES`] first waits for
+//!   its share of [`BODY_BUDGET_BYTES`], the bytes all such bodies together may hold at once: many
+//!   large bodies at once wait in turn instead of taking the memory.
+//! - [`from_slice`]: JSON read by `serde_json` straight into the typed request (never a tree),
+//!   through a deserializer that stops a list at its bound plus one and refuses a string over its
+//!   bound before the string is made.
+
+use std::{
+    cell::Cell,
+    collections::HashMap,
+    fmt,
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, Request, State},
+    http::{header, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use futures::StreamExt;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, Visitor};
+use tokio::sync::Semaphore;
+
+use super::{
+    error::{lang_of, ApiError, MAX_BODY_BYTES},
+    client::Client,
+    AppState,
+};
+use crate::domain::{codes::ErrorCode, rates::Lang};
+
+/// The longest string a request may hold: one link is at most 4 KiB, a paste is sent as its links.
+pub const MAX_STRING_BYTES: usize = 64 * 1024;
+
+/// Bodies at most this long are read without waiting for the budget (one link, a page's chunk of
+/// links): their memory is bounded by the connections a client may hold.
+pub const SMALL_BODY_BYTES: usize = 64 * 1024;
+
+/// The bytes the bodies over [`SMALL_BODY_BYTES`] may hold at once, all requests together (four
+/// bodies of the largest size, or 160 pages' checks of 1,000 links). The allocator keeps about as
+/// much again while they come and go (docs/PERFORMANCE.md: 64 bodies of 4 MiB at once grow the
+/// server by about 35 MiB).
+pub const BODY_BUDGET_BYTES: usize = 16 * 1024 * 1024;
+
+/// What one list and one string of a request may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Items one list may hold.
+    pub max_items: usize,
+    /// Bytes one string may hold.
+    pub max_string: usize,
+    /// What a list holds, for the refusal's code and sentence.
+    pub items: Items,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Items {
+    /// Links: `too_many_links`.
+    Links,
+    /// A campaign's keywords: `too_long`.
+    Keywords,
+}
+
+impl Bounds {
+    /// A check's request: at most `max_batch` links, 64 KiB a string.
+    pub fn links(max_batch: usize) -> Bounds {
+        Bounds {
+            max_items: max_batch,
+            max_string: MAX_STRING_BYTES,
+            items: Items::Links,
+        }
+    }
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds::links(super::config::DEFAULT_MAX_BATCH)
+    }
+}
+
+/// Why a body was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyProblem {
+    /// Not JSON, or not the fields expected: `serde_json`'s words.
+    Malformed { syntax: bool, detail: String },
+    /// A list holds more than its bound.
+    TooManyItems { max: usize, items: Items },
+    /// A string is longer than its bound (`len` bytes at least).
+    TooLong { max: usize, len: usize },
+}
+
+impl fmt::Display for BodyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.api_error(Lang::En).problem.message)
+    }
+}
+
+impl std::error::Error for BodyProblem {}
+
+impl BodyProblem {
+    /// A bound overstepped (413), as opposed to a body that is not what was expected (400).
+    pub fn is_bound(&self) -> bool {
+        !matches!(self, BodyProblem::Malformed { .. })
+    }
+
+    /// The refusal, with its sentence in `lang`.
+    pub fn api_error(&self, lang: Lang) -> ApiError {
+        match self {
+            BodyProblem::Malformed {
+                syntax: true,
+                detail,
+            } => ApiError::invalid_request(match lang {
+                Lang::En => format!("The request body is not valid JSON: {detail}."),
+                Lang::Ru => format!("Тело запроса — не корректный JSON: {detail}."),
+            }),
+            BodyProblem::Malformed {
+                syntax: false,
+                detail,
+            } => ApiError::invalid_request(match lang {
+                Lang::En => {
+                    format!("The request body does not have the expected fields: {detail}.")
+                }
+                Lang::Ru => format!("В теле запроса не те поля, что ожидаются: {detail}."),
+            }),
+            BodyProblem::TooManyItems {
+                max,
+                items: Items::Links,
+            } => {
+                let at_least = max + 1;
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::TooManyLinks,
+                    match lang {
+                        Lang::En => format!(
+                            "The request holds at least {at_least} links (or items in one list); at most {max} are checked at once, and it was read no further. Split it into smaller batches."
+                        ),
+                        Lang::Ru => format!(
+                            "В запросе не меньше {at_least} ссылок (или элементов одного списка); за раз проверяется не больше {max}, дальше запрос не читался. Разделите его на части поменьше."
+                        ),
+                    },
+                )
+            }
+            BodyProblem::TooManyItems {
+                max,
+                items: Items::Keywords,
+            } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::TooLong,
+                match lang {
+                    Lang::En => format!(
+                        "The request holds more than {max} keywords (or items in one list), over the limit; it was read no further. Check the keywords in parts."
+                    ),
+                    Lang::Ru => format!(
+                        "В запросе больше {max} ключевых слов (или элементов одного списка), больше предела; дальше он не читался. Проверьте ключевые слова по частям."
+                    ),
+                },
+            ),
+            BodyProblem::TooLong { max, len } => {
+                let kib = max / 1024;
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::TooLong,
+                    match lang {
+                        Lang::En => format!(
+                            "One text in the request is {len} bytes long, over the limit of {kib} KiB ({max} bytes) for one string; one link is at most 4 KiB. Send the links themselves, not whole pages."
+                        ),
+                        Lang::Ru => format!(
+                            "Один текст в запросе длиной {len} байт, больше предела в {kib} КиБ ({max} байт) для одной строки; одна ссылка — не больше 4 КиБ. Отправляйте сами ссылки, а не целые страницы."
+                        ),
+                    },
+                )
+            }
+        }
+    }
+}
+
+/// Reads JSON into `T` within `bounds`: straight into its types (no tree), a list stopped at its
+/// bound plus one, a string over its bound refused before it is made.
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8], bounds: Bounds) -> Result<T, BodyProblem> {
+    let hit = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let read = T::deserialize(Bounded {
+        inner: &mut de,
+        bounds,
+        hit: &hit,
+    })
+    .and_then(|value| de.end().map(|()| value));
+    if let Some(problem) = hit.take() {
+        return Err(problem);
+    }
+    read.map_err(|e| BodyProblem::Malformed {
+        syntax: matches!(
+            e.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        ),
+        detail: e.to_string(),
+    })
+}
+
+/// Where a server function's argument decoder says what it refused, for [`super::origin::guard`]
+/// to answer with (the decoder runs inside Leptos, which would answer any refusal with a 500).
+#[derive(Debug, Clone, Default)]
+pub struct DecodeReport(Arc<Mutex<Option<BodyProblem>>>);
+
+impl DecodeReport {
+    pub fn set(&self, problem: BodyProblem) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(problem);
+    }
+
+    pub fn take(&self) -> Option<BodyProblem> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// Reads a server function's arguments (the page's JSON) within the bounds the guard gave its
+/// request (the batch limit; the defaults outside a request), and reports a refusal to the guard.
+pub fn server_fn_args<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyProblem> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
+    let bounds = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<Bounds>().copied())
+        .unwrap_or_default();
+    let read = from_slice(bytes, bounds);
+    if let (Err(problem), Some(report)) = (
+        &read,
+        parts
+            .as_ref()
+            .and_then(|p| p.extensions.get::<DecodeReport>()),
+    ) {
+        report.set(problem.clone());
+    }
+    read
+}
+
+/// The bytes large bodies may hold at once, and each client's part of them.
+#[derive(Clone)]
+pub struct BodyBudget {
+    bytes: Arc<Semaphore>,
+    /// Each client's part, while it has a large body held or waiting.
+    clients: Arc<Mutex<HashMap<Client, ClientPart>>>,
+    share: usize,
+    state: AppState,
+}
+
+/// A client's part of the budget and how many of its requests hold it or wait for it.
+struct ClientPart {
+    bytes: Arc<Semaphore>,
+    requests: usize,
+}
+
+impl BodyBudget {
+    /// `bytes` in all, a quarter of them for one client (the client a request is counted as:
+    /// its address, or the one a trusted proxy names); each at least one body of the largest size.
+    pub fn new(bytes: usize, state: AppState) -> BodyBudget {
+        BodyBudget {
+            bytes: Arc::new(Semaphore::new(bytes.max(MAX_BODY_BYTES))),
+            clients: Arc::default(),
+            share: (bytes / 4).max(MAX_BODY_BYTES),
+            state,
+        }
+    }
+
+    /// The part of `client`, counted as used by one more request until the ticket is dropped.
+    fn part_of(&self, client: Client) -> PartTicket {
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        let part = clients.entry(client).or_insert_with(|| ClientPart {
+            bytes: Arc::new(Semaphore::new(self.share)),
+            requests: 0,
+        });
+        part.requests += 1;
+        PartTicket {
+            bytes: part.bytes.clone(),
+            clients: self.clients.clone(),
+            client,
+        }
+    }
+}
+
+/// One request's use of its client's part; the part is forgotten when no request uses it.
+struct PartTicket {
+    bytes: Arc<Semaphore>,
+    clients: Arc<Mutex<HashMap<Client, ClientPart>>>,
+    client: Client,
+}
+
+impl Drop for PartTicket {
+    fn drop(&mut self) {
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(part) = clients.get_mut(&self.client) {
+            part.requests -= 1;
+            if part.requests == 0 {
+                clients.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// Reads every request's body whole (at most [`MAX_BODY_BYTES`]; 413 at once when its length
+/// says more), a large one only once the budget has room for it, and hands the handler the bytes.
+/// The body's share of the budget is held until the handler has answered (what it decoded lives
+/// that long). One client holds at most a quarter of the budget; its other large bodies wait for
+/// its own earlier ones, outside the server's queue, so that bodies sent slowly from one address
+/// cannot keep everyone else's waiting: the bytes are given in turn (first come, first served) and
+/// a request holds them at most the request's time.
+pub async fn buffer(State(budget): State<BodyBudget>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    if declared.is_none_or(|n| n == 0) && !chunked {
+        return next.run(req).await;
+    }
+    let lang = lang_of(req.headers());
+    let too_large = || ApiError::body_too_large(lang).into_response();
+    // Without a length (chunked), the most a body may be.
+    let size = match declared {
+        Some(n) if !chunked => match usize::try_from(n) {
+            Ok(n) if n <= MAX_BODY_BYTES => n,
+            _ => return too_large(),
+        },
+        _ => MAX_BODY_BYTES,
+    };
+    let _held = if size > SMALL_BODY_BYTES {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0);
+        let ticket = budget.part_of(budget.state.client_of(peer, req.headers()));
+        let Ok(permits) = u32::try_from(size) else {
+            return too_large();
+        };
+        // First the client's own part (its bodies in turn), then the server's: a client's waiting
+        // bodies never stand in the server's queue, ahead of other clients'.
+        let (Ok(own), Ok(all)) = (
+            ticket.bytes.clone().acquire_many_owned(permits).await,
+            budget.bytes.clone().acquire_many_owned(permits).await,
+        ) else {
+            return ApiError::internal("The server is stopping.").into_response();
+        };
+        Some((all, own, ticket))
+    } else {
+        None
+    };
+    let (parts, body) = req.into_parts();
+    let mut data = body.into_data_stream();
+    let mut bytes: Vec<u8> = Vec::with_capacity(size);
+    while let Some(chunk) = data.next().await {
+        let Ok(chunk) = chunk else {
+            let message = match lang {
+                Lang::En => "The request body could not be read to its end. Send it again.",
+                Lang::Ru => "Тело запроса не удалось дочитать до конца. Отправьте его снова.",
+            };
+            return ApiError::invalid_request(message).into_response();
+        };
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return too_large();
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+// --- The bounded deserializer -------------------------------------------------------------------
+
+/// A deserializer that passes every value it reads through [`BoundedVisitor`].
+struct Bounded<'a, D> {
+    inner: D,
+    bounds: Bounds,
+    hit: &'a Cell<Option<BodyProblem>>,
+}
+
+impl<'a, D> Bounded<'a, D> {
+    fn wrap<V>(&self, inner: V) -> BoundedVisitor<'a, V> {
+        BoundedVisitor {
+            inner,
+            bounds: self.bounds,
+            hit: self.hit,
+        }
+    }
+}
+
+macro_rules! forward {
+    ($($method:ident),*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+                let visitor = self.wrap(visitor);
+                self.inner.$method(visitor)
+            }
+        )*
+    };
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Bounded<'_, D> {
+    type Error = D::Error;
+
+    forward!(
+        deserialize_any,
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_option,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
+        deserialize_identifier,
+        deserialize_ignored_any
+    );
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = self.wrap(visitor);
+        self.inner.deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = self.wrap(visitor);
+        self.inner.deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = self.wrap(visitor);
+        self.inner.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = self.wrap(visitor);
+        self.inner.deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = self.wrap(visitor);
+        self.inner.deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = self.wrap(visitor);
+        self.inner.deserialize_enum(name, variants, visitor)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+/// Checks each string against its bound and passes lists, maps, options and enums on through
+/// the bounded wrappers.
+struct BoundedVisitor<'a, V> {
+    inner: V,
+    bounds: Bounds,
+    hit: &'a Cell<Option<BodyProblem>>,
+}
+
+impl<V> BoundedVisitor<'_, V> {
+    fn check_len<E: de::Error>(&self, len: usize) -> Result<(), E> {
+        if len > self.bounds.max_string {
+            self.hit.set(Some(BodyProblem::TooLong {
+                max: self.bounds.max_string,
+                len,
+            }));
+            return Err(E::custom("a string over its bound"));
+        }
+        Ok(())
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for BoundedVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<V::Value, E> {
+        self.inner.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<V::Value, E> {
+        self.inner.visit_i64(v)
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<V::Value, E> {
+        self.inner.visit_i128(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<V::Value, E> {
+        self.inner.visit_u64(v)
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<V::Value, E> {
+        self.inner.visit_u128(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
+        self.inner.visit_f64(v)
+    }
+    fn visit_char<E: de::Error>(self, v: char) -> Result<V::Value, E> {
+        self.inner.visit_char(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        self.check_len(v.len())?;
+        self.inner.visit_str(v)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        self.check_len(v.len())?;
+        self.inner.visit_borrowed_str(v)
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        self.check_len(v.len())?;
+        self.inner.visit_string(v)
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<V::Value, E> {
+        self.check_len(v.len())?;
+        self.inner.visit_bytes(v)
+    }
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
+        self.check_len(v.len())?;
+        self.inner.visit_borrowed_bytes(v)
+    }
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<V::Value, E> {
+        self.check_len(v.len())?;
+        self.inner.visit_byte_buf(v)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.inner.visit_none()
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.inner.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.inner.visit_some(Bounded {
+            inner: d,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.inner.visit_newtype_struct(Bounded {
+            inner: d,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_seq(BoundedSeq {
+            inner: seq,
+            count: 0,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_map(BoundedMap {
+            inner: map,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_enum(BoundedEnum {
+            inner: data,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+}
+
+/// A seed whose value is read through the bounded deserializer.
+struct BoundedSeed<'a, S> {
+    inner: S,
+    bounds: Bounds,
+    hit: &'a Cell<Option<BodyProblem>>,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for BoundedSeed<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        self.inner.deserialize(Bounded {
+            inner: d,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+}
+
+/// A list that ends in an error at its bound plus one item.
+struct BoundedSeq<'a, A> {
+    inner: A,
+    count: usize,
+    bounds: Bounds,
+    hit: &'a Cell<Option<BodyProblem>>,
+}
+
+impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for BoundedSeq<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        if self.count >= self.bounds.max_items {
+            // One more item would be over the bound: is there one? (Skipped, never kept.)
+            if self.inner.next_element::<IgnoredAny>()?.is_none() {
+                return Ok(None);
+            }
+            self.hit.set(Some(BodyProblem::TooManyItems {
+                max: self.bounds.max_items,
+                items: self.bounds.items,
+            }));
+            return Err(de::Error::custom("a list over its bound"));
+        }
+        self.count += 1;
+        self.inner.next_element_seed(BoundedSeed {
+            inner: seed,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint().map(|n| n.min(self.bounds.max_items))
+    }
+}
+
+/// A map (an object) whose keys and values are read through the bounded deserializer. Its
+/// entries are not counted: objects are read into typed requests only, whose unknown fields are
+/// skipped without being kept.
+struct BoundedMap<'a, A> {
+    inner: A,
+    bounds: Bounds,
+    hit: &'a Cell<Option<BodyProblem>>,
+}
+
+impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for BoundedMap<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.inner.next_key_seed(BoundedSeed {
+            inner: seed,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        self.inner.next_value_seed(BoundedSeed {
+            inner: seed,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+struct BoundedEnum<'a, A> {
+    inner: A,
+    bounds: Bounds,
+    hit: &'a Cell<Option<BodyProblem>>,
+}
+
+impl<'a, 'de, A: de::EnumAccess<'de>> de::EnumAccess<'de> for BoundedEnum<'a, A> {
+    type Error = A::Error;
+    type Variant = BoundedVariant<'a, A::Variant>;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self::Variant), A::Error> {
+        let (value, variant) = self.inner.variant_seed(BoundedSeed {
+            inner: seed,
+            bounds: self.bounds,
+            hit: self.hit,
+        })?;
+        Ok((
+            value,
+            BoundedVariant {
+                inner: variant,
+                bounds: self.bounds,
+                hit: self.hit,
+            },
+        ))
+    }
+}
+
+struct BoundedVariant<'a, A> {
+    inner: A,
+    bounds: Bounds,
+    hit: &'a Cell<Option<BodyProblem>>,
+}
+
+impl<'de, A: de::VariantAccess<'de>> de::VariantAccess<'de> for BoundedVariant<'_, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.inner.unit_variant()
+    }
+
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
+        self.inner.newtype_variant_seed(BoundedSeed {
+            inner: seed,
+            bounds: self.bounds,
+            hit: self.hit,
+        })
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
+        self.inner.tuple_variant(
+            len,
+            BoundedVisitor {
+                inner: visitor,
+                bounds: self.bounds,
+                hit: self.hit,
+            },
+        )
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        self.inner.struct_variant(
+            fields,
+            BoundedVisitor {
+                inner: visitor,
+                bounds: self.bounds,
+                hit: self.hit,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Batch {
+        urls: Vec<String>,
+        #[serde(default)]
+        sub: Option<String>,
+        #[serde(default)]
+        lang: Option<crate::domain::rates::Lang>,
+    }
+
+    fn bounds(items: usize, string: usize) -> Bounds {
+        Bounds {
+            max_items: items,
+            max_string: string,
+            items: Items::Links,
+        }
+    }
+
+    fn urls(n: usize) -> String {
+        let list: Vec<String> = (0..n).map(|i| format!("\"u{i}\"")).collect();
+        format!("{{\"urls\": [{}], \"sub\": \"s\"}}", list.join(","))
+    }
+
+    #[test]
+    fn a_list_at_its_bound_is_read_and_one_more_is_refused() {
+        let read: Batch = from_slice(urls(3).as_bytes(), bounds(3, 100)).unwrap();
+        assert_eq!(read.urls, vec!["u0", "u1", "u2"]);
+        assert_eq!(read.sub.as_deref(), Some("s"));
+        assert_eq!(
+            from_slice::<Batch>(urls(4).as_bytes(), bounds(3, 100)),
+            Err(BodyProblem::TooManyItems {
+                max: 3,
+                items: Items::Links
+            })
+        );
+        // Empty lists too.
+        let read: Batch = from_slice(b"{\"urls\": []}", bounds(0, 100)).unwrap();
+        assert!(read.urls.is_empty());
+    }
+
+    #[test]
+    fn a_string_at_its_bound_is_read_and_one_byte_more_is_refused() {
+        let at = format!("{{\"urls\": [\"{}\"]}}", "é".repeat(5)); // 10 bytes
+        let read: Batch = from_slice(at.as_bytes(), bounds(10, 10)).unwrap();
+        assert_eq!(read.urls[0].len(), 10);
+        assert_eq!(
+            from_slice::<Batch>(at.as_bytes(), bounds(10, 9)),
+            Err(BodyProblem::TooLong { max: 9, len: 10 })
+        );
+        // Escaped strings are measured as read; keys are strings too.
+        let escaped = format!("{{\"urls\": [\"{}\"]}}", "\\n".repeat(11));
+        assert!(matches!(
+            from_slice::<Batch>(escaped.as_bytes(), bounds(10, 10)),
+            Err(BodyProblem::TooLong { len: 11, .. })
+        ));
+        let key = format!("{{\"{}\": 1, \"urls\": []}}", "k".repeat(11));
+        assert!(matches!(
+            from_slice::<Batch>(key.as_bytes(), bounds(10, 10)),
+            Err(BodyProblem::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn nested_values_are_bounded_wherever_they_are() {
+        // A list inside an unknown field of an object is skipped, never kept; a list of lists is
+        // bounded at each level; enums and options pass through.
+        let read: Batch = from_slice(
+            br#"{"urls": ["a"], "lang": "ru", "x": [[1,2,3,4,5]]}"#,
+            bounds(2, 10),
+        )
+        .unwrap();
+        assert_eq!(read.lang, Some(crate::domain::rates::Lang::Ru));
+        let nested: Result<Vec<Vec<u8>>, _> = from_slice(b"[[1,2],[1,2,3]]", bounds(2, 10));
+        assert!(matches!(
+            nested,
+            Err(BodyProblem::TooManyItems { max: 2, .. })
+        ));
+        let shaped: Result<IgnoredAny, _> = from_slice(b"[1,2,3]", bounds(2, 10));
+        assert!(shaped.is_ok(), "skipped values are not counted: {shaped:?}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_the_request_is_malformed_with_serde_jsons_words() {
+        for (body, syntax) in [
+            ("{\"urls\": ", true),
+            ("{\"urls\": [] } x", true),
+            ("{\"urls\": 5}", false),
+            ("[0,0,0]", false),
+            ("{}", false),
+        ] {
+            match from_slice::<Batch>(body.as_bytes(), bounds(10, 10)) {
+                Err(BodyProblem::Malformed { syntax: s, detail }) => {
+                    assert_eq!(s, syntax, "{body}: {detail}");
+                    assert!(!detail.is_empty());
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_huge_array_of_numbers_stops_at_its_first_wrong_item() {
+        // The shape that became two million values in a tree: refused at once.
+        let mut body = String::from("[");
+        body.push_str(&"0,".repeat(1_000_000));
+        body.push_str("0]");
+        let read = from_slice::<Batch>(body.as_bytes(), Bounds::default());
+        assert!(
+            matches!(read, Err(BodyProblem::Malformed { syntax: false, .. })),
+            "{read:?}"
+        );
+        let read = from_slice::<Vec<u8>>(body.as_bytes(), Bounds::default());
+        assert_eq!(
+            read,
+            Err(BodyProblem::TooManyItems {
+                max: 1000,
+                items: Items::Links
+            })
+        );
+    }
+
+    #[test]
+    fn refusals_are_413_with_their_codes_and_sentences_in_both_languages() {
+        let cases = [
+            (
+                BodyProblem::TooManyItems {
+                    max: 1000,
+                    items: Items::Links,
+                },
+                413,
+                "too_many_links",
+                "1001",
+            ),
+            (
+                BodyProblem::TooManyItems {
+                    max: 5000,
+                    items: Items::Keywords,
+                },
+                413,
+                "too_long",
+                "5000",
+            ),
+            (
+                BodyProblem::TooLong {
+                    max: MAX_STRING_BYTES,
+                    len: 70_000,
+                },
+                413,
+                "too_long",
+                "70000",
+            ),
+            (
+                BodyProblem::Malformed {
+                    syntax: true,
+                    detail: "EOF".into(),
+                },
+                400,
+                "invalid_request",
+                "EOF",
+            ),
+        ];
+        for (problem, status, code, says) in cases {
+            for lang in [Lang::En, Lang::Ru] {
+                let e = problem.api_error(lang);
+                assert_eq!(e.status.as_u16(), status);
+                assert_eq!(e.problem.code.as_str(), code);
+                assert!(e.problem.message.contains(says), "{}", e.problem.message);
+            }
+            assert_ne!(
+                problem.api_error(Lang::En).problem.message,
+                problem.api_error(Lang::Ru).problem.message
+            );
+            assert_eq!(problem.is_bound(), status == 413);
+        }
+    }
+}
