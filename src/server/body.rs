@@ -30,8 +30,8 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAn
 use tokio::sync::Semaphore;
 
 use super::{
-    error::{lang_of, ApiError, MAX_BODY_BYTES},
     client::Client,
+    error::{lang_of, ApiError, MAX_BODY_BYTES},
     AppState,
 };
 use crate::domain::{codes::ErrorCode, rates::Lang};

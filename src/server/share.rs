@@ -49,6 +49,9 @@ type Flight = Shared<BoxFuture<'static, Followed>>;
 /// look-up of the asking client, under the pages' ceiling and a bound on fetches at once.
 pub struct ShareLinks {
     fetcher: GuardedFetcher,
+    /// Replaces the share link's scheme, host and port (tests point it at a local server, as
+    /// the product page reader's; production leaves it unset).
+    base: Option<Url>,
     gate: Arc<Gate>,
     seen: Mutex<lru::LruCache<String, (Followed, Instant)>>,
     inflight: Mutex<HashMap<String, Flight>>,
@@ -60,8 +63,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl ShareLinks {
     pub fn new(fetcher: GuardedFetcher, gate: Arc<Gate>) -> Arc<ShareLinks> {
+        ShareLinks::with_base(fetcher, gate, None)
+    }
+
+    /// Share links fetched from `base` instead of their own site (tests).
+    pub fn with_base(
+        fetcher: GuardedFetcher,
+        gate: Arc<Gate>,
+        base: Option<Url>,
+    ) -> Arc<ShareLinks> {
         Arc::new(ShareLinks {
             fetcher,
+            base,
             gate,
             seen: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(REMEMBERED).unwrap_or(NonZeroUsize::MIN),
@@ -139,7 +152,14 @@ impl ShareLinks {
             return Followed::NotAsked;
         };
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, resolve_app_share_within(&self.fetcher, short, left)).await
+        let target = match (&self.base, Url::parse(short)) {
+            (Some(base), Ok(url)) => base
+                .join(url.path())
+                .map_or(short.to_string(), String::from),
+            _ => short.to_string(),
+        };
+        match tokio::time::timeout(left, resolve_app_share_within(&self.fetcher, &target, left))
+            .await
         {
             Ok(Ok(link)) => Followed::Landed(link),
             Ok(Err(error)) => Followed::Refused(error),

@@ -83,6 +83,8 @@ pub struct EpnState {
     pub check_times: Mutex<Vec<std::time::Instant>>,
     /// Link checks a minute past which the fake answers 429 with a captcha, as ePN does.
     pub limit_per_minute: Mutex<Option<usize>>,
+    /// Product ids whose link ePN refuses (400, `result: false`: a link it cannot read).
+    pub refused: Mutex<HashSet<String>>,
 }
 
 pub struct FakeEpn {
@@ -276,6 +278,9 @@ async fn epn_check(
     let Some(link) = q.get("link") else {
         return epn_error(StatusCode::BAD_REQUEST, 400010, "link is required");
     };
+    if product_id(link).is_some_and(|id| s.refused.lock().unwrap().contains(&id)) {
+        return epn_error(StatusCode::BAD_REQUEST, 400015, "link is not valid");
+    }
     let attributes = product_id(link)
         .and_then(|id| s.products.lock().unwrap().get(&id).cloned())
         .unwrap_or_else(|| json!({"isHotsale": false, "affiliateType": 0, "maxRate": 0, "offerName": "AliExpress"}));
@@ -303,6 +308,7 @@ pub async fn start_epn_at(addr: &str, client_id: &str, client_secret: &str) -> F
         check_calls: AtomicUsize::new(0),
         check_times: Mutex::new(Vec::new()),
         limit_per_minute: Mutex::new(None),
+        refused: Mutex::new(HashSet::new()),
     });
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -201,7 +201,15 @@ pub async fn check_links(
     // A key not in use is refused as on the API (401 `invalid_key`, or 503 when the store does
     // not answer), never counted by the address instead.
     let caller = match identified {
-        Ok(caller) => caller,
+        // A navigation from another site to a shared address is answered from what is
+        // remembered only: a hidden frame or a link on another site spends nothing.
+        Ok(mut caller) => {
+            caller.fresh = !(rendering
+                && parts
+                    .as_ref()
+                    .is_some_and(|p| crate::server::origin::cross_site_navigation(&p.headers)));
+            caller
+        }
         Err(refused) => {
             if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
                 res.set_status(refused.status);
