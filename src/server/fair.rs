@@ -316,7 +316,7 @@ impl Gate {
     }
 
     /// Calls free now.
-    fn free(&self, s: &GateState) -> f64 {
+    fn free(s: &GateState) -> f64 {
         s.minute.tokens
     }
 
@@ -359,7 +359,7 @@ impl Gate {
                 .keys()
                 .any(|c| *c != client && s.last_served(c) <= mine);
             if !earlier_waits && self.may_go(&s, &client, now) {
-                self.grant(&mut s, client, now);
+                Self::grant(&mut s, client, now);
                 return Some(Turn {
                     gate: self.clone(),
                     client,
@@ -433,10 +433,10 @@ impl Gate {
         let most = self.concurrency.saturating_sub(1).max(1);
         s.in_flight < self.concurrency
             && mine < most
-            && self.free(s) >= 1.0 + self.reserve_for(s, client, now)
+            && Self::free(s) >= 1.0 + self.reserve_for(s, client, now)
     }
 
-    fn grant(&self, s: &mut GateState, client: Client, now: Instant) {
+    fn grant(s: &mut GateState, client: Client, now: Instant) {
         s.minute.tokens -= 1.0;
         s.in_flight += 1;
         *s.in_flight_by.entry(client).or_insert(0) += 1;
@@ -501,7 +501,7 @@ impl Gate {
                         s.waiting.remove(&client);
                     }
                     if let Some(w) = waiter {
-                        self.grant(&mut s, client, now);
+                        Self::grant(&mut s, client, now);
                         let turn = Turn {
                             gate: self.clone(),
                             client,
@@ -520,7 +520,7 @@ impl Gate {
                     continue;
                 }
                 let need = 1.0 + self.reserve_for(&s, &client, now);
-                let free = self.free(&s);
+                let free = Self::free(&s);
                 if free >= need {
                     // Waiting for a call under way to end (its turn's drop wakes this).
                     Duration::from_secs(1)
@@ -690,7 +690,10 @@ mod tests {
         assert_eq!(order.len(), 8);
         // Client 2 had used nothing: it is served first, and never twice behind client 1's lead.
         assert_eq!(order[0], 2, "{order:?}");
-        let twos_in_first_half = order[..4].iter().filter(|c| **c == 2).count();
+        let twos_in_first_half = order[..4]
+            .iter()
+            .map(|c| usize::from(*c == 2))
+            .sum::<usize>();
         assert!(twos_in_first_half >= 2, "{order:?}");
     }
 

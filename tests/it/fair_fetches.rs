@@ -41,12 +41,15 @@ struct Site {
     all: Arc<AtomicUsize>,
 }
 
+/// The site's port, its fetches by path, and every fetch.
+type SiteState = (
+    u16,
+    Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    Arc<AtomicUsize>,
+);
+
 async fn serve_site(
-    State((port, fetches, all)): State<(
-        u16,
-        Arc<std::sync::Mutex<HashMap<String, usize>>>,
-        Arc<AtomicUsize>,
-    )>,
+    State((port, fetches, all)): State<SiteState>,
     Path(path): Path<String>,
 ) -> Response {
     all.fetch_add(1, Ordering::SeqCst);

@@ -50,6 +50,10 @@ impl Net {
 type Heard = Option<(Option<NetworkFacts>, i64)>;
 type Flight = Shared<BoxFuture<'static, Heard>>;
 type Batch = Shared<BoxFuture<'static, HashMap<String, Heard>>>;
+/// What a network said of each product asked.
+type Answered = Vec<(String, Option<NetworkFacts>)>;
+/// Answers waiting for the store (a network, what it said, when), and whether a writer is at work.
+type Unsaved = (Vec<(Net, Answered, i64)>, bool);
 /// Remembered answers: what was said, when (unix seconds), and until when it is good.
 type Remembered = lru::LruCache<(Net, String), (Option<NetworkFacts>, i64, Instant)>;
 
@@ -87,8 +91,7 @@ pub struct Networks {
     /// Where answers are remembered across restarts (and instances).
     store: Option<SharedStore>,
     /// Answers waiting to be written to the store, and whether a writer is at work.
-    #[allow(clippy::type_complexity)]
-    unsaved: Mutex<(Vec<(Net, Vec<(String, Option<NetworkFacts>)>, i64)>, bool)>,
+    unsaved: Mutex<Unsaved>,
     ttl: Duration,
     /// How long a call may wait for a slot.
     wait: Duration,
@@ -353,8 +356,7 @@ impl Networks {
                 }
                 std::mem::take(&mut unsaved.0)
             };
-            let mut groups: HashMap<(Net, i64), Vec<(String, Option<NetworkFacts>)>> =
-                HashMap::new();
+            let mut groups: HashMap<(Net, i64), Answered> = HashMap::new();
             for (net, answers, at) in batch {
                 groups.entry((net, at)).or_default().extend(answers);
             }
