@@ -15,6 +15,7 @@ mod leptos_config;
 mod link_properties;
 mod link_vectors;
 mod live_cases;
+mod long_tokens;
 mod networks;
 mod open_platform;
 mod page_codec;
