@@ -6,6 +6,7 @@ mod common;
 
 mod api_campaign;
 mod api_check;
+mod api_proxies;
 mod binary;
 mod campaign;
 mod catalog;
