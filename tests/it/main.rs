@@ -12,6 +12,7 @@ mod campaign;
 mod catalog;
 mod hardening;
 mod host_vectors;
+mod import_memory;
 mod leptos_config;
 mod link_properties;
 mod link_vectors;
