@@ -22,6 +22,7 @@ mod networks;
 mod open_platform;
 mod page_codec;
 mod page_reader;
+mod pg_connections;
 mod rates;
 mod resilience;
 mod resolver;

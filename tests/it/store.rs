@@ -506,9 +506,10 @@ async fn bad_database_addresses_are_refused_with_a_sentence_that_hides_the_passw
     for (url, says) in [
         ("mysql://u:hunter2@h/db", "not a PostgreSQL address"),
         (
-            "postgres://u:hunter2@db.example/x?sslmode=require",
-            "sslmode=require",
+            "postgres://u:hunter2@db.example/x?sslmode=prefer",
+            "sslmode=prefer, which falls back to plain text",
         ),
+        ("postgres://u:hunter2@db.example/x", "names no sslmode"),
     ] {
         let err = parse_url(url).unwrap_err().to_string();
         assert!(err.contains(says), "{url}: {err}");
@@ -676,7 +677,7 @@ fn database_settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
     let c = read(&[
         (
             "LINKSMITH_DATABASE_URL",
-            " postgres://ls:pw@db.internal:5433/linksmith ",
+            " postgres://ls:pw@db.internal:5433/linksmith?sslmode=disable ",
         ),
         ("LINKSMITH_DATABASE_POOL", "40"),
         ("LINKSMITH_DATABASE_TIMEOUT_MS", "750"),
@@ -684,7 +685,7 @@ fn database_settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
     .unwrap();
     assert_eq!(
         c.database_url.as_deref(),
-        Some("postgres://ls:pw@db.internal:5433/linksmith")
+        Some("postgres://ls:pw@db.internal:5433/linksmith?sslmode=disable")
     );
     assert_eq!(
         c.database_pool,
@@ -701,8 +702,18 @@ fn database_settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
         ),
         (
             "LINKSMITH_DATABASE_URL",
-            "postgres://ls:hunter2@db/x?sslmode=require",
-            "TLS",
+            "postgres://ls:hunter2@db/x?sslmode=prefer",
+            "falls back to plain text",
+        ),
+        (
+            "LINKSMITH_DATABASE_URL",
+            "postgres://ls:hunter2@db/x?sslmode=allow",
+            "falls back to plain text",
+        ),
+        (
+            "LINKSMITH_DATABASE_URL",
+            "postgres://ls:hunter2@db/x",
+            "names no sslmode",
         ),
         ("LINKSMITH_DATABASE_POOL", "0", "from 1 to 1000"),
         ("LINKSMITH_DATABASE_TIMEOUT_MS", "5", "from 50 to 60000"),
