@@ -2,10 +2,11 @@
 //!
 //!     linksmith                      serve (Leptos.toml, LEPTOS_* and LINKSMITH_* variables)
 //!     linksmith import <file.csv>    load a feed into the catalogue (LINKSMITH_DATABASE_URL, else LINKSMITH_DB)
+//!     linksmith keys add|list|revoke API keys, in the same store
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DATABASE_URL, else LINKSMITH_DB (default data/linksmith.db)";
+const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DATABASE_URL, else LINKSMITH_DB (default data/linksmith.db)\n       linksmith keys add <name> [--links-per-second N] [--burst N] [--lookups-per-hour N]\n       linksmith keys list\n       linksmith keys revoke <name>   API keys, in the same store";
 
 fn main() -> ExitCode {
     linksmith::server::init_tracing();
@@ -36,6 +37,7 @@ async fn run() -> ExitCode {
             }
         },
         ["import", file] => linksmith::server::import_cli(file).await,
+        ["keys", rest @ ..] => linksmith::server::auth::keys_cli(rest).await,
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -18,8 +18,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{
     check::{AmountInput, Refusal},
+    client::Caller,
     error::{lang_of, ApiError, ErrorBody},
-    limit::ClientKey,
     AppState, RawOptions,
 };
 use crate::domain::{
@@ -39,12 +39,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi_json))
 }
 
-/// The client of a request, as the rate limit counts it (the TCP peer, or the client a trusted
-/// proxy names in `X-Forwarded-For`).
-pub struct Client(pub ClientKey);
+/// The client of a request, as the limits count it: the API key its `Authorization: Bearer`
+/// names, else its address (the TCP peer, or the client a trusted proxy names in
+/// `X-Forwarded-For`). A key not in use is refused here: 401 `invalid_key` (503 `unavailable`
+/// when the store does not answer in time).
+pub struct Client(pub Caller);
 
 impl FromRequestParts<AppState> for Client {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -54,7 +56,7 @@ impl FromRequestParts<AppState> for Client {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
-        Ok(Client(state.client_of(peer, &parts.headers)))
+        Ok(Client(state.identify(peer, &parts.headers).await?))
     }
 }
 
@@ -127,7 +129,7 @@ async fn campaign_check(
     ApiJson(input): ApiJson<CampaignInput>,
 ) -> Response {
     let lang = lang_of(&headers);
-    if let Err(refusal) = state.admit(client, 1, lang) {
+    if let Err(refusal) = state.admit_caller(&client, 1, lang) {
         return ApiError::from(refusal).into_response();
     }
     // Matching 20,000 characters per field is a millisecond of CPU: off the async workers.
@@ -213,7 +215,7 @@ pub struct BatchSummary {
 /// One link: 200 with the result, 422 for a link that cannot be used, 400 for bad options.
 async fn check_one(
     state: &AppState,
-    client: ClientKey,
+    client: &Caller,
     lang: Lang,
     input: String,
     raw: RawOptions,
@@ -294,7 +296,7 @@ async fn check_get(
     };
     check_one(
         &state,
-        client,
+        &client,
         lang_of(&headers),
         q.url.unwrap_or_default(),
         raw,
@@ -322,7 +324,7 @@ async fn check_post(
         sub: req.sub,
         template: req.template,
     };
-    check_one(&state, client, lang_of(&headers), req.url, raw).await
+    check_one(&state, &client, lang_of(&headers), req.url, raw).await
 }
 
 /// Checks many links at once: one outcome per input, in input order; a bad line never fails the batch.
@@ -351,7 +353,7 @@ async fn check_batch(
         sub: req.sub,
         template: req.template,
     };
-    let results = match state.check_request(client, &req.urls, &raw, lang).await {
+    let results = match state.check_request(&client, &req.urls, &raw, lang).await {
         Ok(results) => results,
         Err(refusal) => return ApiError::from(refusal).into_response(),
     };

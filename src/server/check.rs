@@ -8,14 +8,16 @@ use axum::http::HeaderMap;
 use futures::{stream, StreamExt};
 
 use super::{
-    limit::{client_ip, retry_after_secs, ClientKey, Refused},
-    share::{resolve_app_share, SHARE_BUDGET},
+    client::{Caller, Client},
+    fair::{Allowance, Withheld},
+    limit::{canonical, client_ip, retry_after_secs, Refused},
+    share::{Followed, MAX_SHARES_PER_REQUEST, SHARE_BUDGET},
     AppState,
 };
 pub use crate::domain::check::{AmountInput, RawOptions};
 use crate::domain::{
     check::{CheckFailure, CheckOptions, Context, Detection, Outcome, Problem},
-    codes::ErrorCode,
+    codes::{ErrorCode, NoticeCode},
     link::{read, Link, Reading},
     messages::Explain,
     rates::Lang,
@@ -23,8 +25,6 @@ use crate::domain::{
 
 /// App share links one check follows at once.
 const SHARE_CONCURRENCY: usize = 8;
-/// App share links the whole server follows at once (every check together).
-pub const SHARE_SLOTS: usize = 32;
 /// Inputs larger than this in all are read off the async workers.
 const READ_INLINE_BYTES: usize = 64 * 1024;
 
@@ -76,18 +76,22 @@ impl AppState {
 
     /// The client a request comes from: the TCP peer, or the client a trusted proxy names.
     /// Without a peer (a request handed to the router in-process) every request is one client.
-    pub fn client_of(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> ClientKey {
+    pub fn client_of(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Client {
         let peer = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.ip());
-        ClientKey::of(client_ip(peer, headers, &self.config.trusted_proxies))
+        Client::Address(canonical(client_ip(
+            peer,
+            headers,
+            &self.config.trusted_proxies,
+        )))
     }
 
     /// Counts `links` against the client's limit (every path that checks links calls this once
     /// per request: the API, the page's server function, the server rendering of `/?url=`).
-    pub fn admit(&self, client: ClientKey, links: usize, lang: Lang) -> Result<(), RateLimited> {
+    pub fn admit(&self, client: &Client, links: usize, lang: Lang) -> Result<(), RateLimited> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
-        limiter.take(client, links).map_err(|refused| {
+        limiter.take(client, links, None).map_err(|refused| {
             let limit = limiter.limit();
             let (wait, message) = match refused {
                 Refused::Wait(wait) => {
@@ -129,21 +133,24 @@ impl AppState {
     }
 
     /// The one entry of every check request (the API's routes and the page's server function):
-    /// the batch limit, the client's rate limit (every input counts), the options, then the
-    /// check of every input, in input order.
+    /// the batch limit, the caller's rate limit (every input counts), the options, then the
+    /// check of every input, in input order, spending the caller's share of fresh look-ups.
     pub async fn check_request(
         &self,
-        client: ClientKey,
+        caller: &Caller,
         inputs: &[String],
         raw: &RawOptions,
         lang: Lang,
     ) -> Result<Vec<Outcome>, Refusal> {
         self.check_batch_size(inputs.len())
             .map_err(Refusal::TooManyLinks)?;
-        self.admit(client, inputs.len(), lang)
+        self.admit_caller(caller, inputs.len(), lang)
             .map_err(Refusal::RateLimited)?;
         let options = self.check_options(raw, lang).map_err(Refusal::BadOption)?;
-        Ok(self.check(inputs, &options, lang).await)
+        let allowance = Allowance::new(caller.clone(), self.lookups.clone());
+        let outcomes = self.check_as(inputs, &options, lang, &allowance).await;
+        self.keys.note_use(&caller.client, 0, allowance.spent());
+        Ok(outcomes)
     }
 
     /// The largest batch (`LINKSMITH_MAX_BATCH`).
@@ -173,6 +180,19 @@ impl AppState {
         options: &CheckOptions,
         lang: Lang,
     ) -> Vec<Outcome> {
+        self.check_as(inputs, options, lang, &Allowance::unlimited())
+            .await
+    }
+
+    /// [`Self::check`] spending `allowance`'s fresh look-ups: a link that needed one the
+    /// client's share no longer holds is answered from what is remembered, with `lookups_spent`.
+    pub async fn check_as(
+        &self,
+        inputs: &[String],
+        options: &CheckOptions,
+        lang: Lang,
+        allowance: &std::sync::Arc<Allowance>,
+    ) -> Vec<Outcome> {
         // 1. Read every input (a large request off the async workers: reading is linear, but a
         // few MiB of text is still milliseconds of one core); app share links are followed
         // (bounded per check and for the whole server, in parallel).
@@ -185,31 +205,32 @@ impl AppState {
         } else {
             read_all(inputs, lang)
         };
-        let fetcher = &self.shares;
-        let slots = &self.share_slots;
-        let resolved: Vec<(usize, Result<Link, Problem>)> = stream::iter(shares)
-            .map(|(i, url)| async move {
-                let busy = || {
-                    Problem::new(
-                        ErrorCode::ShortLinkUnresolved,
-                        match lang {
-                            Lang::En => "The server is following many app share links right now. Try again in a moment, or paste the product page address the link opens.",
-                            Lang::Ru => "Сервер сейчас проходит по многим ссылкам «Поделиться». Попробуйте чуть позже или вставьте адрес страницы товара, который открывает ссылка.",
-                        },
-                    )
-                };
-                let Ok(Ok(_slot)) = tokio::time::timeout(SHARE_BUDGET, slots.acquire()).await
-                else {
-                    return (i, Err(busy()));
-                };
-                let link = resolve_app_share(fetcher, &url)
-                    .await
-                    .map_err(|e| e.problem(lang));
-                (i, link)
-            })
-            .buffer_unordered(SHARE_CONCURRENCY)
-            .collect()
-            .await;
+        // Under one deadline for the whole check, at most MAX_SHARES_PER_REQUEST of them.
+        let deadline = tokio::time::Instant::now() + SHARE_BUDGET;
+        let (shares_seen, slots) = (&self.share_links, &self.share_slots);
+        let resolved: Vec<(usize, Result<Link, Problem>)> =
+            stream::iter(shares.into_iter().enumerate())
+                .map(|(n, (i, url))| async move {
+                    if n >= MAX_SHARES_PER_REQUEST {
+                        return (i, Err(share_problem(ShareRefusal::TooMany, lang)));
+                    }
+                    let link = match shares_seen.follow(&url, allowance, slots, deadline).await {
+                        Followed::Landed(link) => Ok(link),
+                        Followed::Refused(error) => Err(error.problem(lang)),
+                        Followed::NotAsked => Err(share_problem(
+                            match allowance.withheld(&url) {
+                                Some(Withheld::Spent(wait)) => ShareRefusal::Spent(wait),
+                                Some(Withheld::MemoryOnly) => ShareRefusal::MemoryOnly,
+                                None => ShareRefusal::Busy,
+                            },
+                            lang,
+                        )),
+                    };
+                    (i, link)
+                })
+                .buffer_unordered(SHARE_CONCURRENCY)
+                .collect()
+                .await;
         for (i, link) in resolved {
             readings[i] = link;
         }
@@ -221,7 +242,7 @@ impl AppState {
             .collect();
         let mut found = self
             .resolver
-            .detect_many(&links, options.country)
+            .detect_for(&links, options.country, allowance)
             .await
             .into_iter();
 
@@ -243,7 +264,18 @@ impl AppState {
             .map(|(input, link)| match link {
                 Ok(link) => {
                     let detection = found.next().unwrap_or_else(Detection::unknown);
-                    Outcome::Checked(Box::new(context.assemble(input, link, detection, options)))
+                    let spent = link
+                        .product_id
+                        .as_deref()
+                        .and_then(|id| allowance.withheld(id));
+                    let mut result = context.assemble(input, link, detection, options);
+                    if let Some(Withheld::Spent(wait)) = spent {
+                        let mut notice = context.programme.notice(NoticeCode::LookupsSpent, lang);
+                        notice.message =
+                            notice.message.replace("{renews}", &wait_words(wait, lang));
+                        result.warnings.push(notice);
+                    }
+                    Outcome::Checked(Box::new(result))
                 }
                 Err(error) => Outcome::Failed(CheckFailure {
                     input: input.clone(),
@@ -272,4 +304,50 @@ fn read_all(inputs: &[String], lang: Lang) -> Readings {
         });
     }
     (readings, shares)
+}
+
+/// Why an app share link was not followed.
+enum ShareRefusal {
+    /// More share links in one request than are followed.
+    TooMany,
+    /// The client's share of fresh look-ups is spent (it renews after this long).
+    Spent(Duration),
+    /// A navigation from another site: answered from memory only.
+    MemoryOnly,
+    /// No turn or slot within the check's time.
+    Busy,
+}
+
+fn share_problem(why: ShareRefusal, lang: Lang) -> Problem {
+    let message = match (why, lang) {
+        (ShareRefusal::TooMany, Lang::En) => format!("Only the first {MAX_SHARES_PER_REQUEST} app share links of one request are followed. Paste the product page addresses of the others, or check them in another request."),
+        (ShareRefusal::TooMany, Lang::Ru) => format!("За один запрос проходим не больше {MAX_SHARES_PER_REQUEST} ссылок «Поделиться». Вставьте адреса страниц остальных товаров или проверьте их отдельным запросом."),
+        (ShareRefusal::Spent(wait), Lang::En) => format!("Your share of fresh look-ups is spent for now, so this app share link was not followed. Your share renews in {}; or paste the product page address the link opens.", wait_words(wait, lang)),
+        (ShareRefusal::Spent(wait), Lang::Ru) => format!("Ваша доля свежих запросов пока исчерпана, поэтому по ссылке «Поделиться» не переходили. Доля восстановится через {}; или вставьте адрес страницы товара, который открывает ссылка.", wait_words(wait, lang)),
+        (ShareRefusal::MemoryOnly, Lang::En) => "This page was opened from another site, so app share links were not followed. Press Check to follow them, or paste the product page address.".to_string(),
+        (ShareRefusal::MemoryOnly, Lang::Ru) => "Страница открыта с другого сайта, поэтому по ссылкам «Поделиться» не переходили. Нажмите «Проверить», чтобы пройти по ним, или вставьте адрес страницы товара.".to_string(),
+        (ShareRefusal::Busy, Lang::En) => "The server is following many app share links right now. Try again in a moment, or paste the product page address the link opens.".to_string(),
+        (ShareRefusal::Busy, Lang::Ru) => "Сервер сейчас проходит по многим ссылкам «Поделиться». Попробуйте чуть позже или вставьте адрес страницы товара, который открывает ссылка.".to_string(),
+    };
+    Problem::new(ErrorCode::ShortLinkUnresolved, message)
+}
+
+/// A wait as words: "40 s", "12 min", "2 h 5 min".
+fn wait_words(wait: Duration, lang: Lang) -> String {
+    let secs = retry_after_secs(wait);
+    let (s, m, h) = match lang {
+        Lang::En => ("s", "min", "h"),
+        Lang::Ru => ("с", "мин", "ч"),
+    };
+    match secs {
+        0..=59 => format!("{secs} {s}"),
+        60..=3599 => format!("{} {m}", secs.div_ceil(60)),
+        _ => {
+            let minutes = secs.div_ceil(60);
+            match minutes % 60 {
+                0 => format!("{} {h}", minutes / 60),
+                rest => format!("{} {h} {rest} {m}", minutes / 60),
+            }
+        }
+    }
 }

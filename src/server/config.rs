@@ -55,6 +55,12 @@ pub struct ServerConfig {
     pub admitad: Option<super::networks::admitad::AdmitadConfig>,
     /// `LINKSMITH_SOURCE_ORDER`: which status source decides first.
     pub source_order: Vec<crate::domain::check::StatusSource>,
+    /// `LINKSMITH_LOOKUPS_PER_HOUR`: fresh look-ups per client per hour (a burst of the batch
+    /// limit); `None` (`off`) lets every client spend without a bound (tests, measurements).
+    pub lookups_per_hour: Option<u32>,
+    /// Each source's call ceiling: `ALIEXPRESS_API_CALLS_PER_MINUTE`, `EPN_CALLS_PER_MINUTE`,
+    /// `ADMITAD_CALLS_PER_MINUTE`, `LINKSMITH_PAGE_FETCHES_PER_MINUTE` and their `..._PER_DAY`.
+    pub ceilings: super::resolver::Ceilings,
     /// The calendar a check reads its date from (once per check): dated rules apply from it.
     /// `LINKSMITH_DATE` pins it (tests; "what did the terms say on that day").
     pub calendar: Calendar,
@@ -115,6 +121,9 @@ impl Default for ConnectionLimits {
         }
     }
 }
+
+/// Fresh look-ups per client per hour (check-api.md, "Clients and fair use").
+pub const DEFAULT_LOOKUPS_PER_HOUR: u32 = 2000;
 
 /// Links per second a client checks in the long run: a person pastes a few times a minute; a bot
 /// checking links one by one stays under five a second.
@@ -292,6 +301,41 @@ impl ServerConfig {
         if let Some(n) = number(&env, "LINKSMITH_MAX_CONNECTIONS_PER_CLIENT", 1, 1_000_000)? {
             self.connections.max_per_client = n as usize;
         }
+        if env("LINKSMITH_LOOKUPS_PER_HOUR").is_some_and(|v| v.trim().eq_ignore_ascii_case("off")) {
+            self.lookups_per_hour = None;
+        } else if let Some(n) = number(&env, "LINKSMITH_LOOKUPS_PER_HOUR", 1, 100_000_000)? {
+            self.lookups_per_hour = Some(n as u32);
+        }
+        let ceilings = &mut self.ceilings;
+        for (ceiling, minute, day) in [
+            (
+                &mut ceilings.api,
+                "ALIEXPRESS_API_CALLS_PER_MINUTE",
+                "ALIEXPRESS_API_CALLS_PER_DAY",
+            ),
+            (
+                &mut ceilings.epn,
+                "EPN_CALLS_PER_MINUTE",
+                "EPN_CALLS_PER_DAY",
+            ),
+            (
+                &mut ceilings.admitad,
+                "ADMITAD_CALLS_PER_MINUTE",
+                "ADMITAD_CALLS_PER_DAY",
+            ),
+            (
+                &mut ceilings.pages,
+                "LINKSMITH_PAGE_FETCHES_PER_MINUTE",
+                "LINKSMITH_PAGE_FETCHES_PER_DAY",
+            ),
+        ] {
+            if let Some(n) = number(&env, minute, 1, 1_000_000)? {
+                ceiling.per_minute = n as u32;
+            }
+            if let Some(n) = number(&env, day, 1, 1_000_000_000)? {
+                ceiling.per_day = Some(n);
+            }
+        }
         Ok(self)
     }
 }
@@ -373,6 +417,8 @@ impl ServerConfig {
             epn: None,
             admitad: None,
             source_order: crate::domain::sources::AUTHORITY.to_vec(),
+            lookups_per_hour: Some(DEFAULT_LOOKUPS_PER_HOUR),
+            ceilings: super::resolver::Ceilings::default(),
             calendar: Calendar::System,
         }
     }

@@ -13,6 +13,9 @@ use utoipa::ToSchema;
 use super::RateLimited;
 use crate::domain::{check::Problem, codes::ErrorCode, rates::Lang};
 
+/// The `WWW-Authenticate` value of a 401 (`invalid_key`).
+pub const WWW_AUTHENTICATE_BEARER: &str = "Bearer error=\"invalid_token\"";
+
 /// The largest request body accepted (a paste is at most 1 MiB; JSON adds escaping).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
@@ -98,6 +101,42 @@ impl ApiError {
         )
     }
 
+    /// 401 `invalid_key` (with `WWW-Authenticate: Bearer`): the request carries an
+    /// `Authorization` header that is not a key in use (unknown, revoked, or not written as a
+    /// key). Never a silent fall back to the address. The message never repeats what was sent.
+    pub fn invalid_key(lang: Lang) -> ApiError {
+        let message = match lang {
+            Lang::En => {
+                "The API key sent in the Authorization header is unknown, revoked or not written as a key. Send it as \"Authorization: Bearer <key>\" exactly as it was given to you, ask the operator for a new one, or send no Authorization header to be counted by your address."
+            }
+            Lang::Ru => {
+                "Ключ API в заголовке Authorization неизвестен, отозван или записан не как ключ. Передайте его как «Authorization: Bearer <ключ>» в точности так, как его выдали, попросите у оператора новый или не передавайте заголовок Authorization, и запросы будут учитываться по вашему адресу."
+            }
+        };
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidKey, message)
+    }
+
+    /// 503 `unavailable`, `Retry-After`: the store did not say in time whether an API key is
+    /// valid (the request is not counted by its address instead).
+    pub fn keys_unavailable(lang: Lang) -> ApiError {
+        let message = match lang {
+            Lang::En => {
+                "The server cannot check API keys right now: its store did not answer in time. Try again in a few seconds."
+            }
+            Lang::Ru => {
+                "Сервер сейчас не может проверить ключ API: его хранилище не ответило вовремя. Попробуйте снова через несколько секунд."
+            }
+        };
+        ApiError {
+            retry_after: Some(5),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                message,
+            )
+        }
+    }
+
     /// 500 `internal`.
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError::new(
@@ -131,6 +170,13 @@ impl IntoResponse for ApiError {
         if let Some(wait) = self.retry_after {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: the scheme the client must use, and why its credential was refused.
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(WWW_AUTHENTICATE_BEARER),
+            );
         }
         res
     }

@@ -81,7 +81,10 @@ impl LookupBudget {
         let burst = f64::from(self.burst).min(per_hour.max(1.0)).max(1.0);
         let now = Instant::now();
         let mut buckets = lock(&self.buckets);
-        let bucket = buckets.get_or_insert_mut(*client, || Bucket { tokens: burst, at: now });
+        let bucket = buckets.get_or_insert_mut(*client, || Bucket {
+            tokens: burst,
+            at: now,
+        });
         bucket.refill(now, per_second, burst);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -126,10 +129,7 @@ impl Allowance {
 
     /// Unlimited fresh look-ups, as one anonymous client (tests, tools, the resolver's own use).
     pub fn unlimited() -> Arc<Allowance> {
-        Allowance::new(
-            Caller::address(std::net::IpAddr::from([0, 0, 0, 0])),
-            None,
-        )
+        Allowance::new(Caller::address(std::net::IpAddr::from([0, 0, 0, 0])), None)
     }
 
     /// The client, as the sources' turns count it.
@@ -206,7 +206,22 @@ impl Usage {
 struct Waiter {
     seq: u64,
     deadline: Instant,
-    tx: oneshot::Sender<bool>,
+    tx: oneshot::Sender<Turn>,
+}
+
+/// A call's turn: held while the call is under way (dropping it frees its place).
+pub struct Turn {
+    gate: Arc<Gate>,
+    armed: bool,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if self.armed {
+            lock(&self.gate.state).in_flight -= 1;
+            self.gate.wake.notify_one();
+        }
+    }
 }
 
 struct GateState {
@@ -220,14 +235,18 @@ struct GateState {
     waiting: HashMap<Client, VecDeque<Waiter>>,
     seq: u64,
     dispatching: bool,
-    /// Calls granted in all (tests, `/readyz` details).
+    /// Calls granted in all (tests, details).
     granted: u64,
+    /// Calls under way.
+    in_flight: usize,
 }
 
-/// A source's call ceiling with fair turns across clients.
+/// A source's call ceiling and calls under way, with fair turns across clients.
 pub struct Gate {
     name: &'static str,
     ceiling: Ceiling,
+    /// Calls under way at once, at most.
+    concurrency: usize,
     state: Mutex<GateState>,
     wake: Notify,
 }
@@ -240,7 +259,7 @@ fn utc_day() -> u64 {
 }
 
 impl Gate {
-    pub fn new(name: &'static str, ceiling: Ceiling) -> Arc<Gate> {
+    pub fn new(name: &'static str, ceiling: Ceiling, concurrency: usize) -> Arc<Gate> {
         let ceiling = Ceiling {
             per_minute: ceiling.per_minute.max(1),
             per_day: ceiling.per_day,
@@ -248,6 +267,7 @@ impl Gate {
         Arc::new(Gate {
             name,
             ceiling,
+            concurrency: concurrency.max(1),
             state: Mutex::new(GateState {
                 minute: Bucket {
                     tokens: f64::from(ceiling.per_minute),
@@ -263,6 +283,7 @@ impl Gate {
                 seq: 0,
                 dispatching: false,
                 granted: 0,
+                in_flight: 0,
             }),
             wake: Notify::new(),
         })
@@ -270,6 +291,10 @@ impl Gate {
 
     pub fn ceiling(&self) -> Ceiling {
         self.ceiling
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     fn per_second(&self) -> f64 {
@@ -286,24 +311,39 @@ impl Gate {
         lock(&self.state).granted
     }
 
-    /// Waits for `client`'s turn to call the source, until `deadline`. False: no turn in time
+    /// Calls waiting for a turn now.
+    pub fn waiting(&self) -> usize {
+        let now = Instant::now();
+        lock(&self.state)
+            .waiting
+            .values()
+            .flatten()
+            .filter(|w| !w.tx.is_closed() && w.deadline > now)
+            .count()
+    }
+
+    /// Waits for `client`'s turn to call the source, until `deadline`. `None`: no turn in time
     /// (or the day's ceiling is reached): the caller answers without the source, and does not
-    /// remember that as the source's failure.
-    pub async fn turn(self: &Arc<Self>, client: Client, deadline: Instant) -> bool {
+    /// remember that as the source's failure. The turn is held while the call is under way.
+    pub async fn turn(self: &Arc<Self>, client: Client, deadline: Instant) -> Option<Turn> {
         let rx = {
             let mut s = lock(&self.state);
             let now = Instant::now();
             self.refill(&mut s, now);
             if self.day_spent(&s) {
-                return false;
+                return None;
             }
+            let mine = Self::usage_of(&s, &client, now);
             let lighter_waits = s
                 .waiting
                 .keys()
-                .any(|c| *c != client && Self::usage_of(&s, c, now) <= Self::usage_of(&s, &client, now));
-            if !lighter_waits && s.minute.tokens >= 1.0 + self.reserve_for(&s, &client, now) {
+                .any(|c| *c != client && Self::usage_of(&s, c, now) <= mine);
+            if !lighter_waits && self.may_go(&s, &client, now) {
                 self.grant(&mut s, client, now);
-                return true;
+                return Some(Turn {
+                    gate: self.clone(),
+                    armed: true,
+                });
             }
             let (tx, rx) = oneshot::channel();
             s.seq += 1;
@@ -312,16 +352,16 @@ impl Gate {
                 .entry(client)
                 .or_default()
                 .push_back(Waiter { seq, deadline, tx });
-            if !s.dispatching {
+            if s.dispatching {
+                self.wake.notify_one();
+            } else {
                 s.dispatching = true;
                 let gate = self.clone();
                 tokio::spawn(async move { gate.dispatch().await });
-            } else {
-                self.wake.notify_one();
             }
             rx
         };
-        matches!(tokio::time::timeout_at(deadline, rx).await, Ok(Ok(true)))
+        tokio::time::timeout_at(deadline, rx).await.ok()?.ok()
     }
 
     fn refill(&self, s: &mut GateState, now: Instant) {
@@ -342,23 +382,45 @@ impl Gate {
         s.usage.peek(client).map_or(0.0, |u| u.now(now))
     }
 
-    /// The heaviest client (with more than the reserve's worth of use) leaves the reserve.
+    /// Whether `client` is the heaviest client, with more than the reserve's worth of use: it
+    /// leaves the reserve of calls and the last place under way to the others.
+    fn is_heavy(&self, s: &GateState, client: &Client, now: Instant) -> bool {
+        s.heaviest == Some(*client) && Self::usage_of(s, client, now) > self.reserve()
+    }
+
+    /// Calls of the minute `client` must leave in the bucket.
     fn reserve_for(&self, s: &GateState, client: &Client, now: Instant) -> f64 {
-        let reserve = self.reserve();
-        let mine = Self::usage_of(s, client, now);
-        if s.heaviest == Some(*client) && mine > reserve {
-            reserve
+        if self.is_heavy(s, client, now) {
+            self.reserve()
         } else {
             0.0
         }
     }
 
+    /// Whether `client` may call now: a call of the minute and a place under way are free,
+    /// beyond what is kept back from the heaviest client.
+    fn may_go(&self, s: &GateState, client: &Client, now: Instant) -> bool {
+        let places = if self.is_heavy(s, client, now) {
+            self.concurrency.saturating_sub(1).max(1)
+        } else {
+            self.concurrency
+        };
+        s.in_flight < places && s.minute.tokens >= 1.0 + self.reserve_for(s, client, now)
+    }
+
     fn grant(&self, s: &mut GateState, client: Client, now: Instant) {
         s.minute.tokens -= 1.0;
+        s.in_flight += 1;
         s.used_today += 1;
         s.granted += 1;
         let mine = Self::usage_of(s, &client, now) + 1.0;
-        s.usage.put(client, Usage { value: mine, at: now });
+        s.usage.put(
+            client,
+            Usage {
+                value: mine,
+                at: now,
+            },
+        );
         let top = match s.heaviest {
             Some(h) if h != client => Self::usage_of(s, &h, now),
             _ => 0.0,
@@ -368,7 +430,8 @@ impl Gate {
         }
     }
 
-    /// Serves the waiting calls in turn as the ceiling allows; ends when none waits.
+    /// Serves the waiting calls in turn as the ceiling and the places under way allow; ends
+    /// when none waits.
     async fn dispatch(self: Arc<Self>) {
         loop {
             let wait = {
@@ -385,66 +448,60 @@ impl Gate {
                     return;
                 }
                 if self.day_spent(&s) {
-                    for (_, q) in s.waiting.drain() {
-                        for w in q {
-                            let _ = w.tx.send(false);
-                        }
-                    }
+                    // Dropping the senders answers every waiting call: no turn today.
+                    s.waiting.clear();
                     s.dispatching = false;
                     return;
                 }
                 // The client that has used the source least goes first; then the oldest call.
                 let mut next: Option<(f64, u64, Client)> = None;
-                let clients: Vec<(Client, u64)> =
-                    s.waiting.iter().map(|(c, q)| (*c, q[0].seq)).collect();
-                for (c, seq) in clients {
-                    let u = Self::usage_of(&s, &c, now);
+                for (c, q) in &s.waiting {
+                    let u = Self::usage_of(&s, c, now);
+                    let seq = q[0].seq;
                     if next.is_none_or(|(bu, bs, _)| u < bu || (u == bu && seq < bs)) {
-                        next = Some((u, seq, c));
+                        next = Some((u, seq, *c));
                     }
                 }
                 let Some((_, _, client)) = next else {
                     continue;
                 };
-                let need = 1.0 + self.reserve_for(&s, &client, now);
-                if s.minute.tokens >= need {
-                    let waiter = s
-                        .waiting
-                        .get_mut(&client)
-                        .and_then(VecDeque::pop_front);
+                if self.may_go(&s, &client, now) {
+                    let waiter = s.waiting.get_mut(&client).and_then(VecDeque::pop_front);
                     if s.waiting.get(&client).is_some_and(VecDeque::is_empty) {
                         s.waiting.remove(&client);
                     }
                     if let Some(w) = waiter {
-                        if w.tx.send(true).is_ok() {
-                            self.grant(&mut s, client, now);
+                        self.grant(&mut s, client, now);
+                        let turn = Turn {
+                            gate: self.clone(),
+                            armed: true,
+                        };
+                        if let Err(mut turn) = w.tx.send(turn) {
+                            // The call went away meanwhile: its place is free again (undone
+                            // here, under the lock the turn's drop would take).
+                            turn.armed = false;
+                            s.in_flight -= 1;
+                            s.minute.tokens += 1.0;
+                            s.used_today -= 1;
+                            s.granted -= 1;
                         }
                     }
                     continue;
                 }
-                Duration::from_secs_f64((need - s.minute.tokens) / self.per_second())
-                    .max(Duration::from_millis(1))
+                let need = 1.0 + self.reserve_for(&s, &client, now);
+                if s.minute.tokens >= need {
+                    // Waiting for a call under way to end (its turn's drop wakes this).
+                    Duration::from_secs(1)
+                } else {
+                    Duration::from_secs_f64((need - s.minute.tokens) / self.per_second())
+                        .max(Duration::from_millis(1))
+                }
             };
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = self.wake.notified() => {}
             }
         }
-    }
-
-    /// Calls waiting for a turn now.
-    pub fn waiting(&self) -> usize {
-        let now = Instant::now();
-        lock(&self.state)
-            .waiting
-            .values()
-            .flatten()
-            .filter(|w| !w.tx.is_closed() && w.deadline > now)
-            .count()
-    }
-
-    pub fn name(&self) -> &'static str {
-        self.name
     }
 }
 
@@ -498,12 +555,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_gate_holds_its_ceiling_per_minute() {
-        let gate = Gate::new("test", Ceiling::per_minute(60));
+        let gate = Gate::new("test", Ceiling::per_minute(60), 4);
         let deadline = Instant::now() + Duration::from_secs(120);
         let mut granted = 0;
         let start = Instant::now();
         for _ in 0..120 {
-            if gate.turn(client(1), deadline).await {
+            if gate.turn(client(1), deadline).await.is_some() {
                 granted += 1;
             }
         }
@@ -519,22 +576,28 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_heavy_client_never_delays_a_light_one_beyond_one_turn() {
-        let gate = Gate::new("test", Ceiling::per_minute(60));
+        let gate = Gate::new("test", Ceiling::per_minute(60), 4);
         let flood = client(1);
         let deadline = Instant::now() + Duration::from_secs(600);
         // The flood takes the minute's calls and queues a thousand more.
         let mut queued = Vec::new();
         for _ in 0..1000 {
             let gate = gate.clone();
-            queued.push(tokio::spawn(async move { gate.turn(flood, deadline).await }));
+            queued.push(tokio::spawn(async move {
+                gate.turn(flood, deadline).await.is_some()
+            }));
         }
         tokio::time::advance(Duration::from_secs(10)).await;
         assert!(gate.waiting() > 900);
         // The bystander's call goes at once (the reserve), again and again.
         for _ in 0..20 {
             let asked = Instant::now();
-            assert!(gate.turn(client(2), deadline).await);
-            assert!(Instant::now() - asked <= Duration::from_secs(1), "waited {:?}", Instant::now() - asked);
+            assert!(gate.turn(client(2), deadline).await.is_some());
+            assert!(
+                Instant::now() - asked <= Duration::from_secs(1),
+                "waited {:?}",
+                Instant::now() - asked
+            );
             tokio::time::advance(Duration::from_secs(1)).await;
         }
         // The flood still gets the rest: the ceiling is used, not wasted.
@@ -549,11 +612,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn turns_alternate_between_waiting_clients() {
-        let gate = Gate::new("test", Ceiling::per_minute(6));
+        let gate = Gate::new("test", Ceiling::per_minute(6), 4);
         let deadline = Instant::now() + Duration::from_secs(3600);
         // Use up the minute.
         for _ in 0..6 {
-            assert!(gate.turn(client(1), deadline).await);
+            assert!(gate.turn(client(1), deadline).await.is_some());
         }
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
@@ -561,7 +624,7 @@ mod tests {
             for _ in 0..n {
                 let (gate, order) = (gate.clone(), order.clone());
                 tasks.push(tokio::spawn(async move {
-                    if gate.turn(client(c), deadline).await {
+                    if gate.turn(client(c), deadline).await.is_some() {
                         lock(&order).push(c);
                     }
                 }));
@@ -581,12 +644,34 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_turn_not_given_in_time_is_refused_and_leaves_the_queue() {
-        let gate = Gate::new("test", Ceiling::per_minute(1));
+        let gate = Gate::new("test", Ceiling::per_minute(1), 4);
         let soon = Instant::now() + Duration::from_millis(500);
-        assert!(gate.turn(client(1), soon).await);
-        assert!(!gate.turn(client(1), soon).await);
+        assert!(gate.turn(client(1), soon).await.is_some());
+        assert!(gate.turn(client(1), soon).await.is_none());
         tokio::time::advance(Duration::from_millis(10)).await;
         assert_eq!(gate.waiting(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_under_way_are_bounded_and_one_place_stays_for_others() {
+        let gate = Gate::new("test", Ceiling::per_minute(600), 3);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let first = gate.turn(client(1), deadline).await.unwrap();
+        let second = gate.turn(client(1), deadline).await.unwrap();
+        // Client 1 is now the heaviest: the last place stays for another client.
+        let soon = Instant::now() + Duration::from_millis(100);
+        assert!(gate.turn(client(1), soon).await.is_none());
+        let other = gate.turn(client(2), soon).await.expect("the kept place");
+        assert!(
+            gate.turn(client(3), soon).await.is_none(),
+            "all three under way"
+        );
+        drop(first);
+        assert!(
+            gate.turn(client(3), deadline).await.is_some(),
+            "a freed place serves the next"
+        );
+        drop((second, other));
     }
 
     #[tokio::test(start_paused = true)]
@@ -597,11 +682,12 @@ mod tests {
                 per_minute: 600,
                 per_day: Some(3),
             },
+            4,
         );
         let deadline = Instant::now() + Duration::from_secs(5);
         for _ in 0..3 {
-            assert!(gate.turn(client(1), deadline).await);
+            assert!(gate.turn(client(1), deadline).await.is_some());
         }
-        assert!(!gate.turn(client(2), deadline).await);
+        assert!(gate.turn(client(2), deadline).await.is_none());
     }
 }

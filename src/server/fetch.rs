@@ -73,6 +73,19 @@ pub enum FetchError {
     Network,
 }
 
+impl FetchError {
+    /// Whether the failure is AliExpress's (a time-out, a failed connection, a 5xx): only these
+    /// count toward the pages' breaker. A page that is too large, gone, or leads elsewhere is
+    /// about that page.
+    pub fn is_source_fault(&self) -> bool {
+        match self {
+            FetchError::Timeout { .. } | FetchError::Network => true,
+            FetchError::Status { status } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
 /// A response whose every hop passed the checks.
 #[derive(Debug)]
 pub struct Fetched {

@@ -3,24 +3,32 @@
 //! - [`client_ip`]: the TCP peer, or, when the peer is a trusted reverse proxy
 //!   (`LINKSMITH_TRUSTED_PROXIES`), the rightmost `X-Forwarded-For` address that is not one.
 //!   A client that is not a trusted proxy can never choose its own address with a header.
-//! - [`ClientKey`]: what the limits count by: an IPv4 address, or an IPv6 /64 (one host gets a
-//!   whole /64, so a per-address key would let it take 2^64 keys).
-//! - [`LinkLimiter`]: a token bucket per client, counted in links (the contract's "Rate limit"):
-//!   `burst` links at once, refilled at `per_second`. Every path that checks links takes from it:
+//! - [`ClientKey`]: what the connection cap counts by: an IPv4 address, or an IPv6 /64.
+//! - [`ClientBuckets`]: token buckets per [`Client`] in bounded memory (least recently used
+//!   out), an address counted in its wider prefixes too (IPv6 /64, /56, /48; IPv4 and its /24),
+//!   so that neither many addresses nor a long wait for a scan can beat it. Any rate: links a
+//!   second, look-ups an hour.
+//! - [`LinkLimiter`]: the contract's "Rate limit" over those buckets, counted in links: `burst`
+//!   links at once, refilled at `per_second`. Every path that checks links takes from it:
 //!   the API, the page's server function and the server rendering of `/?url=`.
 //!
 //! Time is tokio's clock, so tests run it paused.
 
 use std::{
-    collections::HashMap,
+    collections::hash_map::RandomState,
+    hash::BuildHasher,
     net::{IpAddr, Ipv6Addr},
+    num::NonZeroUsize,
     sync::Mutex,
     time::Duration,
 };
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
+use lru::LruCache;
 use tokio::time::Instant;
+
+use super::client::Client;
 
 /// `LINKSMITH_TRUSTED_PROXIES`: addresses and networks whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,7 +64,7 @@ impl TrustedProxies {
 }
 
 /// An IPv4-mapped IPv6 address is the IPv4 address it carries.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         IpAddr::V4(v4) => IpAddr::V4(v4),
@@ -139,10 +147,340 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+impl RateLimit {
+    /// The same limit as a [`Rate`] (at least one link a second and one at once).
+    pub fn rate(self) -> Rate {
+        Rate {
+            per_second: f64::from(self.per_second.max(1)),
+            burst: f64::from(self.burst.max(1)),
+        }
+    }
+}
+
+/// A token bucket's rate: `burst` tokens at once, refilled at `per_second` (any unit: links a
+/// second, or 2,000 look-ups an hour as `per_second: 2000.0 / 3600.0`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rate {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+impl Rate {
+    /// `count` tokens per `period`, `burst` at once.
+    pub fn per(count: f64, period: Duration, burst: f64) -> Rate {
+        Rate {
+            per_second: count / period.as_secs_f64().max(1e-9),
+            burst,
+        }
+    }
+
+    /// The same rate, `factor` times as generous (refill and burst).
+    fn times(self, factor: f64) -> Rate {
+        Rate {
+            per_second: self.per_second * factor,
+            burst: self.burst * factor,
+        }
+    }
+
+    /// Nanoseconds it takes to refill `tokens`, rounded down (`up`: up). A rate that is not
+    /// positive (or not a number) is one token in a billion seconds; past 584 years is 584 years.
+    fn nanos_for(self, tokens: f64, up: bool) -> u64 {
+        let per_second = if self.per_second > 1e-9 {
+            self.per_second
+        } else {
+            1e-9
+        };
+        let nanos = tokens / per_second * 1e9;
+        // Not negative (tokens and the rate are positive); `as` saturates at u64::MAX.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        if up {
+            nanos.ceil() as u64
+        } else {
+            nanos.floor() as u64
+        }
+    }
+}
+
+/// Why [`ClientBuckets::take`] refused (it took nothing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Wait {
+    /// The tokens are there, in every layer, after this long.
+    For(Duration),
+    /// More tokens at once than the burst: it can never pass.
+    Never,
+}
+
+/// How much more generous each wider layer of an address is than the address's own bucket (its
+/// refill and its burst are both multiplied). See docs/SECURITY.md, "The limiter's keys".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layers {
+    /// An IPv6 /56 (a home's whole delegation at most providers): 4 of its /64s at full rate.
+    pub v6_56: f64,
+    /// An IPv6 /48 (a site, a business, or a free tunnel broker's allocation): 16 of its /64s.
+    pub v6_48: f64,
+    /// An IPv4 /24 (an office, a campus or a provider's NAT pool): 16 of its addresses.
+    pub v4_24: f64,
+}
+
+impl Default for Layers {
+    fn default() -> Layers {
+        Layers {
+            v6_56: 4.0,
+            v6_48: 16.0,
+            v4_24: 16.0,
+        }
+    }
+}
+
+/// One bucket of [`ClientBuckets`]: a key, or an address prefix (network bits, prefix length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Slot {
+    Key(i64),
+    V4 {
+        net: u32,
+        len: u8,
+    },
+    /// IPv6 prefixes are /64 or shorter: the first 64 bits.
+    V6 {
+        net: u64,
+        len: u8,
+    },
+}
+
+/// The buckets a client takes from, widest last (at most three), and the one its lock shard is
+/// chosen by (the widest, so that every layer of a client is in one shard, under one lock).
+struct Route {
+    slots: [(Slot, f64); 3],
+    count: usize,
+    shard: Slot,
+}
+
+impl Route {
+    fn of(client: &Client, layers: &Layers) -> Route {
+        match client {
+            Client::Key(id) => Route {
+                slots: [(Slot::Key(*id), 1.0); 3],
+                count: 1,
+                shard: Slot::Key(*id),
+            },
+            Client::Address(ip) => match canonical(*ip) {
+                IpAddr::V4(v4) => {
+                    let bits = u32::from(v4);
+                    let net24 = Slot::V4 {
+                        net: bits & 0xffff_ff00,
+                        len: 24,
+                    };
+                    Route {
+                        slots: [
+                            (Slot::V4 { net: bits, len: 32 }, 1.0),
+                            (net24, layers.v4_24),
+                            (net24, layers.v4_24),
+                        ],
+                        count: 2,
+                        shard: net24,
+                    }
+                }
+                IpAddr::V6(v6) => {
+                    let top = (u128::from(v6) >> 64) as u64;
+                    let net48 = Slot::V6 {
+                        net: top & !0xffff,
+                        len: 48,
+                    };
+                    Route {
+                        slots: [
+                            (Slot::V6 { net: top, len: 64 }, 1.0),
+                            (
+                                Slot::V6 {
+                                    net: top & !0xff,
+                                    len: 56,
+                                },
+                                layers.v6_56,
+                            ),
+                            (net48, layers.v6_48),
+                        ],
+                        count: 3,
+                        shard: net48,
+                    }
+                }
+            },
+        }
+    }
+
+    fn slots(&self) -> &[(Slot, f64)] {
+        &self.slots[..self.count]
+    }
+}
+
+/// A bucket is kept as one number: the moment (nanoseconds since the map's start) it is full
+/// again (a full bucket is the past, or absent). Taking `n` tokens moves it `n / per_second`
+/// later; the take passes while it stays within `burst / per_second` of now (the generic cell
+/// rate algorithm: the same answers as tokens and a refill time, in 8 bytes). Whole nanoseconds,
+/// so that months of uptime lose no precision; each take is rounded down (in the client's
+/// favour by less than a nanosecond) and the burst up, so a take exactly at the edge passes.
+type FullAt = u64;
+
+/// The most buckets popped in one hold of a shard's lock by [`ClientBuckets::sweep`].
+const SWEEP_STEP: usize = 1024;
+
+/// Per-client token buckets in bounded memory, for any rate: links a second
+/// ([`LinkLimiter`]), look-ups an hour, anything counted per client.
+///
+/// - **Layers.** A [`Client::Key`] is one bucket, at the rate given. A [`Client::Address`] is
+///   counted in its own bucket (an IPv4 address, an IPv6 /64: one host gets a whole /64) and in
+///   the wider prefixes it belongs to (IPv4: its /24; IPv6: its /56 and /48), each at the rate
+///   times its [`Layers`] factor, so a client that owns many addresses or /64s cannot multiply
+///   itself past the factor. A take passes only if every layer has the tokens; a refused take
+///   takes nothing from any layer, and says the longest wait.
+/// - **Memory.** At most `capacity` buckets (rounded up to a multiple of the shards), least
+///   recently used out: a put evicts one at once, never a scan. An evicted bucket is as a new
+///   client's (full); a client that keeps asking keeps its bucket (every take, refused ones too,
+///   makes its buckets the most recently used).
+/// - **Locks.** The buckets are split in shards by a keyed hash of the client's widest layer (its
+///   /48, its /24, its key), so checks from different clients rarely wait for each other, and
+///   all the layers of one take are under one lock.
+/// - **Time** is tokio's clock (tests run it paused).
+pub struct ClientBuckets {
+    shards: Box<[Mutex<LruCache<Slot, FullAt, RandomState>>]>,
+    per_shard: usize,
+    hasher: RandomState,
+    layers: Layers,
+    start: Instant,
+}
+
+impl ClientBuckets {
+    /// Buckets remembered at most by default: 131,072, about 18 MiB of resident memory when full
+    /// (measured: docs/PERFORMANCE.md). An IPv4 client is two buckets with its /24, an IPv6
+    /// client three, a key one.
+    pub const DEFAULT_CAPACITY: usize = 1 << 17;
+    /// Lock shards by default.
+    pub const DEFAULT_SHARDS: usize = 16;
+
+    /// At most `capacity` buckets, the default layers and shards.
+    pub fn new(capacity: usize) -> ClientBuckets {
+        ClientBuckets::with(capacity, Self::DEFAULT_SHARDS, Layers::default())
+    }
+
+    /// At most `capacity` buckets (at least three a shard) in `shards` locks (at least one).
+    pub fn with(capacity: usize, shards: usize, layers: Layers) -> ClientBuckets {
+        let shards = shards.max(1);
+        let per_shard = capacity.div_ceil(shards).max(3);
+        let cap = NonZeroUsize::new(per_shard).unwrap_or(NonZeroUsize::MIN);
+        ClientBuckets {
+            shards: (0..shards)
+                .map(|_| {
+                    // Grown as used, not allocated whole up front; SipHash with a random key,
+                    // since clients choose their addresses.
+                    let mut lru = LruCache::unbounded_with_hasher(RandomState::new());
+                    lru.resize(cap);
+                    Mutex::new(lru)
+                })
+                .collect(),
+            per_shard,
+            hasher: RandomState::new(),
+            layers: Layers {
+                v6_56: layers.v6_56.max(1.0),
+                v6_48: layers.v6_48.max(1.0),
+                v4_24: layers.v4_24.max(1.0),
+            },
+            start: Instant::now(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(
+            Instant::now()
+                .saturating_duration_since(self.start)
+                .as_nanos(),
+        )
+        .unwrap_or(u64::MAX)
+    }
+
+    fn shard(&self, slot: &Slot) -> std::sync::MutexGuard<'_, LruCache<Slot, FullAt, RandomState>> {
+        let n = self.shards.len();
+        // The remainder is below the shard count, a usize.
+        #[allow(clippy::cast_possible_truncation)]
+        let i = (self.hasher.hash_one(slot) % n as u64) as usize;
+        self.shards[i]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes `cost` tokens from every bucket of `client` (see the type), or says how long to wait
+    /// until every one has them. All or nothing: a refused take changes no bucket. A cost that is
+    /// not positive passes and takes nothing; a cost over `rate.burst` is [`Wait::Never`].
+    pub fn take(&self, client: &Client, cost: f64, rate: Rate) -> Result<(), Wait> {
+        if cost.is_nan() || cost <= 0.0 {
+            return Ok(());
+        }
+        if cost > rate.burst || rate.burst.is_nan() {
+            return Err(Wait::Never);
+        }
+        let route = Route::of(client, &self.layers);
+        let now = self.now();
+        let mut shard = self.shard(&route.shard);
+        let mut after = [0; 3];
+        let mut wait = 0;
+        for (i, (slot, factor)) in route.slots().iter().enumerate() {
+            let rate = rate.times(*factor);
+            let full_at = shard.get(slot).copied().unwrap_or(now).max(now);
+            after[i] = full_at.saturating_add(rate.nanos_for(cost, false));
+            let allowed = now.saturating_add(rate.nanos_for(rate.burst, true));
+            wait = wait.max(after[i].saturating_sub(allowed));
+        }
+        if wait > 0 {
+            return Err(Wait::For(Duration::from_nanos(wait)));
+        }
+        for ((slot, _), after) in route.slots().iter().zip(after) {
+            shard.put(*slot, after);
+        }
+        Ok(())
+    }
+
+    /// Forgets buckets that are full again, from the least recently used end of each shard,
+    /// until one that is not (at most 1,024 at a time under each lock): cheap, and memory
+    /// comes back after a crowd has gone. Optional: the bound holds without it.
+    pub fn sweep(&self) {
+        for shard in &*self.shards {
+            loop {
+                let now = self.now();
+                let mut lru = shard
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut popped = 0;
+                while popped < SWEEP_STEP
+                    && lru.peek_lru().is_some_and(|(_, &full_at)| full_at <= now)
+                {
+                    lru.pop_lru();
+                    popped += 1;
+                }
+                if popped < SWEEP_STEP {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Buckets remembered now.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                s.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .len()
+            })
+            .sum()
+    }
+
+    /// True when no bucket is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Buckets remembered at most.
+    pub fn capacity(&self) -> usize {
+        self.per_shard * self.shards.len()
+    }
 }
 
 /// Why the limiter refused a request.
@@ -154,102 +492,79 @@ pub enum Refused {
     OverBurst { burst: u32 },
 }
 
-/// Clients remembered at most; past this, full buckets are forgotten at once.
-const MAX_CLIENTS: usize = 100_000;
-
-/// A token bucket per client, counted in links.
+/// The contract's rate limit: a token bucket per client, counted in links ([`ClientBuckets`]:
+/// an address with its wider prefixes, a key at its own limit).
 pub struct LinkLimiter {
     limit: RateLimit,
-    buckets: Mutex<HashMap<ClientKey, Bucket>>,
+    buckets: ClientBuckets,
 }
 
 impl LinkLimiter {
+    /// The server's limit, the default capacity.
     pub fn new(limit: RateLimit) -> LinkLimiter {
+        LinkLimiter::with_buckets(limit, ClientBuckets::new(ClientBuckets::DEFAULT_CAPACITY))
+    }
+
+    /// The server's limit over buckets of the caller's choosing (capacity, shards, layers).
+    pub fn with_buckets(limit: RateLimit, buckets: ClientBuckets) -> LinkLimiter {
         LinkLimiter {
             limit: RateLimit {
                 per_second: limit.per_second.max(1),
                 burst: limit.burst.max(1),
             },
-            buckets: Mutex::new(HashMap::new()),
+            buckets,
         }
     }
 
+    /// The server's limit (a key may have its own).
     pub fn limit(&self) -> RateLimit {
         self.limit
     }
 
-    fn refill(&self, b: &mut Bucket, now: Instant) {
-        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
-        b.tokens = (b.tokens + elapsed * f64::from(self.limit.per_second))
-            .min(f64::from(self.limit.burst));
-        b.at = now;
-    }
-
-    /// Takes `links` (at least one) from the client's bucket, or says how long to wait until
-    /// they are there. A refused request takes nothing. A request for more links than the burst
-    /// can never pass: [`Refused::OverBurst`] (with the default burst, the batch limit, the
-    /// batch size check refuses it first).
-    pub fn take(&self, key: ClientKey, links: usize) -> Result<(), Refused> {
+    /// Takes `links` (at least one) from the client's buckets, at `own` (a key's own limit) or
+    /// else the server's, or says how long to wait until they are there. A refused request takes
+    /// nothing. A request for more links than the burst can never pass: [`Refused::OverBurst`]
+    /// (with the default burst, the batch limit, the batch size check refuses it first).
+    pub fn take(
+        &self,
+        client: &Client,
+        links: usize,
+        own: Option<RateLimit>,
+    ) -> Result<(), Refused> {
+        let limit = own.unwrap_or(self.limit);
+        // A batch is at most a few thousand links: exact in an f64.
+        #[allow(clippy::cast_precision_loss)]
         let cost = links.max(1) as f64;
-        if cost > f64::from(self.limit.burst) {
-            return Err(Refused::OverBurst {
-                burst: self.limit.burst,
-            });
-        }
-        let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&key) {
-            self.forget_full(&mut buckets, now);
-        }
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: f64::from(self.limit.burst),
-            at: now,
-        });
-        self.refill(bucket, now);
-        if bucket.tokens + 1e-9 >= cost {
-            bucket.tokens = (bucket.tokens - cost).max(0.0);
-            Ok(())
-        } else {
-            let missing = cost - bucket.tokens;
-            Err(Refused::Wait(Duration::from_secs_f64(
-                missing / f64::from(self.limit.per_second),
-            )))
+        match self.buckets.take(client, cost, limit.rate()) {
+            Ok(()) => Ok(()),
+            Err(Wait::For(wait)) => Err(Refused::Wait(wait)),
+            Err(Wait::Never) => Err(Refused::OverBurst {
+                burst: limit.burst.max(1),
+            }),
         }
     }
 
-    fn forget_full(&self, buckets: &mut HashMap<ClientKey, Bucket>, now: Instant) {
-        let burst = f64::from(self.limit.burst);
-        let rate = f64::from(self.limit.per_second);
-        buckets.retain(|_, b| {
-            b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * rate < burst
-        });
-    }
-
-    /// Forgets the clients whose bucket is full again (they are as new): run every minute.
+    /// Forgets buckets that are full again ([`ClientBuckets::sweep`]): run every minute.
     pub fn sweep(&self) {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.forget_full(&mut buckets, Instant::now());
-        buckets.shrink_to_fit();
+        self.buckets.sweep();
     }
 
-    /// Clients remembered now.
-    pub fn clients(&self) -> usize {
-        self.buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+    /// Buckets remembered now (a client is one to three).
+    pub fn buckets(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Buckets remembered at most.
+    pub fn capacity(&self) -> usize {
+        self.buckets.capacity()
     }
 }
 
 /// Whole seconds to wait, at least one (the `Retry-After` value).
 pub fn retry_after_secs(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1)
 }
 
 #[cfg(test)]
@@ -329,34 +644,38 @@ mod tests {
         );
     }
 
+    fn addr(s: &str) -> Client {
+        Client::Address(ip(s))
+    }
+
     #[tokio::test(start_paused = true)]
     async fn one_full_batch_passes_and_a_second_waits() {
         let limiter = LinkLimiter::new(RateLimit {
             per_second: 5,
             burst: 1000,
         });
-        let me = ClientKey::of(ip("192.0.2.1"));
-        assert_eq!(limiter.take(me, 1000), Ok(()));
-        let Err(Refused::Wait(wait)) = limiter.take(me, 1000) else {
+        let me = addr("192.0.2.1");
+        assert_eq!(limiter.take(&me, 1000, None), Ok(()));
+        let Err(Refused::Wait(wait)) = limiter.take(&me, 1000, None) else {
             panic!("a second full batch passed")
         };
         assert_eq!(retry_after_secs(wait), 200);
-        // Another client is not affected.
-        assert_eq!(limiter.take(ClientKey::of(ip("192.0.2.2")), 1000), Ok(()));
+        // Another client is not affected (another /24, so no layer is shared).
+        assert_eq!(limiter.take(&addr("198.51.100.2"), 1000, None), Ok(()));
         // Five links a second come back.
         tokio::time::advance(Duration::from_secs(2)).await;
-        assert_eq!(limiter.take(me, 10), Ok(()));
-        assert!(limiter.take(me, 1).is_err());
+        assert_eq!(limiter.take(&me, 10, None), Ok(()));
+        assert!(limiter.take(&me, 1, None).is_err());
         // Refused requests take nothing: after 200 s the bucket is full again.
         tokio::time::advance(Duration::from_secs(200)).await;
-        assert_eq!(limiter.take(me, 1000), Ok(()));
+        assert_eq!(limiter.take(&me, 1000, None), Ok(()));
         // More than the burst never passes, even with a full bucket.
         tokio::time::advance(Duration::from_secs(200)).await;
         assert_eq!(
-            limiter.take(me, 1001),
+            limiter.take(&me, 1001, None),
             Err(Refused::OverBurst { burst: 1000 })
         );
-        assert_eq!(limiter.take(me, 1000), Ok(()));
+        assert_eq!(limiter.take(&me, 1000, None), Ok(()));
     }
 
     #[tokio::test(start_paused = true)]
@@ -367,15 +686,345 @@ mod tests {
         });
         for i in 0..50u8 {
             limiter
-                .take(ClientKey::of(IpAddr::from([192, 0, 2, i])), 20)
+                .take(&Client::Address(IpAddr::from([192, 0, i, 1])), 20, None)
                 .unwrap();
         }
-        assert_eq!(limiter.clients(), 50);
+        // 50 addresses and their /24s.
+        assert_eq!(limiter.buckets(), 100);
         tokio::time::advance(Duration::from_secs(1)).await;
         limiter.sweep();
-        assert_eq!(limiter.clients(), 50, "not full yet");
+        // The /24s are full again, but sweeping stops at the least recently used bucket that is
+        // not: an address's own (2 s to refill).
+        assert_eq!(limiter.buckets(), 100, "not full yet");
         tokio::time::advance(Duration::from_secs(2)).await;
         limiter.sweep();
-        assert_eq!(limiter.clients(), 0);
+        assert_eq!(limiter.buckets(), 0);
+    }
+
+    const ONE: Rate = Rate {
+        per_second: 1.0,
+        burst: 4.0,
+    };
+
+    /// Takes one token at a time until refused: how many passed.
+    fn drain(buckets: &ClientBuckets, client: &Client, rate: Rate) -> usize {
+        let mut n = 0;
+        while buckets.take(client, 1.0, rate).is_ok() {
+            n += 1;
+            assert!(n < 10_000, "never refused");
+        }
+        n
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ipv6_64s_of_one_48_share_its_56_and_48_buckets() {
+        let b = ClientBuckets::new(1000);
+        // Alone, a /64 gets its own burst.
+        assert_eq!(drain(&b, &addr("2001:db8:1:100::1"), ONE), 4);
+        // Another address of that /64 is the same client.
+        assert_eq!(drain(&b, &addr("2001:db8:1:100:ffff::9"), ONE), 0);
+        // Other /64s of the same /56 (2001:db8:1:1xx::/56) get 4 each until the /56's 4x4 = 16 are
+        // spent: three more /64s, then a fifth /64 of the /56 is refused with a full bucket of its own.
+        for n in 1..=3u16 {
+            let c = Client::Address(IpAddr::V6(Ipv6Addr::new(
+                0x2001,
+                0xdb8,
+                1,
+                0x100 + n,
+                0,
+                0,
+                0,
+                1,
+            )));
+            assert_eq!(drain(&b, &c, ONE), 4, "/64 number {n}");
+        }
+        assert_eq!(
+            drain(&b, &addr("2001:db8:1:1ff::1"), ONE),
+            0,
+            "the /56 is spent"
+        );
+        // Other /56s of the same /48 take from the /48's 16 x 4 = 64: three more /56s of 16 each.
+        let mut from_other_56s = 0;
+        for n in 2..=255u16 {
+            for m in 0..4u16 {
+                let c = Client::Address(IpAddr::V6(Ipv6Addr::new(
+                    0x2001,
+                    0xdb8,
+                    1,
+                    (n << 8) | m,
+                    0,
+                    0,
+                    0,
+                    1,
+                )));
+                from_other_56s += drain(&b, &c, ONE);
+            }
+        }
+        assert_eq!(
+            from_other_56s,
+            64 - 16,
+            "every /64 of the /48 shares the /48's bucket"
+        );
+        // Another /48 is not affected.
+        assert_eq!(drain(&b, &addr("2001:db8:2::1"), ONE), 4);
+        // The /48 refills at 16 a second: after a second, 16 more in all, 4 per /64 at most.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let mut after = 0;
+        for n in 0..8u16 {
+            let c = Client::Address(IpAddr::V6(Ipv6Addr::new(
+                0x2001,
+                0xdb8,
+                1,
+                n << 8,
+                0,
+                0,
+                0,
+                1,
+            )));
+            after += drain(&b, &c, ONE);
+        }
+        assert_eq!(after, 16);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_ipv4_24_at_its_aggregate_limit_blocks_its_neighbours_not_another_24() {
+        let b = ClientBuckets::new(1000);
+        // Sixteen addresses of 192.0.2.0/24 spend the /24's 16 x 4.
+        for host in 1..=16u8 {
+            assert_eq!(
+                drain(&b, &Client::Address(IpAddr::from([192, 0, 2, host])), ONE),
+                4
+            );
+        }
+        // A seventeenth neighbour, never seen, with a full bucket of its own, is refused, and told
+        // to wait for the /24 (a token at 16 a second).
+        let neighbour = addr("192.0.2.200");
+        assert_eq!(
+            b.take(&neighbour, 1.0, ONE),
+            Err(Wait::For(Duration::from_secs_f64(1.0 / 16.0)))
+        );
+        // An IPv4-mapped IPv6 address is its IPv4 address.
+        assert!(b.take(&addr("::ffff:192.0.2.201"), 1.0, ONE).is_err());
+        // Another /24 is not affected.
+        assert_eq!(drain(&b, &addr("192.0.3.1"), ONE), 4);
+        tokio::time::advance(Duration::from_secs_f64(1.0 / 16.0)).await;
+        assert_eq!(b.take(&neighbour, 1.0, ONE), Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_take_takes_nothing_from_any_layer_and_names_the_longest_wait() {
+        let b = ClientBuckets::new(1000);
+        let rate = Rate {
+            per_second: 1.0,
+            burst: 10.0,
+        };
+        // 192.0.2.1 spends 8 of its 10 (and 8 of the /24's 160).
+        let me = addr("192.0.2.1");
+        b.take(&me, 8.0, rate).unwrap();
+        // 5 more: its own bucket lacks 3 (3 s); the /24 has plenty. Refused, nothing taken.
+        assert_eq!(
+            b.take(&me, 5.0, rate),
+            Err(Wait::For(Duration::from_secs(3)))
+        );
+        assert_eq!(b.take(&me, 2.0, rate), Ok(()), "the refused 5 took nothing");
+        // Fifteen neighbours spend the /24 down to 160 - 10 - 150 = 0.
+        for host in 2..=16u8 {
+            b.take(
+                &Client::Address(IpAddr::from([192, 0, 2, host])),
+                10.0,
+                rate,
+            )
+            .unwrap();
+        }
+        tokio::time::advance(Duration::from_secs(2)).await;
+        // Now 192.0.2.1 has 2 of its own and the /24 has 32: 5 lacks 3 of its own (3 s) and
+        // nothing of the /24. A neighbour's 40 lacks 8 of the /24 (0.5 s) but is over its own
+        // burst: never.
+        assert_eq!(
+            b.take(&me, 5.0, rate),
+            Err(Wait::For(Duration::from_secs(3)))
+        );
+        assert_eq!(b.take(&addr("192.0.2.99"), 40.0, rate), Err(Wait::Never));
+        // Three neighbours spend 30 of the /24's 32 (the refusals took nothing).
+        b.take(&addr("192.0.2.50"), 10.0, rate).unwrap();
+        b.take(&addr("192.0.2.51"), 10.0, rate).unwrap();
+        b.take(&addr("192.0.2.52"), 10.0, rate).unwrap();
+        // The /24 has 2 left, refills at 16 a second: 10 lack 8, half a second.
+        assert_eq!(
+            b.take(&addr("192.0.2.53"), 10.0, rate),
+            Err(Wait::For(Duration::from_millis(500)))
+        );
+        // 192.0.2.1 asking 5: 3 s for its own bucket, 0.1875 s for the /24: the longer.
+        assert_eq!(
+            b.take(&me, 5.0, rate),
+            Err(Wait::For(Duration::from_secs(3)))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_have_one_bucket_at_their_own_rate() {
+        let b = ClientBuckets::new(1000);
+        let generous = Rate {
+            per_second: 10.0,
+            burst: 100.0,
+        };
+        assert_eq!(drain(&b, &Client::Key(7), generous), 100);
+        // Another key, and the addresses, are other clients.
+        assert_eq!(drain(&b, &Client::Key(8), ONE), 4);
+        assert_eq!(drain(&b, &addr("192.0.2.1"), ONE), 4);
+        assert_eq!(b.len(), 4, "a key is one bucket; an IPv4 address two");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(drain(&b, &Client::Key(7), generous), 10);
+        assert_eq!(drain(&b, &Client::Key(8), ONE), 1);
+
+        // The link limiter: a key's own limit, its own burst in OverBurst.
+        let limiter = LinkLimiter::new(RateLimit {
+            per_second: 5,
+            burst: 1000,
+        });
+        let own = RateLimit {
+            per_second: 50,
+            burst: 3000,
+        };
+        assert_eq!(limiter.take(&Client::Key(1), 3000, Some(own)), Ok(()));
+        assert_eq!(
+            limiter.take(&Client::Key(1), 3001, Some(own)),
+            Err(Refused::OverBurst { burst: 3000 })
+        );
+        let Err(Refused::Wait(wait)) = limiter.take(&Client::Key(1), 100, Some(own)) else {
+            panic!("the key's bucket was not spent")
+        };
+        assert_eq!(retry_after_secs(wait), 2);
+        assert_eq!(
+            limiter.take(&Client::Key(2), 1001, None),
+            Err(Refused::OverBurst { burst: 1000 })
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_buckets_never_outgrow_their_capacity_and_an_evicted_client_is_as_new() {
+        let b = ClientBuckets::with(64, 4, Layers::default());
+        assert_eq!(b.capacity(), 64);
+        let first = addr("10.0.0.1");
+        assert_eq!(drain(&b, &first, ONE), 4);
+        assert_eq!(
+            b.take(&first, 1.0, ONE),
+            Err(Wait::For(Duration::from_secs(1)))
+        );
+        // Thousands of other clients, each in its own /24: at most 64 buckets at any time.
+        for i in 1..5000u32 {
+            let c = Client::Address(IpAddr::from(std::net::Ipv4Addr::from(
+                (10 << 24) | (i << 8) | 1,
+            )));
+            b.take(&c, 1.0, ONE).unwrap();
+            assert!(b.len() <= b.capacity(), "{} buckets", b.len());
+        }
+        assert!(b.len() > 32, "the buckets are used: {}", b.len());
+        // The first client was least recently used: forgotten, and as new (a full bucket), with no
+        // time passed.
+        assert_eq!(drain(&b, &first, ONE), 4);
+        // A client that keeps asking keeps its bucket, refused or not.
+        let busy = addr("10.255.255.1");
+        assert_eq!(drain(&b, &busy, ONE), 4);
+        for i in 0..5000u32 {
+            let c = Client::Address(IpAddr::from(std::net::Ipv4Addr::from(
+                (11 << 24) | (i << 8) | 1,
+            )));
+            b.take(&c, 1.0, ONE).unwrap();
+            // Two clients (four buckets) between its takes cannot push it out of its shard.
+            if i % 2 == 0 {
+                assert!(b.take(&busy, 1.0, ONE).is_err(), "forgotten after {i}");
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn takes_at_the_edge_pass_after_years_up() {
+        // Up a year, then ten: what came back, to the nanosecond, passes; one more link waits.
+        // (Seconds in an f64, this map's first form, refused some such takes after long uptimes.)
+        for years in [1, 10] {
+            tokio::time::advance(Duration::from_secs(years * 366 * 86_400)).await;
+            for per_second in [5u32, 8, 25, 40, 100] {
+                let limiter = LinkLimiter::new(RateLimit {
+                    per_second,
+                    burst: 1000,
+                });
+                let me = addr("2001:db8::1");
+                for _ in 0..20 {
+                    assert_eq!(limiter.take(&me, 1000, None), Ok(()));
+                    tokio::time::advance(Duration::from_secs(1)).await;
+                    for n in 0..per_second {
+                        assert_eq!(limiter.take(&me, 1, None), Ok(()), "{per_second}/s, {n}");
+                    }
+                    assert!(limiter.take(&me, 1, None).is_err());
+                    tokio::time::advance(Duration::from_secs(1000)).await;
+                }
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn odd_rates_and_costs_neither_panic_nor_pass_over_the_burst() {
+        let b = ClientBuckets::new(10);
+        let me = addr("192.0.2.1");
+        assert_eq!(b.take(&me, 0.0, ONE), Ok(()));
+        assert_eq!(b.take(&me, f64::NAN, ONE), Ok(()));
+        assert!(b.is_empty(), "nothing taken, nothing remembered");
+        for rate in [
+            Rate {
+                per_second: 0.0,
+                burst: 1.0,
+            },
+            Rate {
+                per_second: -1.0,
+                burst: 1.0,
+            },
+            Rate {
+                per_second: f64::NAN,
+                burst: 1.0,
+            },
+            Rate {
+                per_second: 1e-300,
+                burst: 1.0,
+            },
+        ] {
+            let c = Client::Key(9);
+            let b = ClientBuckets::new(10);
+            assert_eq!(b.take(&c, 1.0, rate), Ok(()));
+            assert!(
+                matches!(b.take(&c, 1.0, rate), Err(Wait::For(_))),
+                "{rate:?}"
+            );
+            assert!(retry_after_secs(Duration::MAX) > 0);
+        }
+        assert_eq!(
+            b.take(
+                &me,
+                1.0,
+                Rate {
+                    per_second: 1.0,
+                    burst: f64::NAN
+                }
+            ),
+            Err(Wait::Never)
+        );
+        assert_eq!(
+            b.take(
+                &me,
+                2.0,
+                Rate {
+                    per_second: 1.0,
+                    burst: 1.0
+                }
+            ),
+            Err(Wait::Never)
+        );
+        // An hourly budget: 2,000 an hour, 1,000 at once.
+        let hourly = Rate::per(2000.0, Duration::from_secs(3600), 1000.0);
+        assert_eq!(b.take(&me, 1000.0, hourly), Ok(()));
+        let Err(Wait::For(wait)) = b.take(&me, 1.0, hourly) else {
+            panic!("an hourly budget passed over its burst")
+        };
+        assert!((wait.as_secs_f64() - 1.8).abs() < 1e-6, "{wait:?}");
     }
 }

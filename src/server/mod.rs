@@ -1,11 +1,13 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
 mod api;
+pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod client;
 mod config;
 pub mod error;
+pub mod fair;
 pub mod fetch;
 mod http;
 pub mod limit;
@@ -44,12 +46,17 @@ pub struct AppState {
     pub store: store::SharedStore,
     /// The status sources behind one resolver.
     pub resolver: std::sync::Arc<resolver::Resolver>,
-    /// Follows app share links (AliExpress hosts only, guarded at every hop).
-    pub shares: fetch::GuardedFetcher,
+    /// Follows app share links (AliExpress hosts only, guarded at every hop), once per link,
+    /// remembering where they led.
+    pub share_links: std::sync::Arc<share::ShareLinks>,
+    /// Fresh look-ups per client (`LINKSMITH_LOOKUPS_PER_HOUR`); none when turned off.
+    pub lookups: Option<std::sync::Arc<fair::LookupBudget>>,
     /// App share links followed at once, by every check together.
     pub share_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// Links per client (`LINKSMITH_API_RATE`, `LINKSMITH_API_BURST`); none when turned off.
     pub limiter: Option<std::sync::Arc<limit::LinkLimiter>>,
+    /// API keys: who a request with `Authorization: Bearer` is, and each key's usage.
+    pub keys: std::sync::Arc<auth::Keys>,
 }
 
 impl AppState {
@@ -94,6 +101,11 @@ impl AppState {
         pages: Option<page_reader::PageReader>,
         resolver_config: resolver::ResolverConfig,
     ) -> AppState {
+        // The sources' ceilings are the server's settings.
+        let resolver_config = resolver::ResolverConfig {
+            ceilings: config.ceilings,
+            ..resolver_config
+        };
         let resolver = resolver::Resolver::with_networks(
             sources.api,
             sources.epn,
@@ -120,13 +132,27 @@ impl AppState {
                 }
             });
         }
+        let keys = std::sync::Arc::new(auth::Keys::new(store.clone()));
+        auth::Keys::start_flushing(&keys);
+        let share_links = share::ShareLinks::new(
+            fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
+            resolver.page_gate().clone(),
+        );
+        let lookups = config.lookups_per_hour.map(|per_hour| {
+            std::sync::Arc::new(fair::LookupBudget::new(
+                per_hour,
+                u32::try_from(config.max_batch).unwrap_or(u32::MAX),
+            ))
+        });
         AppState {
             config,
             store,
             resolver,
-            shares: fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
-            share_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(check::SHARE_SLOTS)),
+            share_links,
+            lookups,
+            share_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(share::SHARE_SLOTS)),
             limiter,
+            keys,
         }
     }
 
@@ -365,6 +391,7 @@ pub async fn serve(
 
     let limits = state.config.connections;
     let trusted = state.config.trusted_proxies.clone();
+    let keys = state.keys.clone();
     let app = router(state);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let per_client = std::sync::Arc::new(ConnectionCounts::default());
@@ -443,6 +470,8 @@ pub async fn serve(
             tracing::warn!("requests still in flight after {DRAIN_TIME:?}; stopping anyway");
         }
     }
+    // The API keys' usage counted since the last write.
+    keys.flush().await;
     Ok(())
 }
 

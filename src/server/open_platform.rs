@@ -126,6 +126,37 @@ pub enum ApiError {
     Network,
 }
 
+impl ApiError {
+    /// Whether the failure is the platform's own (time-outs, connection errors, 5xx, an
+    /// unreadable answer, refused credentials or signature): only these count toward its
+    /// breaker. A refusal about the products asked (a bad or unknown id) is an answer about them.
+    pub fn is_source_fault(&self) -> bool {
+        match self {
+            ApiError::Timeout { .. } | ApiError::Network | ApiError::Malformed(_) => true,
+            ApiError::Http { status } => *status >= 500 || matches!(status, 401 | 403 | 429),
+            ApiError::Platform { code, .. } => {
+                let code = code.to_ascii_lowercase();
+                [
+                    "sign",
+                    "appkey",
+                    "app_key",
+                    "session",
+                    "token",
+                    "auth",
+                    "permission",
+                    "limit",
+                    "frequency",
+                    "isp.",
+                    "system",
+                ]
+                .iter()
+                .any(|word| code.contains(word))
+                    || code.parse::<u16>().is_ok_and(|n| n >= 500)
+            }
+        }
+    }
+}
+
 /// "7.0%", "7.0", 7 -> 7.0: a percentage from 0 to 100 (the networks read rates the same way).
 pub fn percent_of(v: &Value) -> Option<f64> {
     match v {

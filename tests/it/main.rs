@@ -14,6 +14,7 @@ mod hardening;
 mod host_vectors;
 mod import_memory;
 mod leptos_config;
+mod limiter;
 mod link_properties;
 mod link_vectors;
 mod live_cases;

@@ -47,6 +47,23 @@ pub enum NetError {
     Paused { network: &'static str, secs: u64 },
 }
 
+impl NetError {
+    /// Whether the failure is the network's own (time-outs, connection errors, 5xx, an
+    /// unreadable answer, refused credentials): only these count toward its breaker. A refusal
+    /// about one product (`result: false`, a 4xx about the link) is an answer about that product,
+    /// and a request to slow down pauses the network instead.
+    pub fn is_source_fault(&self) -> bool {
+        match self {
+            NetError::Timeout { .. }
+            | NetError::Network { .. }
+            | NetError::Malformed { .. }
+            | NetError::Auth { .. } => true,
+            NetError::Http { status, .. } => *status >= 500,
+            NetError::Refused { .. } | NetError::Paused { .. } => false,
+        }
+    }
+}
+
 /// The HTTP client of a network: time-outs, no redirects (an API that redirects is not followed
 /// off its base URL), no proxy from the environment.
 pub fn http_client(timeout: Duration) -> reqwest::Client {

@@ -10,17 +10,12 @@
 
 use std::{
     collections::HashMap,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc, Mutex,
-    },
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
-use tokio::{
-    sync::{watch, Semaphore},
-    time::Instant,
-};
+use futures::FutureExt;
+use tokio::{sync::watch, time::Instant};
 
 mod breaker;
 mod cache;
@@ -34,6 +29,8 @@ use coalesce::Marks;
 
 use super::{
     catalog::Kind,
+    client::Client,
+    fair::{Allowance, Ceiling, Gate},
     open_platform::{ApiAnswer, ApiProduct, OpenPlatform, MAX_IDS_PER_CALL},
     page_reader::{PageFacts, PageReader},
     store::SharedStore,
@@ -64,10 +61,13 @@ pub struct ResolverConfig {
     pub breaker_threshold: u32,
     /// How long an open breaker stops calls before one is tried again.
     pub breaker_cooldown: Duration,
-    /// Product ids waiting for an API slot or in a call, at most (every check together): ids
-    /// past this are not asked (their status is `unknown` at once), so random ids cannot queue
-    /// beyond what the API answers in time nor spend the app key's quota.
+    /// Product ids one client may have waiting for an API turn or in a call: ids past this are
+    /// not asked (their status is `unknown` at once), so one client's random ids cannot queue
+    /// beyond what the API answers in time. Every client together: ten times this.
     pub max_pending_ids: usize,
+    /// Each source's call ceiling (`ALIEXPRESS_API_CALLS_PER_MINUTE`, `EPN_CALLS_PER_MINUTE`,
+    /// `ADMITAD_CALLS_PER_MINUTE`, `LINKSMITH_PAGE_FETCHES_PER_MINUTE`, and `..._PER_DAY`).
+    pub ceilings: Ceilings,
     /// Which source decides first (`LINKSMITH_SOURCE_ORDER`); default: the Open Platform, ePN,
     /// Admitad, the catalogue.
     pub authority: Vec<StatusSource>,
@@ -85,9 +85,50 @@ impl Default for ResolverConfig {
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(30),
             max_pending_ids: 2000,
+            ceilings: Ceilings::default(),
             authority: sources::AUTHORITY.to_vec(),
         }
     }
+}
+
+/// The call ceilings of the sources (check-api.md, "Clients and fair use").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ceilings {
+    pub api: Ceiling,
+    pub epn: Ceiling,
+    pub admitad: Ceiling,
+    /// Product pages and app share links: fetches from the operator's address.
+    pub pages: Ceiling,
+}
+
+impl Default for Ceilings {
+    /// The contract's defaults: 300, 60, 60 and 60 calls a minute, no daily ceiling.
+    fn default() -> Self {
+        Ceilings {
+            api: Ceiling::per_minute(300),
+            epn: Ceiling::per_minute(60),
+            admitad: Ceiling::per_minute(60),
+            pages: Ceiling::per_minute(60),
+        }
+    }
+}
+
+/// Product pages remembered (canonical addresses).
+const PAGES_REMEMBERED: usize = 20_000;
+/// How long a product page's facts are remembered; a failed read, briefly.
+const PAGE_TTL: Duration = Duration::from_secs(3600);
+const PAGE_FAILED_TTL: Duration = Duration::from_secs(60);
+
+type PageFlight = futures::future::Shared<futures::future::BoxFuture<'static, PageRead>>;
+
+/// What reading a product page gave.
+#[derive(Debug, Clone)]
+enum PageRead {
+    Read(PageFacts),
+    /// The page could not be read (remembered briefly).
+    Failed,
+    /// Not asked: no turn within the check's time, or the breaker is open (not remembered).
+    NotAsked,
 }
 
 /// What the API said of one product.
@@ -129,6 +170,10 @@ const STORE_WRITE_WAIT: Duration = Duration::from_millis(500);
 /// A product id and the delivery country it was asked for.
 type Key = (String, Country);
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -143,10 +188,13 @@ pub struct Resolver {
     /// The API's answers, the least recently used dropped past `cache_capacity`.
     cache: cache::AnswerCache,
     inflight: Mutex<coalesce::Inflight>,
-    api_slots: Arc<Semaphore>,
-    /// Ids waiting for an API slot or in a call.
-    pending_ids: AtomicUsize,
-    page_slots: Semaphore,
+    api_gate: Arc<Gate>,
+    /// Ids waiting for an API turn or in a call, per client.
+    pending_ids: Mutex<(HashMap<Client, usize>, usize)>,
+    page_gate: Arc<Gate>,
+    /// Product pages read (or failed, briefly), by canonical address, and reads under way.
+    pages_read: Mutex<lru::LruCache<String, (PageRead, Instant)>>,
+    pages_inflight: Mutex<HashMap<String, PageFlight>>,
     api_breaker: Breaker,
     page_breaker: Breaker,
     networks: Arc<networks::Networks>,
@@ -182,15 +230,25 @@ impl Resolver {
             config.api_concurrency,
             config.breaker_threshold,
             config.breaker_cooldown,
+            config.ceilings,
         ));
         Arc::new(Resolver {
             networks,
             api,
             catalog,
             pages,
-            api_slots: Arc::new(Semaphore::new(config.api_concurrency.max(1))),
-            pending_ids: AtomicUsize::new(0),
-            page_slots: Semaphore::new(config.page_concurrency.max(1)),
+            api_gate: Gate::new("open_platform", config.ceilings.api, config.api_concurrency),
+            pending_ids: Mutex::new((HashMap::new(), 0)),
+            page_gate: Gate::new(
+                "product_pages",
+                config.ceilings.pages,
+                config.page_concurrency,
+            ),
+            pages_read: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(PAGES_REMEMBERED)
+                    .unwrap_or(std::num::NonZeroUsize::MIN),
+            )),
+            pages_inflight: Mutex::new(HashMap::new()),
             api_breaker: Breaker::new(
                 "open_platform",
                 config.breaker_threshold,
@@ -236,10 +294,33 @@ impl Resolver {
             .unwrap_or_else(Detection::unknown)
     }
 
-    /// Detects the status of every link, in order, within the time budget. The API is asked in
-    /// English whatever the reader's language: the category rules match its names, and one
-    /// answer per product and country serves every reader.
+    /// The ceiling of fetches from the operator's address (product pages, app share links).
+    pub fn page_gate(&self) -> &Arc<Gate> {
+        &self.page_gate
+    }
+
+    /// Each source's gate: its ceiling, the calls it granted and those waiting (tests, details).
+    pub fn gates(&self) -> [&Arc<Gate>; 4] {
+        let [epn, admitad] = self.networks.gates();
+        [&self.api_gate, epn, admitad, &self.page_gate]
+    }
+
+    /// [`Self::detect_for`] with unlimited fresh look-ups (tests, tools).
     pub async fn detect_many(self: &Arc<Self>, links: &[Link], country: Country) -> Vec<Detection> {
+        self.detect_for(links, country, &Allowance::unlimited())
+            .await
+    }
+
+    /// Detects the status of every link, in order, within the time budget, spending the
+    /// check's allowance of fresh look-ups (one per product that nothing remembered answers).
+    /// The API is asked in English whatever the reader's language: the category rules match
+    /// its names, and one answer per product and country serves every reader.
+    pub async fn detect_for(
+        self: &Arc<Self>,
+        links: &[Link],
+        country: Country,
+        allowance: &Arc<Allowance>,
+    ) -> Vec<Detection> {
         let deadline = Instant::now() + self.config.budget;
         // 1. The catalogue (local, one blocking call for the whole batch): a status where the API
         // says nothing, and the facts the API does not carry (Tmall, ship-from, the seller's
@@ -301,8 +382,8 @@ impl Resolver {
         let ids: Vec<String> = links.iter().filter_map(|l| l.product_id.clone()).collect();
         let (found, api, nets) = tokio::join!(
             lookups,
-            self.api_outcomes(&ids, country, deadline),
-            self.networks.ask(&ids, deadline)
+            self.api_outcomes(&ids, country, deadline, allowance),
+            self.networks.ask(&ids, deadline, allowance)
         );
         let mut known = vec![None; links.len()];
         for (i, entry) in found {
@@ -347,7 +428,7 @@ impl Resolver {
                 .collect();
             let reads = wanted
                 .iter()
-                .map(|&i| self.read_page(pages, &links[i].canonical_url, deadline));
+                .map(|&i| self.read_page(pages, &links[i], deadline, allowance));
             let facts = futures::future::join_all(reads).await;
             for (i, facts) in wanted.into_iter().zip(facts) {
                 if let Some(f) = facts {
@@ -358,32 +439,92 @@ impl Resolver {
         out
     }
 
+    /// A product page's facts: remembered, joined to a read under way, or read now (one read per
+    /// canonical address however many checks ask; a fresh read spends the check's allowance and
+    /// waits for the client's turn under the pages' ceiling).
     async fn read_page(
+        self: &Arc<Self>,
+        pages: &PageReader,
+        link: &Link,
+        deadline: Instant,
+        allowance: &Arc<Allowance>,
+    ) -> Option<PageFacts> {
+        let url = link.canonical_url.clone();
+        let flight = {
+            let now = Instant::now();
+            let mut read = lock(&self.pages_read);
+            match read.get(&url) {
+                Some((PageRead::Read(facts), until)) if *until > now => return Some(facts.clone()),
+                Some((_, until)) if *until > now => return None,
+                Some(_) => {
+                    read.pop(&url);
+                }
+                None => {}
+            }
+            drop(read);
+            let mut inflight = lock(&self.pages_inflight);
+            if let Some(flight) = inflight.get(&url) {
+                flight.clone()
+            } else {
+                let what = link.product_id.clone().unwrap_or_else(|| url.clone());
+                if !allowance.permit(&what) {
+                    return None;
+                }
+                let this = self.clone();
+                let (pages, key, client) = (pages.clone(), url.clone(), allowance.client());
+                let flight = async move {
+                    let read = this.fetch_page(&pages, &key, client, deadline).await;
+                    let ttl = match &read {
+                        PageRead::Read(_) => Some(PAGE_TTL),
+                        PageRead::Failed => Some(PAGE_FAILED_TTL),
+                        PageRead::NotAsked => None,
+                    };
+                    if let Some(ttl) = ttl {
+                        lock(&this.pages_read)
+                            .put(key.clone(), (read.clone(), Instant::now() + ttl));
+                    }
+                    lock(&this.pages_inflight).remove(&key);
+                    read
+                }
+                .boxed()
+                .shared();
+                inflight.insert(url, flight.clone());
+                // Runs to its end even if this check goes, so its answer serves the next.
+                tokio::spawn(flight.clone());
+                flight
+            }
+        };
+        match tokio::time::timeout_at(deadline, flight).await {
+            Ok(PageRead::Read(facts)) => Some(facts),
+            _ => None,
+        }
+    }
+
+    async fn fetch_page(
         &self,
         pages: &PageReader,
         url: &str,
+        client: Client,
         deadline: Instant,
-    ) -> Option<PageFacts> {
-        let left = deadline.checked_duration_since(Instant::now())?;
-        let _slot = tokio::time::timeout(left, self.page_slots.acquire())
-            .await
-            .ok()?
-            .ok()?;
+    ) -> PageRead {
+        let Some(_turn) = self.page_gate.turn(client, deadline).await else {
+            return PageRead::NotAsked;
+        };
         if !self.page_breaker.allow() {
-            return None;
+            return PageRead::NotAsked;
         }
-        let left = deadline.checked_duration_since(Instant::now())?;
-        match tokio::time::timeout(left, pages.read(url)).await {
-            Ok(Ok(facts)) => {
+        match pages.read(url).await {
+            Ok(facts) => {
                 self.page_breaker.success();
-                Some(facts)
+                PageRead::Read(facts)
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 tracing::warn!(error = %e, "product page not read");
-                self.page_breaker.failure();
-                None
+                if e.is_source_fault() {
+                    self.page_breaker.failure();
+                }
+                PageRead::Failed
             }
-            Err(_) => None,
         }
     }
 
@@ -395,6 +536,7 @@ impl Resolver {
         ids: &[String],
         country: Country,
         deadline: Instant,
+        allowance: &Arc<Allowance>,
     ) -> HashMap<String, ApiOutcome> {
         let mut out = HashMap::new();
         let Some(api) = self.api.clone() else {
@@ -403,7 +545,7 @@ impl Resolver {
         let mut ask: Vec<String> = ids.to_vec();
         for round in 0..2 {
             let abandoned = self
-                .api_round(&api, &ask, country, deadline, &mut out)
+                .api_round(&api, &ask, country, deadline, allowance, &mut out)
                 .await;
             if abandoned.is_empty() {
                 break;
@@ -427,6 +569,7 @@ impl Resolver {
         ids: &[String],
         country: Country,
         deadline: Instant,
+        allowance: &Arc<Allowance>,
         out: &mut HashMap<String, ApiOutcome>,
     ) -> Vec<String> {
         let mut waits = Vec::new();
@@ -495,25 +638,28 @@ impl Resolver {
                 mine.entries = rest;
             }
         }
-        // New calls, 20 ids each, while the queue has room; ids past it are not asked.
-        let entries = std::mem::take(&mut mine.entries);
-        for chunk in entries.chunks(MAX_IDS_PER_CALL) {
-            let marks = Marks {
+        // Ids nothing remembered answers are fresh look-ups: within the client's share only.
+        let (fresh, withheld): (Vec<_>, Vec<_>) = std::mem::take(&mut mine.entries)
+            .into_iter()
+            .partition(|(id, _)| allowance.permit(id));
+        mine.entries = withheld;
+        mine.settle(|_| ApiOutcome::NotAsked, |_| None);
+        // New calls, 20 ids each, while the client's queue has room; ids past it are not asked.
+        let client = allowance.client();
+        for chunk in fresh.chunks(MAX_IDS_PER_CALL) {
+            let mut marks = Marks {
                 resolver: self.clone(),
                 country,
                 entries: chunk.to_vec(),
             };
             let n = chunk.len();
-            let queued = self.pending_ids.fetch_add(n, Ordering::SeqCst) + n;
-            if queued > self.config.max_pending_ids {
-                self.pending_ids.fetch_sub(n, Ordering::SeqCst);
-                let mut marks = marks;
+            if !self.queue_ids(client, n) {
                 marks.settle(|_| ApiOutcome::NotAsked, |_| None);
                 continue;
             }
             let this = self.clone();
             let api = api.clone();
-            tokio::spawn(async move { this.call_api(api, marks, country, deadline).await });
+            tokio::spawn(async move { this.call_api(api, marks, country, client, deadline).await });
         }
         let mut abandoned = Vec::new();
         for (id, mut rx) in waits {
@@ -540,27 +686,30 @@ impl Resolver {
         api: OpenPlatform,
         mut marks: Marks,
         country: Country,
+        client: Client,
         deadline: Instant,
     ) {
-        struct Queued<'a>(&'a AtomicUsize, usize);
+        struct Queued<'a>(&'a Resolver, Client, usize);
         impl Drop for Queued<'_> {
             fn drop(&mut self) {
-                self.0.fetch_sub(self.1, Ordering::SeqCst);
+                self.0.unqueue_ids(self.1, self.2);
             }
         }
-        let _queued = Queued(&self.pending_ids, marks.entries.len());
+        let _queued = Queued(&self, client, marks.entries.len());
         let ids: Vec<String> = marks.entries.iter().map(|(id, _)| id.clone()).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let slot = tokio::time::timeout_at(deadline, self.api_slots.acquire()).await;
-        let answer = match slot {
-            Ok(Ok(_slot)) if self.api_breaker.allow() => {
+        // The client's turn under the API's ceiling and its calls at once, within the check's
+        // time; held while the call is under way.
+        let turn = self.api_gate.turn(client, deadline).await;
+        let answer = match turn {
+            Some(_turn) if self.api_breaker.allow() => {
                 Some(api.product_details(&ids, country, Lang::En).await)
             }
-            Ok(_) => None,
-            Err(_) => {
+            Some(_) => None,
+            None => {
                 tracing::debug!(
                     ids = ids.len(),
-                    "no API slot within the check's time; not asked"
+                    "no API turn within the check's time; not asked"
                 );
                 None
             }
@@ -581,7 +730,12 @@ impl Resolver {
             Some(Ok(_)) => self.api_breaker.success(),
             Some(Err(e)) => {
                 tracing::warn!(error = %e, ids = ids.len(), "Open Platform call failed; the check goes on without it");
-                self.api_breaker.failure();
+                // A refusal about these products is an answer about them, not a fault.
+                if e.is_source_fault() {
+                    self.api_breaker.failure();
+                } else {
+                    self.api_breaker.success();
+                }
             }
             None => {}
         }
@@ -612,6 +766,35 @@ impl Resolver {
             ApiOutcome::Failed => Some(failed),
             ApiOutcome::NotAsked => None,
         });
+    }
+
+    /// Counts `n` ids into the client's queue; false (nothing counted) when the client's queue or
+    /// every client's together would pass its bound.
+    fn queue_ids(&self, client: Client, n: usize) -> bool {
+        let mut guard = lock(&self.pending_ids);
+        let (pending, all) = &mut *guard;
+        let mine = pending.get(&client).copied().unwrap_or(0);
+        if mine + n > self.config.max_pending_ids
+            || *all + n > self.config.max_pending_ids.saturating_mul(10)
+        {
+            return false;
+        }
+        *pending.entry(client).or_insert(0) += n;
+        *all += n;
+        true
+    }
+
+    fn unqueue_ids(&self, client: Client, n: usize) {
+        let mut guard = lock(&self.pending_ids);
+        let (pending, all) = &mut *guard;
+        if let Some(count) = pending.get_mut(&client) {
+            let taken = n.min(*count);
+            *count -= taken;
+            *all = all.saturating_sub(taken);
+            if *count == 0 {
+                pending.remove(&client);
+            }
+        }
     }
 
     /// How many API answers are held in memory (at most the configured capacity).

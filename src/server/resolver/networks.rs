@@ -15,10 +15,12 @@ use futures::{
     future::{BoxFuture, Shared},
     FutureExt,
 };
-use tokio::{sync::Semaphore, time::Instant};
+use tokio::time::Instant;
 
-use super::{breaker::Breaker, unix_now};
+use super::{breaker::Breaker, unix_now, Ceilings};
 use crate::server::{
+    client::Client,
+    fair::{Allowance, Gate},
     networks::{
         admitad::{self, Admitad},
         epn::Epn,
@@ -89,10 +91,11 @@ pub struct Networks {
     wait: Duration,
     cache: Mutex<Remembered>,
     inflight: Mutex<HashMap<(Net, String), Flight>>,
-    epn_slots: Semaphore,
-    admitad_slots: Semaphore,
     epn_breaker: Breaker,
     admitad_breaker: Breaker,
+    /// Each network's call ceiling, with fair turns across clients.
+    epn_gate: Arc<Gate>,
+    admitad_gate: Arc<Gate>,
 }
 
 /// What the networks said of each product id, with when.
@@ -114,6 +117,7 @@ impl Networks {
         concurrency: usize,
         breaker_threshold: u32,
         breaker_cooldown: Duration,
+        ceilings: Ceilings,
     ) -> Networks {
         Networks {
             epn,
@@ -125,11 +129,16 @@ impl Networks {
                 NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN),
             )),
             inflight: Mutex::new(HashMap::new()),
-            epn_slots: Semaphore::new(concurrency.max(1)),
-            admitad_slots: Semaphore::new(concurrency.max(1)),
             epn_breaker: Breaker::new("epn", breaker_threshold, breaker_cooldown),
             admitad_breaker: Breaker::new("admitad", breaker_threshold, breaker_cooldown),
+            epn_gate: Gate::new("epn", ceilings.epn, concurrency),
+            admitad_gate: Gate::new("admitad", ceilings.admitad, concurrency),
         }
+    }
+
+    /// The networks' gates: ePN's, Admitad's.
+    pub fn gates(&self) -> [&Arc<Gate>; 2] {
+        [&self.epn_gate, &self.admitad_gate]
     }
 
     pub fn any(&self) -> bool {
@@ -151,11 +160,17 @@ impl Networks {
         }
     }
 
-    /// Asks both networks about `ids` (product ids), within `deadline`.
-    pub async fn ask(self: &Arc<Self>, ids: &[String], deadline: Instant) -> NetworkAnswers {
+    /// Asks both networks about `ids` (product ids), within `deadline`, spending the check's
+    /// allowance for what nothing remembers.
+    pub async fn ask(
+        self: &Arc<Self>,
+        ids: &[String],
+        deadline: Instant,
+        allowance: &Arc<Allowance>,
+    ) -> NetworkAnswers {
         let (epn, admitad) = tokio::join!(
-            self.ask_one(Net::Epn, ids, deadline),
-            self.ask_one(Net::Admitad, ids, deadline)
+            self.ask_one(Net::Epn, ids, deadline, allowance),
+            self.ask_one(Net::Admitad, ids, deadline, allowance)
         );
         NetworkAnswers { epn, admitad }
     }
@@ -165,6 +180,7 @@ impl Networks {
         net: Net,
         ids: &[String],
         deadline: Instant,
+        allowance: &Arc<Allowance>,
     ) -> HashMap<String, (NetworkFacts, i64)> {
         let mut out = HashMap::new();
         let on = match net {
@@ -205,18 +221,31 @@ impl Networks {
                 }
                 start.push(id.clone());
             }
-            match net {
-                Net::Epn => {
+            // One question to the store for every id this check starts (not one per id).
+            let kept = if start.is_empty() {
+                None
+            } else {
+                let this = self.clone();
+                let wanted = start.clone();
+                let kept: Batch = async move { this.remembered(net, &wanted).await }
+                    .boxed()
+                    .shared();
+                Some(kept)
+            };
+            match (net, kept) {
+                (_, None) => {}
+                (Net::Epn, Some(kept)) => {
                     for id in start {
-                        let flight = self.epn_flight(id.clone());
+                        let flight = self.epn_flight(id.clone(), kept.clone(), allowance.clone());
                         inflight.insert((net, id.clone()), flight.clone());
                         tokio::spawn(flight.clone());
                         waits.push((id, flight));
                     }
                 }
-                Net::Admitad => {
+                (Net::Admitad, Some(kept)) => {
                     for chunk in start.chunks(admitad::MAX_LINKS_PER_CALL) {
-                        let batch = self.admitad_batch(chunk.to_vec());
+                        let batch =
+                            self.admitad_batch(chunk.to_vec(), kept.clone(), allowance.clone());
                         for id in chunk {
                             let key = id.clone();
                             let flight: Flight = batch
@@ -301,13 +330,14 @@ impl Networks {
         });
     }
 
-    fn epn_flight(self: &Arc<Self>, id: String) -> Flight {
+    fn epn_flight(self: &Arc<Self>, id: String, kept: Batch, allowance: Arc<Allowance>) -> Flight {
         let this = self.clone();
         async move {
-            let kept = this.remembered(Net::Epn, std::slice::from_ref(&id)).await;
+            let kept = kept.await;
             let mut heard = kept.get(&id).cloned().flatten();
-            if heard.is_none() {
-                heard = this.call_epn(&id).await;
+            // Nothing remembered answers: a fresh look-up, within the client's share and turn.
+            if heard.is_none() && allowance.permit(&id) {
+                heard = this.call_epn(&id, allowance.client()).await;
                 if let Some((facts, at)) = &heard {
                     this.keep(Net::Epn, vec![(id.clone(), facts.clone())], *at);
                 }
@@ -319,12 +349,13 @@ impl Networks {
         .shared()
     }
 
-    async fn call_epn(&self, id: &str) -> Heard {
+    async fn call_epn(&self, id: &str, client: Client) -> Heard {
         let epn = self.epn.as_ref()?;
-        let _slot = tokio::time::timeout(self.wait, self.epn_slots.acquire())
-            .await
-            .ok()?
-            .ok()?;
+        // The client's turn under ePN's ceiling and calls at once, held while the call is under way.
+        let _turn = self
+            .epn_gate
+            .turn(client, Instant::now() + self.wait)
+            .await?;
         if !self.epn_breaker.allow() {
             return None;
         }
@@ -337,23 +368,36 @@ impl Networks {
             Err(NetError::Paused { .. }) => None,
             Err(error) => {
                 tracing::warn!(%error, "ePN did not answer; the check goes on without it");
-                self.epn_breaker.failure();
+                // A refusal about this product is an answer about it, never the network's fault.
+                if error.is_source_fault() {
+                    self.epn_breaker.failure();
+                }
                 None
             }
         }
     }
 
-    fn admitad_batch(self: &Arc<Self>, ids: Vec<String>) -> Batch {
+    fn admitad_batch(
+        self: &Arc<Self>,
+        ids: Vec<String>,
+        kept: Batch,
+        allowance: Arc<Allowance>,
+    ) -> Batch {
         let this = self.clone();
         async move {
-            let mut out = this.remembered(Net::Admitad, &ids).await;
+            let kept = kept.await;
+            let mut out: HashMap<String, Heard> = ids
+                .iter()
+                .filter_map(|id| kept.get(id).map(|h| (id.clone(), h.clone())))
+                .collect();
+            // Nothing remembered answers: fresh look-ups, within the client's share and turn.
             let ask: Vec<String> = ids
                 .iter()
-                .filter(|id| !out.contains_key(*id))
+                .filter(|id| !out.contains_key(*id) && allowance.permit(id))
                 .cloned()
                 .collect();
             if !ask.is_empty() {
-                let answers = this.call_admitad(&ask).await;
+                let answers = this.call_admitad(&ask, allowance.client()).await;
                 if let Some((list, at)) = &answers {
                     let learnt = ask
                         .iter()
@@ -379,12 +423,16 @@ impl Networks {
         .shared()
     }
 
-    async fn call_admitad(&self, ids: &[String]) -> Option<(Vec<Option<NetworkFacts>>, i64)> {
+    async fn call_admitad(
+        &self,
+        ids: &[String],
+        client: Client,
+    ) -> Option<(Vec<Option<NetworkFacts>>, i64)> {
         let admitad = self.admitad.as_ref()?;
-        let _slot = tokio::time::timeout(self.wait, self.admitad_slots.acquire())
-            .await
-            .ok()?
-            .ok()?;
+        let _turn = self
+            .admitad_gate
+            .turn(client, Instant::now() + self.wait)
+            .await?;
         if !self.admitad_breaker.allow() {
             return None;
         }
@@ -397,7 +445,9 @@ impl Networks {
             }
             Err(error) => {
                 tracing::warn!(%error, links = ids.len(), "Admitad did not answer; the check goes on without it");
-                self.admitad_breaker.failure();
+                if error.is_source_fault() {
+                    self.admitad_breaker.failure();
+                }
                 None
             }
         }

@@ -111,6 +111,77 @@ pub trait Store: Send + Sync + 'static {
         feed: Box<dyn Read + Send>,
         now: i64,
     ) -> Result<ImportReport, ImportError>;
+
+    /// Keeps a new API key (its hash only); its id. A name in use by a key that is not revoked
+    /// is [`StoreError::KeyExists`].
+    async fn add_key(&self, key: &NewKey) -> Result<i64, StoreError>;
+
+    /// The key with this hash (revoked or not), if any.
+    async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>, StoreError>;
+
+    /// Every key (revoked ones too, marked), oldest first, with what it used on `day` (unix days,
+    /// UTC).
+    async fn list_keys(&self, day: i64) -> Result<Vec<KeyListing>, StoreError>;
+
+    /// Revokes the key in use named `name`; false when there is none.
+    async fn revoke_key(&self, name: &str, at: i64) -> Result<bool, StoreError>;
+
+    /// Adds to a key's usage on `day` (unix days, UTC), and moves its last use to `last_used`
+    /// (unix seconds) if later.
+    async fn add_key_usage(&self, usage: &KeyUsage) -> Result<(), StoreError>;
+}
+
+/// A key's own limits; `None`: the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyLimits {
+    pub links_per_second: Option<u32>,
+    pub burst: Option<u32>,
+    pub lookups_per_hour: Option<u32>,
+}
+
+/// A key to keep: its name, the SHA-256 of the key (hex), its limits, when it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKey {
+    pub name: String,
+    pub hash: String,
+    pub limits: KeyLimits,
+    pub created_at: i64,
+}
+
+/// A key as a request is identified by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub id: i64,
+    pub name: String,
+    pub limits: KeyLimits,
+    pub revoked: bool,
+}
+
+/// A key as `linksmith keys list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyListing {
+    pub id: i64,
+    pub name: String,
+    pub limits: KeyLimits,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// Links checked on the day asked.
+    pub links: u64,
+    /// Fresh look-ups spent on the day asked.
+    pub lookups: u64,
+}
+
+/// What a key used on one day, to add to what the store has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUsage {
+    pub key_id: i64,
+    /// Unix days (UTC).
+    pub day: i64,
+    pub links: u64,
+    pub lookups: u64,
+    /// Unix seconds.
+    pub last_used: i64,
 }
 
 /// A held lock ([`Store::lock`]). Released by [`StoreLock::release`]; when dropped instead (a
@@ -288,5 +359,29 @@ impl Store for Catalog {
         tokio::task::spawn_blocking(move || catalog.import(feed, now))
             .await
             .map_err(|e| ImportError::Unreadable(format!("the import's task failed: {e}")))?
+    }
+
+    async fn add_key(&self, key: &NewKey) -> Result<i64, StoreError> {
+        let key = key.clone();
+        blocking(self, move |c| c.add_key(&key)).await
+    }
+
+    async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>, StoreError> {
+        let hash = hash.to_string();
+        blocking(self, move |c| c.find_key(&hash)).await
+    }
+
+    async fn list_keys(&self, day: i64) -> Result<Vec<KeyListing>, StoreError> {
+        blocking(self, move |c| c.list_keys(day)).await
+    }
+
+    async fn revoke_key(&self, name: &str, at: i64) -> Result<bool, StoreError> {
+        let name = name.to_string();
+        blocking(self, move |c| c.revoke_key(&name, at)).await
+    }
+
+    async fn add_key_usage(&self, usage: &KeyUsage) -> Result<(), StoreError> {
+        let usage = *usage;
+        blocking(self, move |c| c.add_key_usage(&usage)).await
     }
 }

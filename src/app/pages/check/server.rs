@@ -184,15 +184,46 @@ pub async fn check_links(
     if rendering && inputs.len() <= state.max_batch() {
         inputs.truncate(SERVER_RENDERED_LINKS);
     }
-    let client = match &parts {
+    let identified = match &parts {
         Some(p) => {
             let peer = p
                 .extensions
                 .get::<ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| c.0);
-            state.client_of(peer, &p.headers)
+            state.identify(peer, &p.headers).await
         }
-        None => state.client_of(None, &axum::http::HeaderMap::default()),
+        None => {
+            state
+                .identify(None, &axum::http::HeaderMap::default())
+                .await
+        }
+    };
+    // A key not in use is refused as on the API (401 `invalid_key`, or 503 when the store does
+    // not answer), never counted by the address instead.
+    let caller = match identified {
+        Ok(caller) => caller,
+        Err(refused) => {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(refused.status);
+                if refused.status == StatusCode::UNAUTHORIZED {
+                    res.insert_header(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static(crate::server::error::WWW_AUTHENTICATE_BEARER),
+                    );
+                }
+                if let Some(wait) = refused.retry_after {
+                    res.insert_header(header::RETRY_AFTER, HeaderValue::from(wait));
+                }
+            }
+            return if rendering {
+                Ok(CheckAnswer {
+                    outcomes: Vec::new(),
+                    problem: Some(refused.problem),
+                })
+            } else {
+                Err(CheckLinksError::Refused(refused.problem))
+            };
+        }
     };
     let raw = RawOptions {
         country: Some(country),
@@ -201,7 +232,7 @@ pub async fn check_links(
         // The webmaster's own template, from the browser (never in an address, never logged).
         template: Some(template),
     };
-    match state.check_request(client, &inputs, &raw, lang).await {
+    match state.check_request(&caller, &inputs, &raw, lang).await {
         Ok(outcomes) => Ok(CheckAnswer {
             outcomes,
             problem: None,

@@ -1,0 +1,858 @@
+//! API keys (check-api.md, "Clients and fair use"): a request that carries a valid
+//! `Authorization: Bearer <key>` is the key's client, held to the key's own limits; without the
+//! header it is its address's. A key that is unknown, revoked or not written as a key is 401
+//! `invalid_key`, never a silent fall back to the address; a store that does not answer in time
+//! is 503 `unavailable`.
+//!
+//! - A key is `lsk_` and 64 hex digits (256 bits from the operating system's generator); the
+//!   store keeps only its SHA-256 ([`hash_key`]): the key is printed once by `linksmith keys add`
+//!   and is in no log line, error message or page.
+//! - [`Keys`] remembers what the store said of a key (a known key, a revoked one, or none) for
+//!   [`KEY_MEMORY`] (least recently used out past [`KEY_MEMORY_ENTRIES`]), so the hot path is one
+//!   hash and one map look-up. A revocation therefore takes effect within [`KEY_MEMORY`] on every
+//!   running instance. Store look-ups are bounded: [`LOOKUPS_AT_ONCE`] at once, within
+//!   [`LOOKUP_DEADLINE`], and each address may make the store look up at most
+//!   [`NEW_KEYS_PER_ADDRESS`] keys it does not remember (random bearer strings cannot hammer it).
+//! - Usage (links checked and fresh look-ups spent, per key and UTC day) is counted in memory
+//!   ([`Keys::note_use`]) and added to the store every [`FLUSH_EVERY`] and when the server stops;
+//!   addresses are not recorded.
+//! - `linksmith keys add|list|revoke` ([`keys_cli`]) on either store.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    num::NonZeroUsize,
+    process::ExitCode,
+    sync::{Arc, Mutex, Weak},
+    time::Duration,
+};
+
+use axum::http::{header, HeaderMap};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+
+use super::{
+    check::RateLimited,
+    client::{Caller, Client},
+    error::{lang_of, ApiError},
+    limit::{canonical, client_ip, retry_after_secs, LinkLimiter, RateLimit, Refused},
+    store::{KeyLimits, KeyListing, KeyRecord, KeyUsage, NewKey, SharedStore, StoreError},
+    AppState,
+};
+use crate::domain::{check::Problem, codes::ErrorCode, rates::Lang};
+
+/// What every key starts with: a key pasted in the wrong place is recognisable.
+pub const KEY_PREFIX: &str = "lsk_";
+/// Random bytes in a key (written as twice as many hex digits).
+const KEY_BYTES: usize = 32;
+/// How long what the store said of a key is remembered: a revocation takes effect within this.
+pub const KEY_MEMORY: Duration = Duration::from_secs(30);
+/// Keys (and strings that are not keys) remembered at most.
+pub const KEY_MEMORY_ENTRIES: usize = 10_000;
+/// The longest a request waits for the store to say whether its key is valid (then 503).
+pub const LOOKUP_DEADLINE: Duration = Duration::from_secs(2);
+/// Store look-ups of keys in flight at once, by every request together.
+pub const LOOKUPS_AT_ONCE: usize = 8;
+/// Keys not remembered that one address may make the store look up: this many at once, then
+/// this many a second. A client with a few keys asks once per key every [`KEY_MEMORY`].
+pub const NEW_KEYS_PER_ADDRESS: RateLimit = RateLimit {
+    per_second: 5,
+    burst: 50,
+};
+/// How often the usage counted in memory is added to the store.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
+/// The longest one write of usage may take (kept in memory for the next round if it fails).
+const FLUSH_DEADLINE: Duration = Duration::from_secs(5);
+
+/// A new key: `lsk_` and 64 hex digits from the operating system's random generator.
+pub fn new_key() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; KEY_BYTES];
+    getrandom::fill(&mut bytes)?;
+    Ok(format!("{KEY_PREFIX}{}", hex::encode(bytes)))
+}
+
+/// What the store keeps of a key: its SHA-256, in hex. The key has 256 random bits, so a plain
+/// hash is enough (no salt or slow hash: nothing to guess).
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Whether `text` is written as a key (`lsk_` and 64 lower-case hex digits).
+fn well_formed(text: &str) -> bool {
+    text.strip_prefix(KEY_PREFIX).is_some_and(|hex| {
+        hex.len() == KEY_BYTES * 2 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// A request's `Authorization`: `None` without one; `Some(Err)` when it is not one
+/// `Bearer <token>` header.
+fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
+    let mut all = headers.get_all(header::AUTHORIZATION).iter();
+    let first = all.next()?;
+    if all.next().is_some() {
+        return Some(Err(()));
+    }
+    let Ok(text) = first.to_str() else {
+        return Some(Err(()));
+    };
+    let Some((scheme, token)) = text.trim().split_once(' ') else {
+        return Some(Err(()));
+    };
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Some(Err(()));
+    }
+    Some(Ok(token))
+}
+
+/// What the store said of a key, and when.
+#[derive(Clone)]
+struct Remembered {
+    at: Instant,
+    key: Option<KeyRecord>,
+}
+
+/// Usage counted in memory, not yet in the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Pending {
+    links: u64,
+    lookups: u64,
+    last_used: i64,
+}
+
+/// The API keys of a running server: what the store said of keys (remembered briefly), each
+/// key's link bucket, and its usage not yet written. Shared by every request (`AppState::keys`).
+pub struct Keys {
+    store: SharedStore,
+    memory_time: Duration,
+    memory: Mutex<lru::LruCache<[u8; 32], Remembered>>,
+    lookups: tokio::sync::Semaphore,
+    /// Store look-ups of keys not remembered, per address.
+    new_keys: LinkLimiter,
+    /// Each key's own link bucket (the key's limits, else the server's), by key id.
+    buckets: Mutex<HashMap<i64, (RateLimit, Arc<LinkLimiter>)>>,
+    /// Usage per (key id, UTC day).
+    usage: Mutex<HashMap<(i64, i64), Pending>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Why a key was not taken.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyRefusal {
+    /// Unknown, revoked, or not written as a key: 401 `invalid_key`.
+    Invalid,
+    /// The store did not answer in time: 503 `unavailable`.
+    Unavailable,
+    /// This address asked about too many keys it had not used lately: 429 `rate_limited`.
+    TooManyNewKeys { retry_after: u64 },
+}
+
+impl KeyRefusal {
+    pub fn to_api_error(&self, lang: Lang) -> ApiError {
+        match self {
+            KeyRefusal::Invalid => ApiError::invalid_key(lang),
+            KeyRefusal::Unavailable => ApiError::keys_unavailable(lang),
+            KeyRefusal::TooManyNewKeys { retry_after } => {
+                let message = match lang {
+                    Lang::En => format!(
+                        "Too many different API keys were sent from your address in a short time. Wait {retry_after} s and send the key you were given."
+                    ),
+                    Lang::Ru => format!(
+                        "С вашего адреса за короткое время отправлено слишком много разных ключей API. Подождите {retry_after} с и отправьте выданный вам ключ."
+                    ),
+                };
+                ApiError::from(RateLimited {
+                    problem: Problem::new(ErrorCode::RateLimited, message),
+                    retry_after: *retry_after,
+                })
+            }
+        }
+    }
+}
+
+impl Keys {
+    /// Keys over `store`, remembering what it says for [`KEY_MEMORY`].
+    pub fn new(store: SharedStore) -> Keys {
+        Keys::remembering_for(store, KEY_MEMORY)
+    }
+
+    /// Keys remembering what the store says for `memory_time` (tests use a short one).
+    pub fn remembering_for(store: SharedStore, memory_time: Duration) -> Keys {
+        Keys {
+            store,
+            memory_time,
+            memory: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(KEY_MEMORY_ENTRIES).unwrap_or(NonZeroUsize::MIN),
+            )),
+            lookups: tokio::sync::Semaphore::new(LOOKUPS_AT_ONCE),
+            new_keys: LinkLimiter::new(NEW_KEYS_PER_ADDRESS),
+            buckets: Mutex::new(HashMap::new()),
+            usage: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Writes the usage counted in memory every [`FLUSH_EVERY`] while `keys` lives (when a
+    /// runtime is there to run it); the server writes the rest when it stops ([`Keys::flush`]).
+    pub fn start_flushing(keys: &Arc<Keys>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let keys: Weak<Keys> = Arc::downgrade(keys);
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(FLUSH_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            let mut rounds: u64 = 0;
+            loop {
+                tick.tick().await;
+                let Some(keys) = keys.upgrade() else { return };
+                keys.flush().await;
+                rounds += 1;
+                if rounds % 12 == 0 {
+                    keys.new_keys.sweep();
+                }
+            }
+        });
+    }
+
+    /// The key `token` names, if it is one in use. `address` is the request's address (it pays
+    /// for store look-ups of keys not remembered).
+    pub async fn find(&self, token: &str, address: Client) -> Result<KeyRecord, KeyRefusal> {
+        if !well_formed(token) {
+            return Err(KeyRefusal::Invalid);
+        }
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = Instant::now();
+        {
+            let mut memory = lock(&self.memory);
+            match memory.get(&hash) {
+                Some(r) if now.saturating_duration_since(r.at) < self.memory_time => {
+                    return r
+                        .key
+                        .clone()
+                        .filter(|k| !k.revoked)
+                        .ok_or(KeyRefusal::Invalid);
+                }
+                Some(_) => {
+                    memory.pop(&hash);
+                }
+                None => {}
+            }
+        }
+        if let Err(refused) = self.new_keys.take(&address, 1, None) {
+            let wait = match refused {
+                Refused::Wait(wait) => wait,
+                Refused::OverBurst { .. } => Duration::from_secs(1),
+            };
+            tracing::debug!(client = %address, "API keys: too many keys not remembered from one address");
+            return Err(KeyRefusal::TooManyNewKeys {
+                retry_after: retry_after_secs(wait),
+            });
+        }
+        let hex = hex::encode(hash);
+        let asked = tokio::time::timeout(LOOKUP_DEADLINE, async {
+            let _slot = self.lookups.acquire().await;
+            self.store.find_key(&hex).await
+        })
+        .await;
+        match asked {
+            Ok(Ok(key)) => {
+                lock(&self.memory).put(
+                    hash,
+                    Remembered {
+                        at: Instant::now(),
+                        key: key.clone(),
+                    },
+                );
+                key.filter(|k| !k.revoked).ok_or(KeyRefusal::Invalid)
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "API keys: the store failed; answering 503");
+                Err(KeyRefusal::Unavailable)
+            }
+            Err(_) => {
+                tracing::warn!(
+                    deadline = ?LOOKUP_DEADLINE,
+                    "API keys: the store did not answer in time; answering 503"
+                );
+                Err(KeyRefusal::Unavailable)
+            }
+        }
+    }
+
+    /// Forgets every key remembered (a revocation in this process takes effect at once).
+    pub fn forget(&self) {
+        lock(&self.memory).clear();
+    }
+
+    /// The link bucket of key `id` under `limit`.
+    fn bucket(&self, id: i64, limit: RateLimit) -> Arc<LinkLimiter> {
+        let mut buckets = lock(&self.buckets);
+        match buckets.get(&id) {
+            Some((l, b)) if *l == limit => b.clone(),
+            _ => {
+                let b = Arc::new(LinkLimiter::new(limit));
+                buckets.insert(id, (limit, b.clone()));
+                b
+            }
+        }
+    }
+
+    /// Counts what a key used (links checked, fresh look-ups spent) for today's usage; written
+    /// to the store in the background. Addresses are not recorded.
+    pub fn note_use(&self, client: &Client, links: u64, lookups: u64) {
+        let Client::Key(id) = client else { return };
+        if links == 0 && lookups == 0 {
+            return;
+        }
+        let now = unix_now();
+        let mut usage = lock(&self.usage);
+        let entry = usage.entry((*id, now.div_euclid(86_400))).or_default();
+        entry.links = entry.links.saturating_add(links);
+        entry.lookups = entry.lookups.saturating_add(lookups);
+        entry.last_used = entry.last_used.max(now);
+    }
+
+    /// Adds the usage counted in memory to the store; what cannot be written stays for the next
+    /// round.
+    pub async fn flush(&self) {
+        let pending: Vec<((i64, i64), Pending)> = lock(&self.usage).drain().collect();
+        for ((key_id, day), p) in pending {
+            let usage = KeyUsage {
+                key_id,
+                day,
+                links: p.links,
+                lookups: p.lookups,
+                last_used: p.last_used,
+            };
+            let written =
+                tokio::time::timeout(FLUSH_DEADLINE, self.store.add_key_usage(&usage)).await;
+            if !matches!(written, Ok(Ok(()))) {
+                match written {
+                    Ok(Err(error)) => {
+                        tracing::warn!(key = key_id, %error, "API keys: usage not written; trying again later");
+                    }
+                    _ => tracing::warn!(
+                        key = key_id,
+                        "API keys: the store did not take the usage in time; trying again later"
+                    ),
+                }
+                let mut usage = lock(&self.usage);
+                let entry = usage.entry((key_id, day)).or_default();
+                entry.links = entry.links.saturating_add(p.links);
+                entry.lookups = entry.lookups.saturating_add(p.lookups);
+                entry.last_used = entry.last_used.max(p.last_used);
+            }
+        }
+    }
+}
+
+/// A key's own link limit: the limits it names, the server's for the one it does not; `None`
+/// when it names neither (then the server's limit applies to the key as a whole).
+pub fn own_link_limit(limits: KeyLimits, server: Option<RateLimit>) -> Option<RateLimit> {
+    if limits.links_per_second.is_none() && limits.burst.is_none() {
+        return None;
+    }
+    let per_second = limits
+        .links_per_second
+        .or(server.map(|l| l.per_second))
+        .or(limits.burst)
+        .unwrap_or(1);
+    let burst = limits
+        .burst
+        .or(server.map(|l| l.burst))
+        .unwrap_or(per_second);
+    Some(RateLimit { per_second, burst })
+}
+
+impl AppState {
+    /// Who a request is: the key its `Authorization: Bearer` names (with the key's own limits),
+    /// or, without that header, its address (the TCP peer, or the client a trusted proxy names).
+    /// A key that is not one in use is 401 `invalid_key`; a store that does not answer in time,
+    /// 503 `unavailable`.
+    pub async fn identify(
+        &self,
+        peer: Option<SocketAddr>,
+        headers: &HeaderMap,
+    ) -> Result<Caller, ApiError> {
+        let peer = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.ip());
+        let ip = client_ip(peer, headers, &self.config.trusted_proxies);
+        let Some(auth) = bearer(headers) else {
+            return Ok(Caller::address(ip));
+        };
+        let lang = lang_of(headers);
+        let token = auth.map_err(|()| ApiError::invalid_key(lang))?;
+        let key = self
+            .keys
+            .find(token, Client::Address(canonical(ip)))
+            .await
+            .map_err(|r| r.to_api_error(lang))?;
+        Ok(Caller {
+            client: Client::Key(key.id),
+            links: own_link_limit(key.limits, self.config.rate_limit),
+            lookups_per_hour: key.limits.lookups_per_hour,
+            fresh: true,
+        })
+    }
+
+    /// Counts `links` against the caller's limit: an address's bucket under the server's limit,
+    /// or the key's own bucket under its own limit (else the server's). A key's links are
+    /// counted in its usage.
+    pub fn admit_caller(
+        &self,
+        caller: &Caller,
+        links: usize,
+        lang: Lang,
+    ) -> Result<(), RateLimited> {
+        let id = match caller.client {
+            Client::Address(_) => return self.admit(&caller.client, links, lang),
+            Client::Key(id) => id,
+        };
+        if let Some(limit) = caller.links.or(self.config.rate_limit) {
+            // Each key has a bucket of its own; the bucket's address is a placeholder.
+            let bucket = self.keys.bucket(id, limit);
+            let limit = bucket.limit();
+            bucket
+                .take(&caller.client, links, None)
+                .map_err(|refused| key_rate_limited(refused, limit, links, lang))?;
+        }
+        self.keys.note_use(&caller.client, links as u64, 0);
+        Ok(())
+    }
+}
+
+/// A key over its link limit: 429 with a sentence naming the key's limit.
+fn key_rate_limited(refused: Refused, limit: RateLimit, links: usize, lang: Lang) -> RateLimited {
+    let (wait, message) = match refused {
+        Refused::Wait(wait) => {
+            let wait = retry_after_secs(wait);
+            let message = match lang {
+                Lang::En => format!(
+                    "Too many links checked with this API key in a short time (at most {} at once, then {} a second). Wait {wait} s and try again.",
+                    limit.burst, limit.per_second
+                ),
+                Lang::Ru => format!(
+                    "С этим ключом API проверено слишком много ссылок за короткое время (не больше {} сразу, затем {} в секунду). Подождите {wait} с и попробуйте снова.",
+                    limit.burst, limit.per_second
+                ),
+            };
+            (wait, message)
+        }
+        Refused::OverBurst { burst } => {
+            let wait = retry_after_secs(Duration::from_secs_f64(
+                f64::from(burst) / f64::from(limit.per_second.max(1)),
+            ));
+            let message = match lang {
+                Lang::En => format!(
+                    "This request holds {links} links; at most {burst} are checked at once with this API key. Send them in parts of {burst} or fewer."
+                ),
+                Lang::Ru => format!(
+                    "В запросе {links} ссылок; с этим ключом API проверяется не больше {burst} за раз. Отправьте их частями не больше {burst}."
+                ),
+            };
+            (wait, message)
+        }
+    };
+    RateLimited {
+        problem: Problem::new(ErrorCode::RateLimited, message),
+        retry_after: wait,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// linksmith keys add|list|revoke
+
+const KEYS_USAGE: &str = "usage: linksmith keys add <name> [--links-per-second N] [--burst N] [--lookups-per-hour N]
+       linksmith keys list
+       linksmith keys revoke <name>
+A limit left out is the server's (LINKSMITH_API_RATE, LINKSMITH_API_BURST, LINKSMITH_LOOKUPS_PER_HOUR).
+The store is LINKSMITH_DATABASE_URL, else LINKSMITH_DB (default data/linksmith.db).";
+
+/// The largest limit a key may be given.
+const MAX_LIMIT: u32 = 1_000_000;
+
+/// A `linksmith keys` command, read from its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeysCommand {
+    Add { name: String, limits: KeyLimits },
+    List,
+    Revoke { name: String },
+}
+
+/// A key's name: 1 to 64 letters, digits, `-`, `_` or `.`.
+fn key_name(text: &str) -> Result<String, String> {
+    let ok = (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "\"{}\" is not a key name: use 1 to 64 letters, digits, \"-\", \"_\" or \".\" (as partner-shop)",
+            super::catalog::printable(text)
+        ))
+    }
+}
+
+/// Reads `linksmith keys …`'s arguments (after `keys`); the error is one sentence.
+pub fn parse_keys_args(args: &[&str]) -> Result<KeysCommand, String> {
+    match args {
+        ["list"] => Ok(KeysCommand::List),
+        ["revoke", name] => Ok(KeysCommand::Revoke {
+            name: key_name(name)?,
+        }),
+        ["revoke", ..] => Err("keys revoke takes one key name".into()),
+        ["add", rest @ ..] => {
+            let mut name = None;
+            let mut limits = KeyLimits::default();
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                if let Some(option) = arg.strip_prefix("--") {
+                    let (option, inline) = match option.split_once('=') {
+                        Some((o, v)) => (o, Some(v)),
+                        None => (option, None),
+                    };
+                    let slot = match option {
+                        "links-per-second" => &mut limits.links_per_second,
+                        "burst" => &mut limits.burst,
+                        "lookups-per-hour" => &mut limits.lookups_per_hour,
+                        _ => {
+                            return Err(format!(
+                                "unknown option --{}: the options are --links-per-second, --burst and --lookups-per-hour",
+                                super::catalog::printable(option)
+                            ))
+                        }
+                    };
+                    let Some(value) = inline.or_else(|| rest.next().copied()) else {
+                        return Err(format!("--{option} needs a number"));
+                    };
+                    if slot.is_some() {
+                        return Err(format!("--{option} is given twice"));
+                    }
+                    let n = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=MAX_LIMIT).contains(n))
+                        .ok_or_else(|| {
+                            format!(
+                                "--{option} \"{}\" is not a whole number from 1 to {MAX_LIMIT}",
+                                super::catalog::printable(value)
+                            )
+                        })?;
+                    *slot = Some(n);
+                } else if name.is_some() {
+                    return Err(format!(
+                        "keys add takes one key name; \"{}\" is one too many",
+                        super::catalog::printable(arg)
+                    ));
+                } else {
+                    name = Some(key_name(arg)?);
+                }
+            }
+            let name = name.ok_or("keys add needs a key name (as partner-shop)")?;
+            Ok(KeysCommand::Add { name, limits })
+        }
+        [] => Err("keys needs a command: add, list or revoke".into()),
+        [other, ..] => Err(format!(
+            "unknown keys command \"{}\": the commands are add, list and revoke",
+            super::catalog::printable(other)
+        )),
+    }
+}
+
+/// A limit as `keys list` shows it.
+fn shown(limit: Option<u32>) -> String {
+    limit.map_or_else(|| "server".to_string(), |n| n.to_string())
+}
+
+/// The keys as a table, with what each used on `day`.
+pub fn keys_table(keys: &[KeyListing], day: i64) -> String {
+    use crate::domain::date::{Date, Timestamp};
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "{:<24} {:>8} {:>8} {:>10}  {:<20}  {:<20}  {:>11} {:>14}  {}\n",
+        "NAME",
+        "LINKS/S",
+        "BURST",
+        "LOOKUPS/H",
+        "CREATED",
+        "LAST USED",
+        "LINKS TODAY",
+        "LOOKUPS TODAY",
+        "STATE"
+    );
+    for k in keys {
+        let last = k
+            .last_used_at
+            .map_or_else(|| "never".to_string(), |t| Timestamp(t).to_string());
+        let state = k.revoked_at.map_or_else(
+            || "active".to_string(),
+            |t| format!("revoked {}", Timestamp(t)),
+        );
+        let _ = writeln!(
+            out,
+            "{:<24} {:>8} {:>8} {:>10}  {:<20}  {:<20}  {:>11} {:>14}  {state}",
+            k.name,
+            shown(k.limits.links_per_second),
+            shown(k.limits.burst),
+            shown(k.limits.lookups_per_hour),
+            Timestamp(k.created_at).to_string(),
+            last,
+            k.links,
+            k.lookups,
+        );
+    }
+    let _ = write!(
+        out,
+        "Today is {} (UTC). \"server\": the server's limit. Running servers write their usage every {} s.",
+        Date::from_unix_days(day),
+        FLUSH_EVERY.as_secs()
+    );
+    out
+}
+
+/// `linksmith keys add|list|revoke` on the store the configuration names (PostgreSQL at
+/// `LINKSMITH_DATABASE_URL`, else the SQLite file at `LINKSMITH_DB`). Bad arguments: a sentence
+/// and exit 2; a name in use or a store that fails: a sentence and exit 1.
+pub async fn keys_cli(args: &[&str]) -> ExitCode {
+    let command = match parse_keys_args(args) {
+        Ok(c) => c,
+        Err(problem) => {
+            eprintln!("linksmith keys: {problem}.\n{KEYS_USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let path = super::config::db_path(env);
+    let url = env("LINKSMITH_DATABASE_URL");
+    let store = match super::store::open(
+        url.as_deref(),
+        super::store::postgres::PoolSettings::default(),
+        &path,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("linksmith keys: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let place = match store.backend() {
+        "sqlite" => path.display().to_string(),
+        _ => store.describe(),
+    };
+    let now = unix_now();
+    let failed = |e: StoreError| {
+        eprintln!("linksmith keys: {e}.");
+        ExitCode::FAILURE
+    };
+    match command {
+        KeysCommand::Add { name, limits } => {
+            let key = match new_key() {
+                Ok(k) => k,
+                Err(e) => {
+                    eprintln!("linksmith keys: the system's random generator failed ({e}); no key was made.");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let new = NewKey {
+                name: name.clone(),
+                hash: hash_key(&key),
+                limits,
+                created_at: now,
+            };
+            if let Err(e) = store.add_key(&new).await {
+                return failed(e);
+            }
+            // The key alone on stdout (for scripts); what to do with it on stderr.
+            println!("{key}");
+            eprintln!(
+                "Added the key \"{name}\" to {place} (links: {} a second, {} at once; fresh look-ups: {} an hour; \"server\": the server's limit). \
+                 Keep it now: it is shown only this once, and the store keeps only its hash. Send it as \"Authorization: Bearer <key>\".",
+                shown(limits.links_per_second),
+                shown(limits.burst),
+                shown(limits.lookups_per_hour),
+            );
+            ExitCode::SUCCESS
+        }
+        KeysCommand::List => {
+            let day = now.div_euclid(86_400);
+            match store.list_keys(day).await {
+                Ok(keys) if keys.is_empty() => {
+                    println!("No API keys in {place}. Add one with: linksmith keys add <name>");
+                    ExitCode::SUCCESS
+                }
+                Ok(keys) => {
+                    println!("{}", keys_table(&keys, day));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => failed(e),
+            }
+        }
+        KeysCommand::Revoke { name } => match store.revoke_key(&name, now).await {
+            Ok(true) => {
+                println!(
+                    "Revoked the key \"{name}\" in {place}. Running servers refuse it within {} s (they remember a key that long).",
+                    KEY_MEMORY.as_secs()
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(false) => {
+                eprintln!(
+                    "linksmith keys: no key in use is named \"{name}\" in {place} (linksmith keys list shows them)."
+                );
+                ExitCode::FAILURE
+            }
+            Err(e) => failed(e),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_has_its_prefix_256_random_bits_and_a_hash_that_is_not_it() {
+        let a = new_key().unwrap();
+        let b = new_key().unwrap();
+        assert!(well_formed(&a) && well_formed(&b), "{a}");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), KEY_PREFIX.len() + 64);
+        let h = hash_key(&a);
+        assert_eq!(h.len(), 64);
+        assert!(!h.contains(&a[KEY_PREFIX.len()..]));
+        assert_eq!(h, hash_key(&a), "the hash is stable");
+        for bad in [
+            "",
+            "lsk_",
+            "lsk_xyz",
+            &a.to_uppercase(),
+            &a[..a.len() - 1],
+            &format!("{a}0"),
+            &a.replace("lsk_", "key_"),
+        ] {
+            assert!(!well_formed(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_authorization_header_is_read_as_one_bearer_token() {
+        let with = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append(header::AUTHORIZATION, v.parse().unwrap());
+            }
+            h
+        };
+        assert_eq!(bearer(&HeaderMap::new()), None);
+        assert_eq!(bearer(&with(&["Bearer lsk_1"])), Some(Ok("lsk_1")));
+        assert_eq!(bearer(&with(&["bearer   lsk_1 "])), Some(Ok("lsk_1")));
+        for bad in [
+            &["Basic dXNlcjpwYXNz"][..],
+            &["Bearer"],
+            &["Bearer "],
+            &["lsk_1"],
+            &["Bearer lsk_1", "Bearer lsk_2"],
+        ] {
+            assert_eq!(bearer(&with(bad)), Some(Err(())), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn keys_arguments_are_read_and_bad_ones_get_a_sentence() {
+        assert_eq!(parse_keys_args(&["list"]), Ok(KeysCommand::List));
+        assert_eq!(
+            parse_keys_args(&["revoke", "shop.1"]),
+            Ok(KeysCommand::Revoke {
+                name: "shop.1".into()
+            })
+        );
+        assert_eq!(
+            parse_keys_args(&[
+                "add",
+                "--burst",
+                "40",
+                "partner",
+                "--links-per-second=10",
+                "--lookups-per-hour",
+                "500"
+            ]),
+            Ok(KeysCommand::Add {
+                name: "partner".into(),
+                limits: KeyLimits {
+                    links_per_second: Some(10),
+                    burst: Some(40),
+                    lookups_per_hour: Some(500),
+                }
+            })
+        );
+        assert_eq!(
+            parse_keys_args(&["add", "p"]),
+            Ok(KeysCommand::Add {
+                name: "p".into(),
+                limits: KeyLimits::default()
+            })
+        );
+        for (args, says) in [
+            (&[][..], "needs a command"),
+            (&["remove", "x"], "unknown keys command \"remove\""),
+            (&["add"], "needs a key name"),
+            (&["add", "a", "b"], "one too many"),
+            (&["add", "a b"], "is not a key name"),
+            (&["add", "x", "--burst"], "--burst needs a number"),
+            (&["add", "x", "--burst", "0"], "not a whole number from 1"),
+            (&["add", "x", "--burst", "-3"], "not a whole number"),
+            (&["add", "x", "--burst", "1", "--burst", "2"], "given twice"),
+            (&["add", "x", "--rate", "2"], "unknown option --rate"),
+            (&["revoke"], "takes one key name"),
+            (&["list", "x"], "unknown keys command"),
+        ] {
+            let err = parse_keys_args(args).unwrap_err();
+            assert!(err.contains(says), "{args:?}: {err}");
+        }
+        assert!(parse_keys_args(&["add", &"n".repeat(65)]).is_err());
+    }
+
+    #[test]
+    fn a_keys_own_link_limit_takes_the_servers_for_what_it_leaves_out() {
+        let server = Some(RateLimit {
+            per_second: 5,
+            burst: 1000,
+        });
+        assert_eq!(own_link_limit(KeyLimits::default(), server), None);
+        let only_rate = KeyLimits {
+            links_per_second: Some(50),
+            ..KeyLimits::default()
+        };
+        assert_eq!(
+            own_link_limit(only_rate, server),
+            Some(RateLimit {
+                per_second: 50,
+                burst: 1000
+            })
+        );
+        let only_burst = KeyLimits {
+            burst: Some(3),
+            ..KeyLimits::default()
+        };
+        assert_eq!(
+            own_link_limit(only_burst, None),
+            Some(RateLimit {
+                per_second: 3,
+                burst: 3
+            })
+        );
+    }
+}
