@@ -119,6 +119,8 @@ fn ok<T: Serialize>(value: T) -> Response {
         (status = 400, description = "A malformed body (`invalid_request`)", body = ErrorBody),
         (status = 413, description = "A field is too long (`too_long`)", body = ErrorBody),
         (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
+        (status = 401, description = "An `Authorization` header that is not an API key in use (`invalid_key`), with WWW-Authenticate", body = ErrorBody),
+        (status = 503, description = "The store did not say in time whether the API key is valid (`unavailable`), with Retry-After", body = ErrorBody),
     ),
     tag = "campaign"
 )]
@@ -255,6 +257,12 @@ enum CheckResponses {
     /// Rate limited (`rate_limited`), with Retry-After
     #[response(status = 429)]
     RateLimited(ErrorBody),
+    /// An `Authorization` header that is not an API key in use (`invalid_key`), with WWW-Authenticate
+    #[response(status = 401)]
+    InvalidKey(ErrorBody),
+    /// The store did not say in time whether the API key is valid (`unavailable`), with Retry-After
+    #[response(status = 503)]
+    KeysUnavailable(ErrorBody),
 }
 
 /// Checks one pasted link.
@@ -337,6 +345,8 @@ async fn check_post(
         (status = 400, description = "A malformed body (`invalid_request`), or a bad country, amount or sub-id", body = ErrorBody),
         (status = 413, description = "More links than the configured limit (`too_many_links`)", body = ErrorBody),
         (status = 429, description = "Rate limited (`rate_limited`), with Retry-After", body = ErrorBody),
+        (status = 401, description = "An `Authorization` header that is not an API key in use (`invalid_key`), with WWW-Authenticate", body = ErrorBody),
+        (status = 503, description = "The store did not say in time whether the API key is valid (`unavailable`), with Retry-After", body = ErrorBody),
     ),
     tag = "check"
 )]

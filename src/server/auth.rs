@@ -128,7 +128,7 @@ pub struct Keys {
     memory: Mutex<lru::LruCache<[u8; 32], Remembered>>,
     lookups: tokio::sync::Semaphore,
     /// Store look-ups of keys not remembered, per address.
-    new_keys: LinkLimiter,
+    unseen: LinkLimiter,
     /// Each key's own link bucket (the key's limits, else the server's), by key id.
     buckets: Mutex<HashMap<i64, (RateLimit, Arc<LinkLimiter>)>>,
     /// Usage per (key id, UTC day).
@@ -194,7 +194,7 @@ impl Keys {
                 NonZeroUsize::new(KEY_MEMORY_ENTRIES).unwrap_or(NonZeroUsize::MIN),
             )),
             lookups: tokio::sync::Semaphore::new(LOOKUPS_AT_ONCE),
-            new_keys: LinkLimiter::new(NEW_KEYS_PER_ADDRESS),
+            unseen: LinkLimiter::new(NEW_KEYS_PER_ADDRESS),
             buckets: Mutex::new(HashMap::new()),
             usage: Mutex::new(HashMap::new()),
         }
@@ -217,8 +217,8 @@ impl Keys {
                 let Some(keys) = keys.upgrade() else { return };
                 keys.flush().await;
                 rounds += 1;
-                if rounds % 12 == 0 {
-                    keys.new_keys.sweep();
+                if rounds.is_multiple_of(12) {
+                    keys.unseen.sweep();
                 }
             }
         });
@@ -248,7 +248,7 @@ impl Keys {
                 None => {}
             }
         }
-        if let Err(refused) = self.new_keys.take(&address, 1, None) {
+        if let Err(refused) = self.unseen.take(&address, 1, None) {
             let wait = match refused {
                 Refused::Wait(wait) => wait,
                 Refused::OverBurst { .. } => Duration::from_secs(1),
@@ -337,14 +337,13 @@ impl Keys {
             let written =
                 tokio::time::timeout(FLUSH_DEADLINE, self.store.add_key_usage(&usage)).await;
             if !matches!(written, Ok(Ok(()))) {
-                match written {
-                    Ok(Err(error)) => {
-                        tracing::warn!(key = key_id, %error, "API keys: usage not written; trying again later");
-                    }
-                    _ => tracing::warn!(
+                if let Ok(Err(error)) = written {
+                    tracing::warn!(key = key_id, %error, "API keys: usage not written; trying again later");
+                } else {
+                    tracing::warn!(
                         key = key_id,
                         "API keys: the store did not take the usage in time; trying again later"
-                    ),
+                    );
                 }
                 let mut usage = lock(&self.usage);
                 let entry = usage.entry((key_id, day)).or_default();
@@ -575,6 +574,32 @@ fn shown(limit: Option<u32>) -> String {
     limit.map_or_else(|| "server".to_string(), |n| n.to_string())
 }
 
+/// A key's limits in words, as `keys add` confirms them.
+fn limits_phrase(limits: KeyLimits) -> String {
+    let own: Vec<String> = [
+        limits
+            .links_per_second
+            .map(|n| format!("{n} links a second")),
+        limits.burst.map(|n| format!("{n} links at once")),
+        limits
+            .lookups_per_hour
+            .map(|n| format!("{n} fresh look-ups an hour")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if own.is_empty() {
+        "the server's limits".to_string()
+    } else if own.len() == 3 {
+        format!("its own limits: {}", own.join(", "))
+    } else {
+        format!(
+            "its own limits: {}; the server's for the rest",
+            own.join(", ")
+        )
+    }
+}
+
 /// The keys as a table, with what each used on `day`.
 pub fn keys_table(keys: &[KeyListing], day: i64) -> String {
     use crate::domain::date::{Date, Timestamp};
@@ -678,11 +703,9 @@ pub async fn keys_cli(args: &[&str]) -> ExitCode {
             // The key alone on stdout (for scripts); what to do with it on stderr.
             println!("{key}");
             eprintln!(
-                "Added the key \"{name}\" to {place} (links: {} a second, {} at once; fresh look-ups: {} an hour; \"server\": the server's limit). \
-                 Keep it now: it is shown only this once, and the store keeps only its hash. Send it as \"Authorization: Bearer <key>\".",
-                shown(limits.links_per_second),
-                shown(limits.burst),
-                shown(limits.lookups_per_hour),
+                "Added the key \"{name}\" to {place} ({}). Keep it now: it is shown only this once, \
+                 and the store keeps only its hash. Send it as \"Authorization: Bearer <key>\".",
+                limits_phrase(limits)
             );
             ExitCode::SUCCESS
         }

@@ -13,6 +13,7 @@ mod catalog;
 mod hardening;
 mod host_vectors;
 mod import_memory;
+mod keys;
 mod leptos_config;
 mod limiter;
 mod link_properties;

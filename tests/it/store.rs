@@ -432,7 +432,7 @@ async fn instances_on_one_database_migrate_once_share_answers_and_locks() {
         .map(|s| Arc::new(s.expect("every instance starts")) as SharedStore)
         .collect();
     for s in &stores {
-        assert_eq!(s.schema_version().await.unwrap(), 1);
+        assert_eq!(s.schema_version().await.unwrap(), 2);
         assert_eq!(s.backend(), "postgres");
         assert!(!s.describe().contains("secret"), "{}", s.describe());
     }
@@ -492,7 +492,7 @@ async fn a_newer_schema_is_refused() {
             err,
             StoreError::NewerSchema {
                 found: 99,
-                known: 1
+                known: 2
             }
         ),
         "{err}"
@@ -789,4 +789,168 @@ async fn lookup(
     linksmith::server::store::Store::lookup_many(store, Kind::Product, &[id.to_string()])
         .await
         .unwrap()
+}
+
+/// API keys on both stores: kept by hash (a name in use is refused), found by hash, listed with
+/// one day's usage (added up, the last use only moving forward), revoked by name (the name free
+/// again); both stores answer alike.
+#[tokio::test]
+async fn api_keys_are_found_by_hash_listed_with_a_days_usage_and_revoked_on_both() {
+    use linksmith::server::store::{KeyLimits, KeyRecord, KeyUsage, NewKey};
+    let hash = |c: char| c.to_string().repeat(64);
+    let key = |name: &str, h: String, limits: KeyLimits, at: i64| NewKey {
+        name: name.into(),
+        hash: h,
+        limits,
+        created_at: at,
+    };
+    let own = KeyLimits {
+        links_per_second: Some(10),
+        burst: Some(40),
+        lookups_per_hour: None,
+    };
+    let day = 19_700;
+    let mut seen = Vec::new();
+    for store in backends("keys").await {
+        let what = store.describe();
+        assert!(store.list_keys(day).await.unwrap().is_empty(), "{what}");
+        let a = store
+            .add_key(&key("partner", hash('a'), own, 1_700_000_000))
+            .await
+            .unwrap();
+        let b = store
+            .add_key(&key(
+                "other",
+                hash('b'),
+                KeyLimits::default(),
+                1_700_000_100,
+            ))
+            .await
+            .unwrap();
+        assert_ne!(a, b, "{what}");
+        let err = store
+            .add_key(&key("partner", hash('c'), own, 1_700_000_200))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::KeyExists(n) if n == "partner"),
+            "{what}: {err}"
+        );
+        assert!(err.to_string().contains("in use already"), "{err}");
+        assert_eq!(
+            store.find_key(&hash('a')).await.unwrap(),
+            Some(KeyRecord {
+                id: a,
+                name: "partner".into(),
+                limits: own,
+                revoked: false
+            }),
+            "{what}"
+        );
+        assert_eq!(store.find_key(&hash('d')).await.unwrap(), None, "{what}");
+
+        for (d, links, lookups, last) in [
+            (day, 3, 1, 1_700_000_500),
+            // An earlier last use (another instance's older count) does not move it back.
+            (day, 4, 0, 1_700_000_400),
+            (day - 1, 100, 9, 1_600_000_000),
+        ] {
+            store
+                .add_key_usage(&KeyUsage {
+                    key_id: a,
+                    day: d,
+                    links,
+                    lookups,
+                    last_used: last,
+                })
+                .await
+                .unwrap();
+        }
+        let list = store.list_keys(day).await.unwrap();
+        let rows: Vec<_> = list
+            .iter()
+            .map(|k| {
+                (
+                    k.name.clone(),
+                    k.limits,
+                    k.created_at,
+                    k.last_used_at,
+                    k.revoked_at,
+                    k.links,
+                    k.lookups,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "partner".to_string(),
+                    own,
+                    1_700_000_000,
+                    Some(1_700_000_500),
+                    None,
+                    7,
+                    1
+                ),
+                (
+                    "other".to_string(),
+                    KeyLimits::default(),
+                    1_700_000_100,
+                    None,
+                    None,
+                    0,
+                    0
+                ),
+            ],
+            "{what}"
+        );
+        let yesterday = store.list_keys(day - 1).await.unwrap();
+        assert_eq!(
+            (yesterday[0].links, yesterday[0].lookups),
+            (100, 9),
+            "{what}"
+        );
+
+        assert!(
+            store.revoke_key("partner", 1_700_001_000).await.unwrap(),
+            "{what}"
+        );
+        assert!(
+            !store.revoke_key("partner", 1_700_001_001).await.unwrap(),
+            "{what}"
+        );
+        assert!(
+            !store.revoke_key("nobody", 1_700_001_001).await.unwrap(),
+            "{what}"
+        );
+        assert!(
+            store.find_key(&hash('a')).await.unwrap().unwrap().revoked,
+            "{what}"
+        );
+        // The name is free again; the revoked key stays listed, marked.
+        let c = store
+            .add_key(&key(
+                "partner",
+                hash('c'),
+                KeyLimits::default(),
+                1_700_002_000,
+            ))
+            .await
+            .unwrap();
+        let list = store.list_keys(day).await.unwrap();
+        assert_eq!(list.len(), 3, "{what}");
+        assert_eq!(list[0].revoked_at, Some(1_700_001_000), "{what}");
+        assert_eq!((list[2].id, list[2].revoked_at), (c, None), "{what}");
+        let found = store.find_key(&hash('c')).await.unwrap().unwrap();
+        assert!(!found.revoked && found.name == "partner", "{what}");
+        seen.push(
+            list.into_iter()
+                .map(|k| (k.name, k.limits, k.revoked_at, k.links, k.lookups))
+                .collect::<Vec<_>>(),
+        );
+    }
+    for other in &seen[1..] {
+        assert_eq!(other, &seen[0], "both stores answer alike");
+    }
 }
