@@ -88,6 +88,8 @@ ensure_chromium() {
 # (the instances test puts two servers behind it), from Debian's packages.
 ensure_postgres() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+  # scripts/test-pg.sh makes the test cluster's TLS certificates with it.
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
   command -v runuser >/dev/null 2>&1 || apt_install util-linux
 }
 

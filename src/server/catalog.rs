@@ -656,144 +656,307 @@ impl Catalog {
 
 /// Reads a CSV feed, handing each good row to `put` (a store's insert) and reporting each bad
 /// row with its line; stops at the first error of `put` or of the file itself.
+///
+/// Memory is bounded whatever the feed: it is read one line at a time (a line over
+/// [`MAX_LINE_BYTES`] is passed over and reported as a skipped row, never held whole), no state
+/// is kept per line, and of the rows skipped only the first [`SKIPPED_SAMPLE`] are kept with
+/// their line and reason; the others are counted by reason.
 pub fn read_feed(
     feed: impl Read,
     mut put: impl FnMut(Row) -> Result<(), StoreError>,
 ) -> Result<ImportReport, ImportError> {
-    {
-        // csv's own line numbers skip blank lines: count the file's lines from byte offsets instead.
-        let newlines = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let feed = LineIndex {
-            inner: feed,
-            offset: 0,
-            newlines: newlines.clone(),
-        };
-        // A record's position is where the reader started, before any blank lines it skipped.
-        let line_of = |byte: u64| {
-            let nl = newlines.borrow();
-            let mut at = byte;
-            loop {
-                if nl.binary_search(&at).is_ok() {
-                    at += 1;
-                } else if nl.binary_search(&(at + 1)).is_ok() && blank_cr(&nl, at) {
-                    at += 2;
-                } else {
-                    break;
-                }
+    let mut records = Records::new(feed);
+    // The header: the first record that is not blank.
+    let header: Vec<String> = loop {
+        match records.next()? {
+            None => break Vec::new(),
+            Some(Record::TooLong { line }) => {
+                return Err(ImportError::Unreadable(format!(
+                "line {line} is over {} KiB: this is not a catalogue (a header row is required)",
+                MAX_LINE_BYTES / 1024
+            )))
             }
-            nl.partition_point(|&n| n < at) as u64 + 1
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(feed);
-        let header = reader
-            .headers()
-            .map_err(|e| ImportError::Unreadable(e.to_string()))?
-            .clone();
-        let columns = Columns::from_header(&header)?;
-        let mut report = ImportReport::default();
-        {
-            let mut record = csv::StringRecord::new();
-            loop {
-                let line = reader.position().line() + 1;
-                match reader.read_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {}
-                    // The file itself failed (a disk error, a line over the size limit): stop;
-                    // reading on would fail the same way forever.
-                    Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
-                        let reason = match e.into_kind() {
-                            csv::ErrorKind::Io(io) => io.to_string(),
-                            _ => String::new(),
-                        };
-                        return Err(ImportError::Unreadable(format!(
-                            "near line {line}: {reason}"
-                        )));
-                    }
-                    Err(e) => {
-                        report.skip(
-                            line,
-                            format!(
-                                "the row cannot be read as CSV ({})",
-                                printable(&e.to_string())
-                            ),
-                        );
-                        continue;
-                    }
-                }
-                let line = record.position().map_or(line, |p| line_of(p.byte()));
-                if record.iter().all(str::is_empty) {
+            Some(Record::NotUtf8 { line }) => {
+                return Err(ImportError::Unreadable(format!(
+                    "the header row (line {line}) is not UTF-8 text"
+                )))
+            }
+            Some(Record::Fields { fields, .. }) => {
+                if fields.blank() {
                     continue;
                 }
-                if record.len() > header.len() {
-                    report.skip(
-                        line,
-                        format!(
-                            "the row has {} fields, the header names {}",
-                            record.len(),
-                            header.len()
-                        ),
-                    );
-                    continue;
-                }
-                match columns.row(&record) {
-                    Ok(row) => {
-                        let kind = row.kind;
-                        put(row)?;
-                        match kind {
-                            Kind::Product => report.products += 1,
-                            Kind::Store => report.stores += 1,
-                        }
-                    }
-                    Err(reason) => report.skip(line, reason),
-                }
+                break fields.iter().map(str::to_string).collect();
             }
         }
-        Ok(report)
+    };
+    let columns = Columns::from_header(&header)?;
+    let mut report = ImportReport::default();
+    loop {
+        let record = records.next()?;
+        let (line, fields) = match record {
+            None => break,
+            Some(Record::TooLong { line }) => {
+                report.skip(line, SkipReason::TooLong, || {
+                    format!(
+                        "the row is over {} KiB (a quote left open?): not a catalogue row",
+                        MAX_LINE_BYTES / 1024
+                    )
+                });
+                continue;
+            }
+            Some(Record::NotUtf8 { line }) => {
+                report.skip(line, SkipReason::NotUtf8, || {
+                    "the row is not UTF-8 text".into()
+                });
+                continue;
+            }
+            Some(Record::Fields { line, fields }) => (line, fields),
+        };
+        if fields.blank() {
+            continue;
+        }
+        if fields.len() > header.len() {
+            report.skip(line, SkipReason::Fields, || {
+                format!(
+                    "the row has {} fields, the header names {}",
+                    fields.len(),
+                    header.len()
+                )
+            });
+            continue;
+        }
+        match columns.row(&fields) {
+            Ok(row) => {
+                let kind = row.kind;
+                put(row)?;
+                match kind {
+                    Kind::Product => report.products += 1,
+                    Kind::Store => report.stores += 1,
+                }
+            }
+            Err(bad) => report.skip(line, bad.reason, || bad.sentence()),
+        }
     }
-}
-
-/// Whether `at` holds the `\r` of a blank CRLF line: the line before it ended right there.
-fn blank_cr(newlines: &[u64], at: u64) -> bool {
-    at == 0 || newlines.binary_search(&(at - 1)).is_ok()
-}
-
-/// Passes bytes through, noting where each line ends.
-struct LineIndex<R> {
-    inner: R,
-    offset: u64,
-    newlines: std::rc::Rc<std::cell::RefCell<Vec<u64>>>,
+    Ok(report)
 }
 
 /// The longest line a feed may have: a row is a few hundred bytes; a longer line is not a
-/// catalogue (and reading it whole would hold it all in memory).
+/// catalogue row (and reading it whole would hold it all in memory). A row whose quoted field
+/// runs over several lines is held to the same length in all.
 pub const MAX_LINE_BYTES: u64 = 64 * 1024;
 
-impl<R: Read> Read for LineIndex<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut nl = self.newlines.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate() {
-            let at = self.offset + i as u64;
-            if *b == b'\n' {
-                nl.push(at);
+/// How many skipped rows an import keeps with their line and reason (the rest are counted).
+pub const SKIPPED_SAMPLE: usize = 100;
+
+/// What [`Records`] read.
+enum Record<'a> {
+    /// A record and the line it starts on.
+    Fields { line: u64, fields: Fields<'a> },
+    /// A line (or a record over several lines) over [`MAX_LINE_BYTES`], passed over.
+    TooLong { line: u64 },
+    /// A record whose bytes are not UTF-8.
+    NotUtf8 { line: u64 },
+}
+
+/// One record's fields, trimmed.
+struct Fields<'a> {
+    text: &'a str,
+    ends: &'a [usize],
+}
+
+impl<'a> Fields<'a> {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> Option<&'a str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end).map(str::trim)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// Every field empty (a line of spaces or commas): not a row.
+    fn blank(&self) -> bool {
+        self.iter().all(str::is_empty)
+    }
+}
+
+/// Reads a feed's CSV records with the line each starts on, one physical line at a time: csv-core
+/// parses what it is given (quotes, doubled quotes, CRLF, a UTF-8 BOM, blank lines), and nothing
+/// is held beyond the current line and the current record (each at most [`MAX_LINE_BYTES`]).
+struct Records<R> {
+    lines: Lines<R>,
+    core: csv_core::Reader,
+    /// Bytes of the current line already given to the parser.
+    at: usize,
+    end_of_feed: bool,
+    /// The current record's fields as written and where each ends.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl<R: Read> Records<R> {
+    fn new(feed: R) -> Self {
+        Records {
+            lines: Lines::new(feed),
+            core: csv_core::Reader::new(),
+            at: 0,
+            end_of_feed: false,
+            out: vec![0; 1024],
+            ends: vec![0; 16],
+        }
+    }
+
+    /// The next record; an error when the feed itself cannot be read (a disk error): reading on
+    /// would fail the same way.
+    fn next(&mut self) -> Result<Option<Record<'_>>, ImportError> {
+        use csv_core::ReadRecordResult as R;
+        let (mut out_len, mut ends_len) = (0, 0);
+        // Whether a byte of this record was read (blank lines before it are not), where it
+        // started, and how many bytes it has taken so far.
+        let (mut started, mut start_line, mut taken) = (false, 0, 0usize);
+        loop {
+            if self.at >= self.lines.buf.len() && !self.end_of_feed {
+                self.at = 0;
+                let read = self.lines.next().map_err(|e| {
+                    ImportError::Unreadable(format!("near line {}: {e}", self.lines.number + 1))
+                })?;
+                match read {
+                    Line::End => self.end_of_feed = true,
+                    Line::Text => {}
+                    Line::TooLong => {
+                        // The line is passed over, and a record begun on earlier lines with it.
+                        let line = if started {
+                            start_line
+                        } else {
+                            self.lines.number
+                        };
+                        self.core.reset();
+                        return Ok(Some(Record::TooLong { line }));
+                    }
+                }
             }
-            let line_start = nl.last().map_or(0, |&n| n + 1);
-            if at + 1 - line_start > MAX_LINE_BYTES {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!(
-                        "line {} is over {} KiB: this is not a catalogue row",
-                        nl.len() + 1,
-                        MAX_LINE_BYTES / 1024
-                    ),
-                ));
+            let input: &[u8] = if self.end_of_feed {
+                &[]
+            } else {
+                &self.lines.buf[self.at..]
+            };
+            if !started {
+                start_line = self.lines.number;
+            }
+            let (result, read, written, ended) =
+                self.core
+                    .read_record(input, &mut self.out[out_len..], &mut self.ends[ends_len..]);
+            if !started && input[..read].iter().any(|b| !matches!(b, b'\r' | b'\n')) {
+                started = true;
+            }
+            self.at += read;
+            out_len += written;
+            ends_len += ended;
+            if started {
+                taken += read;
+            }
+            match result {
+                R::InputEmpty => {
+                    if taken as u64 > MAX_LINE_BYTES {
+                        // A quoted field left open runs on: pass the record over, start afresh.
+                        self.core.reset();
+                        self.at = self.lines.buf.len();
+                        return Ok(Some(Record::TooLong { line: start_line }));
+                    }
+                }
+                R::OutputFull => {
+                    let grown = self.out.len() * 2;
+                    self.out.resize(grown, 0);
+                }
+                R::OutputEndsFull => {
+                    let grown = self.ends.len() * 2;
+                    self.ends.resize(grown, 0);
+                }
+                R::Record => {
+                    let ends = &self.ends[..ends_len];
+                    return Ok(Some(match std::str::from_utf8(&self.out[..out_len]) {
+                        Ok(text) if ends.iter().all(|&e| text.is_char_boundary(e)) => {
+                            Record::Fields {
+                                line: start_line,
+                                fields: Fields { text, ends },
+                            }
+                        }
+                        _ => Record::NotUtf8 { line: start_line },
+                    }));
+                }
+                R::End => return Ok(None),
             }
         }
-        self.offset += n as u64;
-        Ok(n)
+    }
+}
+
+/// What [`Lines::next`] read.
+enum Line {
+    /// A line, in `buf` with its line end.
+    Text,
+    /// A line over [`MAX_LINE_BYTES`]: read through to its end and dropped.
+    TooLong,
+    End,
+}
+
+/// A feed's physical lines, one at a time, each held only up to [`MAX_LINE_BYTES`].
+struct Lines<R> {
+    inner: std::io::BufReader<R>,
+    buf: Vec<u8>,
+    /// The number of the line in `buf` (1 for the first).
+    number: u64,
+}
+
+impl<R: Read> Lines<R> {
+    fn new(feed: R) -> Self {
+        Lines {
+            inner: std::io::BufReader::with_capacity(64 * 1024, feed),
+            buf: Vec::new(),
+            number: 0,
+        }
+    }
+
+    fn next(&mut self) -> std::io::Result<Line> {
+        use std::io::BufRead;
+        self.buf.clear();
+        let (mut any, mut too_long) = (false, false);
+        loop {
+            let chunk = match self.inner.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            any = true;
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            if !too_long {
+                if (self.buf.len() + take) as u64 > MAX_LINE_BYTES {
+                    too_long = true;
+                    self.buf.clear();
+                } else {
+                    self.buf.extend_from_slice(&chunk[..take]);
+                }
+            }
+            self.inner.consume(take);
+            if done {
+                break;
+            }
+        }
+        if !any {
+            return Ok(Line::End);
+        }
+        self.number += 1;
+        Ok(if too_long { Line::TooLong } else { Line::Text })
     }
 }
 
@@ -822,13 +985,60 @@ pub fn printable(text: &str) -> String {
 pub struct ImportReport {
     pub products: u64,
     pub stores: u64,
-    /// (line, reason) of each row skipped.
+    /// (line, reason) of the first [`SKIPPED_SAMPLE`] rows skipped.
     pub skipped: Vec<(u64, String)>,
+    /// Every row skipped, counted by what was wrong with it.
+    pub skipped_by_reason: std::collections::BTreeMap<SkipReason, u64>,
 }
 
 impl ImportReport {
-    fn skip(&mut self, line: u64, reason: String) {
-        self.skipped.push((line, reason));
+    /// Counts a skipped row; keeps it with its line and sentence (made by `text`) while fewer
+    /// than [`SKIPPED_SAMPLE`] are kept.
+    fn skip(&mut self, line: u64, reason: SkipReason, text: impl FnOnce() -> String) {
+        if self.skipped.len() < SKIPPED_SAMPLE {
+            self.skipped.push((line, text()));
+        }
+        *self.skipped_by_reason.entry(reason).or_default() += 1;
+    }
+
+    /// How many rows were skipped in all.
+    pub fn skipped_rows(&self) -> u64 {
+        self.skipped_by_reason.values().sum()
+    }
+}
+
+/// What was wrong with a skipped row: a fixed set, so that counting them takes fixed memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// The line (or a record over several lines) is over [`MAX_LINE_BYTES`].
+    TooLong,
+    NotUtf8,
+    /// More fields than the header names.
+    Fields,
+    Kind,
+    Id,
+    Status,
+    Rate,
+    Tmall,
+    ShipsFrom,
+    StoreCountry,
+}
+
+impl SkipReason {
+    /// A few words for the report's counts.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipReason::TooLong => "line over 64 KiB",
+            SkipReason::NotUtf8 => "not UTF-8",
+            SkipReason::Fields => "too many fields",
+            SkipReason::Kind => "bad kind",
+            SkipReason::Id => "bad id",
+            SkipReason::Status => "bad status",
+            SkipReason::Rate => "bad rate",
+            SkipReason::Tmall => "bad tmall",
+            SkipReason::ShipsFrom => "bad ships_from",
+            SkipReason::StoreCountry => "bad store_country",
+        }
     }
 }
 
@@ -880,7 +1090,7 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 impl Columns {
-    fn from_header(header: &csv::StringRecord) -> Result<Columns, ImportError> {
+    fn from_header(header: &[String]) -> Result<Columns, ImportError> {
         let find = |name: &str| {
             header
                 .iter()
@@ -915,17 +1125,17 @@ impl Columns {
         })
     }
 
-    fn row(&self, r: &csv::StringRecord) -> Result<Row, String> {
+    fn row<'a>(&self, r: &Fields<'a>) -> Result<Row, Bad<'a>> {
         let get = |i: usize| r.get(i).unwrap_or("");
+        let bad = |reason, value, kind| Bad {
+            reason,
+            value,
+            kind,
+        };
         let kind = match get(self.kind).to_ascii_lowercase().as_str() {
             "product" => Kind::Product,
             "store" => Kind::Store,
-            other => {
-                return Err(format!(
-                    "kind \"{}\" is not product or store",
-                    printable(other)
-                ))
-            }
+            _ => return Err(bad(SkipReason::Kind, get(self.kind), Kind::Product)),
         };
         let id = get(self.id);
         // The link engine's id rules: a catalogue row matches exactly the links that name it.
@@ -934,23 +1144,11 @@ impl Columns {
             Kind::Store => path::valid_store_id(id),
         };
         if !fits {
-            let want = if kind == Kind::Product {
-                "10 to 16 digits"
-            } else {
-                "3 to 12 digits"
-            };
-            return Err(format!(
-                "id \"{}\" is not a {} id ({want})",
-                printable(id),
-                kind.as_str()
-            ));
+            return Err(bad(SkipReason::Id, id, kind));
         }
         let raw_status = get(self.status);
         let Some(status) = status_from_feed(raw_status) else {
-            return Err(format!(
-                "status \"{}\" is not one of hot_sale, affiliate, non_affiliate, zero_commission (or no_commission)",
-                printable(raw_status)
-            ));
+            return Err(bad(SkipReason::Status, raw_status, kind));
         };
         let rate = match self.rate.map(get).filter(|s| !s.is_empty()) {
             None => None,
@@ -961,36 +1159,34 @@ impl Columns {
                 .parse::<f64>()
             {
                 Ok(v) if v.is_finite() && (0.0..=100.0).contains(&v) => Some(v),
-                _ => {
-                    return Err(format!(
-                        "rate \"{}\" is not a percentage from 0 to 100",
-                        printable(text)
-                    ))
-                }
+                _ => return Err(bad(SkipReason::Rate, text, kind)),
             },
         };
         let category = self.category.map(get).filter(|s| !s.is_empty());
-        let tmall = match self.tmall.map(|i| get(i).trim().to_ascii_lowercase()) {
-            None => None,
-            Some(t) if t.is_empty() => None,
-            Some(t) if matches!(t.as_str(), "true" | "1" | "yes") => Some(true),
-            Some(t) if matches!(t.as_str(), "false" | "0" | "no") => Some(false),
-            Some(t) => {
-                return Err(format!(
-                    "tmall \"{}\" is not true or false (leave it empty when unknown)",
-                    printable(&t)
-                ))
+        let tmall = match self.tmall.map(get) {
+            None | Some("") => None,
+            Some(t)
+                if ["true", "1", "yes"]
+                    .iter()
+                    .any(|w| t.eq_ignore_ascii_case(w)) =>
+            {
+                Some(true)
             }
+            Some(t)
+                if ["false", "0", "no"]
+                    .iter()
+                    .any(|w| t.eq_ignore_ascii_case(w)) =>
+            {
+                Some(false)
+            }
+            Some(t) => return Err(bad(SkipReason::Tmall, t, kind)),
         };
-        let country = |column: &str, at: Option<usize>| -> Result<Option<Country>, String> {
-            match at.map(get).map(str::trim).filter(|s| !s.is_empty()) {
+        let country = |reason: SkipReason, at: Option<usize>| -> Result<Option<Country>, Bad<'a>> {
+            match at.map(get).filter(|s| !s.is_empty()) {
                 None => Ok(None),
-                Some(code) => Country::parse(code).map(Some).map_err(|_| {
-                    format!(
-                        "{column} \"{}\" is not a two-letter ISO country code, such as RU or CN",
-                        printable(code)
-                    )
-                }),
+                Some(code) => Country::parse(code)
+                    .map(Some)
+                    .map_err(|_| bad(reason, code, kind)),
             }
         };
         Ok(Row {
@@ -1000,8 +1196,55 @@ impl Columns {
             rate,
             category: category.map(str::to_string),
             tmall,
-            ships_from: country("ships_from", self.ships_from)?,
-            store_country: country("store_country", self.store_country)?,
+            ships_from: country(SkipReason::ShipsFrom, self.ships_from)?,
+            store_country: country(SkipReason::StoreCountry, self.store_country)?,
         })
+    }
+}
+
+/// A bad row: what was wrong and the text at fault. Its sentence is made only when the report
+/// keeps it (the first [`SKIPPED_SAMPLE`]), not for every bad row of a large feed.
+struct Bad<'a> {
+    reason: SkipReason,
+    value: &'a str,
+    kind: Kind,
+}
+
+impl Bad<'_> {
+    fn sentence(&self) -> String {
+        let shown = printable(self.value);
+        match self.reason {
+            SkipReason::Kind => format!(
+                "kind \"{}\" is not product or store",
+                printable(&self.value.to_ascii_lowercase())
+            ),
+            SkipReason::Id => format!(
+                "id \"{shown}\" is not a {} id ({})",
+                self.kind.as_str(),
+                match self.kind {
+                    Kind::Product => "10 to 16 digits",
+                    Kind::Store => "3 to 12 digits",
+                }
+            ),
+            SkipReason::Status => format!(
+                "status \"{shown}\" is not one of hot_sale, affiliate, non_affiliate, zero_commission (or no_commission)"
+            ),
+            SkipReason::Rate => format!("rate \"{shown}\" is not a percentage from 0 to 100"),
+            SkipReason::Tmall => format!(
+                "tmall \"{}\" is not true or false (leave it empty when unknown)",
+                printable(&self.value.to_ascii_lowercase())
+            ),
+            SkipReason::ShipsFrom | SkipReason::StoreCountry => format!(
+                "{} \"{shown}\" is not a two-letter ISO country code, such as RU or CN",
+                if self.reason == SkipReason::ShipsFrom {
+                    "ships_from"
+                } else {
+                    "store_country"
+                }
+            ),
+            SkipReason::TooLong | SkipReason::NotUtf8 | SkipReason::Fields => {
+                self.reason.label().to_string()
+            }
+        }
     }
 }

@@ -151,6 +151,27 @@ fn number(
         .transpose()
 }
 
+/// Refuses a secret setting (a client or app secret) over
+/// [`super::networks::MAX_SECRET_BYTES`] with a sentence naming the variable, never its value:
+/// a secret is kept whole or not at all.
+fn check_secret(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<(), StartupError> {
+    let max = super::networks::MAX_SECRET_BYTES;
+    match env(name) {
+        Some(v) if v.trim().len() > max => Err(StartupError::Setting {
+            name,
+            problem: format!(
+                "it is {} bytes long, over the {} KiB Linksmith keeps (a secret is never cut)",
+                v.trim().len(),
+                max / 1024
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 impl ServerConfig {
     /// Reads the Linksmith settings from the environment (the names are in the README): the only
     /// place the server reads its environment, besides Leptos's own `LEPTOS_*`.
@@ -191,6 +212,13 @@ impl ServerConfig {
                 name: "ALIEXPRESS_API_URL",
                 problem,
             })?;
+        }
+        for name in [
+            "ALIEXPRESS_APP_SECRET",
+            "EPN_CLIENT_SECRET",
+            "ADMITAD_CLIENT_SECRET",
+        ] {
+            check_secret(&env, name)?;
         }
         self.credentials = Credentials::from_settings(env);
         if let Some(c) = env("LINKSMITH_DEFAULT_COUNTRY") {

@@ -235,7 +235,8 @@ pub fn api_base_url(text: &str) -> Result<url::Url, String> {
 
 /// `linksmith import <file.csv>`: loads a feed into the store the configuration names
 /// (PostgreSQL at `LINKSMITH_DATABASE_URL`, else the SQLite file at `LINKSMITH_DB`) in one
-/// transaction, reports each skipped row, exits non-zero only when nothing could be imported.
+/// transaction, reports the rows it skipped (counted by reason, the first 100 with their line),
+/// exits non-zero when the import failed (nothing is imported then).
 pub async fn import_cli(file: &str) -> std::process::ExitCode {
     use std::process::ExitCode;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -277,13 +278,22 @@ pub async fn import_cli(file: &str) -> std::process::ExitCode {
                 report.stores,
                 started.elapsed().as_secs_f64()
             );
-            if !report.skipped.is_empty() {
-                println!("Skipped {} rows:", report.skipped.len());
-                for (line, reason) in report.skipped.iter().take(100) {
+            // The counts by reason, then the first rows skipped with their line (the import
+            // keeps no more than these, whatever the feed's size).
+            let skipped = report.skipped_rows();
+            if skipped > 0 {
+                let counts: Vec<String> = report
+                    .skipped_by_reason
+                    .iter()
+                    .map(|(reason, n)| format!("{} {n}", reason.label()))
+                    .collect();
+                println!("Skipped {skipped} rows ({}).", counts.join(", "));
+                println!("The first {} skipped:", report.skipped.len());
+                for (line, reason) in &report.skipped {
                     println!("  line {line}: {reason}");
                 }
-                if report.skipped.len() > 100 {
-                    println!("  ... and {} more", report.skipped.len() - 100);
+                if skipped > report.skipped.len() as u64 {
+                    println!("  ... and {} more", skipped - report.skipped.len() as u64);
                 }
             }
             ExitCode::SUCCESS

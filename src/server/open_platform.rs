@@ -272,6 +272,9 @@ impl OpenPlatform {
             .timeout(timeout)
             .connect_timeout(timeout.min(CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
+            // Like the networks' clients and the fetcher: no proxy from the environment (a proxy
+            // would see the signed calls and could answer in the gateway's place).
+            .no_proxy()
             .build()
             .expect("the HTTP client's fixed configuration is valid");
         OpenPlatform {

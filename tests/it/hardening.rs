@@ -375,19 +375,47 @@ impl std::io::Read for Failing {
 }
 
 #[test]
-fn the_import_stops_on_a_read_error_and_on_an_endless_line() {
+fn the_import_stops_on_a_read_error_and_passes_over_an_endless_line() {
     let catalog = Catalog::in_memory().unwrap();
     let started = Instant::now();
     let err = catalog.import(Failing { sent: false }, 1).unwrap_err();
     assert!(matches!(err, ImportError::Unreadable(_)), "{err}");
     assert!(err.to_string().contains("the disk failed"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
-    // A line of 10 MiB is not read whole.
+    // A line of 10 MiB is not read whole: it is a skipped row, and the rows after it are read.
     let mut feed = b"kind,id,status\nproduct,".to_vec();
     feed.extend(std::iter::repeat_n(b'1', 10 * 1024 * 1024));
+    feed.extend_from_slice(b"\nproduct,1005006295880104,affiliate\n");
+    let report = catalog.import(&feed[..], 1).unwrap();
+    assert_eq!(report.skipped.len(), 1, "{report:?}");
+    assert_eq!(report.skipped[0].0, 2);
+    assert!(report.skipped[0].1.contains("over 64 KiB"), "{report:?}");
+    assert_eq!(
+        catalog.counts().unwrap(),
+        (1, 0),
+        "the row after it is imported"
+    );
+    // A quote left open does not swallow the rest of the feed into one row.
+    let mut feed = b"kind,id,status,category\nproduct,1005006295880105,affiliate,\"open\n".to_vec();
+    for _ in 0..20_000 {
+        feed.extend_from_slice(b"product,1005006295880106,affiliate,\n");
+    }
+    let report = Catalog::in_memory().unwrap().import(&feed[..], 1).unwrap();
+    assert_eq!(report.skipped[0].0, 2, "{:?}", report.skipped);
+    assert!(
+        report.skipped[0].1.contains("a quote left open"),
+        "{:?}",
+        report.skipped
+    );
+    assert!(
+        report.products > 0,
+        "rows after the open quote are read: {report:?}"
+    );
+    // A header over 64 KiB is not a catalogue.
+    let mut feed = b"kind,id,status,".to_vec();
+    feed.extend(std::iter::repeat_n(b'x', 100 * 1024));
     let err = catalog.import(&feed[..], 1).unwrap_err();
     assert!(err.to_string().contains("over 64 KiB"), "{err}");
-    assert_eq!(catalog.counts().unwrap(), (0, 0), "nothing imported");
 }
 
 #[test]

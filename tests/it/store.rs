@@ -136,6 +136,15 @@ async fn a_feed_is_imported_with_the_same_report_and_read_back_on_both() {
     }
 }
 
+/// A file whose reading fails (a disk error).
+struct DiskFails;
+
+impl std::io::Read for DiskFails {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("the disk failed"))
+    }
+}
+
 #[tokio::test]
 async fn an_import_is_one_transaction_a_feed_that_breaks_leaves_nothing() {
     for store in backends("import_tx").await {
@@ -144,18 +153,14 @@ async fn an_import_is_one_transaction_a_feed_that_breaks_leaves_nothing() {
             .import(Box::new(FEED.as_bytes()), 1_700_000_000)
             .await
             .unwrap();
-        // Good rows (more than one batch), then a line no catalogue has: the file is unreadable.
+        // Good rows (more than one batch), then the file fails (a disk error): unreadable.
         let mut feed = String::from("kind,id,status\n");
         for i in 0..2500u64 {
             writeln!(feed, "product,{},hot_sale", 1_005_009_000_000_000 + i).unwrap();
         }
-        feed.push_str(&"x".repeat(70 * 1024));
-        feed.push('\n');
+        let broken = std::io::Read::chain(std::io::Cursor::new(feed.into_bytes()), DiskFails);
         let err = store
-            .import(
-                Box::new(std::io::Cursor::new(feed.into_bytes())),
-                1_800_000_000,
-            )
+            .import(Box::new(broken), 1_800_000_000)
             .await
             .unwrap_err();
         assert!(matches!(err, ImportError::Unreadable(_)), "{what}: {err}");
@@ -501,9 +506,10 @@ async fn bad_database_addresses_are_refused_with_a_sentence_that_hides_the_passw
     for (url, says) in [
         ("mysql://u:hunter2@h/db", "not a PostgreSQL address"),
         (
-            "postgres://u:hunter2@db.example/x?sslmode=require",
-            "sslmode=require",
+            "postgres://u:hunter2@db.example/x?sslmode=prefer",
+            "sslmode=prefer, which falls back to plain text",
         ),
+        ("postgres://u:hunter2@db.example/x", "names no sslmode"),
     ] {
         let err = parse_url(url).unwrap_err().to_string();
         assert!(err.contains(says), "{url}: {err}");
@@ -671,7 +677,7 @@ fn database_settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
     let c = read(&[
         (
             "LINKSMITH_DATABASE_URL",
-            " postgres://ls:pw@db.internal:5433/linksmith ",
+            " postgres://ls:pw@db.internal:5433/linksmith?sslmode=disable ",
         ),
         ("LINKSMITH_DATABASE_POOL", "40"),
         ("LINKSMITH_DATABASE_TIMEOUT_MS", "750"),
@@ -679,7 +685,7 @@ fn database_settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
     .unwrap();
     assert_eq!(
         c.database_url.as_deref(),
-        Some("postgres://ls:pw@db.internal:5433/linksmith")
+        Some("postgres://ls:pw@db.internal:5433/linksmith?sslmode=disable")
     );
     assert_eq!(
         c.database_pool,
@@ -696,8 +702,18 @@ fn database_settings_are_read_and_bad_ones_stop_the_start_with_a_message() {
         ),
         (
             "LINKSMITH_DATABASE_URL",
-            "postgres://ls:hunter2@db/x?sslmode=require",
-            "TLS",
+            "postgres://ls:hunter2@db/x?sslmode=prefer",
+            "falls back to plain text",
+        ),
+        (
+            "LINKSMITH_DATABASE_URL",
+            "postgres://ls:hunter2@db/x?sslmode=allow",
+            "falls back to plain text",
+        ),
+        (
+            "LINKSMITH_DATABASE_URL",
+            "postgres://ls:hunter2@db/x",
+            "names no sslmode",
         ),
         ("LINKSMITH_DATABASE_POOL", "0", "from 1 to 1000"),
         ("LINKSMITH_DATABASE_TIMEOUT_MS", "5", "from 50 to 60000"),

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use url::Url;
 
-use super::{endpoint, flag_of, http_client, percent_of, read_json, text_of, transport, NetError};
+use super::{
+    endpoint, flag_of, http_client, percent_of, read_json, text_of, token_of, transport, NetError,
+};
 use crate::{
     domain::{rates::Status, sources::NetworkFacts},
     server::open_platform::Secret,
@@ -96,14 +98,16 @@ impl Admitad {
             .map_err(|e| transport(NAME, &e, self.timeout))?;
         let status = response.status();
         let answer = read_json(NAME, response, self.timeout).await?;
-        let token = text_of(&answer["access_token"]).ok_or_else(|| NetError::Auth {
-            network: NAME,
-            problem: format!(
-                "no token (HTTP {status}: {})",
-                text_of(&answer["error_description"])
-                    .or_else(|| text_of(&answer["error"]))
-                    .unwrap_or_else(|| "no reason given".into())
-            ),
+        let token = token_of(NAME, "access_token", &answer["access_token"])?.ok_or_else(|| {
+            NetError::Auth {
+                network: NAME,
+                problem: format!(
+                    "no token (HTTP {status}: {})",
+                    text_of(&answer["error_description"])
+                        .or_else(|| text_of(&answer["error"]))
+                        .unwrap_or_else(|| "no reason given".into())
+                ),
+            }
         })?;
         let lifetime = Duration::from_secs(answer["expires_in"].as_u64().unwrap_or(3600));
         Ok((

@@ -10,8 +10,8 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::{
-    endpoint, flag_of, http_client, percent_of, read_json, retry_after, text_of, transport,
-    NetError,
+    endpoint, flag_of, http_client, percent_of, read_json, retry_after, text_of, token_of,
+    transport, NetError,
 };
 use crate::{
     domain::{rates::Status, sources::NetworkFacts},
@@ -80,19 +80,24 @@ pub fn facts_of(answer: &Value) -> Option<NetworkFacts> {
 }
 
 /// Reads tokens from an OAuth answer: `{"data": {"attributes": {access_token, refresh_token,
-/// token_expired_at? | expires_in?}}}`.
-fn tokens_of(answer: &Value) -> Option<Tokens> {
+/// token_expired_at? | expires_in?}}}`. The tokens are kept as given (a JWT is several hundred
+/// bytes); `Ok(None)`: the answer holds none; an error: one is over 8 KiB.
+fn tokens_of(answer: &Value) -> Result<Option<Tokens>, NetError> {
     let a = &answer["data"]["attributes"];
-    let access = text_of(&a["access_token"])?;
-    let refresh = text_of(&a["refresh_token"])?;
+    let Some(access) = token_of(NAME, "access_token", &a["access_token"])? else {
+        return Ok(None);
+    };
+    let Some(refresh) = token_of(NAME, "refresh_token", &a["refresh_token"])? else {
+        return Ok(None);
+    };
     let expires_at = a["token_expired_at"]
         .as_i64()
         .or_else(|| a["expires_in"].as_i64().map(|s| unix_now() + s));
-    Some(Tokens {
+    Ok(Some(Tokens {
         access: Secret::new(access),
         refresh: Secret::new(refresh),
         expires_at,
-    })
+    }))
 }
 
 fn error_of(answer: &Value) -> String {
@@ -192,11 +197,15 @@ impl Epn {
             .map_err(|e| transport(NAME, &e, self.timeout))?;
         let status = response.status();
         let answer = read_json(NAME, response, self.timeout).await?;
-        let ssid =
-            text_of(&answer["data"]["attributes"]["ssid_token"]).ok_or_else(|| NetError::Auth {
-                network: NAME,
-                problem: format!("no ssid (HTTP {status}: {})", error_of(&answer)),
-            })?;
+        let ssid = token_of(
+            NAME,
+            "ssid_token",
+            &answer["data"]["attributes"]["ssid_token"],
+        )?
+        .ok_or_else(|| NetError::Auth {
+            network: NAME,
+            problem: format!("no ssid (HTTP {status}: {})", error_of(&answer)),
+        })?;
         let body = json!({
             "grant_type": "client_credential",
             "client_id": self.config.client_id,
@@ -227,7 +236,7 @@ impl Epn {
             return Err(self.pause(retry_after(&response).unwrap_or(SLOW_DOWN.as_secs())));
         }
         let answer = read_json(NAME, response, self.timeout).await?;
-        let tokens = tokens_of(&answer).ok_or_else(|| NetError::Auth {
+        let tokens = tokens_of(&answer)?.ok_or_else(|| NetError::Auth {
             network: NAME,
             problem: format!("no tokens (HTTP {status}: {})", error_of(&answer)),
         })?;
@@ -449,13 +458,34 @@ mod tests {
 
     #[test]
     fn tokens_and_errors_are_read_from_either_shape() {
-        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "token_expired_at": 1_900_000_000}}})).unwrap();
+        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "token_expired_at": 1_900_000_000}}})).unwrap().unwrap();
         assert_eq!(t.expires_at, Some(1_900_000_000));
-        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "expires_in": 86400}}})).unwrap();
+        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "expires_in": 86400}}})).unwrap().unwrap();
         assert!(t.expires_at.unwrap() > unix_now());
         assert_eq!(
             tokens_of(&json!({"data": {"attributes": {"access_token": "a"}}})),
-            None
+            Ok(None)
+        );
+        // A JWT-sized token is kept whole; one over 8 KiB is refused, not cut.
+        let jwt = format!(
+            "eyJhbGciOiJSUzI1NiJ9.{}.{}",
+            "p".repeat(600),
+            "s".repeat(342)
+        );
+        let kept = tokens_of(
+            &json!({"data": {"attributes": {"access_token": jwt, "refresh_token": "r"}}}),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(kept.access.expose(), jwt);
+        let huge = "h".repeat(super::super::MAX_SECRET_BYTES + 1);
+        let err = tokens_of(
+            &json!({"data": {"attributes": {"access_token": "a", "refresh_token": huge}}}),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("refresh_token is 8193 bytes"),
+            "{err}"
         );
         assert_eq!(
             error_of(

@@ -146,6 +146,35 @@ pub fn text_of(v: &serde_json::Value) -> Option<String> {
         .map(|s| s.chars().take(300).collect())
 }
 
+/// The longest token or secret Linksmith keeps (access and refresh tokens, ssids, client and app
+/// secrets): a JWT signed with RS256 is about 800 bytes, one with many claims a few KB. A longer
+/// one is refused with a sentence, never cut (a cut token is refused by the network on every call).
+pub const MAX_SECRET_BYTES: usize = 8 * 1024;
+
+/// A token from a network's answer, kept byte for byte: `Ok(None)` when the answer has none (not
+/// a string, or empty), an error when it is over [`MAX_SECRET_BYTES`]. The error names the field
+/// and the length, never the value.
+pub fn token_of(
+    network: &'static str,
+    field: &str,
+    v: &serde_json::Value,
+) -> Result<Option<String>, NetError> {
+    let Some(text) = v.as_str().filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if text.len() > MAX_SECRET_BYTES {
+        return Err(NetError::Malformed {
+            network,
+            problem: format!(
+                "its {field} is {} bytes, over the {} KiB Linksmith keeps; it was not used",
+                text.len(),
+                MAX_SECRET_BYTES / 1024
+            ),
+        });
+    }
+    Ok(Some(text.to_string()))
+}
+
 /// Seconds from a `Retry-After` header (seconds only; a date is not trusted), at most an hour.
 pub fn retry_after(response: &reqwest::Response) -> Option<u64> {
     response
@@ -188,5 +217,30 @@ mod tests {
         assert_eq!(flag_of(&json!("yes please")), None);
         assert_eq!(text_of(&json!("  ")), None);
         assert_eq!(text_of(&json!(5)), None);
+    }
+
+    #[test]
+    fn tokens_are_kept_byte_for_byte_up_to_8_kib_and_refused_past_it() {
+        let long = format!(" eyJ{}.sig= ", "a".repeat(1_200));
+        assert_eq!(
+            token_of("ePN", "access_token", &json!(long)),
+            Ok(Some(long.clone()))
+        );
+        let limit = "t".repeat(MAX_SECRET_BYTES);
+        assert_eq!(
+            token_of("ePN", "access_token", &json!(limit)),
+            Ok(Some(limit.clone()))
+        );
+        let over = format!("{limit}x");
+        let err = token_of("ePN", "access_token", &json!(over)).unwrap_err();
+        let said = err.to_string();
+        assert!(
+            said.contains("access_token is 8193 bytes, over the 8 KiB"),
+            "{said}"
+        );
+        assert!(!said.contains("ttt"), "the value is never said: {said}");
+        assert_eq!(token_of("ePN", "access_token", &json!("  ")), Ok(None));
+        assert_eq!(token_of("ePN", "access_token", &json!(7)), Ok(None));
+        assert_eq!(token_of("ePN", "access_token", &json!(null)), Ok(None));
     }
 }

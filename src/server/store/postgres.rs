@@ -22,7 +22,13 @@ use std::{
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
-use tokio_postgres::{config::SslMode, Config, NoTls};
+use tokio_postgres::{
+    tls::{MakeTlsConnect, TlsConnect},
+    Config, NoTls, Socket,
+};
+
+pub mod tls;
+pub use tls::{Mode as SslMode, Tls};
 
 use super::{
     super::catalog::{country_of, read_feed, status_from_db, status_to_db},
@@ -45,6 +51,18 @@ const MIGRATION_LOCK: i64 = 0x4C4E_4B53_0000_0001;
 
 /// How long a start waits for the database before giving up (a restart by systemd tries again).
 const START_WAIT: Duration = Duration::from_secs(10);
+
+/// TCP keepalives on every connection of the store (the pool's and the one listening for
+/// imports): after 30 s of silence a probe every 10 s, and the connection is dropped after 3
+/// unanswered, so a peer gone silent (a partition, a database host powered off) is noticed within
+/// about a minute rather than the system's two hours. The listening connection then reconnects
+/// and the catalogue's memory is not trusted meanwhile.
+pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+pub const KEEPALIVE_RETRIES: u32 = 3;
+/// Data sent and not acknowledged for this long drops the connection too (a statement sent into
+/// a partition: keepalives only probe an idle connection).
+pub const TCP_USER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The pool's limits (`LINKSMITH_DATABASE_POOL`, `LINKSMITH_DATABASE_TIMEOUT_MS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,17 +143,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Listens on [`CHANNEL`] for as long as the store lives: every notification (an import
-/// committed, by any instance) forgets the remembered catalogue; a lost connection forgets it
-/// and stops remembering until listening again (tried every second).
-async fn listen(
+/// committed, by any instance) forgets the remembered catalogue; a lost connection (a restart,
+/// or a silent peer found out by the keepalives) forgets it and stops remembering until
+/// listening again (tried every second).
+async fn listen<T>(
     config: Config,
+    tls: T,
     cache: Weak<CatalogCache>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
-) {
+) where
+    T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
+    T::Stream: Sync + Send,
+    T::TlsConnect: Sync + Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
     use futures::StreamExt;
+    let mut lost = false;
     loop {
         let session = async {
-            let (client, mut connection) = config.connect(NoTls).await.ok()?;
+            let (client, mut connection) = config.connect(tls.clone()).await.ok()?;
             let (tx, heard) = tokio::sync::mpsc::unbounded_channel::<()>();
             let drive = tokio::spawn(async move {
                 let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -168,6 +194,10 @@ async fn listen(
             cache.forget();
             cache.listening.store(true, Ordering::SeqCst);
         }
+        if lost {
+            tracing::info!("the database's import notifications are heard again");
+        }
+        lost = true;
         loop {
             tokio::select! {
                 _ = &mut stop => {
@@ -194,7 +224,7 @@ async fn listen(
 fn pg(e: &tokio_postgres::Error) -> StoreError {
     StoreError::Postgres(match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+        None => tls::explain(e),
     })
 }
 
@@ -229,60 +259,104 @@ fn target_of(config: &Config) -> String {
     )
 }
 
+/// A database address as Linksmith reads it: tokio-postgres's settings, and how its connections
+/// are protected (`sslmode`, `sslrootcert`: [`tls`]).
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub config: Config,
+    pub tls: Tls,
+}
+
 /// Reads `LINKSMITH_DATABASE_URL`: a `postgres://` or `postgresql://` address (or key=value
-/// settings) that asks for no TLS this build cannot speak. Errors never repeat the password.
-pub fn parse_url(url: &str) -> Result<Config, StoreError> {
-    let config: Config = url.trim().parse().map_err(|e: tokio_postgres::Error| {
+/// settings) with its `sslmode` (`disable`, `require`, `verify-ca`, `verify-full`; `allow` and
+/// `prefer` are refused: they fall back to plain text unsaid) and `sslrootcert`. Errors never
+/// repeat the password.
+pub fn parse_url(url: &str) -> Result<Database, StoreError> {
+    let split = tls::split(url);
+    let mut config: Config = split.rest.parse().map_err(|e: tokio_postgres::Error| {
         StoreError::BadUrl(format!(
             "is not a PostgreSQL address ({e}): write postgres://user:password@host:5432/database"
         ))
     })?;
-    if config.get_ssl_mode() == SslMode::Require {
-        return Err(StoreError::BadUrl(
-            "asks for TLS (sslmode=require), which this build does not speak: reach the database \
-             over a private network or a Unix socket (host=/var/run/postgresql), with sslmode=disable or prefer"
-                .into(),
-        ));
-    }
     if config.get_hosts().is_empty() {
         return Err(StoreError::BadUrl(
             "names no host: write postgres://user:password@host:5432/database".into(),
         ));
     }
-    Ok(config)
+    let tls = tls::settle(&split, &mut config)?;
+    Ok(Database { config, tls })
+}
+
+/// The settings every connection of the store is made with: the address's, plus what Linksmith
+/// adds where the address says nothing: a connect time-out, the application name, server-side
+/// statement and lock time-outs, TCP keepalives ([`KEEPALIVE_IDLE`], [`KEEPALIVE_INTERVAL`],
+/// [`KEEPALIVE_RETRIES`]) and [`TCP_USER_TIMEOUT`].
+pub fn connection_settings(url: &str, settings: PoolSettings) -> Result<Database, StoreError> {
+    let Database { mut config, tls } = parse_url(url)?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(settings.timeout);
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("linksmith");
+    }
+    // Every statement is bounded on the server too (a statement the client gave up on must
+    // not hold a connection).
+    let statement_ms = settings.timeout.as_millis().max(1);
+    let options = format!(
+        "{} -c statement_timeout={statement_ms} -c lock_timeout={statement_ms}",
+        config.get_options().unwrap_or("")
+    );
+    config.options(options.trim());
+    // tokio-postgres's defaults (on, 2 hours idle, the system's interval and count) are left to
+    // what the address says only where it says something.
+    if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+        config.keepalives_idle(KEEPALIVE_IDLE);
+    }
+    if config.get_keepalives_interval().is_none() {
+        config.keepalives_interval(KEEPALIVE_INTERVAL);
+    }
+    if config.get_keepalives_retries().is_none() {
+        config.keepalives_retries(KEEPALIVE_RETRIES);
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(TCP_USER_TIMEOUT);
+    }
+    Ok(Database { config, tls })
 }
 
 impl PgStore {
     /// Connects, applies the migrations this binary knows (one instance at a time), and makes
     /// the pool. A database newer than the binary is refused.
     pub async fn open(url: &str, settings: PoolSettings) -> Result<PgStore, StoreError> {
-        let mut config = parse_url(url)?;
+        let Database { config, tls } = connection_settings(url, settings)?;
         let target = target_of(&config);
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(settings.timeout);
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("linksmith");
-        }
-        // Every statement is bounded on the server too (a statement the client gave up on must
-        // not hold a connection).
-        let statement_ms = settings.timeout.as_millis().max(1);
-        let options = format!(
-            "{} -c statement_timeout={statement_ms} -c lock_timeout={statement_ms}",
-            config.get_options().unwrap_or("")
-        );
-        config.options(options.trim());
-        migrate(&config, &target).await?;
         let cache = Arc::new(CatalogCache::new());
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        tokio::spawn(listen(config.clone(), Arc::downgrade(&cache), stopped));
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = || ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls {
+            Tls::Plain => {
+                migrate(&config, NoTls, &target).await?;
+                tokio::spawn(listen(
+                    config.clone(),
+                    NoTls,
+                    Arc::downgrade(&cache),
+                    stopped,
+                ));
+                Manager::from_config(config, NoTls, manager_config())
+            }
+            Tls::Rustls { connector, .. } => {
+                migrate(&config, connector.clone(), &target).await?;
+                tokio::spawn(listen(
+                    config.clone(),
+                    connector.clone(),
+                    Arc::downgrade(&cache),
+                    stopped,
+                ));
+                Manager::from_config(config, connector, manager_config())
+            }
+        };
         let pool = Pool::builder(manager)
             .max_size(settings.max_connections.max(1))
             .wait_timeout(Some(settings.timeout))
@@ -310,14 +384,22 @@ impl PgStore {
     }
 }
 
-/// Connects once, retrying while the database is starting, for at most [`START_WAIT`].
-async fn connect_at_start(
+/// Connects once, retrying while the database is starting, for at most [`START_WAIT`]; a
+/// certificate that is refused is not tried again (it will not change in ten seconds).
+async fn connect_at_start<T>(
     config: &Config,
+    tls: T,
     target: &str,
-) -> Result<tokio_postgres::Client, StoreError> {
+) -> Result<tokio_postgres::Client, StoreError>
+where
+    T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
+    T::Stream: Sync + Send,
+    T::TlsConnect: Sync + Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
     let until = tokio::time::Instant::now() + START_WAIT;
     loop {
-        match config.connect(NoTls).await {
+        match config.connect(tls.clone()).await {
             Ok((client, connection)) => {
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
@@ -326,10 +408,10 @@ async fn connect_at_start(
                 });
                 return Ok(client);
             }
-            Err(e) if tokio::time::Instant::now() >= until => {
+            Err(e) if tokio::time::Instant::now() >= until || tls::refused_by_tls(&e) => {
                 return Err(StoreError::Connect {
                     target: target.to_string(),
-                    reason: e.to_string(),
+                    reason: tls::explain(&e),
                 })
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
@@ -339,8 +421,14 @@ async fn connect_at_start(
 
 /// Applies the migrations not yet applied, holding the migration lock so that instances started
 /// together take turns; each version in its own transaction.
-async fn migrate(config: &Config, target: &str) -> Result<(), StoreError> {
-    let mut client = connect_at_start(config, target).await?;
+async fn migrate<T>(config: &Config, tls: T, target: &str) -> Result<(), StoreError>
+where
+    T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
+    T::Stream: Sync + Send,
+    T::TlsConnect: Sync + Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let mut client = connect_at_start(config, tls, target).await?;
     // A migration may take longer than one check's statement.
     client
         .batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")

@@ -75,6 +75,9 @@ pub struct EpnState {
     access: Mutex<HashSet<String>>,
     refresh: Mutex<HashSet<String>>,
     issued: AtomicUsize,
+    /// The length of the access and refresh tokens it issues (0: short ones); a JWT signed with
+    /// RS256 is several hundred characters.
+    pub token_length: AtomicUsize,
     pub ssid_calls: AtomicUsize,
     pub token_calls: AtomicUsize,
     pub refresh_calls: AtomicUsize,
@@ -109,6 +112,10 @@ impl FakeEpn {
     pub fn set_mode(&self, mode: Misbehave) {
         *self.state.mode.lock().unwrap() = mode;
     }
+    /// Whether `token` is an access token it issued and still accepts (compared byte for byte).
+    pub fn accepts_access(&self, token: &str) -> bool {
+        self.state.access.lock().unwrap().contains(token)
+    }
     /// Every access token issued so far stops working (it "expired").
     pub fn expire_access_tokens(&self) {
         self.state.access.lock().unwrap().clear();
@@ -140,7 +147,21 @@ fn versioned(headers: &HeaderMap) -> bool {
 impl EpnState {
     fn issue(&self) -> Value {
         let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-        let (access, refresh) = (format!("epn-access-{n}"), format!("epn-refresh-{n}"));
+        let length = self.token_length.load(Ordering::SeqCst);
+        // A long token looks like a JWT: base64url parts joined by dots, to the length asked.
+        let pad = |token: String| {
+            let fill = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.Q2xhaW1z_-0123456789";
+            let mut t = token;
+            while t.len() < length {
+                let c = fill.as_bytes()[t.len() % fill.len()] as char;
+                t.push(c);
+            }
+            t
+        };
+        let (access, refresh) = (
+            pad(format!("epn-access-{n}.")),
+            pad(format!("epn-refresh-{n}.")),
+        );
         self.access.lock().unwrap().insert(access.clone());
         self.refresh.lock().unwrap().insert(refresh.clone());
         json!({"data": {"type": "token", "attributes": {"access_token": access, "refresh_token": refresh, "expires_in": 86400}}})
@@ -302,6 +323,7 @@ pub async fn start_epn_at(addr: &str, client_id: &str, client_secret: &str) -> F
         access: Mutex::default(),
         refresh: Mutex::default(),
         issued: AtomicUsize::new(0),
+        token_length: AtomicUsize::new(0),
         ssid_calls: AtomicUsize::new(0),
         token_calls: AtomicUsize::new(0),
         refresh_calls: AtomicUsize::new(0),
