@@ -274,7 +274,10 @@ async fn run(latency: u64, first_known: u64, first_random: u64) -> Run {
     }
 }
 
+/// Timed, so it runs alone: `scripts/dev test` runs it after the other tests
+/// (`cargo test --features ssr --test it fair_share -- --ignored`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a load test: run alone (scripts/dev test does)"]
 async fn a_flood_of_unknown_ids_neither_slows_a_bystander_nor_passes_its_share_or_the_ceilings() {
     let (at_once, distant) = tokio::join!(
         run(0, 1_005_008_100_000_000, 1_005_009_100_000_000),

@@ -58,7 +58,9 @@ impl NetError {
             | NetError::Network { .. }
             | NetError::Malformed { .. }
             | NetError::Auth { .. } => true,
-            NetError::Http { status, .. } => *status >= 500,
+            // "Too many requests" from a network without its own pause (Admitad) counts too:
+            // a few in a row open the breaker, which pauses the network for a while.
+            NetError::Http { status, .. } => *status >= 500 || *status == 429,
             NetError::Refused { .. } | NetError::Paused { .. } => false,
         }
     }
