@@ -231,7 +231,12 @@ impl AppState {
                 .buffer_unordered(SHARE_CONCURRENCY)
                 .collect()
                 .await;
+        // Inputs that needed a fresh look-up a memory-only caller may not spend.
+        let mut from_memory_only = vec![false; inputs.len()];
         for (i, link) in resolved {
+            if link.is_err() && shares_withheld(allowance, &inputs[i]) {
+                from_memory_only[i] = true;
+            }
             readings[i] = link;
         }
 
@@ -258,16 +263,20 @@ impl AppState {
             ),
             lang,
         };
-        inputs
+        let mut outcomes: Vec<Outcome> = inputs
             .iter()
             .zip(readings)
-            .map(|(input, link)| match link {
+            .enumerate()
+            .map(|(i, (input, link))| match link {
                 Ok(link) => {
                     let detection = found.next().unwrap_or_else(Detection::unknown);
                     let spent = link
                         .product_id
                         .as_deref()
                         .and_then(|id| allowance.withheld(id));
+                    if spent == Some(Withheld::MemoryOnly) {
+                        from_memory_only[i] = true;
+                    }
                     let mut result = context.assemble(input, link, detection, options);
                     if let Some(Withheld::Spent(wait)) = spent {
                         let mut notice = context.programme.notice(NoticeCode::LookupsSpent, lang);
@@ -282,7 +291,22 @@ impl AppState {
                     error,
                 }),
             })
-            .collect()
+            .collect();
+        // A memory-only caller (a navigation from another site to a shared address) gets the
+        // answers up to the first link that needed a fresh look-up: the page, once loaded, checks
+        // the rest itself, as for any shared address.
+        if let Some(first) = from_memory_only.iter().position(|m| *m) {
+            outcomes.truncate(first);
+        }
+        outcomes
+    }
+}
+
+/// Whether the app share link in `input` went unfollowed because the caller may not spend look-ups.
+fn shares_withheld(allowance: &Allowance, input: &str) -> bool {
+    match read(input) {
+        Ok(Reading::AppShare { url }) => allowance.withheld(&url) == Some(Withheld::MemoryOnly),
+        _ => false,
     }
 }
 

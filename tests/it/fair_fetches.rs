@@ -269,7 +269,10 @@ async fn a_navigation_from_another_site_to_a_shared_address_asks_no_upstream() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
     assert_eq!(gateway.calls(), 0, "answered from memory only");
+    // The link that needed a look-up is left for the page to check once it is loaded.
+    assert_eq!(html.matches("data-testid=\"result-card\"").count(), 0);
     // The same address opened by the reader (typed, a bookmark) is checked fresh.
     let page = client
         .get(shared("1005006295880104"))
@@ -279,6 +282,8 @@ async fn a_navigation_from_another_site_to_a_shared_address_asks_no_upstream() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
     assert_eq!(gateway.calls(), 1);
+    assert_eq!(html.matches("data-testid=\"result-card\"").count(), 1);
     server.stop().await;
 }
