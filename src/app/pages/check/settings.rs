@@ -52,9 +52,9 @@ pub fn bookmarklet(origin: &str, elsewhere: &str) -> String {
     let origin = origin.replace(['\'', '\\', '"', '<', '>', '%'], "");
     let elsewhere = percent_encoding::utf8_percent_encode(elsewhere, BOOKMARKLET_ESCAPED);
     format!(
-        "javascript:(function(){{if(/(^|[.])aliexpress[.](com|ru|us)$/.test(location.hostname))\
-         window.open('{origin}/?url='+encodeURIComponent(location.href),'_blank','noopener');\
-         else alert('{elsewhere}')}})()"
+        "javascript:(function(){{/(^|[.])aliexpress[.](com|ru|us)$/.test(location.hostname)\
+         ?window.open('{origin}/?url='+encodeURIComponent(location.href),'_blank','noopener')\
+         :alert('{elsewhere}')}})()"
     )
 }
 
@@ -353,12 +353,12 @@ mod tests {
         for locale in [Locale::en, Locale::ru] {
             let sentence = locale.words().check.settings.bookmarklet_elsewhere;
             let code = bookmarklet("https://linksmith.example", sentence);
-            assert!(code.starts_with("javascript:(function(){if(/(^|[.])aliexpress[.](com|ru|us)$/.test(location.hostname))window.open('https://linksmith.example/?url='+encodeURIComponent(location.href),"), "{code}");
+            assert!(code.starts_with("javascript:(function(){/(^|[.])aliexpress[.](com|ru|us)$/.test(location.hostname)?window.open('https://linksmith.example/?url='+encodeURIComponent(location.href),"), "{code}");
             // The sentence is one JS string once the browser decodes the address.
             let decoded = percent_encoding::percent_decode_str(&code)
                 .decode_utf8()
                 .unwrap();
-            assert!(decoded.ends_with(&format!("else alert('{sentence}')}})()")), "{decoded}");
+            assert!(decoded.ends_with(&format!(":alert('{sentence}')}})()")), "{decoded}");
             assert!(!code.contains([' ', '"', '#', '<', '>', '\\']), "{code}");
             assert_eq!(code.matches('\'').count(), 8, "{code}");
             // Small enough for any browser's bookmarks (and to read before trusting it).
