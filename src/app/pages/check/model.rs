@@ -420,7 +420,10 @@ mod tests {
             (c.now, c.ask)
         };
         // 25 links, the server checked 20: 5 wait for a click.
-        assert_eq!(plan(first + 5, first, false), (first..first, first..first + 5));
+        assert_eq!(
+            plan(first + 5, first, false),
+            (first..first, first..first + 5)
+        );
         assert_eq!(plan(1000, first, false), (first..first, first..1000));
         // The server answered none (from memory only): the first 20 at once, the rest on a click.
         assert_eq!(plan(first + 5, 0, false), (0..first, first..first + 5));
@@ -430,6 +433,9 @@ mod tests {
         assert_eq!(plan(first, first, false), (first..first, first..first));
         assert_eq!(plan(3, 3, false), (3..3, 3..3));
         assert_eq!(plan(0, 0, false), (0..0, 0..0));
-        assert_eq!(plan(first + 5, 0, true), (first + 5..first + 5, first + 5..first + 5));
+        assert_eq!(
+            plan(first + 5, 0, true),
+            (first + 5..first + 5, first + 5..first + 5)
+        );
     }
 }

@@ -358,7 +358,10 @@ mod tests {
             let decoded = percent_encoding::percent_decode_str(&code)
                 .decode_utf8()
                 .unwrap();
-            assert!(decoded.ends_with(&format!(":alert('{sentence}')}})()")), "{decoded}");
+            assert!(
+                decoded.ends_with(&format!(":alert('{sentence}')}})()")),
+                "{decoded}"
+            );
             assert!(!code.contains([' ', '"', '#', '<', '>', '\\']), "{code}");
             assert_eq!(code.matches('\'').count(), 8, "{code}");
             // Small enough for any browser's bookmarks (and to read before trusting it).
@@ -369,7 +372,13 @@ mod tests {
         let decoded = percent_encoding::percent_decode_str(&code)
             .decode_utf8()
             .unwrap();
-        assert!(decoded.contains("window.open('https://x.example/?url='"), "{decoded}");
-        assert!(code.ends_with("alert('it%27s%20100%25%20%3Cb%3E%5C%20%231')})()"), "{code}");
+        assert!(
+            decoded.contains("window.open('https://x.example/?url='"),
+            "{decoded}"
+        );
+        assert!(
+            code.ends_with("alert('it%27s%20100%25%20%3Cb%3E%5C%20%231')})()"),
+            "{code}"
+        );
     }
 }
