@@ -221,6 +221,7 @@ test('a shared address never overwrites what the reader keeps', async ({ page })
   await page.getByTestId('country').selectOption('KZ');
   await page.getByTestId('amount').fill('30');
   await page.getByTestId('sub').fill('mine');
+  await page.getByTestId('settings').locator('summary').click();
   await page.getByTestId('template').fill('https://go.example/r?to={url}&s={sub}');
   const mine = ['KZ', '30', 'mine', 'https://go.example/r?to={url}&s={sub}'];
   await expect.poll(kept).toEqual(mine);

@@ -223,9 +223,9 @@ pub fn start_check(
     check_from(run, running, inputs, from, options);
 }
 
-/// The check of a shared address (`/?url=...`), made while the server renders the page: the first
-/// links only ([`super::SERVER_RENDERED_LINKS`]); the rest stay pending until the page's script
-/// checks them. A shared address never carries a template: the server's makes these links. The
+/// The check of a shared address (`/?url=...`), made while the server renders the page (or in the
+/// browser after a move within the site): the first links only ([`SERVER_RENDERED_LINKS`]); the
+/// rest stay pending until the reader asks for them ([`continuation`]). A shared address never carries a template: the server's makes these links. The
 /// answer is the JSON of [`Results`] (`None` when the address names no link, or the server
 /// function failed).
 #[lazy]
@@ -236,11 +236,16 @@ pub async fn shared_check(
     sub: String,
     lang: Lang,
 ) -> Option<String> {
-    let inputs = crate::domain::link::inputs_of(&url);
+    let mut inputs = crate::domain::link::inputs_of(&url);
     if inputs.is_empty() {
         return None;
     }
     let total = inputs.len();
+    // In the browser (a move within the site, or back, to a shared address) the same first links
+    // as the server renders: the rest wait for the reader's click there too.
+    if cfg!(not(feature = "ssr")) {
+        inputs.truncate(SERVER_RENDERED_LINKS);
+    }
     let answer = match check_links(inputs, country, amount, sub, String::new(), lang).await {
         Ok(answer) => answer,
         Err(CheckLinksError::Refused(problem)) => CheckAnswer {
