@@ -317,3 +317,25 @@ test('a shared address in Russian asks in Russian', async ({ page }) => {
   await expect(page.getByTestId('waiting')).toContainText('Ещё 1 ссылка ждёт проверки');
   await expect(page.getByTestId('check-rest')).toHaveText('Проверить ещё 1 ссылку');
 });
+
+test('back to a shared address within the site: the first 20 links are asked for, the rest wait for a click', async ({ page }) => {
+  const lines = Array.from({ length: 25 }, (_, i) => `https://aliexpress.com/item/${caseId(i + 100)}.html`);
+  await gotoHydrated(page, '/');
+  await paste(page).fill(lines.join('\n'));
+  await checkAndWait(page, 25);
+  await expect(page).toHaveURL(/\?url=/);
+  // To another page of the site and back (no reload): the page asks for the shared address's
+  // check itself.
+  await page.getByRole('link', { name: 'Rates' }).first().click();
+  await expect(page).toHaveURL(/\/rates$/);
+  const asked: string[][] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname.startsWith('/api/check_links')) {
+      asked.push(JSON.parse(r.postData() ?? '{}').inputs ?? ['?']);
+    }
+  });
+  await page.goBack();
+  await expect(page.getByTestId('check-rest')).toHaveText('Check 5 more links');
+  await expect(page.getByTestId('progress')).toContainText('Checked 20 of 25');
+  expect(asked).toEqual([lines.slice(0, 20)]);
+});
