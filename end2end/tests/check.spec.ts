@@ -270,15 +270,72 @@ test('over the rate limit the page says how long to wait', async ({ page }) => {
   await expect(page.getByTestId('check')).toBeEnabled();
 });
 
-test('a shared address with more links than the server renders: the page checks the rest', async ({ page }) => {
+test('a shared address with more links than the server renders: the rest wait for the reader’s click', async ({ page }) => {
+  const console = watchConsole(page);
+  // Product images come from the CDN the gateway names; no test leaves the machine.
+  await page.route('https://*.alicdn.com/**', (route) =>
+    route.fulfill({ contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg" width="72" height="72"/>' }),
+  );
   const lines = Array.from({ length: 25 }, (_, i) => `https://aliexpress.com/item/${caseId(i)}.html`);
   const address = `/?url=${encodeURIComponent(lines.join('\n'))}`;
   // The server renders 20 answers and leaves 5 pending.
   const html = await (await page.request.get(address)).text();
   expect(html.match(/data-testid="result-card"/g)?.length).toBe(20);
   expect(html.match(/data-testid="pending-card"/g)?.length).toBe(5);
-  // Once the script runs, the rest are checked.
+  // The page's own checks (its server function), with the links each asks for.
+  const asked: string[][] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname.startsWith('/api/check_links')) {
+      asked.push(JSON.parse(r.postData() ?? '{}').inputs ?? ['?']);
+    }
+  });
   await gotoHydrated(page, address);
+  // Once the script runs, nothing more is checked: the page says what waits and asks.
+  const waiting = page.getByTestId('waiting');
+  await expect(waiting).toContainText('5 more links are waiting');
+  await expect(waiting).toContainText('checks its first 20 links');
+  const button = page.getByTestId('check-rest');
+  await expect(button).toHaveText('Check 5 more links');
+  await expect(page.getByTestId('progress')).toContainText('Checked 20 of 25');
+  await page.waitForLoadState('networkidle');
+  expect(asked).toEqual([]);
+  await expect(page.getByTestId('pending-card')).toHaveCount(5);
+  const axe = await new AxeBuilder({ page }).include('[data-testid="results"]').analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
+  // A click checks the five, and only them.
+  await button.click();
   await expect(page.getByTestId('progress')).toContainText('Checked 25 of 25');
   await expect(page.locator('[data-testid="result-card"][data-status="affiliate"]')).toHaveCount(25);
+  await expect(waiting).toHaveCount(0);
+  expect(asked.flat()).toEqual(lines.slice(20));
+  console.assertClean();
+});
+
+test('a shared address in Russian asks in Russian', async ({ page }) => {
+  const lines = Array.from({ length: 21 }, (_, i) => `https://aliexpress.com/item/${caseId(i)}.html`);
+  await gotoHydrated(page, `/?url=${encodeURIComponent(lines.join('\n'))}&lang=ru`);
+  await expect(page.getByTestId('waiting')).toContainText('Ещё 1 ссылка ждёт проверки');
+  await expect(page.getByTestId('check-rest')).toHaveText('Проверить ещё 1 ссылку');
+});
+
+test('back to a shared address within the site: the first 20 links are asked for, the rest wait for a click', async ({ page }) => {
+  const lines = Array.from({ length: 25 }, (_, i) => `https://aliexpress.com/item/${caseId(i + 100)}.html`);
+  await gotoHydrated(page, '/');
+  await paste(page).fill(lines.join('\n'));
+  await checkAndWait(page, 25);
+  await expect(page).toHaveURL(/\?url=/);
+  // To another page of the site and back (no reload): the page asks for the shared address's
+  // check itself.
+  await page.getByRole('link', { name: 'Rates' }).first().click();
+  await expect(page).toHaveURL(/\/rates$/);
+  const asked: string[][] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname.startsWith('/api/check_links')) {
+      asked.push(JSON.parse(r.postData() ?? '{}').inputs ?? ['?']);
+    }
+  });
+  await page.goBack();
+  await expect(page.getByTestId('check-rest')).toHaveText('Check 5 more links');
+  await expect(page.getByTestId('progress')).toContainText('Checked 20 of 25');
+  expect(asked).toEqual([lines.slice(0, 20)]);
 });

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { gotoHydrated, watchConsole, CABLE, LAMP } from './helpers';
 
@@ -133,6 +133,117 @@ test('the bookmarklet opens this page’s check in a new tab and changes nothing
   expect(opened.url()).toBe(`${baseURL}/?url=${encodeURIComponent(product)}`);
   await expect(opened.getByTestId('result-card')).toHaveAttribute('data-status', 'affiliate');
   expect(await shop.content()).toBe(before);
+});
+
+/** The bookmarklet's code as the page offers it, in the page's language. */
+async function bookmarkletCode(page: Page, path = '/') {
+  await gotoHydrated(page, path);
+  await page.getByTestId('settings').locator('summary').click();
+  const href = await page.getByTestId('bookmarklet').getAttribute('href');
+  expect(href).toMatch(/^javascript:/);
+  // The browser percent-decodes a javascript: address before running it.
+  return decodeURIComponent(href!.slice('javascript:'.length));
+}
+
+const ELSEWHERE = 'Linksmith checks AliExpress pages only: open one and click this bookmark there. Nothing was sent.';
+
+test('the bookmarklet on a page that is not AliExpress sends nothing and says so', async ({ page, context }) => {
+  const code = await bookmarkletCode(page);
+  // Local stand-ins (no request leaves the machine): another site whose address carries a token,
+  // and a look-alike of AliExpress.
+  const standIn = /^https:\/\/(shop\.example|aliexpress\.com\.evil\.test)\//;
+  await context.route(standIn, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><html><body><h1>Another site</h1></body></html>' }),
+  );
+  for (const address of ['https://shop.example/account?token=s3cret', `https://aliexpress.com.evil.test/item/${CABLE}.html?token=s3cret`]) {
+    const other = await context.newPage();
+    await other.goto(address);
+    const before = await other.content();
+    const pages = context.pages().length;
+    // Every request from here on, but the stand-ins' own.
+    const sent: string[] = [];
+    const watch = (r: { url(): string }) => {
+      if (!standIn.test(r.url())) sent.push(r.url());
+    };
+    context.on('request', watch);
+    const said: string[] = [];
+    other.on('dialog', (d) => {
+      said.push(d.message());
+      void d.dismiss();
+    });
+    await other.evaluate((c) => (0, eval)(c), code);
+    expect(said).toEqual([ELSEWHERE]);
+    // No navigation, no new tab, nothing sent anywhere, the page unchanged.
+    expect(other.url()).toBe(address);
+    expect(context.pages().length).toBe(pages);
+    expect(sent).toEqual([]);
+    expect(await other.content()).toBe(before);
+    context.off('request', watch);
+    await other.close();
+  }
+});
+
+test('the bookmarklet’s host test: AliExpress sites and their sub-domains only, as the browser parsed the host', async ({ page, baseURL }) => {
+  const run = (code: string, hostname: string) => {
+    const href = `https://${hostname}/item/${CABLE}.html?spm=a2g0o`;
+    let opened: string | null = null;
+    let said: string | null = null;
+    // The bookmarklet's own code, with the page's location, window.open and alert stood in for.
+    new Function('location', 'window', 'alert', code)(
+      { hostname, href },
+      { open: (url: string) => { opened = url; } },
+      (message: string) => { said = message; },
+    );
+    return { opened, said, href };
+  };
+  const code = await bookmarkletCode(page);
+  for (const host of ['aliexpress.com', 'www.aliexpress.com', 'pt.aliexpress.com', 'm.aliexpress.ru', 'aliexpress.ru', 'aliexpress.us',
+    'www.aliexpress.us', 'sale.aliexpress.com', 'xn--e1afmkfd.aliexpress.com', 's.click.aliexpress.com']) {
+    const { opened, said, href } = run(code, host);
+    expect([opened, said], host).toEqual([`${baseURL}/?url=${encodeURIComponent(href)}`, null]);
+  }
+  for (const host of ['aliexpress.com.evil.test', 'evil-aliexpress.com', 'myaliexpress.com', 'aliexpress.co', 'aliexpress.com.ru',
+    'aliexpress.comm', 'xn--liexpress-zyh.com', 'aliexpress.com.', 'example.com', 'localhost', '127.0.0.1', '']) {
+    const { opened, said } = run(code, host);
+    expect([opened, said], host).toEqual([null, ELSEWHERE]);
+  }
+  // In Russian, the sentence is Russian.
+  const russian = await bookmarkletCode(page, '/?lang=ru');
+  expect(run(russian, 'example.com').said).toBe(
+    'Linksmith проверяет только страницы AliExpress: откройте такую страницу и нажмите закладку там. Ничего не отправлено.',
+  );
+});
+
+test('a shared address never overwrites what the reader keeps', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  const kept = () => page.evaluate(() => ['country', 'amount', 'sub', 'template'].map((k) => localStorage.getItem(`linksmith.${k}`)));
+  // The reader's own choices, kept in this browser.
+  await page.getByTestId('country').selectOption('KZ');
+  await page.getByTestId('amount').fill('30');
+  await page.getByTestId('sub').fill('mine');
+  await page.getByTestId('settings').locator('summary').click();
+  await page.getByTestId('template').fill('https://go.example/r?to={url}&s={sub}');
+  const mine = ['KZ', '30', 'mine', 'https://go.example/r?to={url}&s={sub}'];
+  await expect.poll(kept).toEqual(mine);
+  // Someone else's address, with their sub-id, country and amount: the check shown uses them
+  // (its links made with the reader's template, once the kept choices are read)...
+  const shared = `/?url=${encodeURIComponent(`https://aliexpress.com/item/${CABLE}.html`)}&sub=theirs&country=BR&amount=99`;
+  await gotoHydrated(page, shared);
+  await expect(page.getByTestId('affiliate-link')).toHaveValue(
+    `https://go.example/r?to=https%3A%2F%2Faliexpress.com%2Fitem%2F${CABLE}.html&s=theirs`,
+  );
+  await expect(page.getByTestId('sub')).toHaveValue('theirs');
+  await expect(page.getByTestId('country')).toHaveValue('BR');
+  // ...and what the browser keeps is still the reader's.
+  expect(await kept()).toEqual(mine);
+  await gotoHydrated(page, '/');
+  await expect(page.getByTestId('sub')).toHaveValue('mine');
+  await expect(page.getByTestId('amount')).toHaveValue('30');
+  await expect(page.getByTestId('country')).toHaveValue('KZ');
+  // A field the reader changes on a shared page is theirs, and kept.
+  await gotoHydrated(page, shared);
+  await page.getByTestId('sub').fill('edited');
+  await expect.poll(kept).toEqual(['KZ', '30', 'edited', mine[3]]);
 });
 
 test('recent checks: kept in the browser, check again, a change marked', async ({ page }) => {

@@ -67,9 +67,10 @@ pub async fn load_results_code() {
             Memo::new(|_| Lang::En),
             RwSignal::new(false),
             RwSignal::new(None),
+            RwSignal::new(false),
         )
     });
-    let _ = results_view(None, args.0, args.1, args.2, args.3).await;
+    let _ = results_view(None, args.0, args.1, args.2, args.3, args.4).await;
 }
 
 #[component]
@@ -145,19 +146,22 @@ pub fn CheckPage() -> impl IntoView {
                 crate::domain::template::channels_from_json,
                 |l: &Vec<_>| crate::domain::template::channels_to_json(l),
             );
-            Effect::new(move |first: Option<()>| {
-                let fields = [("country", country), ("amount", amount), ("sub", sub)];
-                if first.is_none() {
-                    for ((key, signal), given) in fields.iter().zip(from_address) {
-                        if let (false, Some(v)) = (given, memory::load(key)) {
+            // A value the address gives is shown and checked with, never kept: what this browser
+            // keeps stays the reader's own until the reader changes the field.
+            let fields = [("country", country), ("amount", amount), ("sub", sub)];
+            for ((key, signal), given) in fields.into_iter().zip(from_address) {
+                Effect::new(move |first: Option<()>| {
+                    if first.is_none() && !given {
+                        if let Some(v) = memory::load(key) {
                             signal.set(v);
                         }
                     }
-                }
-                for (key, signal) in fields {
-                    memory::save(key, &signal.get());
-                }
-            });
+                    let value = signal.get();
+                    if first.is_some() || !given {
+                        memory::save(key, &value);
+                    }
+                });
+            }
         });
     }
 
@@ -248,9 +252,9 @@ pub fn CheckPage() -> impl IntoView {
         now_running
     });
 
-    // A shared address rendered on the server with more links than it checks: the page checks
-    // the rest once its script runs (and makes its links with the reader's own template: after
-    // the remembered choices are read, which runs first).
+    // A shared address rendered on the server: once the script runs, its links are made with the
+    // reader's own template (after the remembered choices are read, which runs first), and the
+    // links past the server's first wait for the reader's click ("Check N more links").
     #[cfg(feature = "hydrate")]
     deferred::after_hydration(move || {
         Effect::new(move |started: Option<bool>| {
@@ -417,7 +421,7 @@ pub fn CheckPage() -> impl IntoView {
                     Some(run) => Shown::Live(run),
                     None => Shown::Shared(initial.get().filter(|json| !json.is_empty())?),
                 };
-                Some(Suspend::new(results_view(Some((shown, setup.programme)), amount_value, lang, table_view, rewritten)))
+                Some(Suspend::new(results_view(Some((shown, setup.programme)), amount_value, lang, table_view, rewritten, running)))
             }}
         </Suspense>
         </Deferred>

@@ -4,6 +4,7 @@
 use std::{
     cell::{Cell, RefCell},
     collections::VecDeque,
+    ops::Range,
     rc::Rc,
     sync::Arc,
 };
@@ -11,7 +12,7 @@ use std::{
 use leptos::{lazy, prelude::*};
 use serde::{Deserialize, Serialize};
 
-use super::server::{check_links, CheckAnswer, CheckLinksError};
+use super::server::{check_links, CheckAnswer, CheckLinksError, SERVER_RENDERED_LINKS};
 use crate::domain::{
     check::{Outcome, Problem, SubId},
     codes::ErrorCode,
@@ -119,6 +120,50 @@ pub struct Run {
     pub slots: Arc<[ArcRwSignal<Option<Outcome>>]>,
     pub done: ArcRwSignal<usize>,
     pub problem: ArcRwSignal<Option<Problem>>,
+    /// The links of a shared address left for the reader to ask for ([`continuation`]): checked only
+    /// on the reader's click, with these options (`None` once asked, or when nothing waits).
+    pub rest: ArcRwSignal<Option<Rest>>,
+}
+
+/// Links of a shared address that wait for the reader's click: `inputs[from..]` of the run's text,
+/// to be checked with `options` (the address's country, amount and sub-id, the reader's template).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rest {
+    pub from: usize,
+    pub options: Options,
+}
+
+/// What the page checks of a shared address's results once its script runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Continuation {
+    /// Checked at once: links among the first [`SERVER_RENDERED_LINKS`] the server left
+    /// unanswered (it may render from memory only).
+    pub now: Range<usize>,
+    /// Checked only when the reader asks ("Check N more links"): the links past those.
+    pub ask: Range<usize>,
+}
+
+/// Opening a shared address costs the reader at most [`SERVER_RENDERED_LINKS`] links: the rest
+/// waits for their click. Nothing is checked when the server refused the check (its problem is
+/// shown). The server answers a prefix of the links; the first unanswered one starts the rest.
+pub fn continuation(results: &Results) -> Continuation {
+    let total = results.slots.len();
+    if results.problem.is_some() {
+        return Continuation {
+            now: total..total,
+            ask: total..total,
+        };
+    }
+    let from = results
+        .slots
+        .iter()
+        .position(Option::is_none)
+        .unwrap_or(total);
+    let first = SERVER_RENDERED_LINKS.min(total).max(from);
+    Continuation {
+        now: from..first,
+        ask: first..total,
+    }
 }
 
 impl Run {
@@ -157,6 +202,7 @@ impl From<Results> for Run {
             slots: r.slots.into_iter().map(ArcRwSignal::new).collect(),
             done: ArcRwSignal::new(done),
             problem: ArcRwSignal::new(r.problem),
+            rest: ArcRwSignal::new(None),
         }
     }
 }
@@ -177,9 +223,9 @@ pub fn start_check(
     check_from(run, running, inputs, from, options);
 }
 
-/// The check of a shared address (`/?url=...`), made while the server renders the page: the first
-/// links only ([`super::SERVER_RENDERED_LINKS`]); the rest stay pending until the page's script
-/// checks them. A shared address never carries a template: the server's makes these links. The
+/// The check of a shared address (`/?url=...`), made while the server renders the page (or in the
+/// browser after a move within the site): the first links only ([`SERVER_RENDERED_LINKS`]); the
+/// rest stay pending until the reader asks for them ([`continuation`]). A shared address never carries a template: the server's makes these links. The
 /// answer is the JSON of [`Results`] (`None` when the address names no link, or the server
 /// function failed).
 #[lazy]
@@ -190,11 +236,16 @@ pub async fn shared_check(
     sub: String,
     lang: Lang,
 ) -> Option<String> {
-    let inputs = crate::domain::link::inputs_of(&url);
+    let mut inputs = crate::domain::link::inputs_of(&url);
     if inputs.is_empty() {
         return None;
     }
     let total = inputs.len();
+    // In the browser (a move within the site, or back, to a shared address) the same first links
+    // as the server renders: the rest wait for the reader's click there too.
+    if cfg!(not(feature = "ssr")) {
+        inputs.truncate(SERVER_RENDERED_LINKS);
+    }
     let answer = match check_links(inputs, country, amount, sub, String::new(), lang).await {
         Ok(answer) => answer,
         Err(CheckLinksError::Refused(problem)) => CheckAnswer {
@@ -217,7 +268,9 @@ pub async fn shared_check(
 }
 
 /// In the browser, after a shared address was rendered: its links are made with the reader's own
-/// template (the address carries none), and the links the server left pending are checked.
+/// template (the address carries none); links among the first [`SERVER_RENDERED_LINKS`] the server
+/// left unanswered are checked, and those past them wait for the reader's click ([`continuation`],
+/// [`Run::rest`]): an address someone else wrote never spends more of the reader's limit on its own.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[lazy]
 pub fn continue_shared(
@@ -238,17 +291,23 @@ pub fn continue_shared(
             }
         }
     }
-    let from = r.done();
-    if r.problem.is_some() || from >= r.slots.len() {
-        if matches!(mine, Ok(Some(_))) {
-            live.set(Some(Run::from(r)));
-        }
+    let next = continuation(&r);
+    if next.now.is_empty() && next.ask.is_empty() && !matches!(mine, Ok(Some(_))) {
         return;
     }
-    let inputs = crate::domain::link::inputs_of(&r.text);
-    let checking = Run::from(r);
-    live.set(Some(checking.clone()));
-    check_from(checking, running, inputs, from, options);
+    let run = Run::from(r);
+    if !next.ask.is_empty() {
+        run.rest.set(Some(Rest {
+            from: next.ask.start,
+            options: options.clone(),
+        }));
+    }
+    live.set(Some(run.clone()));
+    if !next.now.is_empty() {
+        let mut inputs = crate::domain::link::inputs_of(&run.text);
+        inputs.truncate(next.now.end);
+        check_from(run, running, inputs, next.now.start, options);
+    }
 }
 
 /// Checks `inputs[from..]` in chunks ([`chunk_ranges`]), [`IN_FLIGHT`] requests at a time, filling
@@ -336,5 +395,52 @@ mod tests {
         assert_eq!(full.len(), 3 + 8 + 1);
         assert_eq!(full.last(), Some(&(950..1000)));
         assert!(full.windows(2).all(|w| w[0].end == w[1].start));
+    }
+
+    fn results(total: usize, done: usize, problem: bool) -> Results {
+        let outcome = Outcome::Failed(crate::domain::check::CheckFailure {
+            input: "x".into(),
+            error: Problem {
+                code: ErrorCode::InvalidUrl,
+                message: "x".into(),
+            },
+        });
+        let mut slots = vec![Some(outcome); done];
+        slots.resize(total, None);
+        Results {
+            text: String::new(),
+            slots,
+            problem: problem.then(|| Problem {
+                code: ErrorCode::RateLimited,
+                message: "wait".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_shared_address_checks_at_most_the_servers_links_without_a_click() {
+        let first = SERVER_RENDERED_LINKS;
+        let plan = |total, done, problem| {
+            let c = continuation(&results(total, done, problem));
+            (c.now, c.ask)
+        };
+        // 25 links, the server checked 20: 5 wait for a click.
+        assert_eq!(
+            plan(first + 5, first, false),
+            (first..first, first..first + 5)
+        );
+        assert_eq!(plan(1000, first, false), (first..first, first..1000));
+        // The server answered none (from memory only): the first 20 at once, the rest on a click.
+        assert_eq!(plan(first + 5, 0, false), (0..first, first..first + 5));
+        assert_eq!(plan(first + 5, 7, false), (7..first, first..first + 5));
+        assert_eq!(plan(3, 0, false), (0..3, 3..3));
+        // Every link checked, none at all, or a refusal shown: nothing more is asked.
+        assert_eq!(plan(first, first, false), (first..first, first..first));
+        assert_eq!(plan(3, 3, false), (3..3, 3..3));
+        assert_eq!(plan(0, 0, false), (0..0, 0..0));
+        assert_eq!(
+            plan(first + 5, 0, true),
+            (first + 5..first + 5, first + 5..first + 5)
+        );
     }
 }

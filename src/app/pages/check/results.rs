@@ -7,8 +7,8 @@ use leptos::{lazy, prelude::*};
 
 use super::{
     band::band_bar,
-    model::{Results, Run},
-    DRAW_STEP,
+    model::{check_from, Results, Run},
+    DRAW_STEP, SERVER_RENDERED_LINKS,
 };
 
 /// Cards drawn at each step after the first [`DRAW_STEP`].
@@ -62,6 +62,7 @@ pub fn results_view(
     lang: Memo<Lang>,
     table_view: RwSignal<bool>,
     rewritten: RwSignal<Option<(String, Vec<String>)>>,
+    running: RwSignal<bool>,
 ) -> AnyView {
     // The programme's JSON is read here, in the results' own bundle (see `PageSetup`).
     let Some((shown, programme)) =
@@ -78,7 +79,7 @@ pub fn results_view(
         },
     };
     view! {
-        <ResultsView run=run programme=programme amount=amount lang=lang table_view=table_view rewritten=rewritten />
+        <ResultsView run=run programme=programme amount=amount lang=lang table_view=table_view rewritten=rewritten running=running />
     }
     .into_any()
 }
@@ -91,9 +92,25 @@ fn ResultsView(
     lang: Memo<Lang>,
     table_view: RwSignal<bool>,
     rewritten: RwSignal<Option<(String, Vec<String>)>>,
+    running: RwSignal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let total = run.slots.len();
+    // A shared address's links past the server's first: checked when the reader asks.
+    let rest = run.rest.clone();
+    let ask = {
+        let (run, rest) = (run.clone(), rest.clone());
+        move |_| {
+            if running.get_untracked() {
+                return;
+            }
+            if let Some(r) = rest.get_untracked() {
+                rest.set(None);
+                let inputs = crate::domain::link::inputs_of(&run.text);
+                check_from(run.clone(), running, inputs, r.from, r.options);
+            }
+        }
+    };
     let done = run.done.clone();
     let all_done = {
         let done = done.clone();
@@ -179,6 +196,19 @@ fn ResultsView(
                     <div class="progress" data-testid="progress">
                         <label for="check-progress">{move || format!("{} {} {} {total}", t_string!(i18n, check.progress), progress_done.get(), t_string!(i18n, check.of))}</label>
                         <progress id="check-progress" max=total value=move || value.get()></progress>
+                    </div>
+                }
+            })}
+            {move || rest.get().map(|r| {
+                let count = total - r.from;
+                let first = SERVER_RENDERED_LINKS;
+                view! {
+                    <div class="notice waiting" role="status" data-testid="waiting" data-count=count>
+                        <p>{move || if count == 1 { t_string!(i18n, check.waiting_one, first) } else { t_string!(i18n, check.waiting_many, count, first) }}</p>
+                        <button type="button" class="primary" data-testid="check-rest" on:click=ask.clone()
+                            disabled=move || running.get()>
+                            {move || if count == 1 { t_string!(i18n, check.check_rest_one).to_string() } else { t_string!(i18n, check.check_rest_many, count) }}
+                        </button>
                     </div>
                 }
             })}

@@ -28,13 +28,33 @@ pub fn checked(text: &str, lang: Lang) -> Result<Option<LinkTemplate>, String> {
     })
 }
 
-/// The bookmarklet's code: opens this Linksmith with the current page's address checked, in a
-/// new tab. It reads the address only; it changes nothing on the page it runs on.
+/// What the bookmarklet escapes in its sentence: what would end its JS string or change its
+/// `javascript:` address (which the browser percent-decodes before running it); every byte past
+/// ASCII is escaped too.
+const BOOKMARKLET_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'\'')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'`');
+
+/// The bookmarklet's code. On an AliExpress page (the host the browser parsed, `location.hostname`,
+/// is aliexpress.com, .ru or .us or a sub-domain of one) it opens this Linksmith with the page's
+/// address checked, in a new tab; on any other page it says `elsewhere` (an alert) and sends
+/// nothing: another site's address can carry tokens in its query. It reads the address only; it
+/// changes nothing on the page it runs on.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub fn bookmarklet(origin: &str) -> String {
-    let origin = origin.replace(['\'', '\\', '"', '<', '>'], "");
+pub fn bookmarklet(origin: &str, elsewhere: &str) -> String {
+    let origin = origin.replace(['\'', '\\', '"', '<', '>', '%'], "");
+    let elsewhere = percent_encoding::utf8_percent_encode(elsewhere, BOOKMARKLET_ESCAPED);
     format!(
-        "javascript:(function(){{window.open('{origin}/?url='+encodeURIComponent(location.href),'_blank','noopener')}})()"
+        "javascript:(function(){{/(^|[.])aliexpress[.](com|ru|us)$/.test(location.hostname)\
+         ?window.open('{origin}/?url='+encodeURIComponent(location.href),'_blank','noopener')\
+         :alert('{elsewhere}')}})()"
     )
 }
 
@@ -306,8 +326,9 @@ fn Bookmarklet() -> impl IntoView {
     let href = RwSignal::new(String::from("#"));
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
+        let elsewhere = t_string!(i18n, check.settings.bookmarklet_elsewhere);
         if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-            href.set(bookmarklet(&origin));
+            href.set(bookmarklet(&origin, elsewhere));
         }
     });
     view! {
@@ -319,5 +340,45 @@ fn Bookmarklet() -> impl IntoView {
             " "
             <span class="hint">{move || t_string!(i18n, check.settings.bookmarklet_hint)}</span>
         </p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn the_bookmarklet_tests_the_host_before_sending_and_stays_small() {
+        for locale in [Locale::en, Locale::ru] {
+            let sentence = locale.words().check.settings.bookmarklet_elsewhere;
+            let code = bookmarklet("https://linksmith.example", sentence);
+            assert!(code.starts_with("javascript:(function(){/(^|[.])aliexpress[.](com|ru|us)$/.test(location.hostname)?window.open('https://linksmith.example/?url='+encodeURIComponent(location.href),"), "{code}");
+            // The sentence is one JS string once the browser decodes the address.
+            let decoded = percent_encoding::percent_decode_str(&code)
+                .decode_utf8()
+                .unwrap();
+            assert!(
+                decoded.ends_with(&format!(":alert('{sentence}')}})()")),
+                "{decoded}"
+            );
+            assert!(!code.contains([' ', '"', '#', '<', '>', '\\']), "{code}");
+            assert_eq!(code.matches('\'').count(), 8, "{code}");
+            // Small enough for any browser's bookmarks (and to read before trusting it).
+            assert!(code.len() < 1000, "{} bytes", code.len());
+        }
+        // Nothing in the sentence or the origin ends the string or the address.
+        let code = bookmarklet("https://x.example'%\"<>", "it's 100% <b>\\ #1");
+        let decoded = percent_encoding::percent_decode_str(&code)
+            .decode_utf8()
+            .unwrap();
+        assert!(
+            decoded.contains("window.open('https://x.example/?url='"),
+            "{decoded}"
+        );
+        assert!(
+            code.ends_with("alert('it%27s%20100%25%20%3Cb%3E%5C%20%231')})()"),
+            "{code}"
+        );
     }
 }
