@@ -627,3 +627,109 @@ fn no_log_line_carries_a_key() {
         assert!(!text.contains(&key[4..]), "a log line shows a key:\n{text}");
     }
 }
+
+/// A key's own share of fresh look-ups applies (not the server's), the links past it carry
+/// `lookups_spent`, and the look-ups it spent are counted in `keys list`, on both stores.
+#[tokio::test]
+async fn a_keys_fresh_look_ups_follow_its_own_share_and_are_counted() {
+    use linksmith::server::open_platform::{Credentials, OpenPlatform, Secret};
+    for store in backends("keys_lookups", PoolSettings::default()).await {
+        let what = store.describe();
+        let gateway =
+            common::fake_gateway::start(common::GATEWAY_KEY, common::GATEWAY_SECRET).await;
+        gateway.answer_any_id_with(common::fake_gateway::FakeProduct {
+            commission: "7.0%",
+            hot: None,
+            title: "Cable",
+            category: "Phones & Telecommunications",
+        });
+        let api = OpenPlatform::new(
+            gateway.url(),
+            Credentials {
+                app_key: common::GATEWAY_KEY.into(),
+                app_secret: Secret::new(common::GATEWAY_SECRET),
+                tracking_id: "trk".into(),
+            },
+            Duration::from_millis(1500),
+        );
+        let mut state = AppState::with_sources(
+            common::api_config(None),
+            Some(api),
+            store.clone(),
+            None,
+            ResolverConfig::default(),
+        );
+        state.keys = Arc::new(Keys::remembering_for(
+            store.clone(),
+            Duration::from_secs(30),
+        ));
+        Keys::start_flushing(&state.keys);
+        let server = common::start_state(state).await;
+        let (id, key) = add(
+            &store,
+            "sparing",
+            KeyLimits {
+                lookups_per_hour: Some(2),
+                ..KeyLimits::default()
+            },
+        )
+        .await;
+        let urls: Vec<String> = (0..3)
+            .map(|i| {
+                format!(
+                    "https://aliexpress.com/item/{}.html",
+                    1_005_008_400_000_000u64 + i
+                )
+            })
+            .collect();
+        let answer: Value = client()
+            .post(server.url("/api/v1/check/batch"))
+            .header("authorization", format!("Bearer {key}"))
+            .json(&json!({ "urls": urls }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let spent: Vec<bool> = answer["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["warnings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|w| w["code"] == "lookups_spent")
+            })
+            .collect();
+        assert_eq!(spent, [false, false, true], "{what}: {answer}");
+        let message = answer["results"][2]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["code"] == "lookups_spent")
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(message.contains("renews in 30 min"), "{what}: {message}");
+        assert_eq!(answer["results"][0]["status_source"], "api", "{what}");
+        // Counted: three links, two fresh look-ups.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let list = store.list_keys(today()).await.unwrap();
+            let k = list.iter().find(|k| k.id == id).unwrap();
+            if k.links == 3 && k.lookups == 2 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: usage not written: {k:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server.stop().await;
+    }
+}
