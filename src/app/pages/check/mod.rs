@@ -93,14 +93,19 @@ pub fn CheckPage() -> impl IntoView {
     // hydrated in later tasks), not while the page hydrates; its programme (JSON) only by the
     // results' code.
     let setup_text = Resource::new_str(|| (), |_| fetch_setup());
-    let setup_read = Memo::new(move |_| setup_text.get().and_then(|text| PageSetup::read(&text)));
-    // Read inside a `Suspense`: the resource itself is read, so that the server waits for it.
-    let setup = move || {
-        setup_text
-            .with(Option::is_some)
-            .then(|| setup_read.get())
-            .flatten()
+    let read_setup = move || setup_text.get().and_then(|text| PageSetup::read(&text));
+    // In the browser the text is read once (a memo); on the server every read reads it again: a
+    // page's parts render on several threads there, and a memo being computed on one while another
+    // reads it panicked (reactive_graph's read found its lock taken and called it disposed).
+    #[cfg(feature = "hydrate")]
+    let setup_read = {
+        let memo = Memo::new(move |_| read_setup());
+        move || memo.get()
     };
+    #[cfg(not(feature = "hydrate"))]
+    let setup_read = read_setup;
+    // Read inside a `Suspense`: the resource itself is read, so that the server waits for it.
+    let setup = move || setup_text.with(Option::is_some).then(setup_read).flatten();
     // A shared address (`/?url=...`) is checked on the server, before any script runs.
     // Its answer travels to the browser as the JSON of [`Results`], read by the lazily loaded
     // results code (the first bundle carries no decoder for results).
