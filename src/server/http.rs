@@ -201,11 +201,13 @@ fn provide_request_nonce() {
 }
 
 /// The Content-Security-Policy of every response: the app's own scripts (the inline hydration
-/// script by nonce) and WebAssembly; images from the site and the product image CDN; nothing else.
+/// script by nonce) and WebAssembly; images from the site and the hosts AliExpress serves product
+/// images from (`*.alicdn.com`, and `*.aliexpress-media.com`, as in `ae-pic-a1.aliexpress-media.com`,
+/// which real Open Platform answers carry); nothing else.
 pub fn content_security_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data: https://*.alicdn.com; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data: https://*.alicdn.com https://*.aliexpress-media.com; connect-src 'self'; \
          font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
          frame-ancestors 'none'"
     )

@@ -76,6 +76,18 @@ async fn every_response_carries_strict_security_headers() {
         assert!(csp.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
         assert!(!csp.contains("'unsafe-eval'"), "{path}: {csp}");
+        // Images: the site and AliExpress's image hosts only (real answers carry both
+        // ae01.alicdn.com and ae-pic-a1.aliexpress-media.com), never any https host.
+        let img = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("img-src"))
+            .unwrap_or_default();
+        assert_eq!(
+            img,
+            "img-src 'self' data: https://*.alicdn.com https://*.aliexpress-media.com",
+            "{path}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
