@@ -84,8 +84,7 @@ async fn every_response_carries_strict_security_headers() {
             .find(|d| d.starts_with("img-src"))
             .unwrap_or_default();
         assert_eq!(
-            img,
-            "img-src 'self' data: https://*.alicdn.com https://*.aliexpress-media.com",
+            img, "img-src 'self' data: https://*.alicdn.com https://*.aliexpress-media.com",
             "{path}"
         );
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
