@@ -129,8 +129,10 @@ pub struct Keys {
     lookups: tokio::sync::Semaphore,
     /// Store look-ups of keys not remembered, per address.
     unseen: LinkLimiter,
-    /// Each key's own link bucket (the key's limits, else the server's), by key id.
-    buckets: Mutex<HashMap<i64, (RateLimit, Arc<LinkLimiter>)>>,
+    /// The keys' link buckets, one a key, each taken at the key's own limit (else the
+    /// server's): one bounded map, as the addresses' (a limiter a key would allocate a whole
+    /// bounded map for each).
+    links: LinkLimiter,
     /// Usage per (key id, UTC day).
     usage: Mutex<HashMap<(i64, i64), Pending>>,
 }
@@ -195,7 +197,7 @@ impl Keys {
             )),
             lookups: tokio::sync::Semaphore::new(LOOKUPS_AT_ONCE),
             unseen: LinkLimiter::new(NEW_KEYS_PER_ADDRESS),
-            buckets: Mutex::new(HashMap::new()),
+            links: LinkLimiter::new(NEW_KEYS_PER_ADDRESS),
             usage: Mutex::new(HashMap::new()),
         }
     }
@@ -292,19 +294,6 @@ impl Keys {
     /// Forgets every key remembered (a revocation in this process takes effect at once).
     pub fn forget(&self) {
         lock(&self.memory).clear();
-    }
-
-    /// The link bucket of key `id` under `limit`.
-    fn bucket(&self, id: i64, limit: RateLimit) -> Arc<LinkLimiter> {
-        let mut buckets = lock(&self.buckets);
-        match buckets.get(&id) {
-            Some((l, b)) if *l == limit => b.clone(),
-            _ => {
-                let b = Arc::new(LinkLimiter::new(limit));
-                buckets.insert(id, (limit, b.clone()));
-                b
-            }
-        }
     }
 
     /// Counts what a key used (links checked, fresh look-ups spent) for today's usage; written
@@ -412,16 +401,14 @@ impl AppState {
         links: usize,
         lang: Lang,
     ) -> Result<(), RateLimited> {
-        let id = match caller.client {
-            Client::Address(_) => return self.admit(&caller.client, links, lang),
-            Client::Key(id) => id,
-        };
+        if let Client::Address(_) = caller.client {
+            return self.admit(&caller.client, links, lang);
+        }
         if let Some(limit) = caller.links.or(self.config.rate_limit) {
-            // Each key has a bucket of its own; the bucket's address is a placeholder.
-            let bucket = self.keys.bucket(id, limit);
-            let limit = bucket.limit();
-            bucket
-                .take(&caller.client, links, None)
+            // The key's own bucket, at its own limit.
+            self.keys
+                .links
+                .take(&caller.client, links, Some(limit))
                 .map_err(|refused| key_rate_limited(refused, limit, links, lang))?;
         }
         self.keys.note_use(&caller.client, links as u64, 0);
