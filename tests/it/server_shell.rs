@@ -288,7 +288,7 @@ async fn a_shared_address_renders_the_reading_on_the_server() {
     let html = res.text().await.unwrap();
     assert!(html.contains("2 links: 1 usable, 1 refused"), "{html}");
     assert!(html.contains("https://aliexpress.com/item/1005006295880104.html"));
-    assert!(html.contains("affiliate redirects"));
+    assert!(html.contains("a commission through s.click links may not count"));
     server.stop().await;
 }
 

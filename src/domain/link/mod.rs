@@ -120,11 +120,7 @@ pub enum LinkError {
          Open it, then paste the address of the AliExpress page it leads to."
     )]
     OtherNetwork { host: String, network: &'static str },
-    #[error(
-        "{host} links are affiliate redirects: a commission through them may not count, and they may \
-         carry another webmaster's id. Open the link in a browser, then paste the product page address \
-         it shows (aliexpress.com/item/<id>.html)."
-    )]
+    #[error("{}", short_link_sentence(host))]
     ShortLinkRejected { host: String },
     #[error(
         "This app share link could not be followed ({reason}). Open it on your phone or in a browser, \
@@ -178,6 +174,34 @@ impl LinkError {
             | LinkError::EmptyShare
             | LinkError::UnknownPage { .. } => ErrorCode::UnsupportedPage,
         }
+    }
+}
+
+/// Whether a refused short link is AliExpress's own `s.click` link (of which the terms say a
+/// commission may not count), rather than another network's or `ali.click` short link.
+pub fn is_s_click(host: &str) -> bool {
+    matches!(
+        hosts::classify(&host.to_ascii_lowercase()),
+        HostClass::Aliexpress {
+            role: Role::ShortLink,
+            ..
+        }
+    )
+}
+
+fn short_link_sentence(host: &str) -> String {
+    if is_s_click(host) {
+        format!(
+            "{host} links are refused: the terms say a commission through s.click links may not count. \
+             Open the link in a browser, then paste the product page address it shows \
+             (aliexpress.com/item/<id>.html)."
+        )
+    } else {
+        format!(
+            "{host} is a short affiliate link: it carries another webmaster's tracking, and reading it \
+             would register a click for them, so Linksmith does not follow it. Open it in a browser, \
+             then paste the address of the AliExpress page it shows."
+        )
     }
 }
 
@@ -717,7 +741,9 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
             Ok(finish(link, removed))
         }
         PathKind::Home => {
-            let link = page_link(PageKind::Home, format!("https://{}/", site.domain()), site);
+            // The terms: "If you want to direct traffic to the home page, then you should use
+            // https://aliexpress.com", whatever site was pasted (`site` keeps the pasted one).
+            let link = page_link(PageKind::Home, HOME_URL.to_string(), site);
             Ok(finish(link, report_unused(removed, &params, Uses::NONE)))
         }
         PathKind::Category | PathKind::Campaign => {
@@ -830,6 +856,9 @@ fn report_unused(
     }
     removed
 }
+
+/// The home page the terms name for home-page traffic.
+pub const HOME_URL: &str = "https://aliexpress.com/";
 
 fn page_link(kind: PageKind, canonical_url: String, site: Site) -> Link {
     Link {
