@@ -57,6 +57,15 @@ test('each rule once, the traffic rules with their consequences, and names in th
   await expect(conduct.locator('li[data-id="mail_without_consent"]')).toContainText('may refuse to cooperate');
   await expect(conduct.locator('li[data-id="brand_in_domain"]')).toBeVisible();
   await expect(conduct.locator('li[data-id="brand_in_ads"]')).toBeVisible();
+  // All the terms say, no stronger: willing clicks, no refund content, no logo in a community's logo,
+  // and outside the CIS "all types of arbitrage traffic are allowed except" brand ads.
+  await expect(conduct.locator('li[data-id="willing_clicks"]')).toContainText('willing and conscious');
+  await expect(conduct.locator('li[data-id="refund_content"]')).toContainText('reputation');
+  await expect(conduct.locator('li[data-id="third_party_clear"]')).toContainText('social-network communities');
+  await expect(conduct.locator('li[data-id="brand_in_ads"]')).toContainText('every kind of arbitrage traffic is allowed except');
+  await expect(conduct.locator('li[data-id="brand_in_ads"]')).not.toContainText('the one traffic type');
+  await expect(page.getByTestId('conduct-partial')).toContainText('not the whole');
+  await expect(page.locator('main')).toContainText('Orders are confirmed on average in 50–70 days.');
 
   await gotoHydrated(page, '/rates?lang=ru');
   await expect(page.locator('.hint').first()).toContainText('Казахстан');

@@ -318,6 +318,25 @@ impl LinkTemplate {
         &self.0
     }
 
+    /// The network the affiliate links made with this template go through, by its host: ePN's
+    /// or Admitad's deep-link hosts, or an AliExpress host (a Portals link). `None` for any other
+    /// host (the operator's own redirect, say).
+    pub fn network(&self) -> Option<StatusSource> {
+        let sample = fill(
+            &self.0,
+            "https://aliexpress.com/item/1005005248414510.html",
+            Some("1005005248414510"),
+            None,
+        );
+        let url = crate::domain::link::parse_url(&sample).ok()?;
+        match hosts::classify(&url.host_str()?.to_ascii_lowercase()) {
+            hosts::HostClass::OtherNetwork { network: "ePN" } => Some(StatusSource::Epn),
+            hosts::HostClass::OtherNetwork { network: "Admitad" } => Some(StatusSource::Admitad),
+            hosts::HostClass::Aliexpress { .. } => Some(StatusSource::Api),
+            hosts::HostClass::OtherNetwork { .. } | hosts::HostClass::Foreign => None,
+        }
+    }
+
     /// The affiliate link for a normalised link.
     pub fn render(&self, link: &Link, sub: Option<&SubId>) -> String {
         fill(
@@ -571,12 +590,13 @@ pub fn re_estimate(
     lang: Lang,
 ) {
     result.estimate = amount.map(|a| programme.estimate(&result.rate, a));
-    let capped = result.estimate.as_ref().is_some_and(|e| e.capped);
     result.warnings.retain(|w| w.code != NoticeCode::OrderCap);
-    if capped {
-        result
-            .warnings
-            .push(programme.notice(NoticeCode::OrderCap, lang));
+    if let Some(notice) = result
+        .estimate
+        .as_ref()
+        .and_then(|e| programme.cap_notice(&result.rate, e, lang))
+    {
+        result.warnings.push(notice);
     }
 }
 

@@ -104,6 +104,10 @@ codes! {
         RateApproximate = "rate_approximate",
         AttributionPriority = "attribution_priority",
         RussianStoreUnknown = "russian_store_unknown",
+        /// A source reported a rate outside the terms' band for the status and region.
+        RateOutsideTerms = "rate_outside_terms",
+        /// The commission amounts changed on 2022-03-01 (a dated note of the terms).
+        CommissionChanged = "commission_changed",
         /// The client's share of fresh look-ups is spent for now: the link was answered from what
         /// is remembered only.
         LookupsSpent = "lookups_spent",
@@ -180,6 +184,7 @@ mod tests {
             "attribution_priority",
             "russian_store_unknown",
             "lookups_spent",
+            "rate_outside_terms",
         ] {
             assert!(NoticeCode::parse(code).is_some(), "{code}");
         }

@@ -139,6 +139,15 @@ pub fn parse_order(text: &str) -> Result<Vec<StatusSource>, String> {
     Ok(order)
 }
 
+/// The authority order for links that go through `network` (the template's: a webmaster is paid
+/// what the network their link goes through pays): that network's source first, then `order`.
+/// Without a network, `order` itself (`LINKSMITH_SOURCE_ORDER`).
+pub fn led_by(order: &[StatusSource], network: Option<StatusSource>) -> Vec<StatusSource> {
+    let mut led: Vec<StatusSource> = network.into_iter().collect();
+    led.extend(order.iter().copied().filter(|s| Some(*s) != network));
+    led
+}
+
 /// What each source answered for one link, with the time it was learnt (unix seconds).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answers {

@@ -245,9 +245,15 @@ impl AppState {
             .iter()
             .filter_map(|r| r.as_ref().ok().cloned())
             .collect();
+        // The rate authority follows the network the affiliate link goes through.
+        let network = options
+            .template
+            .as_ref()
+            .or(self.config.template.as_ref())
+            .and_then(crate::domain::check::LinkTemplate::network);
         let mut found = self
             .resolver
-            .detect_for(&links, options.country, allowance)
+            .detect_through(&links, options.country, allowance, network)
             .await
             .into_iter();
 

@@ -24,12 +24,19 @@ use linksmith::{
         open_platform::{Credentials, OpenPlatform, Secret},
         page_reader::PageReader,
         resolver::ResolverConfig,
-        AppState, Calendar,
+        AppState, Calendar, Sources,
     },
 };
 use serde_json::{json, Value};
 
-use crate::common::{self, fake_gateway, GATEWAY_KEY, GATEWAY_SECRET};
+use crate::common::{
+    self, fake_gateway,
+    fake_networks::{
+        start_admitad, start_epn, FakeAdmitad, FakeEpn, ADMITAD_ID, ADMITAD_SECRET, EPN_ID,
+        EPN_SECRET,
+    },
+    GATEWAY_KEY, GATEWAY_SECRET,
+};
 
 const TEMPLATE: &str = "https://network.example/deeplink?to={url}&sub={sub}";
 
@@ -118,6 +125,9 @@ fn standing_notes(date: Date) -> Vec<&'static str> {
     if date >= Date::new(2021, 10, 15).unwrap() {
         notes.push("geo_must_match");
     }
+    if date >= Date::new(2022, 3, 1).unwrap() {
+        notes.push("commission_changed");
+    }
     if date >= Date::new(2022, 10, 20).unwrap() {
         notes.push("dropshipping_seller_rate");
     }
@@ -137,12 +147,17 @@ fn codes(list: &Value) -> Vec<String> {
     out
 }
 
+/// The upstreams every row's sources are served from.
+struct Upstreams {
+    gateway: fake_gateway::FakeGateway,
+    epn: FakeEpn,
+    admitad: FakeAdmitad,
+    pages: (Pages, PageReader),
+}
+
 /// Runs one row through the real server; returns the differences from what it expects.
-async fn run(
-    row: &Value,
-    gateway: &fake_gateway::FakeGateway,
-    pages: &(Pages, PageReader),
-) -> Vec<String> {
+async fn run(row: &Value, up: &Upstreams) -> Vec<String> {
+    let (gateway, pages) = (&up.gateway, &up.pages);
     let source = &row["source"];
     let id = row["product_id"].as_str().unwrap_or("");
     let date = Date::parse(row["date"].as_str().unwrap()).unwrap();
@@ -182,12 +197,23 @@ async fn run(
             .insert(id.to_string(), source["page"].clone());
         Some(pages.1.clone())
     };
-    let mut config = common::api_config(Some(TEMPLATE));
+    // ePN's attributes and Admitad's entry, as their APIs return them (status-sources.md).
+    let catalog = Arc::new(catalog);
+    let epn = source["epn"].is_object().then(|| {
+        up.epn.add(id, source["epn"].clone());
+        up.epn.client(catalog.clone(), Duration::from_millis(1500))
+    });
+    let admitad = source["admitad"].is_object().then(|| {
+        up.admitad.add(id, source["admitad"].clone());
+        up.admitad.client(Duration::from_millis(1500))
+    });
+    let template = row["template"].as_str().unwrap_or(TEMPLATE);
+    let mut config = common::api_config(Some(template));
     config.calendar = Calendar::Fixed(date);
-    let state = AppState::with_sources(
+    let state = AppState::with_all_sources(
         config,
-        api,
-        Arc::new(catalog),
+        Sources { api, epn, admitad },
+        catalog,
         reader,
         ResolverConfig::default(),
     );
@@ -213,10 +239,33 @@ async fn run(
             diffs.push(format!("{what}: got {g}, expected {w}"));
         }
     };
+    // Words a sentence must hold (a code's sentence for this case, an error's reason).
+    let mut unsaid = Vec::new();
+    let mut said = |what: &str, message: &Value, words: &Value| {
+        let message = message.as_str().unwrap_or("");
+        for w in words.as_array().into_iter().flatten() {
+            let w = w.as_str().unwrap_or("");
+            if !message.contains(w) {
+                unsaid.push(format!("{what}: {message:?} does not say {w:?}"));
+            }
+        }
+    };
     if let Some(code) = want["error"].as_str() {
+        said("error message", &got["error"]["message"], &want["says"]);
         check("HTTP status", &json!(status), &want["http"]);
         check("error code", &got["error"]["code"], &json!(code));
+        diffs.extend(unsaid);
         return diffs;
+    }
+    for (code, words) in want["says"].as_object().into_iter().flatten() {
+        let message = got["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(got["notes"].as_array().into_iter().flatten())
+            .find(|n| n["code"] == code.as_str())
+            .map_or(Value::Null, |n| n["message"].clone());
+        said(code, &message, words);
     }
     check("HTTP status", &json!(status), &json!(200));
     check("status", &got["status"], &want["status"]);
@@ -226,6 +275,18 @@ async fn run(
         &want["status_source"],
     );
     check("link.kind", &got["link"]["kind"], &want["kind"]);
+    for field in ["canonical_url", "site"] {
+        if !want[field].is_null() {
+            check(field, &got["link"][field], &want[field]);
+        }
+    }
+    if !want["affiliate_link"].is_null() {
+        check(
+            "affiliate_link",
+            &got["affiliate_link"],
+            &want["affiliate_link"],
+        );
+    }
     check(
         "delivery.region",
         &got["delivery"]["region"],
@@ -267,6 +328,7 @@ async fn run(
             diffs.push(format!("{}: sentence {message:?}", n["code"]));
         }
     }
+    diffs.extend(unsaid);
     diffs
 }
 
@@ -280,11 +342,15 @@ async fn every_live_case_is_answered_as_the_terms_say() {
     let doc = table();
     let rows = doc["cases"].as_array().unwrap();
     assert!(rows.len() >= 60, "{} rows", rows.len());
-    let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
-    let pages = page_server().await;
+    let up = Upstreams {
+        gateway: fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await,
+        epn: start_epn(EPN_ID, EPN_SECRET).await,
+        admitad: start_admitad(ADMITAD_ID, ADMITAD_SECRET).await,
+        pages: page_server().await,
+    };
     let mut failures = Vec::new();
     for row in rows {
-        let diffs = run(row, &gateway, &pages).await;
+        let diffs = run(row, &up).await;
         if !diffs.is_empty() {
             failures.push(format!(
                 "{} ({}):\n  {}",
@@ -325,7 +391,14 @@ fn the_table_covers_every_status_kind_region_and_date() {
     for region in ["cis", "non_cis"] {
         assert!(has(&|r| r["expect"]["region"] == region), "{region}");
     }
-    for date in ["2021-10-14", "2021-10-15", "2022-10-19", "2022-10-20"] {
+    for date in [
+        "2021-10-14",
+        "2021-10-15",
+        "2022-02-28",
+        "2022-03-01",
+        "2022-10-19",
+        "2022-10-20",
+    ] {
         assert!(has(&|r| r["date"] == date), "{date}");
     }
     for row in rows {

@@ -9,7 +9,7 @@ use linksmith::server::{
     catalog::Catalog,
     networks::{
         admitad::{Admitad, AdmitadConfig},
-        epn::{Epn, EpnConfig},
+        epn::Epn,
         NetError,
     },
     open_platform::{Credentials, OpenPlatform, Secret},
@@ -21,41 +21,23 @@ use serde_json::{json, Value};
 use crate::common::{
     self,
     fake_gateway::{self, Mode},
-    fake_networks::{start_admitad, start_epn, FakeAdmitad, FakeEpn, Misbehave},
+    fake_networks::{
+        start_admitad, start_epn, FakeAdmitad, FakeEpn, Misbehave, ADMITAD_ID, ADMITAD_SECRET,
+        EPN_ID, EPN_SECRET,
+    },
     GATEWAY_KEY, GATEWAY_SECRET,
 };
-
-const EPN_ID: &str = "epn-client";
-const EPN_SECRET: &str = "epn-secret-never-printed";
-const ADMITAD_ID: &str = "admitad-client";
-const ADMITAD_SECRET: &str = "admitad-secret-never-printed";
 
 fn epn_client(
     fake: &FakeEpn,
     store: linksmith::server::store::SharedStore,
     timeout: Duration,
 ) -> Epn {
-    Epn::new(
-        EpnConfig {
-            api: fake.api_url(),
-            oauth: fake.oauth_url(),
-            client_id: EPN_ID.into(),
-            client_secret: Secret::new(EPN_SECRET),
-        },
-        store,
-        timeout,
-    )
+    fake.client(store, timeout)
 }
 
 fn admitad_client(fake: &FakeAdmitad, timeout: Duration) -> Admitad {
-    Admitad::new(
-        AdmitadConfig {
-            api: fake.url(),
-            client_id: ADMITAD_ID.into(),
-            client_secret: Secret::new(ADMITAD_SECRET),
-        },
-        timeout,
-    )
+    fake.client(timeout)
 }
 
 /// A network's reading of one link: status, regular rate, hot rate.
@@ -621,6 +603,82 @@ async fn the_operator_may_put_a_network_first() {
         (Some("hot_sale"), Some("admitad"))
     );
     assert_eq!(names(&r), ["admitad", "api"]);
+}
+
+/// The rate authority follows the network the affiliate link goes through (check-api.md, "The
+/// terms, to the letter"): the terms are ePN's, and what the Open Platform reports is what
+/// AliExpress pays its Portals affiliates. The same product, three answers, four templates.
+#[tokio::test]
+async fn the_network_of_the_link_decides_its_rate() {
+    let up = upstreams().await;
+    let id = "1005008000000601";
+    up.gateway.add_raw(id, json!({"commission_rate": "5.0%"}));
+    up.epn.add(
+        id,
+        json!({"isHotsale": true, "affiliateType": 1, "maxRate": 40.0}),
+    );
+    up.admitad
+        .add(id, json!({"commission_rate": 3.0, "is_hot": false}));
+    let s = server(&up, true, Duration::from_millis(2800)).await;
+    let through = |template: &'static str| {
+        let url = s.url("/api/v1/check");
+        async move {
+            common::client()
+                .post(url)
+                .json(&json!({"url": item(id), "template": template, "amount": 100}))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let cases = [
+        (
+            "https://alipromo.com/redirect/cpa/o/abc123/?to={url}&sub={sub}",
+            "epn",
+            "hot_sale",
+            json!(40.0),
+        ),
+        (
+            "https://alitems.site/g/1e8d114494/?ulp={url}&subid={sub}",
+            "admitad",
+            "affiliate",
+            json!(3.0),
+        ),
+        (
+            "{raw_url}?aff_fcid=mine&aff_platform=portals-tool",
+            "api",
+            "affiliate",
+            json!(5.0),
+        ),
+        // Any other host: the configured order (the Open Platform first by default).
+        (
+            "https://go.example/r?to={url}",
+            "api",
+            "affiliate",
+            json!(5.0),
+        ),
+    ];
+    for (template, source, status, exact) in cases {
+        let r = through(template).await;
+        assert_eq!(r["status_source"], source, "{template}: {r}");
+        assert_eq!(r["status"], status, "{template}");
+        assert_eq!(r["rate"]["exact_percent"], exact, "{template}");
+        assert_eq!(
+            r["sources"][0]["name"], source,
+            "{template}: the decider listed first"
+        );
+        assert_eq!(
+            names(&r).len(),
+            3,
+            "{template}: every answer is still listed"
+        );
+    }
+    // Without a template of the caller's, the server's (none here): the configured order.
+    let r = check(&s, id).await;
+    assert_eq!(r["status_source"], "api");
 }
 
 #[tokio::test]

@@ -240,3 +240,115 @@ fn invalid_rules_files_are_refused_with_file_line_and_problem() {
         }
     }
 }
+
+/// The programme terms as published (rules/aliexpress-affiliate-terms.txt, a copy of the terms the
+/// rules file quotes; the same text as the project's shared copy where that is at hand).
+fn terms() -> String {
+    let ours = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules/aliexpress-affiliate-terms.txt"
+    ))
+    .unwrap();
+    if let Ok(shared) = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/seed/aliexpress-affiliate-terms.txt"
+    )) {
+        assert_eq!(
+            ours, shared,
+            "rules/aliexpress-affiliate-terms.txt differs from the shared terms"
+        );
+    }
+    ours
+}
+
+/// The traffic and placement list says what the terms say, no stronger and no less: every rule of
+/// the terms' list is there with the sentence it comes from, and contextual brand ads are not
+/// called the one type of traffic not allowed outside the CIS.
+#[test]
+fn the_traffic_rules_say_what_the_terms_say() {
+    let programme = Programme::embedded().unwrap();
+    let entry = |id: &str| {
+        programme
+            .conduct
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no conduct entry {id}"))
+    };
+    for (id, words) in [
+        ("willing_clicks", "willing and conscious desire of the user"),
+        ("refund_content", "should not contain refund"),
+        ("cookie_stuffing", "Cookie-stuffing is totally prohibited"),
+        (
+            "links_on_aliexpress",
+            "affiliate and referral links on the Aliexpress website",
+        ),
+        ("pirate_sites", "illegal websites"),
+        (
+            "third_party_clear",
+            "logotypes of the communities in social networks",
+        ),
+        (
+            "brand_in_ads",
+            "all types of arbitrage traffic are allowed except",
+        ),
+    ] {
+        let c = entry(id);
+        assert!(c.source.contains(words), "{id}: {}", c.source);
+    }
+    let third = entry("third_party_clear");
+    assert!(third.rule.en.contains("social-network communities"));
+    let ads = entry("brand_in_ads");
+    assert!(!ads.consequence.en.contains("one traffic type"));
+    assert!(ads.consequence.en.contains("cookie stuffing"));
+    assert!(ads.consequence.ru.contains("cookie-stuffing"));
+}
+
+/// The pieces of a `source` that are not the terms' own words: a source quotes whole sentences,
+/// joined by ". " or, where it skips text, by " ... ". Compared without white space and bullets:
+/// the published text lays its tables out with them.
+fn not_in_terms(source: &str) -> Vec<String> {
+    let squeeze = |s: &str| -> String {
+        s.replace(['\u{201c}', '\u{201d}'], "\"")
+            .replace('\u{2019}', "'")
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{2022}')
+            .collect()
+    };
+    let flat = squeeze(&terms());
+    let mut missing = Vec::new();
+    for piece in source.split(" ... ") {
+        let piece = piece.trim().trim_start_matches("...").trim();
+        for sentence in piece.split(". ") {
+            let s = sentence.trim().trim_end_matches(['.', ',']);
+            if s.len() > 12 && !flat.contains(&squeeze(s)) {
+                missing.push(s.to_string());
+            }
+        }
+    }
+    missing
+}
+
+/// The rules that decide a band or a warning, each with the sentence it comes from in the terms.
+#[test]
+fn every_rule_quotes_the_terms() {
+    let programme = Programme::embedded().unwrap();
+    let missing: Vec<String> = programme
+        .rules
+        .iter()
+        .flat_map(|r| {
+            not_in_terms(&r.source)
+                .into_iter()
+                .map(|s| format!("{}: {s:?}", r.id))
+        })
+        .chain(programme.conduct.iter().flat_map(|c| {
+            not_in_terms(&c.source)
+                .into_iter()
+                .map(|s| format!("{}: {s:?}", c.id))
+        }))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in the terms:\n{}",
+        missing.join("\n")
+    );
+}

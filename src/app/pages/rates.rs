@@ -198,6 +198,7 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
         <h2>{td_string!(locale, rates.rules)}</h2>
         <ul class="rules-list">{rules}</ul>
         <h2>{td_string!(locale, rates.conduct)}</h2>
+        <p class="hint" data-testid="conduct-partial">{td_string!(locale, rates.conduct_partial)}</p>
         <ul class="conduct-list" data-testid="conduct">{conduct}</ul>
         <h2>{td_string!(locale, rates.notes)}</h2>
         <ul class="notes-list">{notes}</ul>

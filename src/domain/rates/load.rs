@@ -32,7 +32,12 @@ pub const REQUIRED_CODES: &[NoticeCode] = &[
     NoticeCode::SourcesDisagree,
     NoticeCode::ForeignNetworkLink,
     NoticeCode::LookupsSpent,
+    NoticeCode::RateOutsideTerms,
 ];
+
+/// Second sentences a code may have for another case, each `[messages.<key>]` in the file:
+/// `order_cap_band` (no exact rate: the top of the band would pass the cap).
+pub const VARIANTS: &[(&str, NoticeCode)] = &[("order_cap_band", NoticeCode::OrderCap)];
 
 /// Why a rules file was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -206,7 +211,19 @@ impl Programme {
 
         // Rules: unique ids, sane dates, sentences for every code, no contradictions.
         let mut messages = BTreeMap::new();
+        let mut variants = BTreeMap::new();
         for (code, t) in &raw.messages {
+            if VARIANTS.iter().any(|(key, _)| key == code) {
+                let texts = t.get_ref();
+                if texts.en.trim().is_empty() || texts.ru.trim().is_empty() {
+                    return Err(fail(
+                        at(&t.span()),
+                        format!("[messages.{code}] needs both an English and a Russian sentence"),
+                    ));
+                }
+                variants.insert(code.clone(), texts.clone());
+                continue;
+            }
             // The set of codes is closed: programs outside the project rely on it.
             let Some(known) = NoticeCode::parse(code) else {
                 return Err(fail(
@@ -319,6 +336,7 @@ impl Programme {
             bands: raw.bands.into_iter().map(Spanned::into_inner).collect(),
             rules: raw.rules.into_iter().map(Spanned::into_inner).collect(),
             messages,
+            variants,
             conduct: raw.conduct.into_iter().map(Spanned::into_inner).collect(),
         })
     }
@@ -332,6 +350,7 @@ impl Programme {
 fn same_conditions(a: &Rule, b: &Rule) -> bool {
     a.regions == b.regions
         && a.countries == b.countries
+        && a.not_countries == b.not_countries
         && a.statuses == b.statuses
         && a.categories == b.categories
         && a.kinds == b.kinds

@@ -47,7 +47,7 @@ impl Status {
             (Status::Affiliate, Lang::Ru) => "партнёрский",
             (Status::NonAffiliate, Lang::En) => "non-affiliate",
             (Status::NonAffiliate, Lang::Ru) => "непартнёрский",
-            (Status::ZeroCommission, Lang::En) => "no commission",
+            (Status::ZeroCommission, Lang::En) => "without commission",
             (Status::ZeroCommission, Lang::Ru) => "без комиссии",
             (Status::Unknown, Lang::En) => "unknown",
             (Status::Unknown, Lang::Ru) => "неизвестен",
@@ -165,6 +165,9 @@ pub struct Rule {
     pub regions: Vec<RegionId>,
     #[serde(default)]
     pub countries: Vec<Country>,
+    /// Delivery countries where the rule does not hold.
+    #[serde(default)]
+    pub not_countries: Vec<Country>,
     #[serde(default)]
     pub statuses: Vec<Status>,
     #[serde(default)]
@@ -212,6 +215,9 @@ pub struct Programme {
     pub bands: Vec<Band>,
     pub rules: Vec<Rule>,
     pub messages: BTreeMap<NoticeCode, Texts>,
+    /// Second sentences of a code for another case (see [`load::VARIANTS`]): `order_cap_band`.
+    #[serde(default)]
+    pub variants: BTreeMap<String, Texts>,
     #[serde(default)]
     pub conduct: Vec<Conduct>,
 }
@@ -328,6 +334,7 @@ impl Rule {
                 self.countries.is_empty(),
                 self.countries.contains(&order.country),
             )
+            && !self.not_countries.contains(&order.country)
             && any(
                 self.statuses.is_empty(),
                 self.statuses.contains(&order.status),
@@ -412,6 +419,59 @@ impl Programme {
         }
     }
 
+    /// A code's sentence for another case (`order_cap_band`), with `{cap}` and `{days}` filled
+    /// in; the code's own sentence where the file gives none.
+    pub fn variant(&self, code: NoticeCode, variant: &str, lang: Lang) -> Notice {
+        match self.variants.get(variant) {
+            Some(t) => {
+                let [lo, hi] = self.programme.confirmation_days;
+                Notice {
+                    code,
+                    message: t
+                        .get(lang)
+                        .replace("{cap}", &percent(self.programme.order_cap_usd))
+                        .replace("{days}", &format!("{lo}–{hi}")),
+                }
+            }
+            None => self.notice(code, lang),
+        }
+    }
+
+    /// The per-order cap's warning for an estimate: the commission shown (the exact one where a
+    /// source gave a rate) was capped, or, with no exact rate, the top of the band would be.
+    pub fn cap_notice(&self, rate: &Rate, estimate: &Estimate, lang: Lang) -> Option<Notice> {
+        if !estimate.capped {
+            return None;
+        }
+        Some(if rate.exact_percent.is_some() {
+            self.notice(NoticeCode::OrderCap, lang)
+        } else {
+            self.variant(NoticeCode::OrderCap, "order_cap_band", lang)
+        })
+    }
+
+    /// The highest rate a link that does not lead straight to the product can earn for a product
+    /// of `status`: the standard (affiliate) band's top for a hot-sale product; for an unknown
+    /// status, the top of every status but hot sale (none where one of them has no upper bound,
+    /// as CIS non-affiliate goods: "from 0%").
+    fn standard_ceiling(&self, region: RegionId, status: Status) -> Option<f64> {
+        if status != Status::Unknown {
+            return self.band(region, Status::Affiliate).max;
+        }
+        let mut top: Option<f64> = Some(0.0);
+        for s in [
+            Status::Affiliate,
+            Status::NonAffiliate,
+            Status::ZeroCommission,
+        ] {
+            top = match (top, self.band(region, s).max) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
+        }
+        top
+    }
+
     /// The band's label: `0.8–7%`, `up to 70%`, `from 0%`, `0%`.
     #[allow(clippy::float_cmp)] // equal bounds are the same number of the rules file, not a computation
     pub fn label(min: Option<f64>, max: Option<f64>, lang: Lang) -> String {
@@ -447,10 +507,12 @@ impl Programme {
         let band = self.band(region.id, band_status);
         let (mut min, mut max) = (band.min, band.max);
         if standard {
-            let ceiling = self.band(region.id, Status::Affiliate).max;
+            let ceiling = self.standard_ceiling(region.id, order.status);
             max = match (max, ceiling) {
                 (Some(m), Some(c)) => Some(m.min(c)),
-                (m, c) => m.or(c),
+                // No upper bound in the terms for some status this link may earn: none.
+                (_, None) => None,
+                (None, c) => c,
             };
         }
         let mut exact = if hot_paid {
@@ -505,9 +567,17 @@ impl Programme {
             hot_percent: hot,
             label: Self::label(min, max, lang),
         };
+        if !zeroed {
+            if let Some(note) = self.outside_terms(&rate, band_status, hot_paid, region.id, lang) {
+                push(&mut notes, note);
+            }
+        }
         let estimate = order.amount.map(|amount| self.estimate(&rate, amount));
-        if estimate.as_ref().is_some_and(|e| e.capped) {
-            push(&mut warnings, self.notice(NoticeCode::OrderCap, lang));
+        if let Some(notice) = estimate
+            .as_ref()
+            .and_then(|e| self.cap_notice(&rate, e, lang))
+        {
+            push(&mut warnings, notice);
         }
         Assessment {
             delivery: Delivery {
@@ -523,31 +593,64 @@ impl Programme {
         }
     }
 
+    /// The note `rate_outside_terms` when the rate a source reported for this link (or the
+    /// hot-sale rate it reported) lies outside the terms' band for the status and region: the band
+    /// stays the terms', the exact rate and the estimate are the source's.
+    fn outside_terms(
+        &self,
+        rate: &Rate,
+        band_status: Status,
+        hot_paid: bool,
+        region: RegionId,
+        lang: Lang,
+    ) -> Option<Notice> {
+        let outside = |p: f64, min: Option<f64>, max: Option<f64>| {
+            min.is_some_and(|m| p < m) || max.is_some_and(|m| p > m)
+        };
+        let (reported, status, min, max) = match rate.exact_percent {
+            Some(p) if outside(p, rate.min_percent, rate.max_percent) => {
+                (p, band_status, rate.min_percent, rate.max_percent)
+            }
+            _ => {
+                // A hot-sale rate that is not the one this link earns, against the hot band.
+                let hot = self.band(region, Status::HotSale);
+                match rate.hot_percent {
+                    Some(h) if !hot_paid && outside(h, hot.min, hot.max) => {
+                        (h, Status::HotSale, hot.min, hot.max)
+                    }
+                    _ => return None,
+                }
+            }
+        };
+        let mut notice = self.notice(NoticeCode::RateOutsideTerms, lang);
+        notice.message = notice
+            .message
+            .replace("{rate}", &format!("{}%", percent(reported)))
+            .replace("{band}", &Self::label(min, max, lang))
+            .replace("{status}", status.word(lang));
+        Some(notice)
+    }
+
     /// The commission on `amount` at the band's bounds and the exact rate: floored to the cent,
     /// capped per order. Pure integer arithmetic: no float rounding error reaches a cent.
+    /// `capped` says the cap cut the commission shown: the exact one where a source gave a rate,
+    /// else the top of the band.
     pub fn estimate(&self, rate: &Rate, amount: Amount) -> Estimate {
         let cap = self.cap_cents();
-        let mut capped = false;
-        let mut commission = |percent: Option<f64>| {
-            percent.map(|p| {
-                // Capped whenever the commission before the cap is over it, by any fraction of
-                // a cent (70% of 55.01 is 38.507: capped at 38.50).
-                if money::exceeds_cents(amount, p, cap) {
-                    capped = true;
-                }
-                money::usd(money::commission_cents(amount, p).min(cap))
-            })
+        let commission = |percent: Option<f64>| {
+            percent.map(|p| money::usd(money::commission_cents(amount, p).min(cap)))
         };
-        let (lo, hi, ex) = (
-            commission(rate.min_percent),
-            commission(rate.max_percent),
-            commission(rate.exact_percent),
-        );
+        // Capped whenever the commission before the cap is over it, by any fraction of a cent
+        // (70% of 55.01 is 38.507: capped at 38.50).
+        let capped = rate
+            .exact_percent
+            .or(rate.max_percent)
+            .is_some_and(|p| money::exceeds_cents(amount, p, cap));
         Estimate {
             order_amount_usd: amount.usd(),
-            commission_usd_min: lo,
-            commission_usd_max: hi,
-            commission_usd_exact: ex,
+            commission_usd_min: commission(rate.min_percent),
+            commission_usd_max: commission(rate.max_percent),
+            commission_usd_exact: commission(rate.exact_percent),
             capped,
         }
     }

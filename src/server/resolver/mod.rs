@@ -321,6 +321,20 @@ impl Resolver {
         country: Country,
         allowance: &Arc<Allowance>,
     ) -> Vec<Detection> {
+        self.detect_through(links, country, allowance, None).await
+    }
+
+    /// [`Self::detect_for`] for links that go through `network` (the template's): that
+    /// network's answer decides the status and the rates where it gave one
+    /// ([`sources::led_by`]); otherwise the configured order.
+    pub async fn detect_through(
+        self: &Arc<Self>,
+        links: &[Link],
+        country: Country,
+        allowance: &Arc<Allowance>,
+        network: Option<crate::domain::check::StatusSource>,
+    ) -> Vec<Detection> {
+        let authority = sources::led_by(&self.config.authority, network);
         let deadline = Instant::now() + self.config.budget;
         // 1. The catalogue (local, one blocking call for the whole batch): a status where the API
         // says nothing, and the facts the API does not carry (Tmall, ship-from, the seller's
@@ -414,7 +428,7 @@ impl Resolver {
                         )
                     }),
                 };
-                sources::merge_in(&self.config.authority, &answers)
+                sources::merge_in(&authority, &answers)
             })
             .collect();
 

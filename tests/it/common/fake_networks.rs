@@ -507,3 +507,49 @@ pub async fn start_admitad_at(addr: &str, client_id: &str, client_secret: &str) 
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     FakeAdmitad { addr, state }
 }
+
+/// The ePN client id and secret the fakes started by the tests accept.
+pub const EPN_ID: &str = "epn-client";
+pub const EPN_SECRET: &str = "epn-secret-never-printed";
+/// Admitad's.
+pub const ADMITAD_ID: &str = "admitad-client";
+pub const ADMITAD_SECRET: &str = "admitad-secret-never-printed";
+
+impl FakeEpn {
+    /// The production ePN client, pointed at this fake with its credentials.
+    pub fn client(
+        &self,
+        store: linksmith::server::store::SharedStore,
+        timeout: std::time::Duration,
+    ) -> linksmith::server::networks::epn::Epn {
+        use linksmith::server::{networks::epn::EpnConfig, open_platform::Secret};
+        linksmith::server::networks::epn::Epn::new(
+            EpnConfig {
+                api: self.api_url(),
+                oauth: self.oauth_url(),
+                client_id: EPN_ID.into(),
+                client_secret: Secret::new(EPN_SECRET),
+            },
+            store,
+            timeout,
+        )
+    }
+}
+
+impl FakeAdmitad {
+    /// The production Admitad client, pointed at this fake with its credentials.
+    pub fn client(
+        &self,
+        timeout: std::time::Duration,
+    ) -> linksmith::server::networks::admitad::Admitad {
+        use linksmith::server::{networks::admitad::AdmitadConfig, open_platform::Secret};
+        linksmith::server::networks::admitad::Admitad::new(
+            AdmitadConfig {
+                api: self.url(),
+                client_id: ADMITAD_ID.into(),
+                client_secret: Secret::new(ADMITAD_SECRET),
+            },
+            timeout,
+        )
+    }
+}

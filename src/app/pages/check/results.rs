@@ -338,6 +338,12 @@ fn card(l: Locale, result: &CheckResult, index: usize, scale: f64, now: Live) ->
         .iter()
         .find(|n| n.code == NoticeCode::RateApproximate)
         .map(|n| n.message.clone());
+    // A source's rate outside the terms' band changes what the numbers mean: said beside them.
+    let outside = result
+        .notes
+        .iter()
+        .find(|n| n.code == NoticeCode::RateOutsideTerms)
+        .map(|n| n.message.clone());
     let label = rate.label.clone();
     let checked_at = result.checked_at;
     let bar = band_bar(rate.min_percent, rate.max_percent, exact, scale);
@@ -384,7 +390,7 @@ fn card(l: Locale, result: &CheckResult, index: usize, scale: f64, now: Live) ->
     let notes = (!result.notes.is_empty()).then(|| view! {
         <details class="notes">
             <summary>{td_string!(l, check.notes)}</summary>
-            <ul>{result.notes.iter().map(|n| view! { <li data-code=n.code.as_str()>{n.message.clone()}</li> }).collect_view()}</ul>
+            <ul>{result.notes.iter().filter(|n| n.code != NoticeCode::RateOutsideTerms).map(|n| view! { <li data-code=n.code.as_str()>{n.message.clone()}</li> }).collect_view()}</ul>
         </details>
     });
     view! {
@@ -418,6 +424,7 @@ fn card(l: Locale, result: &CheckResult, index: usize, scale: f64, now: Live) ->
                         <rect class="band" x=fixed(bar.0, 2) y="2" width=fixed(bar.1, 2) height="6" rx="3"></rect>
                         {bar.2.map(|x| view! { <rect class="mark" x=fixed(x, 2) y="0" width="0.8" height="10"></rect> })}
                     </svg>
+                    {outside.map(|why| view! { <p class="rate-note" data-testid="rate-outside-terms">{why}</p> })}
                 </dd>
                 <dt>{td_string!(l, check.estimate)}</dt>
                 <dd data-testid="estimate">{move || now.with(|(estimate, _)| estimate.as_ref().map_or_else(|| td_string!(l, check.estimate_none).to_string(), |e| report::estimate_line(e, exact_word)))}</dd>
