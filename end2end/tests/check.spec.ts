@@ -79,7 +79,7 @@ test('twenty lines with bad ones: progress, table, copy all and the CSV file', a
   const rows = page.getByTestId('results-table').locator('tbody tr');
   await expect(rows).toHaveCount(20);
   await expect(rows.nth(0)).toContainText('0.72–7% (4.5%)');
-  await expect(rows.nth(2)).toContainText('affiliate redirects');
+  await expect(rows.nth(2)).toContainText('may not count');
 
   await page.getByTestId('copy-all').click();
   await expect(page.getByTestId('copy-all-status')).toHaveText('Copied');

@@ -143,6 +143,10 @@ pub struct Catalog {
     pub(crate) place: Arc<str>,
     /// Named locks ([`super::store::Store::lock`]): one process owns an embedded store.
     pub(crate) locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// What this process remembers of the catalogue ([`super::store::remembered`]).
+    pub(crate) remembered: Arc<super::store::remembered::CatalogCache>,
+    /// Other processes' commits, as `PRAGMA data_version` last showed them, and when it was read.
+    pub(crate) seen: Arc<Mutex<Option<(std::time::Instant, i64)>>>,
 }
 
 impl Catalog {
@@ -189,6 +193,8 @@ impl Catalog {
             conn: Arc::new(Mutex::new(conn)),
             place: place.into(),
             locks: Arc::default(),
+            remembered: Arc::default(),
+            seen: Arc::default(),
         })
     }
 
@@ -539,7 +545,16 @@ impl Catalog {
             })?
         };
         tx.commit().map_err(StoreError::from)?;
+        // This connection's own commits do not move `data_version`: forget here.
+        self.remembered.forget();
         Ok(report)
+    }
+
+    /// `PRAGMA data_version`: changes when another connection (another process: an import run
+    /// beside the server) commits to the database.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 }
 

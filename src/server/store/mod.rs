@@ -15,6 +15,7 @@ use super::open_platform::ApiProduct;
 use crate::domain::sources::NetworkFacts;
 
 pub mod postgres;
+pub mod remembered;
 
 /// The store every part of the server uses.
 pub type SharedStore = Arc<dyn Store>;
@@ -232,6 +233,45 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Task(e.to_string()))?
 }
 
+/// How often the embedded store asks whether another process committed (`PRAGMA data_version`):
+/// an import run beside the server is seen within this time; in between, a remembered catalogue
+/// answer costs no round trip.
+pub const SQLITE_CHANGES_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Catalog {
+    /// Keeps what this process remembers of the catalogue true: at most every
+    /// [`SQLITE_CHANGES_EVERY`], one `PRAGMA data_version` on the blocking pool; a change by
+    /// another process forgets it all. Until the first read (or after a failed one) nothing is
+    /// remembered.
+    async fn watch_changes(&self) {
+        let due = {
+            let seen = self
+                .seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            seen.is_none_or(|(at, _)| at.elapsed() >= SQLITE_CHANGES_EVERY)
+        };
+        if !due {
+            return;
+        }
+        match blocking(self, Catalog::data_version).await {
+            Ok(version) => {
+                let mut seen = self
+                    .seen
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let changed = seen.is_none_or(|(_, before)| before != version);
+                *seen = Some((std::time::Instant::now(), version));
+                drop(seen);
+                if changed || !self.remembered.is_valid() {
+                    self.remembered.set_valid(true);
+                }
+            }
+            Err(_) => self.remembered.set_valid(false),
+        }
+    }
+}
+
 #[async_trait]
 impl Store for Catalog {
     fn backend(&self) -> &'static str {
@@ -251,7 +291,14 @@ impl Store for Catalog {
     }
 
     async fn has_entries(&self) -> Result<bool, StoreError> {
-        blocking(self, Catalog::has_entries).await
+        self.watch_changes().await;
+        if let Some(known) = self.remembered.has_entries() {
+            return Ok(known);
+        }
+        let generation = self.remembered.usable();
+        let any = blocking(self, Catalog::has_entries).await?;
+        self.remembered.remember_has_entries(generation, any);
+        Ok(any)
     }
 
     async fn counts(&self) -> Result<(u64, u64), StoreError> {
@@ -263,8 +310,18 @@ impl Store for Catalog {
         kind: Kind,
         ids: &[String],
     ) -> Result<HashMap<String, Entry>, StoreError> {
-        let ids = ids.to_vec();
-        blocking(self, move |c| c.lookup_many(kind, &ids)).await
+        self.watch_changes().await;
+        let generation = self.remembered.usable();
+        let mut out = HashMap::new();
+        let ask = self.remembered.split(generation, kind, ids, &mut out);
+        if ask.is_empty() {
+            return Ok(out);
+        }
+        let wanted: Vec<String> = ask.iter().map(|id| (*id).clone()).collect();
+        let found = blocking(self, move |c| c.lookup_many(kind, &wanted)).await?;
+        self.remembered.remember(generation, kind, &ask, &found);
+        out.extend(found);
+        Ok(out)
     }
 
     async fn store_api_answers(

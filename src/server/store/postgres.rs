@@ -12,11 +12,7 @@
 use std::{
     collections::HashMap,
     io::Read,
-    num::NonZeroUsize,
-    sync::{
-        atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc, Mutex, Weak,
-    },
+    sync::{Arc, Weak},
     time::Duration,
 };
 
@@ -28,6 +24,8 @@ use tokio_postgres::{
 };
 
 pub mod tls;
+
+use super::remembered::CatalogCache;
 pub use tls::{Mode as SslMode, Tls};
 
 use super::{
@@ -94,54 +92,6 @@ pub struct PgStore {
 /// The channel an import notifies.
 const CHANNEL: &str = "linksmith_catalog";
 
-/// Catalogue look-ups remembered (the least recently used dropped past this many).
-const CACHE_ENTRIES: usize = 100_000;
-
-/// What this instance remembers of the catalogue, valid only while it listens for imports.
-struct CatalogCache {
-    entries: Mutex<lru::LruCache<(Kind, String), Option<Entry>>>,
-    has_entries: Mutex<Option<bool>>,
-    /// Bumped by every forgetting: an answer read across a bump is not remembered.
-    generation: AtomicU64,
-    listening: AtomicBool,
-}
-
-impl CatalogCache {
-    fn new() -> CatalogCache {
-        CatalogCache {
-            entries: Mutex::new(lru::LruCache::new(
-                NonZeroUsize::new(CACHE_ENTRIES).unwrap_or(NonZeroUsize::MIN),
-            )),
-            has_entries: Mutex::new(None),
-            generation: AtomicU64::new(0),
-            listening: AtomicBool::new(false),
-        }
-    }
-
-    fn forget(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        lock(&self.entries).clear();
-        *lock(&self.has_entries) = None;
-    }
-
-    /// The generation to remember an answer under, or `None` when nothing may be remembered.
-    fn usable(&self) -> Option<u64> {
-        self.listening
-            .load(Ordering::SeqCst)
-            .then(|| self.generation.load(Ordering::SeqCst))
-    }
-
-    fn still(&self, generation: Option<u64>) -> bool {
-        generation.is_some_and(|g| {
-            self.listening.load(Ordering::SeqCst) && self.generation.load(Ordering::SeqCst) == g
-        })
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// Listens on [`CHANNEL`] for as long as the store lives: every notification (an import
 /// committed, by any instance) forgets the remembered catalogue; a lost connection (a restart,
 /// or a silent peer found out by the keepalives) forgets it and stops remembering until
@@ -191,8 +141,7 @@ async fn listen<T>(
         };
         {
             let Some(cache) = cache.upgrade() else { return };
-            cache.forget();
-            cache.listening.store(true, Ordering::SeqCst);
+            cache.set_valid(true);
         }
         if lost {
             tracing::info!("the database's import notifications are heard again");
@@ -208,8 +157,7 @@ async fn listen<T>(
                     let Some(cache) = cache.upgrade() else { return };
                     if got.is_none() {
                         // The connection ended: remember nothing until listening again.
-                        cache.listening.store(false, Ordering::SeqCst);
-                        cache.forget();
+                        cache.set_valid(false);
                         break;
                     }
                     cache.forget();
@@ -330,7 +278,7 @@ impl PgStore {
     pub async fn open(url: &str, settings: PoolSettings) -> Result<PgStore, StoreError> {
         let Database { config, tls } = connection_settings(url, settings)?;
         let target = target_of(&config);
-        let cache = Arc::new(CatalogCache::new());
+        let cache = Arc::new(CatalogCache::default());
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let manager_config = || ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
@@ -376,7 +324,7 @@ impl PgStore {
 
     /// Whether catalogue look-ups are remembered now (the import notifications are heard).
     pub fn remembers(&self) -> bool {
-        self.cache.listening.load(Ordering::SeqCst)
+        self.cache.is_valid()
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -576,12 +524,10 @@ impl Store for PgStore {
     }
 
     async fn has_entries(&self) -> Result<bool, StoreError> {
-        let generation = self.cache.usable();
-        if generation.is_some() {
-            if let Some(known) = *lock(&self.cache.has_entries) {
-                return Ok(known);
-            }
+        if let Some(known) = self.cache.has_entries() {
+            return Ok(known);
         }
+        let generation = self.cache.usable();
         let client = self.client().await?;
         let stmt = client
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM catalog)")
@@ -592,9 +538,7 @@ impl Store for PgStore {
             .await
             .map_err(|e| pg(&e))?
             .get(0);
-        if self.cache.still(generation) {
-            *lock(&self.cache.has_entries) = Some(any);
-        }
+        self.cache.remember_has_entries(generation, any);
         Ok(any)
     }
 
@@ -617,21 +561,7 @@ impl Store for PgStore {
     ) -> Result<HashMap<String, Entry>, StoreError> {
         let generation = self.cache.usable();
         let mut out = HashMap::new();
-        let mut ask: Vec<&String> = Vec::new();
-        if generation.is_some() {
-            let mut remembered = lock(&self.cache.entries);
-            for id in ids {
-                match remembered.get(&(kind, id.clone())) {
-                    Some(Some(entry)) => {
-                        out.insert(id.clone(), entry.clone());
-                    }
-                    Some(None) => {}
-                    None => ask.push(id),
-                }
-            }
-        } else {
-            ask.extend(ids);
-        }
+        let ask = self.cache.split(generation, kind, ids, &mut out);
         if ask.is_empty() {
             return Ok(out);
         }
@@ -662,12 +592,7 @@ impl Store for PgStore {
             };
             found.insert(id, entry);
         }
-        if self.cache.still(generation) {
-            let mut remembered = lock(&self.cache.entries);
-            for id in &ask {
-                remembered.put((kind, (*id).clone()), found.get(*id).cloned());
-            }
-        }
+        self.cache.remember(generation, kind, &ask, &found);
         out.extend(found);
         Ok(out)
     }
