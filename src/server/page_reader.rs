@@ -865,3 +865,44 @@ impl PageReader {
             .map_err(|_| FetchError::Network)
     }
 }
+
+/// `linksmith inspect` reads saved pages of at most this size.
+pub const MAX_INSPECT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// `linksmith inspect <file.html>`: prints, as pretty JSON, what [`read`] reads from a saved
+/// product page and which part of the page each fact came from. Exit 0 whatever it finds; 2 with
+/// one sentence on stderr when the file cannot be read or is over [`MAX_INSPECT_BYTES`]. A file
+/// that is not UTF-8 is read with its invalid bytes replaced.
+pub fn inspect_cli(file: &str) -> std::process::ExitCode {
+    use std::{
+        io::{Read, Write},
+        process::ExitCode,
+    };
+    let refuse = |why: String| {
+        eprintln!("linksmith inspect: {why}");
+        ExitCode::from(2)
+    };
+    let mut bytes = Vec::new();
+    let loaded = std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_INSPECT_BYTES + 1).read_to_end(&mut bytes));
+    if let Err(e) = loaded {
+        return refuse(format!("cannot read {file}: {e}"));
+    }
+    if bytes.len() as u64 > MAX_INSPECT_BYTES {
+        return refuse(format!(
+            "{file} is over 8 MiB; a saved product page is smaller, so it is not read"
+        ));
+    }
+    let html = String::from_utf8_lossy(&bytes);
+    let reading = read(&html, 200);
+    let json = serde_json::to_string_pretty(&reading.to_json()).unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{json}").and_then(|()| out.flush()) {
+        // A reader that stopped early (`| head`) has what it wanted.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("linksmith inspect: cannot write the reading: {e}");
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
