@@ -3,10 +3,11 @@
 //!     linksmith                      serve (Leptos.toml, LEPTOS_* and LINKSMITH_* variables)
 //!     linksmith import <file.csv>    load a feed into the catalogue (LINKSMITH_DATABASE_URL, else LINKSMITH_DB)
 //!     linksmith keys add|list|revoke API keys, in the same store
+//!     linksmith inspect <file.html>  what the product page reader reads from a saved page (JSON)
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DATABASE_URL, else LINKSMITH_DB (default data/linksmith.db)\n       linksmith keys add <name> [--links-per-second N] [--burst N] [--lookups-per-hour N]\n       linksmith keys list\n       linksmith keys revoke <name>   API keys, in the same store";
+const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DATABASE_URL, else LINKSMITH_DB (default data/linksmith.db)\n       linksmith keys add <name> [--links-per-second N] [--burst N] [--lookups-per-hour N]\n       linksmith keys list\n       linksmith keys revoke <name>   API keys, in the same store\n       linksmith inspect <file.html>  print, as JSON, what the product page reader reads from a saved page";
 
 fn main() -> ExitCode {
     linksmith::server::init_tracing();
@@ -38,6 +39,7 @@ async fn run() -> ExitCode {
         },
         ["import", file] => linksmith::server::import_cli(file).await,
         ["keys", rest @ ..] => linksmith::server::auth::keys_cli(rest).await,
+        ["inspect", file] => linksmith::server::page_reader::inspect_cli(file),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

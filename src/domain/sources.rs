@@ -52,6 +52,12 @@ pub struct PageFacts {
     pub available: bool,
     /// The seller's country, from the page's seller data.
     pub store_country: Option<Country>,
+    /// The store's id (the digits of its `/store/<id>` address).
+    pub store_id: Option<String>,
+    /// Whether the item is Tmall's, where the page says.
+    pub tmall: Option<bool>,
+    /// The country the item ships from, where the page shows it.
+    pub ships_from: Option<Country>,
 }
 
 /// What an affiliate network (ePN, Admitad) says of a product it knows.
@@ -321,9 +327,9 @@ pub fn wants_page(detection: &Detection) -> bool {
     detection.product.as_ref().is_none_or(|p| p.title.is_none())
 }
 
-/// Fills what the detection lacks from a product page: title, image, category and the seller's
-/// country where no higher source gave them; a page that says the product is gone makes it
-/// unavailable.
+/// Fills what the detection lacks from a product page: title, image, category, the seller's
+/// country, Tmall and the ship-from country where no higher source gave them; a page that says
+/// the product is gone makes it unavailable.
 pub fn fill_from_page(detection: &mut Detection, page: PageFacts) {
     let p = detection.product.get_or_insert_with(ProductInfo::blank);
     p.title = p.title.take().or(page.title);
@@ -331,6 +337,8 @@ pub fn fill_from_page(detection: &mut Detection, page: PageFacts) {
     p.category = p.category.take().or(page.category);
     p.available &= page.available;
     detection.store_country = detection.store_country.or(page.store_country);
+    detection.tmall = detection.tmall.or(page.tmall);
+    detection.ships_from = detection.ships_from.or(page.ships_from);
 }
 
 #[cfg(test)]
@@ -518,7 +526,7 @@ mod tests {
                 image_url: None,
                 category: Some("Lights".into()),
                 available: false,
-                store_country: None,
+                ..PageFacts::default()
             },
         );
         let p = d.product.clone().unwrap();
@@ -536,5 +544,40 @@ mod tests {
         );
         assert_eq!(d.product.unwrap().title.as_deref(), Some("Lamp"));
         assert_eq!(d.status, Status::Unknown, "a page never decides a status");
+    }
+
+    #[test]
+    fn a_page_fills_tmall_ship_from_and_the_sellers_country_only_where_missing() {
+        let (cn, ru, es) = (
+            Country::parse("CN").ok(),
+            Country::parse("RU").ok(),
+            Country::parse("ES").ok(),
+        );
+        let page = || PageFacts {
+            tmall: Some(true),
+            ships_from: cn,
+            store_country: cn,
+            store_id: Some("1357038".into()),
+            available: true,
+            ..PageFacts::default()
+        };
+        let mut d = Detection::unknown();
+        fill_from_page(&mut d, page());
+        assert_eq!(
+            (d.tmall, d.ships_from, d.store_country),
+            (Some(true), cn, cn)
+        );
+        // What a higher source said stays.
+        let mut d = Detection {
+            tmall: Some(false),
+            ships_from: ru,
+            store_country: es,
+            ..Detection::unknown()
+        };
+        fill_from_page(&mut d, page());
+        assert_eq!(
+            (d.tmall, d.ships_from, d.store_country),
+            (Some(false), ru, es)
+        );
     }
 }

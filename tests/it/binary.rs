@@ -330,3 +330,55 @@ fn the_guarded_fetcher_never_goes_through_a_proxy() {
         "the fetcher connected to the proxy"
     );
 }
+
+#[test]
+fn inspect_prints_what_the_page_reader_reads_and_exits_2_on_an_unreadable_file() {
+    let pages = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pages");
+    let inspect = |file: &str| {
+        Command::new(env!("CARGO_BIN_EXE_linksmith"))
+            .args(["inspect", file])
+            .output()
+            .unwrap()
+    };
+    let out = inspect(&format!("{pages}/runparams-components.html"));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{pages}/expected.json")).unwrap())
+            .unwrap();
+    assert_eq!(json, expected["runparams-components.html"]);
+    assert_eq!(json["store_id"]["from"], "runParams.sellerComponent");
+
+    let dir = std::env::temp_dir().join(format!("linksmith-inspect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Nothing found, and bytes that are not UTF-8: still read, exit 0.
+    let empty = dir.join("empty.html");
+    std::fs::write(&empty, b"<html><body>\xff\xfe nothing here</body></html>").unwrap();
+    let out = inspect(empty.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["title"]["value"], serde_json::Value::Null);
+    assert_eq!(json["available"]["value"], true);
+
+    let missing = dir.join("missing.html");
+    let out = inspect(missing.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read") && err.contains("missing.html"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    let big = dir.join("big.html");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(8 * 1024 * 1024 + 1).unwrap();
+    let out = inspect(big.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("over 8 MiB"), "{err}");
+
+    let out = inspect(dir.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2), "a directory is not a page");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,4 +1,6 @@
-//! The product page reader against a local page server playing aliexpress.com.
+//! The product page reader against a local page server playing aliexpress.com, and over the saved
+//! pages of tests/data/pages (one per shape AliExpress serves, with what each should give in
+//! expected.json).
 
 use std::collections::HashMap;
 
@@ -9,10 +11,15 @@ use axum::{
     routing::get,
     Router,
 };
-use linksmith::server::{
-    fetch::{FetchError, FetchPolicy, GuardedFetcher},
-    page_reader::{read_page, PageReader},
+use linksmith::{
+    domain::country::Country,
+    server::{
+        fetch::{FetchError, FetchPolicy, GuardedFetcher},
+        page_reader::{read, read_page, PageReader},
+    },
 };
+use proptest::prelude::*;
+use serde_json::Value;
 
 const FULL: &str = r#"<!doctype html><html><head>
 <title>USB-C Cable 3A Fast Charge - AliExpress 44</title>
@@ -56,6 +63,7 @@ async fn page(State(port): State<u16>, Path(file): Path<String>) -> Response {
             [(header::LOCATION, "/item/1005006295880104.html".to_string())],
         )
             .into_response(),
+        "1005002724686123.html" => html(fixture("runparams-components.html")),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -161,4 +169,196 @@ fn hostile_markup_never_panics_and_gives_nothing_unsafe() {
         let facts = read_page(html, 200);
         assert!(facts.image_url.is_none(), "{html}");
     }
+}
+
+const PAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/pages");
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{PAGES}/{name}")).unwrap()
+}
+
+fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(PAGES)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            std::path::Path::new(n)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("html"))
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_saved_page_gives_the_facts_and_origins_expected_json_lists() {
+    let expected: Value = serde_json::from_str(&fixture("expected.json")).unwrap();
+    let expected = expected.as_object().unwrap();
+    let names = fixture_names();
+    assert!(names.len() >= 6, "{names:?}");
+    for name in &names {
+        let html = fixture(name);
+        assert!(
+            html.starts_with("<!-- Shaped after "),
+            "{name} says on its first line what it was shaped after"
+        );
+        let want = expected
+            .get(name)
+            .unwrap_or_else(|| panic!("expected.json has no entry for {name}"));
+        let got = read(&html, 200).to_json();
+        assert_eq!(&got, want, "{name}:\n{got:#}");
+        // The server's facts are the reading's.
+        assert_eq!(read_page(&html, 200), read(&html, 200).facts, "{name}");
+    }
+    for name in expected.keys().filter(|k| !k.starts_with('_')) {
+        assert!(
+            names.contains(name),
+            "expected.json names a missing page {name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_server_reads_a_fetched_page_as_the_saved_one_reads() {
+    let facts = reader()
+        .await
+        .read(&item("1005002724686123"))
+        .await
+        .unwrap();
+    assert_eq!(
+        facts,
+        read(&fixture("runparams-components.html"), 200).facts
+    );
+    assert_eq!(facts.store_id.as_deref(), Some("911061014"));
+    assert_eq!(facts.ships_from, Country::parse("CN").ok());
+}
+
+#[test]
+fn lists_written_as_objects_are_read_in_key_order() {
+    let html = r#"<script>window.runParams = {"data":{"imageComponent":{"imagePathList":{"1":"https://ae01.alicdn.com/kf/second.jpg","0":"https://ae01.alicdn.com/kf/first.jpg"}},"breadcrumbComponent":{"pathList":{"10":{"cateId":7,"name":"Later"},"2":{"cateId":0,"name":"Home"},"3":{"cateId":44,"name":"Consumer Electronics"}}}}};</script>"#;
+    let facts = read_page(html, 200);
+    assert_eq!(
+        facts.image_url.as_deref(),
+        Some("https://ae01.alicdn.com/kf/first.jpg")
+    );
+    assert_eq!(facts.category.as_deref(), Some("Consumer Electronics"));
+}
+
+#[test]
+fn the_ship_from_country_is_the_selected_one_when_the_item_ships_from_several() {
+    let page = |selected: &str| {
+        format!(
+            r#"<script>window.runParams = {{ data: {{"skuComponent":{{"selectedSkuAttr":"{selected}","productSKUPropertyList":[{{"skuPropertyId":200007763,"skuPropertyValues":[{{"propertyValueIdLong":201336100,"skuPropertySendGoodsCountryCode":"CN"}},{{"propertyValueIdLong":201336103,"skuPropertySendGoodsCountryCode":"RU"}}]}}]}}}} }};</script>"#
+        )
+    };
+    let ships = |html: String| {
+        read_page(&html, 200)
+            .ships_from
+            .map(|c| c.code().to_string())
+    };
+    assert_eq!(
+        ships(page("200007763:201336103;14:29")).as_deref(),
+        Some("RU")
+    );
+    assert_eq!(
+        ships(page("14:29;200007763:201336100#China")).as_deref(),
+        Some("CN")
+    );
+    assert_eq!(ships(page("")), None, "several countries, none selected");
+}
+
+#[test]
+fn tmall_is_read_only_where_the_page_says_it() {
+    let page = |seller: &str| {
+        format!(r#"<script>window.runParams = {{"data":{{"sellerComponent":{seller}}}}};</script>"#)
+    };
+    let reading = read(&page(r#"{"storeNum":1,"isTmall":true}"#), 200);
+    assert_eq!(reading.facts.tmall, Some(true));
+    assert_eq!(reading.origins.tmall, Some("runParams.sellerComponent"));
+    assert_eq!(
+        read_page(&page(r#"{"platformProductType":"PLAZA"}"#), 200).tmall,
+        Some(false)
+    );
+    assert_eq!(
+        read_page(&page(r#"{"storeNum":911061014}"#), 200).tmall,
+        None
+    );
+}
+
+#[test]
+fn sentences_in_scripts_do_not_make_a_page_gone_but_visible_ones_do() {
+    let script = r#"<body><script>var i18n = {"NO_LONGER_AVAILABLE":"Sorry, this item is no longer available!"};</script><h1>Lamp</h1></body>"#;
+    assert!(read_page(script, 200).available);
+    let visible = "<body><p>Sorry, this item is no longer available!</p></body>";
+    let reading = read(visible, 200);
+    assert!(!reading.facts.available);
+    assert_eq!(reading.origins.available, Some("page text"));
+    let reading = read("<body><h1>Lamp</h1></body>", 503);
+    assert_eq!(
+        (reading.facts.available, reading.origins.available),
+        (false, Some("http status"))
+    );
+}
+
+/// A char boundary at or below `at`.
+fn boundary(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Any saved page cut anywhere, or spliced with noise, reads without a panic and never gives
+    /// an image that is not https.
+    #[test]
+    fn truncated_and_spliced_pages_never_panic(
+        which in 0usize..16,
+        cut in 0usize..8192,
+        at in 0usize..8192,
+        noise in "[{}\\[\\]\":,0-9a-zA-Z<>/ =;\\\\-]{0,64}",
+    ) {
+        let names = fixture_names();
+        let html = fixture(&names[which % names.len()]);
+        let cut = boundary(&html, cut * html.len() / 8192);
+        for page in [
+            html[..cut].to_string(),
+            html[cut..].to_string(),
+            format!("{}{noise}{}", &html[..boundary(&html, at * html.len() / 8192)], &html[boundary(&html, at * html.len() / 8192)..]),
+        ] {
+            let reading = read(&page, 200);
+            if let Some(url) = &reading.facts.image_url {
+                prop_assert!(url.starts_with("https://"), "{url}");
+            }
+            let _ = reading.to_json();
+        }
+    }
+
+    #[test]
+    fn any_text_reads_without_a_panic(page in "\\PC{0,400}") {
+        let _ = read(&page, 200).to_json();
+    }
+}
+
+#[test]
+fn deep_and_wide_embedded_data_is_read_within_bounds() {
+    // Nesting past serde_json's recursion limit is refused, not recursed into.
+    let deep = format!(
+        r#"<script id="__AER_DATA__" type="application/json">{}{}</script>"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert_eq!(read_page(&deep, 200).title, None);
+    // A wide tree is walked up to its bound.
+    let wide = format!(
+        r#"<script id="__AER_DATA__" type="application/json">{{"widgets":[{}{{"props":{{"name":"Late","gallery":[]}}}}]}}</script>"#,
+        r#"{"a":1},"#.repeat(300_000)
+    );
+    let started = std::time::Instant::now();
+    let _ = read_page(&wide, 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
