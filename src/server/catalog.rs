@@ -146,7 +146,7 @@ pub struct Catalog {
     /// What this process remembers of the catalogue ([`super::store::remembered`]).
     pub(crate) remembered: Arc<super::store::remembered::CatalogCache>,
     /// Other processes' commits, as `PRAGMA data_version` last showed them, and when it was read.
-    pub(crate) seen: Arc<Mutex<Option<(std::time::Instant, i64)>>>,
+    pub(crate) seen: Arc<Mutex<Option<(tokio::time::Instant, i64)>>>,
 }
 
 impl Catalog {

@@ -10,7 +10,7 @@ use linksmith::{
         open_platform::ApiProduct,
         store::{
             postgres::{PgStore, PoolSettings},
-            Catalog, ImportError, Kind, SharedStore, StoreError,
+            Catalog, ImportError, Kind, SharedStore, Store, StoreError,
         },
     },
 };
@@ -953,4 +953,57 @@ async fn api_keys_are_found_by_hash_listed_with_a_days_usage_and_revoked_on_both
     for other in &seen[1..] {
         assert_eq!(other, &seen[0], "both stores answer alike");
     }
+}
+
+/// The embedded store remembers what it read of the catalogue: a check of a remembered product
+/// asks SQLite nothing. Its own imports forget at once; another process's (an import run beside
+/// the server, on the same file) are seen through `PRAGMA data_version` within a second. Time is
+/// the test's (tokio's paused clock).
+#[tokio::test(start_paused = true)]
+async fn the_embedded_store_remembers_lookups_and_sees_another_process_import() {
+    let dir = std::env::temp_dir().join(format!("linksmith-remembered-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("store.db");
+    let server = Catalog::open(&path).unwrap();
+    // Another process: its own connection to the same file.
+    let importer = Catalog::open(&path).unwrap();
+    let id = "1005006295880104".to_string();
+    let ids = std::slice::from_ref(&id);
+
+    assert!(!Store::has_entries(&server).await.unwrap());
+    assert!(Store::lookup_many(&server, Kind::Product, ids)
+        .await
+        .unwrap()
+        .is_empty());
+    importer.import(FEED.as_bytes(), 1_700_000_000).unwrap();
+    // Within the second, the remembered answers stand: no round trip was made.
+    tokio::time::advance(Duration::from_millis(500)).await;
+    assert!(!Store::has_entries(&server).await.unwrap());
+    assert!(Store::lookup_many(&server, Kind::Product, ids)
+        .await
+        .unwrap()
+        .is_empty());
+    // A second on, the other process's commit is seen and everything remembered forgotten.
+    tokio::time::advance(Duration::from_millis(600)).await;
+    assert!(Store::has_entries(&server).await.unwrap());
+    let found = Store::lookup_many(&server, Kind::Product, ids)
+        .await
+        .unwrap();
+    assert_eq!(found[&id].rate, Some(8.0));
+
+    // Its own import is seen at once.
+    Store::import(
+        &server,
+        Box::new(std::io::Cursor::new(
+            format!("kind,id,status,rate\nproduct,{id},affiliate,3\n").into_bytes(),
+        )),
+        1_700_000_001,
+    )
+    .await
+    .unwrap();
+    let found = Store::lookup_many(&server, Kind::Product, ids)
+        .await
+        .unwrap();
+    assert_eq!(found[&id].rate, Some(3.0));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -261,7 +261,7 @@ impl Catalog {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let changed = seen.is_none_or(|(_, before)| before != version);
-                *seen = Some((std::time::Instant::now(), version));
+                *seen = Some((tokio::time::Instant::now(), version));
                 drop(seen);
                 if changed || !self.remembered.is_valid() {
                     self.remembered.set_valid(true);
