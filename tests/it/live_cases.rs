@@ -401,6 +401,60 @@ fn the_table_covers_every_status_kind_region_and_date() {
     ] {
         assert!(has(&|r| r["date"] == date), "{date}");
     }
+    // Every warning and note of the terms that a link can earn, in some row.
+    let expects = |code: &str| {
+        has(&|r| {
+            ["warnings", "notes"].iter().any(|list| {
+                r["expect"][list]
+                    .as_array()
+                    .is_some_and(|l| l.iter().any(|c| c == code))
+            })
+        })
+    };
+    for code in [
+        "hot_sale_needs_product_link",
+        "foreign_affiliate_params_removed",
+        "brazil_computer_office_zero",
+        "zero_commission_category",
+        "tmall_russia_excluded",
+        "tmall_ship_from_unknown",
+        "russian_store_direct_link",
+        "russian_store_unknown",
+        "product_unavailable",
+        "status_unknown",
+        "order_cap",
+        "redirect_to_similar",
+        "rate_approximate",
+        "rate_outside_terms",
+        "attribution_priority",
+        "sources_disagree",
+    ] {
+        assert!(expects(code), "no row expects {code}");
+    }
+    // The rate authority follows the link's network: a row for each.
+    for source in ["api", "epn", "admitad"] {
+        assert!(
+            has(&|r| !r["template"].is_null() && r["expect"]["status_source"] == source),
+            "no row with a template decided by {source}"
+        );
+    }
+    // A home link on every site; the refusals of short links, each saying why.
+    for site in ["aliexpress.com", "aliexpress.ru", "aliexpress.us"] {
+        assert!(
+            has(&|r| r["expect"]["kind"] == "home"
+                && r["expect"]["site"] == site
+                && r["expect"]["canonical_url"] == "https://aliexpress.com/"),
+            "no home row on {site}"
+        );
+    }
+    for host in ["s.click.aliexpress.com", "ali.pub", "fas.st"] {
+        assert!(
+            has(&|r| r["expect"]["error"] == "short_link_rejected"
+                && r["link"].as_str().is_some_and(|l| l.contains(host))
+                && r["expect"]["says"].is_array()),
+            "no refusal row for {host}"
+        );
+    }
     for row in rows {
         assert!(
             !row["terms"].as_str().unwrap_or("").is_empty(),
