@@ -366,6 +366,20 @@ impl Gate {
                     armed: true,
                 });
             }
+            // A turn that cannot come before the deadline is refused now, not at the deadline:
+            // the check answers without the source at once. The bound is the least this call
+            // can wait: this client's own calls already waiting go first, each needs a call of
+            // the bucket at the gate's steady pace (and the heaviest client leaves the reserve).
+            let own = s.waiting.get(&client).map_or(0, |q| q.len());
+            let short =
+                (own as f64 + 1.0 + self.reserve_for(&s, &client, now) - Self::free(&s)).max(0.0);
+            let pace = self.per_second();
+            if short > 0.0
+                && (pace <= 0.0
+                    || now + Duration::from_secs_f64((short / pace).min(86_400.0)) > deadline)
+            {
+                return None;
+            }
             let (tx, rx) = oneshot::channel();
             s.seq += 1;
             let seq = s.seq;
@@ -660,6 +674,35 @@ mod tests {
         for q in queued {
             q.abort();
         }
+    }
+
+    /// A turn the gate cannot give before the deadline is refused at once: a flood of new
+    /// products answers `unknown` without waiting out the check's time.
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_that_cannot_come_in_time_is_refused_at_once() {
+        // 60 a minute: a burst of 10, then 50 over the minute (one every 1.2 s).
+        let gate = Gate::new("test", Ceiling::per_minute(60), 4);
+        let far = Instant::now() + Duration::from_secs(3600);
+        for _ in 0..10 {
+            assert!(gate.turn(client(1), far).await.is_some());
+        }
+        let start = Instant::now();
+        // The next call is 1.2 s away: with 0.5 s left it is refused, and no time passed.
+        assert!(gate
+            .turn(client(1), start + Duration::from_millis(500))
+            .await
+            .is_none());
+        assert_eq!(Instant::now(), start);
+        // With 3 s left it waits for its turn and gets it.
+        assert!(gate
+            .turn(client(1), start + Duration::from_secs(3))
+            .await
+            .is_some());
+        let waited = Instant::now() - start;
+        assert!(
+            waited >= Duration::from_millis(1100) && waited <= Duration::from_secs(2),
+            "{waited:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
