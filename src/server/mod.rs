@@ -42,7 +42,8 @@ pub struct Sources {
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub config: ServerConfig,
+    /// Shared, not copied: axum clones the state for every extractor of every request.
+    pub config: std::sync::Arc<ServerConfig>,
     /// Everything the server keeps (SQLite or PostgreSQL): the catalogue, remembered answers,
     /// tokens.
     pub store: store::SharedStore,
@@ -147,7 +148,7 @@ impl AppState {
             ))
         });
         AppState {
-            config,
+            config: std::sync::Arc::new(config),
             store,
             resolver,
             share_links,

@@ -193,6 +193,32 @@ pub struct Rule {
     #[serde(default)]
     pub rate_known: Option<bool>,
     pub source: String,
+    /// `categories` as [`same_category`] compares them, worked out once (on the first check).
+    #[serde(skip)]
+    pub categories_compared: Derived<Vec<String>>,
+}
+
+/// A value worked out once from the others, kept beside them: never part of a comparison or of
+/// the JSON (the browser works it out again).
+#[derive(Clone, Default)]
+pub struct Derived<T>(std::sync::OnceLock<T>);
+
+impl<T> Derived<T> {
+    pub fn get_or_init(&self, make: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(make)
+    }
+}
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> std::fmt::Debug for Derived<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 /// A rule of the programme about traffic and placement: what is not allowed, and only the
@@ -302,17 +328,19 @@ pub struct Assessment {
 
 /// Compares category names loosely: case, `&`/`and`, punctuation and spacing do not matter.
 pub fn same_category(a: &str, b: &str) -> bool {
-    fn norm(s: &str) -> String {
-        let s = crate::domain::case::lower_str(s)
-            .replace('&', " and ")
-            .replace('ё', "е");
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| if w == "и" { "and" } else { w })
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-    norm(a) == norm(b)
+    category_key(a) == category_key(b)
+}
+
+/// A category name as [`same_category`] compares it.
+pub fn category_key(s: &str) -> String {
+    let s = crate::domain::case::lower_str(s)
+        .replace('&', " and ")
+        .replace('ё', "е");
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| if w == "и" { "and" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Formats a percentage without trailing zeros: 0.8, 7, 0.72, 12.5.
@@ -325,6 +353,12 @@ pub fn percent(p: f64) -> String {
 impl Rule {
     /// True when the rule is in force on `date` and its conditions hold for `order`.
     pub fn applies(&self, order: &Order<'_>, region: RegionId) -> bool {
+        let category = order.category.map(category_key);
+        self.applies_to(order, region, category.as_deref())
+    }
+
+    /// [`Self::applies`] with the order's category already as [`category_key`] makes it.
+    fn applies_to(&self, order: &Order<'_>, region: RegionId, category: Option<&str>) -> bool {
         let dated =
             self.from.is_none_or(|d| order.date >= d) && self.until.is_none_or(|d| order.date <= d);
         let any = |list_empty: bool, hit: bool| list_empty || hit;
@@ -341,9 +375,12 @@ impl Rule {
             )
             && any(
                 self.categories.is_empty(),
-                order
-                    .category
-                    .is_some_and(|c| self.categories.iter().any(|k| same_category(k, c))),
+                category.is_some_and(|c| {
+                    self.categories_compared
+                        .get_or_init(|| self.categories.iter().map(|k| category_key(k)).collect())
+                        .iter()
+                        .any(|k| k == c)
+                }),
             )
             && any(self.kinds.is_empty(), self.kinds.contains(&order.kind))
             && any(self.sites.is_empty(), self.sites.contains(&order.site))
@@ -407,6 +444,14 @@ impl Programme {
             .messages
             .get(&code)
             .map_or(code.as_str(), |t| t.get(lang));
+        self.fill(text)
+    }
+
+    /// `{cap}` and `{days}` filled in (most sentences have neither: copied as they are).
+    fn fill(&self, text: &str) -> String {
+        if !text.contains('{') {
+            return text.to_string();
+        }
         let [lo, hi] = self.programme.confirmation_days;
         text.replace("{cap}", &percent(self.programme.order_cap_usd))
             .replace("{days}", &format!("{lo}–{hi}"))
@@ -423,16 +468,10 @@ impl Programme {
     /// in; the code's own sentence where the file gives none.
     pub fn variant(&self, code: NoticeCode, variant: &str, lang: Lang) -> Notice {
         match self.variants.get(variant) {
-            Some(t) => {
-                let [lo, hi] = self.programme.confirmation_days;
-                Notice {
-                    code,
-                    message: t
-                        .get(lang)
-                        .replace("{cap}", &percent(self.programme.order_cap_usd))
-                        .replace("{days}", &format!("{lo}–{hi}")),
-                }
-            }
+            Some(t) => Notice {
+                code,
+                message: self.fill(t.get(lang)),
+            },
             None => self.notice(code, lang),
         }
     }
@@ -490,10 +529,11 @@ impl Programme {
     /// Everything the terms say about one link and one order.
     pub fn assess(&self, order: &Order<'_>, lang: Lang) -> Assessment {
         let region = self.region_of(order.country);
+        let category = order.category.map(category_key);
         let applying: Vec<&Rule> = self
             .rules
             .iter()
-            .filter(|r| r.applies(order, region.id))
+            .filter(|r| r.applies_to(order, region.id, category.as_deref()))
             .collect();
         // Through a link that does not lead straight to the product, the hot-sale rate is not
         // paid: the standard commission applies.
