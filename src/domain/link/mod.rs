@@ -314,12 +314,14 @@ fn read_link(text: &str, depth: u8) -> Result<Reading, LinkError> {
     if text.len() > MAX_LINK_BYTES {
         return Err(LinkError::TooLong { len: text.len() });
     }
-    if !host_within_dns_limits(text) {
+    // The host as written, found once: for the limits of DNS, then for the URL parser.
+    let host_range = written_host::host_range(text);
+    if !host_fits_dns(&text[host_range.clone()]) {
         return Err(LinkError::Unparsable {
             detail: "its site name is longer than any site's can be".into(),
         });
     }
-    let url = parse_web_url(text)?;
+    let url = parse_web_url(text, host_range)?;
     let host = match url.host() {
         Some(url::Host::Domain(d)) => d.strip_suffix('.').unwrap_or(d),
         Some(_) => {
@@ -409,14 +411,23 @@ fn host_part(text: &str) -> &str {
 /// written is never shorter than what it decodes to, so a host that passes here is within the
 /// limits after decoding too.
 pub fn host_within_dns_limits(text: &str) -> bool {
-    let host = host_part(text);
+    host_fits_dns(host_part(text))
+}
+
+/// Whether a host as written fits the limits of DNS (see [`host_within_dns_limits`]).
+fn host_fits_dns(host: &str) -> bool {
     let host = host.strip_suffix('.').unwrap_or(host);
-    host.len() <= MAX_HOST_BYTES && host.split('.').all(|l| l.len() <= MAX_LABEL_BYTES)
+    host.len() <= MAX_HOST_BYTES
+        && host
+            .as_bytes()
+            .split(|&b| b == b'.')
+            .all(|l| l.len() <= MAX_LABEL_BYTES)
 }
 
 /// Parses text as an http(s) URL: a missing scheme means https; other schemes are refused.
-fn parse_web_url(text: &str) -> Result<Url, LinkError> {
-    let scheme_end = text.find(':').filter(|&i| {
+/// `host_range` is `written_host::host_range(text)`.
+fn parse_web_url(text: &str, host_range: std::ops::Range<usize>) -> Result<Url, LinkError> {
+    let scheme_end = text.bytes().position(|b| b == b':').filter(|&i| {
         let s = &text[..i];
         !s.is_empty()
             && s.as_bytes()[0].is_ascii_alphabetic()
@@ -432,7 +443,7 @@ fn parse_web_url(text: &str) -> Result<Url, LinkError> {
                     scheme: scheme.to_ascii_lowercase(),
                 });
             }
-            parse_url(text)
+            written_host::parse_url_at(text, host_range)
         }
         None if text.starts_with("//") => parse_url(&format!("https:{text}")),
         None => parse_url(&format!("https://{text}")),
