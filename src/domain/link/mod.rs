@@ -569,17 +569,36 @@ fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading,
 /// parameters, and checking each against all before it would be quadratic.
 fn dedup_names(mut names: Vec<Cow<'static, str>>) -> Vec<Cow<'static, str>> {
     if names.len() <= 16 {
-        let mut kept: Vec<Cow<'static, str>> = Vec::with_capacity(names.len());
-        for n in names {
-            if !kept.contains(&n) {
-                kept.push(n);
+        // In place: each name not seen before moves to the end of the kept ones. A bit for each
+        // kept name's length and last byte: a name whose bit is not set was not seen, and is not
+        // compared with the others (names are mostly distinct).
+        let mut kept = 0;
+        let mut bits = 0u64;
+        for i in 0..names.len() {
+            let bit = name_bit(&names[i]);
+            if bits & bit == 0 || !names[..kept].iter().any(|k| same_name(k, &names[i])) {
+                bits |= bit;
+                names.swap(kept, i);
+                kept += 1;
             }
         }
-        return kept;
+        names.truncate(kept);
+        return names;
     }
     let mut seen = std::collections::HashSet::with_capacity(names.len());
     names.retain(|n| seen.insert(n.clone()));
     names
+}
+
+/// One of 64 bits, from a name's length and last byte: equal names have the same bit.
+fn name_bit(name: &str) -> u64 {
+    let last = name.as_bytes().last().map_or(0, |&b| usize::from(b));
+    1 << ((name.len() * 7 + last) % 64)
+}
+
+/// Names are equal; interned names (the same static text) are told without comparing bytes.
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
 }
 
 fn push_unique(list: &mut Vec<Cow<'static, str>>, name: &str) {
@@ -640,6 +659,9 @@ fn read_params(url: &Url) -> Params {
         foreign: false,
     };
     let Some(query) = url.query() else { return p };
+    // Room for the parameters of a product link as the site writes it (a dozen), so that the list
+    // is allocated once instead of growing three times.
+    p.removed = Vec::with_capacity(16);
     let mut sku_from_ext = None;
     for (raw_name, raw_value) in params::raw_pairs(query) {
         let name = params::decode(raw_name);
