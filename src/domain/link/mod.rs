@@ -211,21 +211,15 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Bytes that need the slow path: white space, controls, separators, and every non-ASCII byte
-/// (invisible characters are non-ASCII).
-const NEEDS_CLEANING: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = b <= 0x20 || b >= 0x7f || matches!(b as u8, b'<' | b'>' | b'"' | b'`' | b'|');
-        b += 1;
-    }
-    t
-};
+/// (invisible characters are non-ASCII). Comparisons without branches, so that the loop of
+/// [`is_plain`] vectorises (a table's look-ups do not).
+const fn needs_cleaning(b: u8) -> bool {
+    (b <= 0x20) | (b >= 0x7f) | (b == b'<') | (b == b'>') | (b == b'"') | (b == b'`') | (b == b'|')
+}
 
 /// Printable ASCII with no separator: nothing to clean or extract (no early exit: the loop vectorises).
 fn is_plain(s: &str) -> bool {
-    !s.bytes()
-        .fold(false, |bad, b| bad | NEEDS_CLEANING[b as usize])
+    !s.bytes().fold(false, |bad, b| bad | needs_cleaning(b))
 }
 
 /// Reads one pasted link (or a text holding exactly one link).
@@ -510,11 +504,10 @@ fn unwrap_network(
 /// `star.aliexpress.com/share/share.htm?redirectUrl=<url>` or `?productId=<id>`.
 fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading, LinkError> {
     let p = path::decode_path(url.path());
-    if !p
-        .trim_end_matches('/')
-        .to_ascii_lowercase()
-        .ends_with("/share/share.htm")
-    {
+    let p = p.trim_end_matches('/').as_bytes();
+    // Compared as bytes, without a lower-cased copy.
+    let wanted = b"/share/share.htm";
+    if !(p.len() >= wanted.len() && p[p.len() - wanted.len()..].eq_ignore_ascii_case(wanted)) {
         return Err(LinkError::UnknownPage {
             page: format!("{host}{}", url.path()),
         });
@@ -761,7 +754,7 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
             let removed = report_unused(removed, &params, Uses::NONE);
             let link = Link {
                 kind: PageKind::Store,
-                canonical_url: format!("https://{}/store/{store_id}", site.domain()),
+                canonical_url: ["https://", site.domain(), "/store/", &store_id].concat(),
                 product_id: None,
                 store_id: Some(store_id),
                 sku_id: None,
@@ -792,7 +785,7 @@ fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Resul
                 _ => site.domain(),
             };
             let search = kind == PathKind::Category;
-            let mut canonical = format!("https://{origin}{}", url.path());
+            let mut canonical = ["https://", origin, url.path()].concat();
             let mut kept = url::form_urlencoded::Serializer::new(String::new());
             let mut any = false;
             if let Some(q) = params.search_text.as_deref().filter(|_| search) {
