@@ -315,7 +315,8 @@ fn read_link(text: &str, depth: u8) -> Result<Reading, LinkError> {
             detail: "its site name is longer than any site's can be".into(),
         });
     }
-    let url = parse_web_url(text, host_range)?;
+    let parsed = parse_web_url(text, host_range)?;
+    let (url, query) = (&parsed.url, parsed.query());
     let host = match url.host() {
         Some(url::Host::Domain(d)) => d.strip_suffix('.').unwrap_or(d),
         Some(_) => {
@@ -331,7 +332,9 @@ fn read_link(text: &str, depth: u8) -> Result<Reading, LinkError> {
     };
     let (site, role) = match hosts::classify(host) {
         HostClass::Aliexpress { site, role } => (site, role),
-        HostClass::OtherNetwork { network } => return unwrap_network(&url, host, network, depth),
+        HostClass::OtherNetwork { network } => {
+            return unwrap_network(query, host, network, depth)
+        }
         HostClass::Foreign => {
             return Err(LinkError::NotAliexpress {
                 host: host.to_string(),
@@ -364,7 +367,7 @@ fn read_link(text: &str, depth: u8) -> Result<Reading, LinkError> {
                 })
             };
         }
-        Role::ShareWrapper => return unwrap_share(&url, host, site, depth),
+        Role::ShareWrapper => return unwrap_share(url, query, host, site, depth),
         _ => {}
     }
     let kind = match role {
@@ -386,7 +389,7 @@ fn read_link(text: &str, depth: u8) -> Result<Reading, LinkError> {
         },
         _ => path::classify(url.path()),
     };
-    build(&url, host, site, role, kind).map(Reading::Link)
+    build(url, query, host, site, role, kind).map(Reading::Link)
 }
 
 /// A site name has at most 253 characters, and each of its labels at most 63 (DNS).
@@ -420,7 +423,10 @@ fn host_fits_dns(host: &str) -> bool {
 
 /// Parses text as an http(s) URL: a missing scheme means https; other schemes are refused.
 /// `host_range` is `written_host::host_range(text)`.
-fn parse_web_url(text: &str, host_range: std::ops::Range<usize>) -> Result<Url, LinkError> {
+fn parse_web_url(
+    text: &str,
+    host_range: std::ops::Range<usize>,
+) -> Result<written_host::WebUrl<'_>, LinkError> {
     let scheme_end = text.bytes().position(|b| b == b':').filter(|&i| {
         let s = &text[..i];
         !s.is_empty()
@@ -437,10 +443,10 @@ fn parse_web_url(text: &str, host_range: std::ops::Range<usize>) -> Result<Url, 
                     scheme: scheme.to_ascii_lowercase(),
                 });
             }
-            written_host::parse_url_at(text, host_range)
+            written_host::parse_web_url_at(text, host_range)
         }
-        None if text.starts_with("//") => parse_url(&format!("https:{text}")),
-        None => parse_url(&format!("https://{text}")),
+        None if text.starts_with("//") => parse_url(&format!("https:{text}")).map(Into::into),
+        None => parse_url(&format!("https://{text}")).map(Into::into),
     };
     parsed.map_err(|e| LinkError::Unparsable {
         detail: e.to_string(),
@@ -455,7 +461,7 @@ const NETWORK_SHORT_HOSTS: &[&str] = &["fas.st", "ali.pub", "ali.ski", "ali.clic
 /// parameter only (no request is made), with its tracking removed (`foreign_affiliate`).
 /// Short links and deep links with no destination are refused.
 fn unwrap_network(
-    url: &Url,
+    query: Option<&str>,
     host: &str,
     network: &'static str,
     depth: u8,
@@ -470,7 +476,7 @@ fn unwrap_network(
     }
     let mut removed = Vec::new();
     let mut target = None;
-    for (raw_name, raw_value) in params::raw_pairs(url.query().unwrap_or_default()) {
+    for (raw_name, raw_value) in params::raw_pairs(query.unwrap_or_default()) {
         let name = params::decode(raw_name);
         if matches!(&*name, "to" | "ulp") && target.is_none() {
             target = Some(params::decode(raw_value).into_owned());
@@ -502,7 +508,13 @@ fn unwrap_network(
 }
 
 /// `star.aliexpress.com/share/share.htm?redirectUrl=<url>` or `?productId=<id>`.
-fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading, LinkError> {
+fn unwrap_share(
+    url: &Url,
+    query: Option<&str>,
+    host: &str,
+    site: Site,
+    depth: u8,
+) -> Result<Reading, LinkError> {
     let p = path::decode_path(url.path());
     let p = p.trim_end_matches('/').as_bytes();
     // Compared as bytes, without a lower-cased copy.
@@ -516,7 +528,7 @@ fn unwrap_share(url: &Url, host: &str, site: Site, depth: u8) -> Result<Reading,
     let mut outer_foreign = false;
     let mut target = None;
     let mut product = None;
-    for (raw_name, raw_value) in params::raw_pairs(url.query().unwrap_or_default()) {
+    for (raw_name, raw_value) in params::raw_pairs(query.unwrap_or_default()) {
         let name = params::decode(raw_name);
         if name.eq_ignore_ascii_case("redirectUrl") && target.is_none() {
             target = Some(params::decode(raw_value).into_owned());
@@ -642,7 +654,7 @@ struct Params {
     foreign: bool,
 }
 
-fn read_params(url: &Url) -> Params {
+fn read_params(query: Option<&str>) -> Params {
     let mut p = Params {
         sku: None,
         sku_param: false,
@@ -651,7 +663,7 @@ fn read_params(url: &Url) -> Params {
         removed: Vec::new(),
         foreign: false,
     };
-    let Some(query) = url.query() else { return p };
+    let Some(query) = query else { return p };
     // Room for the parameters of a product link as the site writes it (a dozen), so that the list
     // is allocated once instead of growing three times.
     p.removed = Vec::with_capacity(16);
@@ -722,8 +734,15 @@ fn single_product(ids: &str) -> Option<(String, Option<String>)> {
     Some((id.to_string(), sku))
 }
 
-fn build(url: &Url, host: &str, site: Site, role: Role, kind: PathKind) -> Result<Link, LinkError> {
-    let mut params = read_params(url);
+fn build(
+    url: &Url,
+    query: Option<&str>,
+    host: &str,
+    site: Site,
+    role: Role,
+    kind: PathKind,
+) -> Result<Link, LinkError> {
+    let mut params = read_params(query);
     let removed = std::mem::take(&mut params.removed);
     let foreign = params.foreign;
     let finish = |mut link: Link, removed: Vec<Cow<'static, str>>| {

@@ -175,18 +175,70 @@ pub fn parse_url(text: &str) -> Result<url::Url, url::ParseError> {
     url::Url::parse(&with_ascii_host(text))
 }
 
-/// [`parse_url`] where the caller has found the host already (`range` is `host_range(text)`): a
-/// text with no space or control byte is read by the parser as it stands (nothing to trim, no tab
-/// or line break to drop), so its host is where the caller found it and is not looked for again.
-pub(super) fn parse_url_at(
+/// A link parsed for the link engine: the URL, and its query.
+pub(super) struct WebUrl<'a> {
+    pub url: url::Url,
+    /// `Some`: the parser was given the text without its query and fragment, and this is the query
+    /// as written (`Some(None)`: there is none); `None`: the parser's own (`url.query()`).
+    written_query: Option<Option<&'a str>>,
+}
+
+impl From<url::Url> for WebUrl<'_> {
+    /// A URL parsed whole: its query is the parser's.
+    fn from(url: url::Url) -> Self {
+        WebUrl {
+            url,
+            written_query: None,
+        }
+    }
+}
+
+impl WebUrl<'_> {
+    /// The query, as written or as the parser wrote it. The two differ only where the parser
+    /// percent-encodes: it encodes a query's controls, space, `"`, `#`, `<`, `>`, `'`, DEL and every
+    /// non-ASCII character, never `%`, `+`, `&` or `=`. So they hold the same pairs, and each name
+    /// and value decodes (`params::decode`) to the same text: an inserted escape decodes to the
+    /// byte it replaced, and no `%` before it can take it into an escape of its own (`%` is no hex
+    /// digit, nor is any encoded character). The engine reads no value but through `decode`.
+    pub fn query(&self) -> Option<&str> {
+        match self.written_query {
+            Some(query) => query,
+            None => self.url.query(),
+        }
+    }
+}
+
+/// [`parse_url`] for the link engine, where the caller has found the host already (`range` is
+/// `host_range(text)`). A text with no space or control byte is read by the parser as it stands
+/// (nothing to trim, no tab or line break to drop), so its host is where the caller found it and
+/// is not looked for again; and the parser is given it without its query and fragment, which it
+/// would percent-encode for nothing (the engine reads the query itself, see [`WebUrl::query`]):
+/// the path ends at the first `?` or `#` (the host, before it, too), so the scheme, host, port and
+/// path read the same, and no query or fragment can make the parser fail.
+pub(super) fn parse_web_url_at(
     text: &str,
     range: std::ops::Range<usize>,
-) -> Result<url::Url, url::ParseError> {
+) -> Result<WebUrl<'_>, url::ParseError> {
     // No early exit: the loop vectorises.
     if text.bytes().fold(false, |found, b| found | (b <= b' ')) {
-        return parse_url(text);
+        return Ok(WebUrl {
+            url: parse_url(text)?,
+            written_query: None,
+        });
     }
-    url::Url::parse(&with_ascii_host_at(Cow::Borrowed(text), range))
+    let (before, written_query) = match text.bytes().position(|b| b == b'?' || b == b'#') {
+        Some(i) if text.as_bytes()[i] == b'?' => {
+            let query = &text[i + 1..];
+            let query = &query[..query.bytes().position(|b| b == b'#').unwrap_or(query.len())];
+            (&text[..i], Some(query))
+        }
+        Some(i) => (&text[..i], None),
+        None => (text, None),
+    };
+    Ok(WebUrl {
+        url: url::Url::parse(&with_ascii_host_at(Cow::Borrowed(before), range))?,
+        written_query: Some(written_query),
+    })
 }
 
 #[cfg(test)]
@@ -257,6 +309,56 @@ mod tests {
         ) {
             let text = format!("{scheme}{sep}{rest}");
             proptest::prop_assert_eq!(host_range(&text), host_range_reference(&text), "{:?}", text);
+        }
+    }
+
+    /// What the engine reads of a parsed link: scheme, host, port, path, and the query's pairs
+    /// decoded.
+    fn as_read(
+        url: &url::Url,
+        query: Option<&str>,
+    ) -> (String, Option<String>, Option<u16>, String, Vec<(String, String)>) {
+        let pairs = crate::domain::link::params::raw_pairs(query.unwrap_or_default())
+            .map(|(n, v)| {
+                let decode = crate::domain::link::params::decode;
+                (decode(n).into_owned(), decode(v).into_owned())
+            })
+            .collect();
+        (
+            url.scheme().to_string(),
+            url.host_str().map(str::to_string),
+            url.port(),
+            url.path().to_string(),
+            pairs,
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+        /// Parsed without its query, a link reads as parsed whole: same outcome (the same error
+        /// when it fails), same scheme, host, port and path, and the same names and values once
+        /// decoded, whatever its query holds.
+        #[test]
+        fn written_query_reads_as_parsed(
+            scheme in "(https|HTTP|hTtPs)",
+            sep in "(://|:/|:|:///|:\\\\\\\\|:\\\\/)",
+            host in "(aliexpress\\.com|ä\\.com|u:p@a\\.com:8080|a%41\\.com|\\[::1\\]|a\\.com\\.|xn--4ca\\.com|a\\.com:|a\\?b|)",
+            path in "[/a.%2e\\\\]{0,8}",
+            query in "[a=&%+#?<>\"'`{}|^\\\\\u{7f}\u{80}äÄ€😀0-9A-Fa-f.~-]{0,40}",
+            question in proptest::bool::ANY,
+        ) {
+            let text = format!("{scheme}{sep}{host}{path}{}{query}", if question { "?" } else { "" });
+            let full = parse_url(&text);
+            let part = parse_web_url_at(&text, host_range(&text));
+            match (full, part) {
+                (Ok(full), Ok(part)) => proptest::prop_assert_eq!(
+                    as_read(&full, full.query()),
+                    as_read(&part.url, part.query()),
+                    "{:?}", text
+                ),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b, "{:?}", text),
+                (a, b) => proptest::prop_assert!(false, "{:?}: {:?} vs {:?}", text, a.map(|u| u.to_string()), b.map(|u| u.url.to_string())),
+            }
         }
     }
 
