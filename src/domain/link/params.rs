@@ -24,7 +24,7 @@ impl<'a> Iterator for RawPairs<'a> {
         let bytes = self.query.as_bytes();
         while self.at < bytes.len() {
             let start = self.at;
-            let end = find_ampersand(&bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let end = find_byte(&bytes[start..], b'&').map_or(bytes.len(), |i| start + i);
             self.at = end + 1;
             if end > start {
                 let piece = &self.query[start..end];
@@ -39,17 +39,18 @@ impl<'a> Iterator for RawPairs<'a> {
     }
 }
 
-/// The position of the first `&` in `bytes`: eight bytes at a time (a word XOR-ed with `&` in every
-/// byte has a zero byte where the `&` is; the lowest flagged byte of the classic zero-byte test is
+/// The position of the first `byte` in `bytes`: eight bytes at a time (a word XOR-ed with `byte` in
+/// every byte has a zero byte where it is; the lowest flagged byte of the classic zero-byte test is
 /// always a true zero, and the word is read little-endian, so it is the first), then byte by byte.
-fn find_ampersand(bytes: &[u8]) -> Option<usize> {
+/// Without memchr's start-up, which costs more than the search in a link's short parts.
+pub(super) fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    const AMPERSANDS: u64 = u64::from_le_bytes([b'&'; 8]);
+    let wanted = u64::from_le_bytes([byte; 8]);
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for word in &mut words {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ AMPERSANDS;
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ wanted;
         let zeros = w.wrapping_sub(ONES) & !w & HIGHS;
         if zeros != 0 {
             return Some(at + (zeros.trailing_zeros() / 8) as usize);
@@ -59,7 +60,7 @@ fn find_ampersand(bytes: &[u8]) -> Option<usize> {
     words
         .remainder()
         .iter()
-        .position(|&b| b == b'&')
+        .position(|&b| b == byte)
         .map(|i| at + i)
 }
 
@@ -216,14 +217,14 @@ mod tests {
         }
 
         #[test]
-        fn ampersand_found_as_position(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), amp in proptest::collection::vec(0usize..40, 0..3)) {
+        fn byte_found_as_position(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), at in proptest::collection::vec(0usize..40, 0..3), byte in proptest::prelude::any::<u8>()) {
             let mut bytes = bytes;
-            for i in amp {
+            for i in at {
                 if i < bytes.len() {
-                    bytes[i] = b'&';
+                    bytes[i] = byte;
                 }
             }
-            proptest::prop_assert_eq!(find_ampersand(&bytes), bytes.iter().position(|&b| b == b'&'));
+            proptest::prop_assert_eq!(find_byte(&bytes, byte), bytes.iter().position(|&b| b == byte));
         }
     }
 
