@@ -194,7 +194,17 @@ mod tests {
 
     #[test]
     fn segments_as_split() {
-        for p in ["", "/", "//", "/a", "a/b", "/a//b/", "/1/2/3/4/5/6/7", "/ä/ö//ü", "x//"] {
+        for p in [
+            "",
+            "/",
+            "//",
+            "/a",
+            "a/b",
+            "/a//b/",
+            "/1/2/3/4/5/6/7",
+            "/ä/ö//ü",
+            "x//",
+        ] {
             let mut split = p.split('/').filter(|s| !s.is_empty());
             let want: [Option<&str>; 5] = std::array::from_fn(|_| split.next());
             assert_eq!(first_segments(p), want, "{p:?}");

@@ -176,12 +176,19 @@ pub fn parse_url(text: &str) -> Result<url::Url, url::ParseError> {
     url::Url::parse(&with_ascii_host(text))
 }
 
-/// A link parsed for the link engine: the URL, and its query.
+/// A link parsed for the link engine: the URL, and where its query is read.
 pub(super) struct WebUrl<'a> {
     pub url: url::Url,
-    /// `Some`: the parser was given the text without its query and fragment, and this is the query
-    /// as written (`Some(None)`: there is none); `None`: the parser's own (`url.query()`).
-    written_query: Option<Option<&'a str>>,
+    query: Query<'a>,
+}
+
+/// Where a parsed link's query is read.
+enum Query<'a> {
+    /// The parser was given the text without its query and fragment: the query as written (`None`:
+    /// the link has none).
+    Written(Option<&'a str>),
+    /// The parser had the whole text: its own (`url.query()`).
+    Parsed,
 }
 
 impl From<url::Url> for WebUrl<'_> {
@@ -189,7 +196,7 @@ impl From<url::Url> for WebUrl<'_> {
     fn from(url: url::Url) -> Self {
         WebUrl {
             url,
-            written_query: None,
+            query: Query::Parsed,
         }
     }
 }
@@ -202,9 +209,9 @@ impl WebUrl<'_> {
     /// byte it replaced, and no `%` before it can take it into an escape of its own (`%` is no hex
     /// digit, nor is any encoded character). The engine reads no value but through `decode`.
     pub fn query(&self) -> Option<&str> {
-        match self.written_query {
-            Some(query) => query,
-            None => self.url.query(),
+        match self.query {
+            Query::Written(query) => query,
+            Query::Parsed => self.url.query(),
         }
     }
 }
@@ -216,16 +223,14 @@ impl WebUrl<'_> {
 /// would percent-encode for nothing (the engine reads the query itself, see [`WebUrl::query`]):
 /// the path ends at the first `?` or `#` (the host, before it, too), so the scheme, host, port and
 /// path read the same, and no query or fragment can make the parser fail.
+#[allow(clippy::needless_bitwise_bool)] // `||` would branch on every byte: no vectors.
 pub(super) fn parse_web_url_at(
     text: &str,
     range: std::ops::Range<usize>,
 ) -> Result<WebUrl<'_>, url::ParseError> {
     // No early exit: the loop vectorises.
     if text.bytes().fold(false, |found, b| found | (b <= b' ')) {
-        return Ok(WebUrl {
-            url: parse_url(text)?,
-            written_query: None,
-        });
+        return parse_url(text).map(WebUrl::from);
     }
     // The first `?`, unless a `#` comes before it; the query ends at the next `#`.
     let bytes = text.as_bytes();
@@ -242,7 +247,7 @@ pub(super) fn parse_web_url_at(
     };
     Ok(WebUrl {
         url: url::Url::parse(&with_ascii_host_at(Cow::Borrowed(before), range))?,
-        written_query: Some(written_query),
+        query: Query::Written(written_query),
     })
 }
 
@@ -319,23 +324,26 @@ mod tests {
 
     /// What the engine reads of a parsed link: scheme, host, port, path, and the query's pairs
     /// decoded.
-    fn as_read(
-        url: &url::Url,
-        query: Option<&str>,
-    ) -> (String, Option<String>, Option<u16>, String, Vec<(String, String)>) {
-        let pairs = crate::domain::link::params::raw_pairs(query.unwrap_or_default())
-            .map(|(n, v)| {
-                let decode = crate::domain::link::params::decode;
-                (decode(n).into_owned(), decode(v).into_owned())
-            })
-            .collect();
-        (
-            url.scheme().to_string(),
-            url.host_str().map(str::to_string),
-            url.port(),
-            url.path().to_string(),
-            pairs,
-        )
+    #[derive(Debug, PartialEq)]
+    struct AsRead {
+        scheme: String,
+        host: Option<String>,
+        port: Option<u16>,
+        path: String,
+        pairs: Vec<(String, String)>,
+    }
+
+    fn as_read(url: &url::Url, query: Option<&str>) -> AsRead {
+        let decode = crate::domain::link::params::decode;
+        AsRead {
+            scheme: url.scheme().to_string(),
+            host: url.host_str().map(str::to_string),
+            port: url.port(),
+            path: url.path().to_string(),
+            pairs: crate::domain::link::params::raw_pairs(query.unwrap_or_default())
+                .map(|(n, v)| (decode(n).into_owned(), decode(v).into_owned()))
+                .collect(),
+        }
     }
 
     proptest::proptest! {
