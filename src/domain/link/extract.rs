@@ -50,23 +50,14 @@ fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
 /// closing bracket that has no opening one inside the link.
 ///
 /// Linear in the length of `s`: the brackets are counted once, and each character stripped from the
-/// end updates the counts (a link followed by a million `)` must not cost a million recounts).
+/// end updates the counts (a link followed by a million `)` must not cost a million recounts). They
+/// are counted only when a closing bracket ends what is left: most links end in a letter or digit,
+/// and then nothing is counted at all.
 pub fn trim_wrapping(s: &str) -> &str {
-    let s = s.trim_start_matches(trimmed_prefix);
-    // Balance of each bracket pair in what is left: opening minus closing.
-    let mut balance = [0i64; 3];
-    for b in s.bytes() {
-        match b {
-            b'(' => balance[0] += 1,
-            b')' => balance[0] -= 1,
-            b'[' => balance[1] += 1,
-            b']' => balance[1] -= 1,
-            b'{' => balance[2] += 1,
-            b'}' => balance[2] -= 1,
-            _ => {}
-        }
-    }
-    let mut s = s;
+    let mut s = s.trim_start_matches(trimmed_prefix);
+    // Balance of each bracket pair in what is left: opening minus closing (counted on first need;
+    // what was stripped before then holds no bracket, so the count is the same as at the start).
+    let mut balance: Option<[i64; 3]> = None;
     while let Some(last) = s.chars().next_back() {
         let strip = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '…' | '’' => true,
@@ -78,6 +69,7 @@ pub fn trim_wrapping(s: &str) -> &str {
                     ']' => 1,
                     _ => 2,
                 };
+                let balance = balance.get_or_insert_with(|| bracket_balance(s));
                 let unbalanced = balance[i] < 0;
                 if unbalanced {
                     balance[i] += 1;
@@ -92,6 +84,23 @@ pub fn trim_wrapping(s: &str) -> &str {
         s = &s[..s.len() - last.len_utf8()];
     }
     s
+}
+
+/// Opening minus closing brackets in `s`, for `()`, `[]` and `{}`.
+fn bracket_balance(s: &str) -> [i64; 3] {
+    let mut balance = [0i64; 3];
+    for b in s.bytes() {
+        match b {
+            b'(' => balance[0] += 1,
+            b')' => balance[0] -= 1,
+            b'[' => balance[1] += 1,
+            b']' => balance[1] -= 1,
+            b'{' => balance[2] += 1,
+            b'}' => balance[2] -= 1,
+            _ => {}
+        }
+    }
+    balance
 }
 
 /// Where a link starts inside a token, if the token holds one.

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 
 use percent_encoding::percent_decode_str;
 
-use super::idna_ascii;
+use super::{idna_ascii, params::find_byte};
 
 /// Where the URL parser will find the host in `text` (already without tabs and line breaks, and
 /// trimmed, as the parser reads it): after the scheme (for http, https, ws, wss and ftp, after any
@@ -24,7 +24,7 @@ use super::idna_ascii;
 /// path, query or fragment, without user information and port (a bracketed IPv6 address keeps its
 /// brackets). Empty when there is no scheme or no authority.
 pub(super) fn host_range(text: &str) -> std::ops::Range<usize> {
-    let Some(colon) = text.find(':') else {
+    let Some(colon) = text.bytes().position(|b| b == b':') else {
         return 0..0;
     };
     let scheme = &text[..colon];
@@ -38,9 +38,10 @@ pub(super) fn host_range(text: &str) -> std::ops::Range<usize> {
     if !valid_scheme {
         return 0..0;
     }
-    let special = ["http", "https", "ws", "wss", "ftp"]
-        .iter()
-        .any(|s| scheme.eq_ignore_ascii_case(s));
+    let special = matches!(scheme, "https" | "http")
+        || ["http", "https", "ws", "wss", "ftp"]
+            .iter()
+            .any(|s| scheme.eq_ignore_ascii_case(s));
     let after = &text[colon + 1..];
     let start = if special {
         colon + 1 + (after.len() - after.trim_start_matches(['/', '\\']).len())
@@ -50,19 +51,37 @@ pub(super) fn host_range(text: &str) -> std::ops::Range<usize> {
         return 0..0;
     };
     let rest = &text[start..];
-    let stops: &[char] = if special {
-        &['/', '\\', '?', '#']
+    // One pass over the authority, as bytes (every byte looked for is ASCII): where it ends, its
+    // last `@` (the user information before it), and the last `:` after that (the port after it).
+    let mut end = rest.len();
+    let mut last_at = None;
+    let mut last_colon = None;
+    for (i, b) in rest.bytes().enumerate() {
+        match b {
+            b'/' | b'?' | b'#' => {
+                end = i;
+                break;
+            }
+            b'\\' if special => {
+                end = i;
+                break;
+            }
+            b'@' => {
+                last_at = Some(i);
+                last_colon = None;
+            }
+            b':' => last_colon = Some(i),
+            _ => {}
+        }
+    }
+    let host_start = last_at.map_or(0, |i| i + 1);
+    let host = &rest.as_bytes()[host_start..end];
+    let host_len = if host.first() == Some(&b'[') {
+        host.iter()
+            .position(|&b| b == b']')
+            .map_or(host.len(), |i| i + 1)
     } else {
-        &['/', '?', '#']
-    };
-    let end = rest.find(stops).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let host_start = authority.rfind('@').map_or(0, |i| i + 1);
-    let host = &authority[host_start..];
-    let host_len = if host.starts_with('[') {
-        host.find(']').map_or(host.len(), |i| i + 1)
-    } else {
-        host.rfind(':').unwrap_or(host.len())
+        last_colon.map_or(host.len(), |i| i - host_start)
     };
     start + host_start..start + host_start + host_len
 }
@@ -119,14 +138,25 @@ fn ascii_host(host: &str) -> Option<String> {
 /// letters are lower-cased, the form the parser expects of what it then refuses.
 pub fn with_ascii_host(text: &str) -> Cow<'_, str> {
     let trimmed = text.trim_matches(|c: char| c <= ' ');
-    let text: Cow<'_, str> = if trimmed.contains(['\t', '\n', '\r']) {
+    // Searched as bytes, with no early exit (the loop vectorises): a char pattern of three
+    // characters costs several times more, on every link.
+    let text: Cow<'_, str> = if trimmed
+        .bytes()
+        .fold(false, |found, b| found | matches!(b, b'\t' | b'\n' | b'\r'))
+    {
         Cow::Owned(trimmed.replace(['\t', '\n', '\r'], ""))
     } else {
         Cow::Borrowed(trimmed)
     };
     let range = host_range(&text);
+    with_ascii_host_at(text, range)
+}
+
+/// [`with_ascii_host`] once the text is as the parser reads it and `range` is its host.
+fn with_ascii_host_at(text: Cow<'_, str>, range: std::ops::Range<usize>) -> Cow<'_, str> {
     let written = &text[range.clone()];
-    if written.is_ascii() && !written.contains('%') {
+    // A byte loop: a memchr's start-up costs more than the search in a host.
+    if written.is_ascii() && !written.bytes().any(|b| b == b'%') {
         return text;
     }
     let ascii = match percent_decode_str(written).decode_utf8() {
@@ -146,6 +176,81 @@ pub fn parse_url(text: &str) -> Result<url::Url, url::ParseError> {
     url::Url::parse(&with_ascii_host(text))
 }
 
+/// A link parsed for the link engine: the URL, and where its query is read.
+pub(super) struct WebUrl<'a> {
+    pub url: url::Url,
+    query: Query<'a>,
+}
+
+/// Where a parsed link's query is read.
+enum Query<'a> {
+    /// The parser was given the text without its query and fragment: the query as written (`None`:
+    /// the link has none).
+    Written(Option<&'a str>),
+    /// The parser had the whole text: its own (`url.query()`).
+    Parsed,
+}
+
+impl From<url::Url> for WebUrl<'_> {
+    /// A URL parsed whole: its query is the parser's.
+    fn from(url: url::Url) -> Self {
+        WebUrl {
+            url,
+            query: Query::Parsed,
+        }
+    }
+}
+
+impl WebUrl<'_> {
+    /// The query, as written or as the parser wrote it. The two differ only where the parser
+    /// percent-encodes: it encodes a query's controls, space, `"`, `#`, `<`, `>`, `'`, DEL and every
+    /// non-ASCII character, never `%`, `+`, `&` or `=`. So they hold the same pairs, and each name
+    /// and value decodes (`params::decode`) to the same text: an inserted escape decodes to the
+    /// byte it replaced, and no `%` before it can take it into an escape of its own (`%` is no hex
+    /// digit, nor is any encoded character). The engine reads no value but through `decode`.
+    pub fn query(&self) -> Option<&str> {
+        match self.query {
+            Query::Written(query) => query,
+            Query::Parsed => self.url.query(),
+        }
+    }
+}
+
+/// [`parse_url`] for the link engine, where the caller has found the host already (`range` is
+/// `host_range(text)`). A text with no space or control byte is read by the parser as it stands
+/// (nothing to trim, no tab or line break to drop), so its host is where the caller found it and
+/// is not looked for again; and the parser is given it without its query and fragment, which it
+/// would percent-encode for nothing (the engine reads the query itself, see [`WebUrl::query`]):
+/// the path ends at the first `?` or `#` (the host, before it, too), so the scheme, host, port and
+/// path read the same, and no query or fragment can make the parser fail.
+#[allow(clippy::needless_bitwise_bool)] // `||` would branch on every byte: no vectors.
+pub(super) fn parse_web_url_at(
+    text: &str,
+    range: std::ops::Range<usize>,
+) -> Result<WebUrl<'_>, url::ParseError> {
+    // No early exit: the loop vectorises.
+    if text.bytes().fold(false, |found, b| found | (b <= b' ')) {
+        return parse_url(text).map(WebUrl::from);
+    }
+    // The first `?`, unless a `#` comes before it; the query ends at the next `#`.
+    let bytes = text.as_bytes();
+    let question = find_byte(bytes, b'?');
+    let hash = find_byte(&bytes[..question.unwrap_or(bytes.len())], b'#');
+    let (before, written_query) = match (question, hash) {
+        (_, Some(hash)) => (&text[..hash], None),
+        (Some(question), None) => {
+            let query = &text[question + 1..];
+            let end = find_byte(query.as_bytes(), b'#').unwrap_or(query.len());
+            (&text[..question], Some(&query[..end]))
+        }
+        (None, None) => (text, None),
+    };
+    Ok(WebUrl {
+        url: url::Url::parse(&with_ascii_host_at(Cow::Borrowed(before), range))?,
+        query: Query::Written(written_query),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +263,116 @@ mod tests {
             parse_url("https://ä.com/").unwrap().host_str(),
             Some("xn--4ca.com")
         );
+    }
+
+    /// `host_range` as it was first written (three searches), to hold the one-pass form to it.
+    fn host_range_reference(text: &str) -> std::ops::Range<usize> {
+        let Some(colon) = text.find(':') else {
+            return 0..0;
+        };
+        let scheme = &text[..colon];
+        let valid_scheme = scheme
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic())
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        if !valid_scheme {
+            return 0..0;
+        }
+        let special = ["http", "https", "ws", "wss", "ftp"]
+            .iter()
+            .any(|s| scheme.eq_ignore_ascii_case(s));
+        let after = &text[colon + 1..];
+        let start = if special {
+            colon + 1 + (after.len() - after.trim_start_matches(['/', '\\']).len())
+        } else if after.starts_with("//") {
+            colon + 3
+        } else {
+            return 0..0;
+        };
+        let rest = &text[start..];
+        let stops: &[char] = if special {
+            &['/', '\\', '?', '#']
+        } else {
+            &['/', '?', '#']
+        };
+        let end = rest.find(stops).unwrap_or(rest.len());
+        let authority = &rest[..end];
+        let host_start = authority.rfind('@').map_or(0, |i| i + 1);
+        let host = &authority[host_start..];
+        let host_len = if host.starts_with('[') {
+            host.find(']').map_or(host.len(), |i| i + 1)
+        } else {
+            host.rfind(':').unwrap_or(host.len())
+        };
+        start + host_start..start + host_start + host_len
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn host_range_as_first_written(
+            scheme in "(https?|HtTpS|ws|ftp|tg|mailto|1x|)",
+            sep in "[:/\\\\]{0,4}",
+            rest in "[a.@:\\[\\]/\\\\?#ä]{0,16}",
+        ) {
+            let text = format!("{scheme}{sep}{rest}");
+            proptest::prop_assert_eq!(host_range(&text), host_range_reference(&text), "{:?}", text);
+        }
+    }
+
+    /// What the engine reads of a parsed link: scheme, host, port, path, and the query's pairs
+    /// decoded.
+    #[derive(Debug, PartialEq)]
+    struct AsRead {
+        scheme: String,
+        host: Option<String>,
+        port: Option<u16>,
+        path: String,
+        pairs: Vec<(String, String)>,
+    }
+
+    fn as_read(url: &url::Url, query: Option<&str>) -> AsRead {
+        let decode = crate::domain::link::params::decode;
+        AsRead {
+            scheme: url.scheme().to_string(),
+            host: url.host_str().map(str::to_string),
+            port: url.port(),
+            path: url.path().to_string(),
+            pairs: crate::domain::link::params::raw_pairs(query.unwrap_or_default())
+                .map(|(n, v)| (decode(n).into_owned(), decode(v).into_owned()))
+                .collect(),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+        /// Parsed without its query, a link reads as parsed whole: same outcome (the same error
+        /// when it fails), same scheme, host, port and path, and the same names and values once
+        /// decoded, whatever its query holds.
+        #[test]
+        fn written_query_reads_as_parsed(
+            scheme in "(https|HTTP|hTtPs)",
+            sep in "(://|:/|:|:///|:\\\\\\\\|:\\\\/)",
+            host in "(aliexpress\\.com|ä\\.com|u:p@a\\.com:8080|a%41\\.com|\\[::1\\]|a\\.com\\.|xn--4ca\\.com|a\\.com:|a\\?b|)",
+            path in "[/a.%2e\\\\]{0,8}",
+            query in "[a=&%+#?<>\"'`{}|^\\\\\u{7f}\u{80}äÄ€😀0-9A-Fa-f.~-]{0,40}",
+            question in proptest::bool::ANY,
+        ) {
+            let text = format!("{scheme}{sep}{host}{path}{}{query}", if question { "?" } else { "" });
+            let full = parse_url(&text);
+            let part = parse_web_url_at(&text, host_range(&text));
+            match (full, part) {
+                (Ok(full), Ok(part)) => proptest::prop_assert_eq!(
+                    as_read(&full, full.query()),
+                    as_read(&part.url, part.query()),
+                    "{:?}", text
+                ),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b, "{:?}", text),
+                (a, b) => proptest::prop_assert!(false, "{:?}: {:?} vs {:?}", text, a.map(|u| u.to_string()), b.map(|u| u.url.to_string())),
+            }
+        }
     }
 
     #[test]
