@@ -370,7 +370,10 @@ impl Gate {
             // the check answers without the source at once. The bound is the least this call
             // can wait: this client's own calls already waiting go first, each needs a call of
             // the bucket at the gate's steady pace (and the heaviest client leaves the reserve).
-            let own = s.waiting.get(&client).map_or(0, std::collections::VecDeque::len);
+            let own = s
+                .waiting
+                .get(&client)
+                .map_or(0, std::collections::VecDeque::len);
             let short =
                 (own as f64 + 1.0 + self.reserve_for(&s, &client, now) - Self::free(&s)).max(0.0);
             let pace = self.per_second();
