@@ -11,6 +11,7 @@ pub mod json;
 pub mod link;
 pub mod messages;
 pub mod number;
+pub mod overview;
 pub mod rates;
 pub mod recent;
 pub mod report;

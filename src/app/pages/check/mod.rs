@@ -176,6 +176,11 @@ pub fn CheckPage() -> impl IntoView {
     });
     // A long paste lists what is near the screen; scrolling on lists the rest.
     let scan_shown = RwSignal::new(DRAW_STEP);
+    // Whether the results' code was asked for (at the first input).
+    #[cfg(feature = "hydrate")]
+    let results_code = StoredValue::new(false);
+    // The found links are listed until a check starts, then folded (their summary opens them).
+    let found_list = NodeRef::<leptos::html::Details>::new();
     let amount_value = Memo::new(move |_| {
         amount.with(|a| {
             if a.trim().is_empty() {
@@ -221,6 +226,11 @@ pub fn CheckPage() -> impl IntoView {
             lang.get_untracked(),
         );
         rewritten.set(None);
+        // The found links fold into their one-line summary: the results come right after the form.
+        #[cfg(feature = "hydrate")]
+        if let Some(list) = found_list.get_untracked() {
+            list.set_open(false);
+        }
         let checking = Run::pending(&pasted, inputs.len());
         live.set(Some(checking.clone()));
         running.set(true);
@@ -325,7 +335,16 @@ pub fn CheckPage() -> impl IntoView {
                     aria-describedby="paste-hint"
                     placeholder="https://aliexpress.com/item/1005006295880104.html"
                     prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        text.set(event_target_value(&ev));
+                        // The results' code is fetched while the reader pastes, so that a check
+                        // shows its progress at once.
+                        #[cfg(feature = "hydrate")]
+                        if !results_code.get_value() {
+                            results_code.set_value(true);
+                            leptos::task::spawn_local(load_results_code());
+                        }
+                    }
                     on:keydown=on_keydown
                 >
                     {escape_html(&text.get_untracked())}
@@ -383,11 +402,12 @@ pub fn CheckPage() -> impl IntoView {
                         disabled=move || running.get() || sub_problem.get().is_some()>
                         {move || if running.get() { t_string!(i18n, check.checking) } else { t_string!(i18n, check.check) }}
                     </button>
-                    <span class="hint" data-testid="scan-summary" aria-live="polite">{summary}</span>
                 </div>
                 </Deferred>
             </form>
             <Deferred>
+            <details class="found" data-testid="found" open=true node_ref=found_list>
+            <summary><span data-testid="scan-summary" aria-live="polite">{summary}</span></summary>
             <ul class="scan-list" data-testid="scan-list">
                 <For
                     each=move || found.get().unwrap_or_default().into_iter().take(scan_shown.get()).enumerate()
@@ -415,9 +435,9 @@ pub fn CheckPage() -> impl IntoView {
                 </For>
             </ul>
             <DrawMore limit=scan_shown total=Signal::derive(move || found.with(|f| f.as_ref().map_or(0, Vec::len))) step=DRAW_STEP />
+            </details>
             </Deferred>
         </section>
-        <Deferred><recent::RecentChecks list=recent_list again=again /></Deferred>
         <Deferred>
         <Suspense fallback=|| ()>
             {move || {
@@ -430,5 +450,6 @@ pub fn CheckPage() -> impl IntoView {
             }}
         </Suspense>
         </Deferred>
+        <Deferred><recent::RecentChecks list=recent_list again=again /></Deferred>
     }
 }

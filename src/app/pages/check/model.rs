@@ -123,6 +123,8 @@ pub struct Run {
     /// The links of a shared address left for the reader to ask for ([`continuation`]): checked only
     /// on the reader's click, with these options (`None` once asked, or when nothing waits).
     pub rest: ArcRwSignal<Option<Rest>>,
+    /// Started here by the reader (not a shared address's): its results are brought into view.
+    pub reveal: bool,
 }
 
 /// Links of a shared address that wait for the reader's click: `inputs[from..]` of the run's text,
@@ -167,13 +169,16 @@ pub fn continuation(results: &Results) -> Continuation {
 }
 
 impl Run {
-    /// A run with every slot waiting.
+    /// A run the reader starts, every slot waiting.
     pub fn pending(text: &str, total: usize) -> Run {
-        Run::from(Results {
-            text: text.to_string(),
-            slots: vec![None; total],
-            problem: None,
-        })
+        Run {
+            reveal: true,
+            ..Run::from(Results {
+                text: text.to_string(),
+                slots: vec![None; total],
+                problem: None,
+            })
+        }
     }
 
     /// The answered outcomes in input order, as they stand (untracked).
@@ -203,6 +208,7 @@ impl From<Results> for Run {
             done: ArcRwSignal::new(done),
             problem: ArcRwSignal::new(r.problem),
             rest: ArcRwSignal::new(None),
+            reveal: false,
         }
     }
 }
