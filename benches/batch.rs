@@ -6,7 +6,7 @@
 //!     cargo bench --bench batch --features ssr
 
 #[path = "../tests/it/common/mod.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -811,6 +811,12 @@ impl Resolver {
         }
     }
 
+    /// Ids waiting for an API call or in one, every client's together: zero once every call
+    /// queued has ended (tests wait for it).
+    pub fn queued_ids(&self) -> usize {
+        lock(&self.pending_ids).1
+    }
+
     /// How many API answers are held in memory (at most the configured capacity).
     pub fn cached(&self) -> usize {
         self.cache.len()
