@@ -485,7 +485,7 @@ fn key_name(text: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "\"{}\" is not a key name: use 1 to 64 letters, digits, \"-\", \"_\" or \".\" (as partner-shop)",
-            super::catalog::printable(text)
+            super::store::printable(text)
         ))
     }
 }
@@ -515,7 +515,7 @@ pub fn parse_keys_args(args: &[&str]) -> Result<KeysCommand, String> {
                         _ => {
                             return Err(format!(
                                 "unknown option --{}: the options are --links-per-second, --burst and --lookups-per-hour",
-                                super::catalog::printable(option)
+                                super::store::printable(option)
                             ))
                         }
                     };
@@ -532,14 +532,14 @@ pub fn parse_keys_args(args: &[&str]) -> Result<KeysCommand, String> {
                         .ok_or_else(|| {
                             format!(
                                 "--{option} \"{}\" is not a whole number from 1 to {MAX_LIMIT}",
-                                super::catalog::printable(value)
+                                super::store::printable(value)
                             )
                         })?;
                     *slot = Some(n);
                 } else if name.is_some() {
                     return Err(format!(
                         "keys add takes one key name; \"{}\" is one too many",
-                        super::catalog::printable(arg)
+                        super::store::printable(arg)
                     ));
                 } else {
                     name = Some(key_name(arg)?);
@@ -551,7 +551,7 @@ pub fn parse_keys_args(args: &[&str]) -> Result<KeysCommand, String> {
         [] => Err("keys needs a command: add, list or revoke".into()),
         [other, ..] => Err(format!(
             "unknown keys command \"{}\": the commands are add, list and revoke",
-            super::catalog::printable(other)
+            super::store::printable(other)
         )),
     }
 }

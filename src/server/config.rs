@@ -445,5 +445,5 @@ pub enum StartupError {
     #[error("{name} is not usable: {problem}. Fix or unset it")]
     Setting { name: &'static str, problem: String },
     #[error("{0}")]
-    Store(#[from] super::catalog::StoreError),
+    Store(#[from] super::store::StoreError),
 }

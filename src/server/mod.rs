@@ -3,7 +3,6 @@
 mod api;
 pub mod auth;
 pub mod body;
-pub mod catalog;
 pub mod check;
 pub mod client;
 mod config;
@@ -66,7 +65,7 @@ impl AppState {
     /// A state with an empty catalogue in memory and no network source (tests, tools).
     pub fn in_memory(config: ServerConfig) -> AppState {
         let store: store::SharedStore =
-            std::sync::Arc::new(catalog::Catalog::in_memory().expect("an in-memory store opens"));
+            std::sync::Arc::new(store::Catalog::in_memory().expect("an in-memory store opens"));
         AppState::with_sources(
             config,
             None,

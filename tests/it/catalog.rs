@@ -4,7 +4,7 @@ use std::process::Command;
 
 use linksmith::{
     domain::rates::Status,
-    server::catalog::{Catalog, ImportError, Kind},
+    server::store::{Catalog, ImportError, Kind},
 };
 
 fn temp_dir(name: &str) -> std::path::PathBuf {

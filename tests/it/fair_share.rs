@@ -12,13 +12,13 @@ use std::{
 };
 
 use linksmith::server::{
-    catalog::Catalog,
     networks::{
         admitad::{Admitad, AdmitadConfig},
         epn::{Epn, EpnConfig},
     },
     open_platform::{Credentials, OpenPlatform, Secret},
     resolver::{ResolverConfig, SourceState},
+    store::Catalog,
     AppState, Sources, TrustedProxies,
 };
 use serde_json::{json, Value};

@@ -15,7 +15,7 @@ use linksmith::{
     domain::link::{self, MAX_PASTE_BYTES},
     server::{
         api_base_url,
-        catalog::{printable, Catalog, ImportError, StoreError},
+        store::{printable, Catalog, ImportError, StoreError},
         RateLimit, ServerConfig, TrustedProxies,
     },
 };

@@ -16,8 +16,8 @@ use linksmith::{
     app::CheckLinks,
     server::{
         auth::{hash_key, new_key, Keys, NEW_KEYS_PER_ADDRESS},
-        catalog::Catalog,
         resolver::ResolverConfig,
+        store::Catalog,
         store::{
             postgres::{PgStore, PoolSettings},
             KeyLimits, NewKey, SharedStore,

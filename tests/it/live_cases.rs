@@ -19,11 +19,11 @@ use axum::{
 use linksmith::{
     domain::date::Date,
     server::{
-        catalog::Catalog,
         fetch::{FetchPolicy, GuardedFetcher},
         open_platform::{Credentials, OpenPlatform, Secret},
         page_reader::PageReader,
         resolver::ResolverConfig,
+        store::Catalog,
         AppState, Calendar, Sources,
     },
 };

@@ -6,7 +6,6 @@ use std::{sync::Arc, time::Duration};
 
 use linksmith::domain::rates::Status;
 use linksmith::server::{
-    catalog::Catalog,
     networks::{
         admitad::{Admitad, AdmitadConfig},
         epn::Epn,
@@ -14,6 +13,7 @@ use linksmith::server::{
     },
     open_platform::{Credentials, OpenPlatform, Secret},
     resolver::ResolverConfig,
+    store::Catalog,
     AppState, Sources,
 };
 use serde_json::{json, Value};

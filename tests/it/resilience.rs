@@ -652,8 +652,8 @@ mod in_time {
     use linksmith::{
         domain::{link::Link, rates::Status},
         server::{
-            catalog::Catalog,
             resolver::{ResolverConfig, StatusSource},
+            store::Catalog,
         },
     };
     use serde_json::json;

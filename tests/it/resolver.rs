@@ -14,9 +14,9 @@ use linksmith::{
         rates::Status,
     },
     server::{
-        catalog::Catalog,
         open_platform::{Credentials, OpenPlatform, Secret},
         resolver::{Resolver, ResolverConfig, StatusSource},
+        store::Catalog,
     },
 };
 

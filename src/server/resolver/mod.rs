@@ -28,11 +28,11 @@ use breaker::Breaker;
 use coalesce::Marks;
 
 use super::{
-    catalog::Kind,
     client::Client,
     fair::{Allowance, Ceiling, Gate},
     open_platform::{ApiAnswer, ApiProduct, OpenPlatform, MAX_IDS_PER_CALL},
     page_reader::{PageFacts, PageReader},
+    store::Kind,
     store::SharedStore,
 };
 use crate::domain::{

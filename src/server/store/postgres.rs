@@ -29,9 +29,9 @@ use super::remembered::CatalogCache;
 pub use tls::{Mode as SslMode, Tls};
 
 use super::{
-    super::catalog::{country_of, read_feed, status_from_db, status_to_db},
-    Entry, ImportError, ImportReport, KeyLimits, KeyListing, KeyRecord, KeyUsage, Kind, NewKey,
-    Remembered, Row, Store, StoreError, StoreLock, Tokens,
+    country_of, read_feed, status_from_db, status_to_db, Entry, ImportError, ImportReport,
+    KeyLimits, KeyListing, KeyRecord, KeyUsage, Kind, NewKey, Remembered, Row, Store, StoreError,
+    StoreLock, Tokens,
 };
 use crate::{
     domain::{country::Country, sources::NetworkFacts},

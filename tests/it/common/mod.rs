@@ -148,8 +148,8 @@ pub async fn api_server_with(
     resolver: linksmith::server::resolver::ResolverConfig,
 ) -> (TestServer, fake_gateway::FakeGateway) {
     use linksmith::server::{
-        catalog::Catalog,
         open_platform::{Credentials, OpenPlatform, Secret},
+        store::Catalog,
     };
     let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
     gateway.add_standard_products();
