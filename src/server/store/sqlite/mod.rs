@@ -176,42 +176,43 @@ impl Catalog {
         answers: &[(String, Option<ApiProduct>)],
         now: i64,
     ) -> Result<(), StoreError> {
+        self.save_answers(
+            "INSERT OR REPLACE INTO api_cache (product_id, country, found, commission, hot, title, image_url, category, shop_id, fetched_at, tmall)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            answers,
+            |put, id, p| {
+                put.execute(params![
+                    id,
+                    country,
+                    p.is_some(),
+                    p.and_then(|p| p.commission_rate),
+                    p.and_then(|p| p.hot_commission_rate),
+                    p.and_then(|p| p.title.as_deref()),
+                    p.and_then(|p| p.image_url.as_deref()),
+                    p.and_then(|p| p.category.as_deref()),
+                    p.and_then(|p| p.shop_id.as_deref()),
+                    now,
+                    p.and_then(|p| p.tmall)
+                ])
+            },
+        )
+    }
+
+    /// Keeps a source's answers about products (`None`: the source does not know the product),
+    /// a row each written by `put` with the statement `sql`, in one transaction: every source's
+    /// answers are kept so.
+    fn save_answers<A>(
+        &self,
+        sql: &str,
+        answers: &[(String, Option<A>)],
+        put: impl Fn(&mut rusqlite::CachedStatement<'_>, &str, Option<&A>) -> rusqlite::Result<usize>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
-            let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO api_cache (product_id, country, found, commission, hot, title, image_url, category, shop_id, fetched_at, tmall)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
+            let mut statement = tx.prepare_cached(sql)?;
             for (id, answer) in answers {
-                match answer {
-                    Some(p) => put.execute(params![
-                        id,
-                        country,
-                        1,
-                        p.commission_rate,
-                        p.hot_commission_rate,
-                        p.title,
-                        p.image_url,
-                        p.category,
-                        p.shop_id,
-                        now,
-                        p.tmall
-                    ])?,
-                    None => put.execute(params![
-                        id,
-                        country,
-                        0,
-                        None::<f64>,
-                        None::<f64>,
-                        None::<String>,
-                        None::<String>,
-                        None::<String>,
-                        None::<String>,
-                        now,
-                        None::<bool>
-                    ])?,
-                };
+                put(&mut statement, id, answer.as_ref())?;
             }
         }
         tx.commit()?;
@@ -277,42 +278,24 @@ impl Catalog {
         answers: &[(String, Option<NetworkFacts>)],
         at: i64,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        {
-            let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO network_answers (source, product_id, known, status, exact, hot, title, image_url, learnt_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for (id, facts) in answers {
-                match facts {
-                    Some(f) => put.execute(params![
-                        source,
-                        id,
-                        1,
-                        status_to_db(f.status),
-                        f.exact_percent,
-                        f.hot_percent,
-                        f.title,
-                        f.image_url,
-                        at
-                    ])?,
-                    None => put.execute(params![
-                        source,
-                        id,
-                        0,
-                        None::<String>,
-                        None::<f64>,
-                        None::<f64>,
-                        None::<String>,
-                        None::<String>,
-                        at
-                    ])?,
-                };
-            }
-        }
-        tx.commit()?;
-        Ok(())
+        self.save_answers(
+            "INSERT OR REPLACE INTO network_answers (source, product_id, known, status, exact, hot, title, image_url, learnt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            answers,
+            |put, id, f| {
+                put.execute(params![
+                    source,
+                    id,
+                    f.is_some(),
+                    f.map(|f| status_to_db(f.status)),
+                    f.and_then(|f| f.exact_percent),
+                    f.and_then(|f| f.hot_percent),
+                    f.and_then(|f| f.title.as_deref()),
+                    f.and_then(|f| f.image_url.as_deref()),
+                    at
+                ])
+            },
+        )
     }
 
     /// A network's remembered answers learnt after `not_before`: (id, facts or unknown, when).
