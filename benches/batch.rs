@@ -15,8 +15,11 @@ use common::fake_gateway::{FakeProduct, Mode};
 use linksmith::{
     domain::{country::Country, rates::Lang},
     server::{
-        open_platform::{Credentials, OpenPlatform, Secret, MAX_IDS_PER_CALL},
         resolver::ResolverConfig,
+        sources::{
+            open_platform::{Credentials, OpenPlatform, MAX_IDS_PER_CALL},
+            Secret,
+        },
     },
 };
 use serde_json::{json, Value};

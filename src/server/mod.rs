@@ -8,15 +8,11 @@ pub mod client;
 mod config;
 pub mod error;
 pub mod fair;
-pub mod fetch;
 mod http;
 pub mod limit;
-pub mod networks;
-pub mod open_platform;
 pub mod origin;
-pub mod page_reader;
 pub mod resolver;
-pub mod share;
+pub mod sources;
 pub mod store;
 
 pub use check::{AmountInput, RateLimited, RawOptions, Refusal};
@@ -25,6 +21,7 @@ pub use config::{
     TrustedProxies,
 };
 pub use http::router;
+use sources::{fetch, networks, open_platform, page_reader, share};
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;

@@ -21,12 +21,12 @@ use axum::{
     Router,
 };
 use linksmith::server::{
-    fetch::{FetchPolicy, GuardedFetcher},
-    networks::epn::{Epn, EpnConfig},
-    open_platform::Secret,
-    page_reader::PageReader,
     resolver::{ResolverConfig, SourceState},
-    share::{ShareLinks, MAX_SHARES_PER_REQUEST},
+    sources::fetch::{FetchPolicy, GuardedFetcher},
+    sources::networks::epn::{Epn, EpnConfig},
+    sources::page_reader::PageReader,
+    sources::share::{ShareLinks, MAX_SHARES_PER_REQUEST},
+    sources::Secret,
     store::Catalog,
     AppState, Sources,
 };

@@ -12,12 +12,15 @@ use std::{
 };
 
 use linksmith::server::{
-    networks::{
+    resolver::{ResolverConfig, SourceState},
+    sources::networks::{
         admitad::{Admitad, AdmitadConfig},
         epn::{Epn, EpnConfig},
     },
-    open_platform::{Credentials, OpenPlatform, Secret},
-    resolver::{ResolverConfig, SourceState},
+    sources::{
+        open_platform::{Credentials, OpenPlatform},
+        Secret,
+    },
     store::Catalog,
     AppState, Sources, TrustedProxies,
 };

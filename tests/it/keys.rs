@@ -625,7 +625,10 @@ fn no_log_line_carries_a_key() {
 /// `lookups_spent`, and the look-ups it spent are counted in `keys list`, on both stores.
 #[tokio::test]
 async fn a_keys_fresh_look_ups_follow_its_own_share_and_are_counted() {
-    use linksmith::server::open_platform::{Credentials, OpenPlatform, Secret};
+    use linksmith::server::sources::{
+        open_platform::{Credentials, OpenPlatform},
+        Secret,
+    };
     for store in backends("keys_lookups", PoolSettings::default()).await {
         let what = store.describe();
         let gateway =

@@ -5,11 +5,11 @@
 use std::{sync::atomic::Ordering, sync::Arc, time::Duration};
 
 use linksmith::server::{
-    networks::{
+    sources::networks::{
         epn::{Epn, EpnConfig},
         NetError, MAX_SECRET_BYTES,
     },
-    open_platform::Secret,
+    sources::Secret,
     store::Catalog,
     store::SharedStore,
     ServerConfig,

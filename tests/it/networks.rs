@@ -6,13 +6,16 @@ use std::{sync::Arc, time::Duration};
 
 use linksmith::domain::rates::Status;
 use linksmith::server::{
-    networks::{
+    resolver::ResolverConfig,
+    sources::networks::{
         admitad::{Admitad, AdmitadConfig},
         epn::Epn,
         NetError,
     },
-    open_platform::{Credentials, OpenPlatform, Secret},
-    resolver::ResolverConfig,
+    sources::{
+        open_platform::{Credentials, OpenPlatform},
+        Secret,
+    },
     store::Catalog,
     AppState, Sources,
 };

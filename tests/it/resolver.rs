@@ -14,8 +14,11 @@ use linksmith::{
         rates::Status,
     },
     server::{
-        open_platform::{Credentials, OpenPlatform, Secret},
         resolver::{Resolver, ResolverConfig, StatusSource},
+        sources::{
+            open_platform::{Credentials, OpenPlatform},
+            Secret,
+        },
         store::Catalog,
     },
 };

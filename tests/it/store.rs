@@ -7,7 +7,7 @@ use std::{fmt::Write as _, sync::Arc, time::Duration};
 use linksmith::{
     domain::{rates::Status, sources::NetworkFacts},
     server::{
-        open_platform::ApiProduct,
+        sources::open_platform::ApiProduct,
         store::{
             postgres::{PgStore, PoolSettings},
             Catalog, ImportError, Kind, SharedStore, Store, StoreError,
@@ -559,8 +559,11 @@ async fn bad_database_addresses_are_refused_with_a_sentence_that_hides_the_passw
 #[tokio::test]
 async fn a_slow_database_never_fails_a_check() {
     use linksmith::server::{
-        open_platform::{Credentials, OpenPlatform, Secret},
         resolver::ResolverConfig,
+        sources::{
+            open_platform::{Credentials, OpenPlatform},
+            Secret,
+        },
         AppState,
     };
     let Some(base) = pg_base() else { return };

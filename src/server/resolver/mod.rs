@@ -30,8 +30,8 @@ use coalesce::Marks;
 use super::{
     client::Client,
     fair::{Allowance, Ceiling, Gate},
-    open_platform::{ApiAnswer, ApiProduct, OpenPlatform, MAX_IDS_PER_CALL},
-    page_reader::{PageFacts, PageReader},
+    sources::open_platform::{ApiAnswer, ApiProduct, OpenPlatform, MAX_IDS_PER_CALL},
+    sources::page_reader::{PageFacts, PageReader},
     store::Kind,
     store::SharedStore,
 };
@@ -41,7 +41,7 @@ use crate::domain::{
     rates::Lang,
     sources::{self, Answers, ApiFacts, CatalogFacts},
 };
-use crate::server::networks::{admitad::Admitad, epn::Epn};
+use crate::server::sources::networks::{admitad::Admitad, epn::Epn};
 
 pub use crate::domain::check::{Detection, ProductInfo, StatusSource};
 

@@ -16,7 +16,7 @@ pub use import::{
 };
 pub use sqlite::Catalog;
 
-use super::open_platform::ApiProduct;
+use super::sources::open_platform::ApiProduct;
 use crate::domain::{country::Country, rates::Status, sources::NetworkFacts};
 
 pub mod import;
@@ -123,6 +123,14 @@ pub(crate) fn country_of(
 
 /// The store every part of the server uses.
 pub type SharedStore = Arc<dyn Store>;
+
+/// A store shows where it is ([`Store::describe`]: never a password), so that what holds one
+/// may derive `Debug`.
+impl std::fmt::Debug for dyn Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
 
 /// A network's kept session tokens: (access, refresh, expires at in unix seconds).
 pub type Tokens = (String, String, Option<i64>);

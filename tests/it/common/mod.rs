@@ -148,7 +148,10 @@ pub async fn api_server_with(
     resolver: linksmith::server::resolver::ResolverConfig,
 ) -> (TestServer, fake_gateway::FakeGateway) {
     use linksmith::server::{
-        open_platform::{Credentials, OpenPlatform, Secret},
+        sources::{
+            open_platform::{Credentials, OpenPlatform},
+            Secret,
+        },
         store::Catalog,
     };
     let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;

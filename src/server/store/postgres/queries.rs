@@ -11,7 +11,7 @@ use super::{import, keys, locks, pg, PgStore};
 use crate::{
     domain::sources::NetworkFacts,
     server::{
-        open_platform::ApiProduct,
+        sources::open_platform::ApiProduct,
         store::{
             country_of, status_from_db, status_to_db, Entry, ImportError, ImportReport, KeyListing,
             KeyRecord, KeyUsage, Kind, NewKey, Remembered, Store, StoreError, StoreLock, Tokens,

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::Catalog;
 use crate::domain::sources::NetworkFacts;
-use crate::server::open_platform::ApiProduct;
+use crate::server::sources::open_platform::ApiProduct;
 use crate::server::store::{
     Entry, ImportError, ImportReport, KeyListing, KeyRecord, KeyUsage, Kind, LockInner, NewKey,
     Remembered, Store, StoreError, StoreLock, Tokens,

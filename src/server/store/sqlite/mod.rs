@@ -18,7 +18,7 @@ use super::{
     status_from_db, status_to_db, Entry, Kind, StoreError,
 };
 use crate::domain::{country::Country, sources::NetworkFacts};
-use crate::server::open_platform::ApiProduct;
+use crate::server::sources::open_platform::ApiProduct;
 
 mod interface;
 mod keys;
