@@ -6,7 +6,7 @@
 //!     cargo bench --bench batch --features ssr
 
 #[path = "../tests/it/common/mod.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -15,8 +15,11 @@ use common::fake_gateway::{FakeProduct, Mode};
 use linksmith::{
     domain::{country::Country, rates::Lang},
     server::{
-        open_platform::{Credentials, OpenPlatform, Secret, MAX_IDS_PER_CALL},
         resolver::ResolverConfig,
+        sources::{
+            open_platform::{Credentials, OpenPlatform, MAX_IDS_PER_CALL},
+            Secret,
+        },
     },
 };
 use serde_json::{json, Value};

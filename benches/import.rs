@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use linksmith::server::catalog::Catalog;
+use linksmith::server::store::Catalog;
 
 fn feed(rows: usize) -> String {
     let mut s = String::with_capacity(rows * 48);

@@ -39,7 +39,7 @@ async fn run() -> ExitCode {
         },
         ["import", file] => linksmith::server::import_cli(file).await,
         ["keys", rest @ ..] => linksmith::server::auth::keys_cli(rest).await,
-        ["inspect", file] => linksmith::server::page_reader::inspect_cli(file),
+        ["inspect", file] => linksmith::server::sources::page_reader::inspect_cli(file),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

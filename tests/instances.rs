@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+#[path = "it/common/eventually.rs"]
+mod eventually;
 #[path = "it/common/fake_gateway.rs"]
 mod fake_gateway;
 #[path = "it/common/pg.rs"]
@@ -19,7 +21,7 @@ use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc,
     },
     time::{Duration, Instant},
@@ -107,17 +109,12 @@ impl Instance {
     }
 
     fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
-        let until = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < until,
-                "the instance did not stop in {within:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut status = None;
+        eventually::eventually_blocking("the instance stops", within, || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        });
+        status.unwrap()
     }
 }
 
@@ -348,20 +345,17 @@ async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
     // makes it forget; it is sent as the import commits and heard within milliseconds.
     let imported = Instant::now();
     for inst in [&a, &b] {
-        loop {
-            let (s, r) = check(&direct, &api(&inst.url("")), IMPORTED).await;
-            assert_eq!(s, 200, "{r}");
-            if r["status"] == "hot_sale" {
-                assert_eq!(r["status_source"], "catalog");
-                break;
-            }
-            assert!(
-                imported.elapsed() < Duration::from_secs(2),
-                "the import was not seen by the instance on port {}: {r}",
-                inst.port
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let r = eventually::eventually_some(
+            format!("the import is seen by the instance on port {}", inst.port),
+            Duration::from_secs(2).saturating_sub(imported.elapsed()),
+            async || {
+                let (s, r) = check(&direct, &api(&inst.url("")), IMPORTED).await;
+                assert_eq!(s, 200, "{r}");
+                (r["status"] == "hot_sale").then_some(r)
+            },
+        )
+        .await;
+        assert_eq!(r["status_source"], "catalog");
     }
     eprintln!(
         "the import was seen by both instances {:?} after it ended",
@@ -408,9 +402,22 @@ async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
     // 4. A rolling restart: instance a gets SIGTERM in the middle of a load through the proxy;
     // the proxy's clients see no error.
     let stop = Arc::new(AtomicBool::new(false));
+    // Checks answered so far, by every client together: each stage of the restart lasts until
+    // the load has made 18 more (three per client), rather than a fixed time.
+    let answered = Arc::new(AtomicUsize::new(0));
+    let load_for = async |stage: &str| {
+        let from = answered.load(Ordering::SeqCst);
+        eventually::eventually(
+            format!("18 checks through the proxy {stage}"),
+            Duration::from_secs(30),
+            async || answered.load(Ordering::SeqCst) >= from + 18,
+        )
+        .await;
+    };
     let mut load = Vec::new();
     for c in 0..6u8 {
         let stop = stop.clone();
+        let answered = answered.clone();
         let client = client_from(Ipv4Addr::new(127, 0, 1, 10 + c));
         let base = proxy.url("");
         load.push(tokio::spawn(async move {
@@ -432,6 +439,7 @@ async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
                         .await
                 };
                 seen.push(r.map(|r| r.status().as_u16()).map_err(|e| e.to_string()));
+                answered.fetch_add(1, Ordering::SeqCst);
                 n += 1;
                 // A steady load within each client's limit (5 links a second per instance, even
                 // while one instance carries it all).
@@ -440,15 +448,15 @@ async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
             seen
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    load_for("before the restart").await;
     a.terminate();
     let exit = a.wait_exit(Duration::from_secs(40));
     assert!(exit.success(), "a stopped cleanly on SIGTERM: {exit:?}");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    load_for("while instance a is stopped").await;
     // ... and comes back (the same binary, the same port).
     let a = Instance::start(ports[0], &a.env, dir.join("a2.log"));
     wait_up(&a.url("/healthz"), "instance a, restarted", Some(&a.log)).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    load_for("once instance a is back").await;
     stop.store(true, Ordering::SeqCst);
     let mut total = 0;
     for task in load {

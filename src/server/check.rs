@@ -11,7 +11,7 @@ use super::{
     client::{Caller, Client},
     fair::{Allowance, Withheld},
     limit::{canonical, client_ip, retry_after_secs, Refused},
-    share::{Followed, MAX_SHARES_PER_REQUEST, SHARE_BUDGET},
+    sources::share::{Followed, MAX_SHARES_PER_REQUEST, SHARE_BUDGET},
     AppState,
 };
 pub use crate::domain::check::{AmountInput, RawOptions};

@@ -6,7 +6,7 @@ use std::{net::SocketAddr, sync::Arc};
 use leptos::config::LeptosOptions;
 
 pub use super::limit::{RateLimit, TrustedProxies};
-use super::open_platform::{Credentials, DEFAULT_GATEWAY};
+use super::sources::open_platform::{Credentials, DEFAULT_GATEWAY};
 use crate::domain::{
     check::LinkTemplate,
     country::Country,
@@ -50,9 +50,9 @@ pub struct ServerConfig {
     /// `LINKSMITH_RULES`: the rules file the programme was read from; none for the embedded copy.
     pub rules_file: Option<String>,
     /// `EPN_CLIENT_ID`, `EPN_CLIENT_SECRET` (both, or ePN is off), `EPN_API_URL`, `EPN_OAUTH_URL`.
-    pub epn: Option<super::networks::epn::EpnConfig>,
+    pub epn: Option<super::sources::networks::epn::EpnConfig>,
     /// `ADMITAD_CLIENT_ID`, `ADMITAD_CLIENT_SECRET` (both, or Admitad is off), `ADMITAD_API_URL`.
-    pub admitad: Option<super::networks::admitad::AdmitadConfig>,
+    pub admitad: Option<super::sources::networks::admitad::AdmitadConfig>,
     /// `LINKSMITH_SOURCE_ORDER`: which status source decides first.
     pub source_order: Vec<crate::domain::check::StatusSource>,
     /// `LINKSMITH_LOOKUPS_PER_HOUR`: fresh look-ups per client per hour (a burst of the batch
@@ -152,13 +152,13 @@ fn number(
 }
 
 /// Refuses a secret setting (a client or app secret) over
-/// [`super::networks::MAX_SECRET_BYTES`] with a sentence naming the variable, never its value:
+/// [`super::sources::networks::MAX_SECRET_BYTES`] with a sentence naming the variable, never its value:
 /// a secret is kept whole or not at all.
 fn check_secret(
     env: &impl Fn(&str) -> Option<String>,
     name: &'static str,
 ) -> Result<(), StartupError> {
-    let max = super::networks::MAX_SECRET_BYTES;
+    let max = super::sources::networks::MAX_SECRET_BYTES;
     match env(name) {
         Some(v) if v.trim().len() > max => Err(StartupError::Setting {
             name,
@@ -265,19 +265,25 @@ impl ServerConfig {
                 .map_err(|problem| StartupError::Setting { name, problem })
         };
         self.epn = match (env("EPN_CLIENT_ID"), env("EPN_CLIENT_SECRET")) {
-            (Some(id), Some(secret)) => Some(super::networks::epn::EpnConfig {
-                api: base("EPN_API_URL", super::networks::epn::DEFAULT_API)?,
-                oauth: base("EPN_OAUTH_URL", super::networks::epn::DEFAULT_OAUTH)?,
+            (Some(id), Some(secret)) => Some(super::sources::networks::epn::EpnConfig {
+                api: base("EPN_API_URL", super::sources::networks::epn::DEFAULT_API)?,
+                oauth: base(
+                    "EPN_OAUTH_URL",
+                    super::sources::networks::epn::DEFAULT_OAUTH,
+                )?,
                 client_id: id.trim().to_string(),
-                client_secret: super::open_platform::Secret::new(secret.trim()),
+                client_secret: super::sources::Secret::new(secret.trim()),
             }),
             _ => None,
         };
         self.admitad = match (env("ADMITAD_CLIENT_ID"), env("ADMITAD_CLIENT_SECRET")) {
-            (Some(id), Some(secret)) => Some(super::networks::admitad::AdmitadConfig {
-                api: base("ADMITAD_API_URL", super::networks::admitad::DEFAULT_API)?,
+            (Some(id), Some(secret)) => Some(super::sources::networks::admitad::AdmitadConfig {
+                api: base(
+                    "ADMITAD_API_URL",
+                    super::sources::networks::admitad::DEFAULT_API,
+                )?,
                 client_id: id.trim().to_string(),
-                client_secret: super::open_platform::Secret::new(secret.trim()),
+                client_secret: super::sources::Secret::new(secret.trim()),
             }),
             _ => None,
         };
@@ -445,5 +451,5 @@ pub enum StartupError {
     #[error("{name} is not usable: {problem}. Fix or unset it")]
     Setting { name: &'static str, problem: String },
     #[error("{0}")]
-    Store(#[from] super::catalog::StoreError),
+    Store(#[from] super::store::StoreError),
 }

@@ -6,7 +6,7 @@
 use std::{
     process::{Command, Stdio},
     sync::atomic::Ordering,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use crate::common::{
@@ -70,19 +70,17 @@ async fn no_api_client_goes_through_a_proxy() {
     let mut child = command.spawn().unwrap();
     let client = crate::common::client();
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    crate::common::eventually("the server starts", Duration::from_secs(30), async || {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the server exited early: {status}");
         }
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
     let answer: serde_json::Value = client
         .get(format!(
             "{base}/api/v1/check?url=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html"

@@ -3,7 +3,7 @@
 use std::{
     io::Read,
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 fn free_port() -> u16 {
@@ -15,25 +15,25 @@ fn free_port() -> u16 {
 }
 
 fn wait_healthy(port: u16, child: &mut std::process::Child) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("server exited early: {status}");
-        }
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::Write;
-            let _ = s.write_all(
+    crate::common::eventually_blocking(
+        "the server becomes healthy",
+        Duration::from_secs(30),
+        || {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("server exited early: {status}");
+            }
+            let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                return false;
+            };
+            let _ = std::io::Write::write_all(
+                &mut s,
                 b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
             );
             let mut buf = String::new();
             let _ = s.read_to_string(&mut buf);
-            if buf.starts_with("HTTP/1.1 200") {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "server did not become healthy");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+            buf.starts_with("HTTP/1.1 200")
+        },
+    );
 }
 
 #[cfg(unix)]
@@ -58,14 +58,16 @@ fn binary_reads_leptos_toml_serves_and_stops_cleanly_on_sigterm() {
         .status()
         .unwrap();
     assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "server ignored SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let mut exit = None;
+    crate::common::eventually_blocking(
+        "the server stops on SIGTERM",
+        Duration::from_secs(10),
+        || {
+            exit = child.try_wait().unwrap();
+            exit.is_some()
+        },
+    );
+    let exit = exit.unwrap();
     let mut log = String::new();
     child
         .stderr

@@ -316,26 +316,22 @@ async fn start_binary() -> Binary {
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
         db,
     };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(Some(status)) = binary.child.try_wait() {
-            panic!("the server exited early: {status}");
-        }
-        if let Ok(res) = client()
-            .get(format!("http://{}/healthz", binary.addr))
-            .send()
-            .await
-        {
-            if res.status() == 200 {
-                return binary;
+    crate::common::eventually(
+        "the server becomes healthy",
+        Duration::from_secs(60),
+        async || {
+            if let Ok(Some(status)) = binary.child.try_wait() {
+                panic!("the server exited early: {status}");
             }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not become healthy"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            client()
+                .get(format!("http://{}/healthz", binary.addr))
+                .send()
+                .await
+                .is_ok_and(|res| res.status() == 200)
+        },
+    )
+    .await;
+    binary
 }
 
 /// Sends one request from `from` (a loopback address) and returns the status line.

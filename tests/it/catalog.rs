@@ -4,7 +4,7 @@ use std::process::Command;
 
 use linksmith::{
     domain::rates::Status,
-    server::catalog::{Catalog, ImportError, Kind},
+    server::store::{Catalog, ImportError, Kind},
 };
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
@@ -214,7 +214,7 @@ fn the_import_command_reports_what_it_did() {
 
 #[test]
 fn stale_api_answers_are_forgotten_and_fresh_ones_kept() {
-    use linksmith::server::open_platform::ApiProduct;
+    use linksmith::server::sources::open_platform::ApiProduct;
     let catalog = Catalog::in_memory().unwrap();
     let product = |id: &str| ApiProduct {
         tmall: None,

@@ -21,13 +21,13 @@ use axum::{
     Router,
 };
 use linksmith::server::{
-    catalog::Catalog,
-    fetch::{FetchPolicy, GuardedFetcher},
-    networks::epn::{Epn, EpnConfig},
-    open_platform::Secret,
-    page_reader::PageReader,
     resolver::{ResolverConfig, SourceState},
-    share::{ShareLinks, MAX_SHARES_PER_REQUEST},
+    sources::fetch::{FetchPolicy, GuardedFetcher},
+    sources::networks::epn::{Epn, EpnConfig},
+    sources::page_reader::PageReader,
+    sources::share::{ShareLinks, MAX_SHARES_PER_REQUEST},
+    sources::Secret,
+    store::Catalog,
     AppState, Sources,
 };
 use serde_json::{json, Value};

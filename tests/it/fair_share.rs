@@ -12,13 +12,16 @@ use std::{
 };
 
 use linksmith::server::{
-    catalog::Catalog,
-    networks::{
+    resolver::{ResolverConfig, SourceState},
+    sources::networks::{
         admitad::{Admitad, AdmitadConfig},
         epn::{Epn, EpnConfig},
     },
-    open_platform::{Credentials, OpenPlatform, Secret},
-    resolver::{ResolverConfig, SourceState},
+    sources::{
+        open_platform::{Credentials, OpenPlatform},
+        Secret,
+    },
+    store::Catalog,
     AppState, Sources, TrustedProxies,
 };
 use serde_json::{json, Value};

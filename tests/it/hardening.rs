@@ -15,7 +15,7 @@ use linksmith::{
     domain::link::{self, MAX_PASTE_BYTES},
     server::{
         api_base_url,
-        catalog::{printable, Catalog, ImportError, StoreError},
+        store::{printable, Catalog, ImportError, StoreError},
         RateLimit, ServerConfig, TrustedProxies,
     },
 };
@@ -484,7 +484,7 @@ async fn share_links_wait_for_a_server_wide_slot_within_the_budget() {
     );
     assert_eq!(
         started.elapsed(),
-        linksmith::server::share::SHARE_BUDGET,
+        linksmith::server::sources::share::SHARE_BUDGET,
         "waited the share budget, on the paused clock"
     );
 }

@@ -16,8 +16,8 @@ use linksmith::{
     app::CheckLinks,
     server::{
         auth::{hash_key, new_key, Keys, NEW_KEYS_PER_ADDRESS},
-        catalog::Catalog,
         resolver::ResolverConfig,
+        store::Catalog,
         store::{
             postgres::{PgStore, PoolSettings},
             KeyLimits, NewKey, SharedStore,
@@ -91,17 +91,12 @@ impl Server {
             drain(Box::new(child.stderr.take().unwrap())),
             drain(Box::new(child.stdout.take().unwrap())),
         ];
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        common::eventually_blocking("the server starts", Duration::from_secs(30), || {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("the server exited early: {status}");
             }
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
         Server { child, port, logs }
     }
 
@@ -114,14 +109,16 @@ impl Server {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        let deadline = Instant::now() + Duration::from_secs(40);
-        let exit = loop {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                break exit;
-            }
-            assert!(Instant::now() < deadline, "the server ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let mut exit = None;
+        common::eventually_blocking(
+            "the server stops on SIGTERM",
+            Duration::from_secs(40),
+            || {
+                exit = self.child.try_wait().unwrap();
+                exit.is_some()
+            },
+        );
+        let exit = exit.unwrap();
         let logs: String = self.logs.drain(..).map(|h| h.join().unwrap()).collect();
         assert!(exit.success(), "exit {exit}: {logs}");
         logs
@@ -467,37 +464,33 @@ async fn a_revoked_key_is_refused_once_remembered_no_longer_and_usage_is_written
         assert_eq!(get_with(&server.base, &key).await.status(), 200, "{what}");
         assert_eq!(get_with(&server.base, &key).await.status(), 200, "{what}");
         // Written within a few seconds, with no shutdown.
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let list = store.list_keys(today()).await.unwrap();
-            let k = list.iter().find(|k| k.id == id).unwrap();
-            if k.links == 2 {
-                assert!(k.last_used_at.is_some(), "{what}");
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what}: usage not written: {k:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let k = common::eventually_some(
+            format!("{what}: the usage is written"),
+            Duration::from_secs(15),
+            async || {
+                let list = store.list_keys(today()).await.unwrap();
+                list.into_iter().find(|k| k.id == id && k.links == 2)
+            },
+        )
+        .await;
+        assert!(k.last_used_at.is_some(), "{what}");
         // Revoked in the store (as `linksmith keys revoke` does): refused within the memory time.
         assert!(store.revoke_key("partner", 1_700_000_100).await.unwrap());
-        let revoked_at = Instant::now();
-        loop {
-            let res = get_with(&server.base, &key).await;
-            if res.status() == 401 {
-                let body: Value = res.json().await.unwrap();
-                assert_eq!(body["error"]["code"], "invalid_key", "{what}");
-                break;
-            }
-            assert_eq!(res.status(), 200, "{what}");
-            assert!(
-                revoked_at.elapsed() < Duration::from_secs(5),
-                "{what}: a revoked key still works"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let refused = common::eventually_some(
+            format!("{what}: a revoked key is refused"),
+            Duration::from_secs(5),
+            async || {
+                let res = get_with(&server.base, &key).await;
+                if res.status() == 401 {
+                    return Some(res);
+                }
+                assert_eq!(res.status(), 200, "{what}");
+                None
+            },
+        )
+        .await;
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_key", "{what}");
         // Forgetting (a revocation in this process) takes effect at once.
         let (_, other) = add(&store, "other", KeyLimits::default()).await;
         assert_eq!(get_with(&server.base, &other).await.status(), 200, "{what}");
@@ -632,7 +625,10 @@ fn no_log_line_carries_a_key() {
 /// `lookups_spent`, and the look-ups it spent are counted in `keys list`, on both stores.
 #[tokio::test]
 async fn a_keys_fresh_look_ups_follow_its_own_share_and_are_counted() {
-    use linksmith::server::open_platform::{Credentials, OpenPlatform, Secret};
+    use linksmith::server::sources::{
+        open_platform::{Credentials, OpenPlatform},
+        Secret,
+    };
     for store in backends("keys_lookups", PoolSettings::default()).await {
         let what = store.describe();
         let gateway =
@@ -717,19 +713,16 @@ async fn a_keys_fresh_look_ups_follow_its_own_share_and_are_counted() {
         assert!(message.contains("renews in 30 min"), "{what}: {message}");
         assert_eq!(answer["results"][0]["status_source"], "api", "{what}");
         // Counted: three links, two fresh look-ups.
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let list = store.list_keys(today()).await.unwrap();
-            let k = list.iter().find(|k| k.id == id).unwrap();
-            if k.links == 3 && k.lookups == 2 {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what}: usage not written: {k:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        common::eventually(
+            format!("{what}: the usage (three links, two look-ups) is written"),
+            Duration::from_secs(15),
+            async || {
+                let list = store.list_keys(today()).await.unwrap();
+                let k = list.iter().find(|k| k.id == id).unwrap();
+                k.links == 3 && k.lookups == 2
+            },
+        )
+        .await;
         server.stop().await;
     }
 }

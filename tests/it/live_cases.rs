@@ -19,11 +19,14 @@ use axum::{
 use linksmith::{
     domain::date::Date,
     server::{
-        catalog::Catalog,
-        fetch::{FetchPolicy, GuardedFetcher},
-        open_platform::{Credentials, OpenPlatform, Secret},
-        page_reader::PageReader,
         resolver::ResolverConfig,
+        sources::fetch::{FetchPolicy, GuardedFetcher},
+        sources::page_reader::PageReader,
+        sources::{
+            open_platform::{Credentials, OpenPlatform},
+            Secret,
+        },
+        store::Catalog,
         AppState, Calendar, Sources,
     },
 };

@@ -5,12 +5,12 @@
 use std::{sync::atomic::Ordering, sync::Arc, time::Duration};
 
 use linksmith::server::{
-    catalog::Catalog,
-    networks::{
+    sources::networks::{
         epn::{Epn, EpnConfig},
         NetError, MAX_SECRET_BYTES,
     },
-    open_platform::Secret,
+    sources::Secret,
+    store::Catalog,
     store::SharedStore,
     ServerConfig,
 };

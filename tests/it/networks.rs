@@ -6,14 +6,17 @@ use std::{sync::Arc, time::Duration};
 
 use linksmith::domain::rates::Status;
 use linksmith::server::{
-    catalog::Catalog,
-    networks::{
+    resolver::ResolverConfig,
+    sources::networks::{
         admitad::{Admitad, AdmitadConfig},
         epn::Epn,
         NetError,
     },
-    open_platform::{Credentials, OpenPlatform, Secret},
-    resolver::ResolverConfig,
+    sources::{
+        open_platform::{Credentials, OpenPlatform},
+        Secret,
+    },
+    store::Catalog,
     AppState, Sources,
 };
 use serde_json::{json, Value};
@@ -531,16 +534,17 @@ async fn network_answers_are_kept_in_the_store_across_a_restart() {
     assert_eq!(names(&r1), ["epn", "admitad"]);
     first.stop().await;
     // Written in the background: wait until the store holds both answers.
-    for _ in 0..50 {
-        let kept = Catalog::open(&path).unwrap();
-        let ids = ["1005008000000601".to_string()];
-        if kept.network_answers("epn", &ids, 0).unwrap().len() == 1
-            && kept.network_answers("admitad", &ids, 0).unwrap().len() == 1
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::eventually(
+        "the store holds both networks' answers",
+        Duration::from_secs(5),
+        async || {
+            let kept = Catalog::open(&path).unwrap();
+            let ids = ["1005008000000601".to_string()];
+            kept.network_answers("epn", &ids, 0).unwrap().len() == 1
+                && kept.network_answers("admitad", &ids, 0).unwrap().len() == 1
+        },
+    )
+    .await;
     let calls_before = (
         calls(&up.epn.state.check_calls),
         calls(&up.admitad.state.rate_calls),

@@ -9,7 +9,10 @@ use std::{
 use crate::common::fake_gateway::{self, FakeProduct, Mode};
 use linksmith::{
     domain::{country::Country, rates::Lang},
-    server::open_platform::{sign, ApiAnswer, ApiError, Credentials, OpenPlatform, Secret},
+    server::sources::{
+        open_platform::{sign, ApiAnswer, Credentials, OpenPlatform, OpenPlatformError},
+        Secret,
+    },
 };
 use serde_json::Value;
 
@@ -147,7 +150,7 @@ async fn platform_and_transport_failures_are_errors_that_name_no_secret() {
         .product_details(&["32701818048"], us(), Lang::En)
         .await;
     assert!(
-        matches!(&wrong, Err(ApiError::Platform { code, .. }) if code == "IncompleteSignature"),
+        matches!(&wrong, Err(OpenPlatformError::Platform { code, .. }) if code == "IncompleteSignature"),
         "{wrong:?}"
     );
 
@@ -175,7 +178,7 @@ async fn platform_and_transport_failures_are_errors_that_name_no_secret() {
         .product_details(&["32701818048"], us(), Lang::En)
         .await
         .unwrap_err();
-    assert_eq!(err, ApiError::Timeout { ms: 500 });
+    assert_eq!(err, OpenPlatformError::Timeout { ms: 500 });
     assert!(started.elapsed() < Duration::from_millis(1500));
     assert!(!format!("{api:?}").contains(SECRET), "{api:?}");
 }

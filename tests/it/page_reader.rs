@@ -14,8 +14,8 @@ use axum::{
 use linksmith::{
     domain::country::Country,
     server::{
-        fetch::{FetchError, FetchPolicy, GuardedFetcher},
-        page_reader::{read, read_page, PageReader},
+        sources::fetch::{FetchError, FetchPolicy, GuardedFetcher},
+        sources::page_reader::{read, read_page, PageReader},
     },
 };
 use proptest::prelude::*;

@@ -20,7 +20,10 @@ use linksmith::server::store::{
     Kind, Store, StoreError,
 };
 
-use crate::common::pg::{self, fresh_database, pg_base};
+use crate::common::{
+    eventually, eventually_some,
+    pg::{self, fresh_database, pg_base},
+};
 
 const POOL: PoolSettings = PoolSettings {
     max_connections: 4,
@@ -45,11 +48,7 @@ fn authorities() -> Option<(String, String)> {
 }
 
 async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
-    let until = Instant::now() + within;
-    while !done() {
-        assert!(Instant::now() < until, "{what} within {within:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(what, within, async || done()).await;
 }
 
 /// (connections of Linksmith to `database`, of which over TLS), as the server sees them.
@@ -110,14 +109,12 @@ async fn verify_full_with_the_right_authority_connects_over_tls() {
         assert_eq!(tls, all, "{address}: every connection is encrypted");
         drop(store);
         // The next address's count must not include this store's connections.
-        let until = Instant::now() + Duration::from_secs(10);
-        while sessions(&url, &database).await.0 > 0 {
-            assert!(
-                Instant::now() < until,
-                "the dropped store's connections closed"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually(
+            "the dropped store's connections closed",
+            Duration::from_secs(10),
+            async || sessions(&url, &database).await.0 == 0,
+        )
+        .await;
     }
     // sslmode=disable: plain, as a loopback database may be.
     let store = PgStore::open(&format!("{url}?sslmode=disable"), POOL)
@@ -363,43 +360,36 @@ async fn the_listening_connection_comes_back_after_the_database_restarts() {
     .await;
     // It hears imports again: remembered as absent, then forgotten when the import commits.
     let id = "1005006295880104".to_string();
-    let lookup = || async {
+    let lookup = async || {
         // The pool's connections died with the server; a look-up may need a retry or two.
-        for _ in 0..50 {
-            if let Ok(found) = reader
-                .lookup_many(Kind::Product, std::slice::from_ref(&id))
-                .await
-            {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the store never answered after the restart")
+        eventually_some(
+            "the store answers after the restart",
+            Duration::from_secs(5),
+            async || {
+                reader
+                    .lookup_many(Kind::Product, std::slice::from_ref(&id))
+                    .await
+                    .ok()
+            },
+        )
+        .await
     };
     assert!(lookup().await.is_empty());
-    let mut report = None;
-    for _ in 0..50 {
-        match importer
+    let report = eventually_some("the import runs", Duration::from_secs(5), async || {
+        importer
             .import(
                 Box::new("kind,id,status\nproduct,1005006295880104,affiliate\n".as_bytes()),
                 1,
             )
             .await
-        {
-            Ok(done) => {
-                report = Some(done);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    assert_eq!(report.expect("the import ran").products, 1);
-    let until = Instant::now() + Duration::from_secs(5);
-    while lookup().await.is_empty() {
-        assert!(
-            Instant::now() < until,
-            "the import was heard after the restart"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+            .ok()
+    })
+    .await;
+    assert_eq!(report.products, 1);
+    eventually(
+        "the import was heard after the restart",
+        Duration::from_secs(5),
+        async || !lookup().await.is_empty(),
+    )
+    .await;
 }

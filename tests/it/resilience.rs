@@ -186,12 +186,22 @@ fn the_breaker_opens_under_failures_and_closes_when_the_upstream_recovers_loggin
         }
         assert_eq!(gateway.calls(), 3, "no call while the breaker is open");
         gateway.set_mode(Mode::Wrapped);
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Once the cool-down has passed, one call goes through and closes the breaker; until
+        // then the check is answered without a call.
+        common::eventually(
+            "the breaker lets a call through after its cool-down",
+            Duration::from_secs(10),
+            async || {
+                check("https://aliexpress.com/item/1005006295880104.html".into()).await
+                    == "affiliate"
+            },
+        )
+        .await;
         assert_eq!(
-            check("https://aliexpress.com/item/1005006295880104.html".into()).await,
-            "affiliate"
+            gateway.calls(),
+            4,
+            "one call, once the breaker let it through"
         );
-        assert_eq!(gateway.calls(), 4);
     });
     let text = logs.text();
     let opened = text.find("circuit breaker opened").expect(&text);
@@ -548,8 +558,10 @@ async fn slow_clients_are_dropped_at_the_time_out_and_never_starve_others() {
     let addr = server.addr;
 
     // 200 clients sending their headers a byte at a time (slowloris), 20 sending a body so.
+    let started_sending = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let slow: Vec<_> = (0..220)
         .map(|i| {
+            let started_sending = started_sending.clone();
             tokio::spawn(async move {
                 let started = Instant::now();
                 let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -559,6 +571,7 @@ async fn slow_clients_are_dropped_at_the_time_out_and_never_starve_others() {
                     "POST /api/v1/check HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"url\":\"".to_string()
                 };
                 stream.write_all(head.as_bytes()).await.unwrap();
+                started_sending.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let (mut reader, mut writer) = stream.split();
                 let mut buf = [0u8; 4096];
                 let mut answer = Vec::new();
@@ -578,7 +591,12 @@ async fn slow_clients_are_dropped_at_the_time_out_and_never_starve_others() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    common::eventually(
+        "every slow client is connected and sending",
+        Duration::from_secs(10),
+        async || started_sending.load(std::sync::atomic::Ordering::SeqCst) == 220,
+    )
+    .await;
 
     // Meanwhile everyone else is served, well before the slow ones are dropped.
     let started = Instant::now();
@@ -634,8 +652,8 @@ mod in_time {
     use linksmith::{
         domain::{link::Link, rates::Status},
         server::{
-            catalog::Catalog,
             resolver::{ResolverConfig, StatusSource},
+            store::Catalog,
         },
     };
     use serde_json::json;
@@ -730,9 +748,15 @@ mod in_time {
         let took = started.elapsed();
         assert!(took < Duration::from_millis(1200), "answered in {took:?}");
         assert!(found.iter().all(|d| d.status == Status::Unknown));
-        // A second wave right after queues nothing more than the bound allows.
+        // A second wave right after queues nothing more than the bound allows: once every call
+        // queued has ended, two at most were made.
         let _ = r.detect_many(&links, us()).await;
-        tokio::time::sleep(Duration::from_millis(1700)).await;
+        crate::common::eventually(
+            "every queued call ends",
+            Duration::from_secs(10),
+            async || r.queued_ids() == 0,
+        )
+        .await;
         assert!(gw.calls() <= 2, "{} calls for a bound of 2", gw.calls());
 
         // What was not asked is asked by the next check once the upstream has room.
@@ -799,16 +823,23 @@ mod connections {
     }
 
     async fn healthz_on(stream: &mut TcpStream) -> String {
+        try_healthz_on(stream)
+            .await
+            .expect("the connection answers /healthz")
+    }
+
+    /// The start of the answer to `GET /healthz` on `stream`; `None` when the connection fails.
+    async fn try_healthz_on(stream: &mut TcpStream) -> Option<String> {
         stream
             .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             .await
-            .unwrap();
+            .ok()?;
         let mut buf = vec![0u8; 4096];
         let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
             .await
-            .unwrap()
-            .unwrap();
-        String::from_utf8_lossy(&buf[..n]).into_owned()
+            .ok()?
+            .ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
     }
 
     #[tokio::test]
@@ -822,8 +853,9 @@ mod connections {
         for _ in 0..8 {
             held.push(connect_from("127.0.0.1", server.addr).await);
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        // The ninth is closed at once.
+        // The ninth is closed at once. (The server takes connections in the order they were
+        // made, one at a time, and counts each before it takes the next: the eight are counted
+        // by the time it takes the ninth, with no wait here.)
         let mut ninth = connect_from("127.0.0.1", server.addr).await;
         assert!(closed_at_once(&mut ninth, Duration::from_secs(2)).await);
         // Another client is served.
@@ -837,11 +869,19 @@ mod connections {
         for s in &mut proxy {
             assert!(healthz_on(s).await.starts_with("HTTP/1.1 200"));
         }
-        // Slots come back when connections end.
+        // Slots come back when connections end (as soon as the server sees them closed).
         drop(held);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let mut again = connect_from("127.0.0.1", server.addr).await;
-        assert!(healthz_on(&mut again).await.starts_with("HTTP/1.1 200"));
+        common::eventually(
+            "a slot is free again once the held connections end",
+            Duration::from_secs(10),
+            async || {
+                let mut again = connect_from("127.0.0.1", server.addr).await;
+                try_healthz_on(&mut again)
+                    .await
+                    .is_some_and(|answer| answer.starts_with("HTTP/1.1 200"))
+            },
+        )
+        .await;
         server.stop().await;
     }
 
@@ -865,53 +905,60 @@ mod connections {
 
     /// A client that asks for a large answer and then does not read it holds its connection only
     /// until the write deadline: the server drops it rather than wait on it for ever.
-    #[tokio::test]
-    async fn a_client_that_does_not_read_its_answer_is_dropped_at_the_write_deadline() {
-        let mut config = common::api_config(None);
-        config.connections.write_timeout = Duration::from_millis(500);
-        let server = common::start(config).await;
-        let link = format!(
-            "https://aliexpress.com/item/1005006295880104.html?a={}",
-            "x".repeat(3900)
-        );
-        // About 6 MB of answer: more than the kernel buffers on both sides hold.
-        let body = serde_json::to_vec(&json!({ "urls": vec![link; 1000] })).unwrap();
-        let socket = TcpSocket::new_v4().unwrap();
-        // A small window: the server's writes stall as soon as its own buffer is full.
-        socket.set_recv_buffer_size(4096).unwrap();
-        let mut stream = socket.connect(server.addr).await.unwrap();
-        let head = format!(
+    #[test]
+    fn a_client_that_does_not_read_its_answer_is_dropped_at_the_write_deadline() {
+        common::with_logs_seen(tracing::Level::DEBUG, |logs| async move {
+            let mut config = common::api_config(None);
+            config.connections.write_timeout = Duration::from_millis(500);
+            let server = common::start(config).await;
+            let link = format!(
+                "https://aliexpress.com/item/1005006295880104.html?a={}",
+                "x".repeat(3900)
+            );
+            // About 6 MB of answer: more than the kernel buffers on both sides hold.
+            let body = serde_json::to_vec(&json!({ "urls": vec![link; 1000] })).unwrap();
+            let socket = TcpSocket::new_v4().unwrap();
+            // A small window: the server's writes stall as soon as its own buffer is full.
+            socket.set_recv_buffer_size(4096).unwrap();
+            let mut stream = socket.connect(server.addr).await.unwrap();
+            let head = format!(
             "POST /api/v1/check/batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             body.len()
         );
-        stream.write_all(head.as_bytes()).await.unwrap();
-        stream.write_all(&body).await.unwrap();
-        // Read nothing for well past the deadline.
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let mut answer = Vec::new();
-        let read = tokio::time::timeout(Duration::from_secs(10), async {
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => answer.extend_from_slice(&buf[..n]),
+            stream.write_all(head.as_bytes()).await.unwrap();
+            stream.write_all(&body).await.unwrap();
+            // Read nothing until the server has given up on the connection.
+            common::eventually(
+                "the server drops the connection at the write deadline",
+                Duration::from_secs(10),
+                async || logs.text().contains("connection closed with an error"),
+            )
+            .await;
+            let mut answer = Vec::new();
+            let read = tokio::time::timeout(Duration::from_secs(10), async {
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => answer.extend_from_slice(&buf[..n]),
+                    }
                 }
-            }
-        })
-        .await;
-        assert!(read.is_ok(), "the connection was never closed");
-        let text = String::from_utf8_lossy(&answer);
-        let length: usize = text
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length: "))
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or(usize::MAX);
-        let body_start = text.find("\r\n\r\n").map_or(0, |i| i + 4);
-        assert!(
-            answer.len() - body_start < length,
-            "the whole answer ({} bytes) was delivered: the server waited on the slow reader",
-            answer.len()
-        );
-        server.stop().await;
+            })
+            .await;
+            assert!(read.is_ok(), "the connection was never closed");
+            let text = String::from_utf8_lossy(&answer);
+            let length: usize = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(usize::MAX);
+            let body_start = text.find("\r\n\r\n").map_or(0, |i| i + 4);
+            assert!(
+                answer.len() - body_start < length,
+                "the whole answer ({} bytes) was delivered: the server waited on the slow reader",
+                answer.len()
+            );
+            server.stop().await;
+        });
     }
 }

@@ -14,9 +14,12 @@ use linksmith::{
         rates::Status,
     },
     server::{
-        catalog::Catalog,
-        open_platform::{Credentials, OpenPlatform, Secret},
         resolver::{Resolver, ResolverConfig, StatusSource},
+        sources::{
+            open_platform::{Credentials, OpenPlatform},
+            Secret,
+        },
+        store::Catalog,
     },
 };
 

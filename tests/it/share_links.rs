@@ -13,8 +13,8 @@ use axum::{
 use linksmith::{
     domain::{codes::ErrorCode, link::LinkError},
     server::{
-        fetch::{FetchPolicy, GuardedFetcher},
-        share::resolve_app_share,
+        sources::fetch::{FetchPolicy, GuardedFetcher},
+        sources::share::resolve_app_share,
     },
 };
 

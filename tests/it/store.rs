@@ -7,7 +7,7 @@ use std::{fmt::Write as _, sync::Arc, time::Duration};
 use linksmith::{
     domain::{rates::Status, sources::NetworkFacts},
     server::{
-        open_platform::ApiProduct,
+        sources::open_platform::ApiProduct,
         store::{
             postgres::{PgStore, PoolSettings},
             Catalog, ImportError, Kind, SharedStore, Store, StoreError,
@@ -408,14 +408,35 @@ async fn a_lock_is_held_by_one_holder_at_a_time_and_freed_when_dropped() {
             .unwrap()
             .release()
             .await;
-        // A waiter gets the lock as soon as the holder lets go.
+        // A waiter gets the lock as soon as the holder lets go, and not before.
         let first = store.lock("w", Duration::from_secs(1)).await.unwrap();
+        let (asking, released) = (
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        );
         let s2 = store.clone();
-        let waiter = tokio::spawn(async move { s2.lock("w", Duration::from_secs(5)).await });
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(!waiter.is_finished(), "{what}");
+        let waiter = tokio::spawn({
+            let (asking, released) = (asking.clone(), released.clone());
+            async move {
+                asking.store(true, std::sync::atomic::Ordering::SeqCst);
+                let got = s2.lock("w", Duration::from_secs(5)).await;
+                (got, released.load(std::sync::atomic::Ordering::SeqCst))
+            }
+        });
+        crate::common::eventually(
+            format!("{what}: the waiter asks"),
+            Duration::from_secs(5),
+            async || asking.load(std::sync::atomic::Ordering::SeqCst),
+        )
+        .await;
+        released.store(true, std::sync::atomic::Ordering::SeqCst);
         first.release().await;
-        waiter.await.unwrap().unwrap().release().await;
+        let (got, after_release) = waiter.await.unwrap();
+        assert!(
+            after_release,
+            "{what}: the waiter got the lock while it was held"
+        );
+        got.unwrap().release().await;
         store.ping().await.unwrap();
     }
 }
@@ -538,8 +559,11 @@ async fn bad_database_addresses_are_refused_with_a_sentence_that_hides_the_passw
 #[tokio::test]
 async fn a_slow_database_never_fails_a_check() {
     use linksmith::server::{
-        open_platform::{Credentials, OpenPlatform, Secret},
         resolver::ResolverConfig,
+        sources::{
+            open_platform::{Credentials, OpenPlatform},
+            Secret,
+        },
         AppState,
     };
     let Some(base) = pg_base() else { return };
@@ -635,26 +659,24 @@ async fn a_slow_database_never_fails_a_check() {
         .await
         .unwrap();
     assert!(body["status"].is_string(), "{body}");
-    assert!(
-        server_store_answers(&url, "1005005248414511").await,
-        "the API's answer is kept once the tables are free"
-    );
-}
-
-/// Whether the store at `url` remembers an API answer for `id` (the background write may land
-/// just after the check's answer).
-async fn server_store_answers(url: &str, id: &str) -> bool {
-    let store = PgStore::open(url, POOL).await.unwrap();
-    for _ in 0..50 {
-        let kept = linksmith::server::store::Store::api_answers(&store, "US", &[id.to_string()], 0)
+    // The background write may land just after the check's answer.
+    let store = PgStore::open(&url, POOL).await.unwrap();
+    crate::common::eventually(
+        "the API's answer is kept once the tables are free",
+        Duration::from_secs(5),
+        async || {
+            !linksmith::server::store::Store::api_answers(
+                &store,
+                "US",
+                &["1005005248414511".to_string()],
+                0,
+            )
             .await
-            .unwrap();
-        if !kept.is_empty() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
+            .unwrap()
+            .is_empty()
+        },
+    )
+    .await;
 }
 
 #[test]
@@ -735,14 +757,10 @@ async fn an_import_by_one_instance_is_seen_by_another_that_remembered_the_catalo
     let importer = PgStore::open(&url, POOL).await.unwrap();
     let id = "1005006295880104".to_string();
     // Wait until the reader listens (its first connection), then look up: remembered as absent.
-    let until = std::time::Instant::now() + Duration::from_secs(10);
-    while !reader.remembers() {
-        assert!(
-            std::time::Instant::now() < until,
-            "the reader never listened"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    crate::common::eventually("the reader listens", Duration::from_secs(10), async || {
+        reader.remembers()
+    })
+    .await;
     assert!(!linksmith::server::store::Store::has_entries(&reader)
         .await
         .unwrap());
@@ -764,19 +782,13 @@ async fn an_import_by_one_instance_is_seen_by_another_that_remembered_the_catalo
     linksmith::server::store::Store::import(&importer, Box::new(FEED.as_bytes()), 2)
         .await
         .unwrap();
-    let until = std::time::Instant::now() + Duration::from_secs(2);
-    loop {
-        let found = lookup(&reader, &id).await;
-        if let Some(e) = found.get(&id) {
-            assert_eq!((e.status, e.rate), (Status::Affiliate, Some(8.0)));
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "the import was not seen by the other instance"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let e = crate::common::eventually_some(
+        "the import is seen by the other instance",
+        Duration::from_secs(2),
+        async || lookup(&reader, &id).await.remove(&id),
+    )
+    .await;
+    assert_eq!((e.status, e.rate), (Status::Affiliate, Some(8.0)));
     assert!(linksmith::server::store::Store::has_entries(&reader)
         .await
         .unwrap());

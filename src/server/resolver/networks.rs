@@ -21,7 +21,7 @@ use super::{breaker::Breaker, unix_now, Ceilings};
 use crate::server::{
     client::Client,
     fair::{Allowance, Gate},
-    networks::{
+    sources::networks::{
         admitad::{self, Admitad},
         epn::Epn,
         NetError, NetworkFacts,

@@ -1,24 +1,136 @@
 //! Everything the server keeps, behind one interface: the catalogue, the sources' remembered
 //! answers with their times, the networks' tokens, the schema's version, and named locks that
 //! hold across instances. Two implementations: the embedded SQLite store ([`Catalog`], the
-//! default, `LINKSMITH_DB`) and PostgreSQL ([`postgres::PgStore`], `LINKSMITH_DATABASE_URL`), so
-//! that several instances share what any of them learnt.
+//! default, `LINKSMITH_DB`, in [`sqlite`]) and PostgreSQL ([`postgres::PgStore`],
+//! `LINKSMITH_DATABASE_URL`), so that several instances share what any of them learnt. Both
+//! import a CSV catalogue through the one reader in [`import`], and remember catalogue look-ups
+//! in the same way ([`remembered`]).
 
 use std::{collections::HashMap, io::Read, sync::Arc};
 
 use async_trait::async_trait;
 
-pub use super::catalog::{
-    Catalog, Entry, ImportError, ImportReport, Kind, Row, StoreError, MAX_LINE_BYTES,
+pub use import::{
+    printable, read_feed, ImportError, ImportReport, Row, SkipReason, COLUMNS, MAX_LINE_BYTES,
+    SKIPPED_SAMPLE,
 };
-use super::open_platform::ApiProduct;
-use crate::domain::sources::NetworkFacts;
+pub use sqlite::Catalog;
 
+use super::sources::open_platform::ApiProduct;
+use crate::domain::{country::Country, rates::Status, sources::NetworkFacts};
+
+pub mod import;
 pub mod postgres;
 pub mod remembered;
+pub mod sqlite;
+
+/// Why the store failed: the same for both stores (their own errors are kept as text or as the
+/// SQLite error).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("could not open the store {path}: {reason}. Set LINKSMITH_DB to a writable file path")]
+    Open { path: String, reason: String },
+    #[error(
+        "the store was written by a newer Linksmith (schema version {found}; this one knows up to {known}). \
+         Run the newer version, or point LINKSMITH_DB at another file"
+    )]
+    NewerSchema { found: usize, known: usize },
+    #[error("the store failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("LINKSMITH_DATABASE_URL {0}")]
+    BadUrl(String),
+    #[error("could not reach PostgreSQL at {target}: {reason}. Check LINKSMITH_DATABASE_URL and that the database server is running")]
+    Connect { target: String, reason: String },
+    #[error("the database failed: {0}")]
+    Postgres(String),
+    #[error("the database did not answer in time ({0})")]
+    Timeout(&'static str),
+    #[error("the store's task stopped: {0}")]
+    Task(String),
+    #[error("the store holds a row Linksmith cannot read ({row}): {problem}. Import the feed again, or remove the row")]
+    BadRow { row: String, problem: String },
+    #[error("a key named \"{0}\" is in use already: choose another name, or revoke it first (linksmith keys revoke {0})")]
+    KeyExists(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Product,
+    Store,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Product => "product",
+            Kind::Store => "store",
+        }
+    }
+}
+
+/// A catalogue entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub status: Status,
+    pub rate: Option<f64>,
+    pub category: Option<String>,
+    pub tmall: Option<bool>,
+    pub ships_from: Option<Country>,
+    pub store_country: Option<Country>,
+    /// Unix seconds.
+    pub learnt_at: i64,
+}
+
+/// A status as the store keeps it: `no_commission` is the store's word for zero commission.
+pub(crate) fn status_to_db(status: Status) -> &'static str {
+    match status {
+        Status::ZeroCommission => "no_commission",
+        other => other.as_str(),
+    }
+}
+
+/// Reads a stored status into the domain's type; a value the schema's check would have refused
+/// is a broken store, named by its row.
+pub(crate) fn status_from_db(kind: Kind, id: &str, s: &str) -> Result<Status, StoreError> {
+    match s {
+        "hot_sale" => Ok(Status::HotSale),
+        "affiliate" => Ok(Status::Affiliate),
+        "non_affiliate" => Ok(Status::NonAffiliate),
+        "no_commission" => Ok(Status::ZeroCommission),
+        other => Err(StoreError::BadRow {
+            row: format!("catalog {} {id}", kind.as_str()),
+            problem: format!("unknown status \"{}\"", printable(other)),
+        }),
+    }
+}
+
+/// Reads a stored country code into the domain's type; one the schema's check would have refused
+/// is a broken store, named by its row.
+pub(crate) fn country_of(
+    kind: Kind,
+    id: &str,
+    column: &str,
+    code: Option<String>,
+) -> Result<Option<Country>, StoreError> {
+    code.map(|c| {
+        Country::parse(&c).map_err(|_| StoreError::BadRow {
+            row: format!("catalog {} {id}", kind.as_str()),
+            problem: format!("{column} \"{}\" is not a country code", printable(&c)),
+        })
+    })
+    .transpose()
+}
 
 /// The store every part of the server uses.
 pub type SharedStore = Arc<dyn Store>;
+
+/// A store shows where it is ([`Store::describe`]: never a password), so that what holds one
+/// may derive `Debug`.
+impl std::fmt::Debug for dyn Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
 
 /// A network's kept session tokens: (access, refresh, expires at in unix seconds).
 pub type Tokens = (String, String, Option<i64>);
@@ -106,7 +218,7 @@ pub trait Store: Send + Sync + 'static {
     /// process (SQLite, which one process owns).
     async fn lock(&self, name: &str, wait: std::time::Duration) -> Result<StoreLock, StoreError>;
 
-    /// Imports a CSV feed in one transaction (see [`super::catalog::read_feed`]).
+    /// Imports a CSV feed in one transaction (see [`import::read_feed`]).
     async fn import(
         &self,
         feed: Box<dyn Read + Send>,
@@ -188,10 +300,10 @@ pub struct KeyUsage {
 /// A held lock ([`Store::lock`]). Released by [`StoreLock::release`]; when dropped instead (a
 /// cancelled task), a PostgreSQL lock's connection is closed, which releases it too.
 pub struct StoreLock {
-    inner: LockInner,
+    pub(crate) inner: LockInner,
 }
 
-enum LockInner {
+pub(crate) enum LockInner {
     Local(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>),
     Postgres(Box<postgres::AdvisoryLock>),
 }
@@ -220,225 +332,4 @@ pub async fn open(
         .await
         .map_err(|e| StoreError::Task(e.to_string()))??;
     Ok(Arc::new(catalog))
-}
-
-/// Runs a SQLite call on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    catalog: &Catalog,
-    call: impl FnOnce(&Catalog) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let catalog = catalog.clone();
-    tokio::task::spawn_blocking(move || call(&catalog))
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
-}
-
-/// How often the embedded store asks whether another process committed (`PRAGMA data_version`):
-/// an import run beside the server is seen within this time; in between, a remembered catalogue
-/// answer costs no round trip.
-pub const SQLITE_CHANGES_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-impl Catalog {
-    /// Keeps what this process remembers of the catalogue true: at most every
-    /// [`SQLITE_CHANGES_EVERY`], one `PRAGMA data_version` on the blocking pool; a change by
-    /// another process forgets it all. Until the first read (or after a failed one) nothing is
-    /// remembered.
-    async fn watch_changes(&self) {
-        let due = {
-            let seen = self
-                .seen
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            seen.is_none_or(|(at, _)| at.elapsed() >= SQLITE_CHANGES_EVERY)
-        };
-        if !due {
-            return;
-        }
-        match blocking(self, Catalog::data_version).await {
-            Ok(version) => {
-                let mut seen = self
-                    .seen
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let changed = seen.is_none_or(|(_, before)| before != version);
-                *seen = Some((tokio::time::Instant::now(), version));
-                drop(seen);
-                if changed || !self.remembered.is_valid() {
-                    self.remembered.set_valid(true);
-                }
-            }
-            Err(_) => self.remembered.set_valid(false),
-        }
-    }
-}
-
-#[async_trait]
-impl Store for Catalog {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    fn describe(&self) -> String {
-        format!("sqlite {}", self.place)
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        blocking(self, |c| c.has_entries().map(drop)).await
-    }
-
-    async fn schema_version(&self) -> Result<usize, StoreError> {
-        blocking(self, Catalog::schema_version).await
-    }
-
-    async fn has_entries(&self) -> Result<bool, StoreError> {
-        self.watch_changes().await;
-        if let Some(known) = self.remembered.has_entries() {
-            return Ok(known);
-        }
-        let generation = self.remembered.usable();
-        let any = blocking(self, Catalog::has_entries).await?;
-        self.remembered.remember_has_entries(generation, any);
-        Ok(any)
-    }
-
-    async fn counts(&self) -> Result<(u64, u64), StoreError> {
-        blocking(self, Catalog::counts).await
-    }
-
-    async fn lookup_many(
-        &self,
-        kind: Kind,
-        ids: &[String],
-    ) -> Result<HashMap<String, Entry>, StoreError> {
-        self.watch_changes().await;
-        let generation = self.remembered.usable();
-        let mut out = HashMap::new();
-        let ask = self.remembered.split(generation, kind, ids, &mut out);
-        if ask.is_empty() {
-            return Ok(out);
-        }
-        let wanted: Vec<String> = ask.iter().map(|id| (*id).clone()).collect();
-        let found = blocking(self, move |c| c.lookup_many(kind, &wanted)).await?;
-        self.remembered.remember(generation, kind, &ask, &found);
-        out.extend(found);
-        Ok(out)
-    }
-
-    async fn store_api_answers(
-        &self,
-        country: &str,
-        answers: &[(String, Option<ApiProduct>)],
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let (country, answers) = (country.to_string(), answers.to_vec());
-        blocking(self, move |c| c.store_api_answers(&country, &answers, now)).await
-    }
-
-    async fn api_answers(
-        &self,
-        country: &str,
-        ids: &[String],
-        not_before: i64,
-    ) -> Result<Vec<Remembered<ApiProduct>>, StoreError> {
-        let (country, ids) = (country.to_string(), ids.to_vec());
-        blocking(self, move |c| c.api_answers(&country, &ids, not_before)).await
-    }
-
-    async fn forget_answers_before(&self, before: i64) -> Result<usize, StoreError> {
-        blocking(self, move |c| c.forget_api_answers_before(before)).await
-    }
-
-    async fn store_network_answers(
-        &self,
-        source: &str,
-        answers: &[(String, Option<NetworkFacts>)],
-        at: i64,
-    ) -> Result<(), StoreError> {
-        let (source, answers) = (source.to_string(), answers.to_vec());
-        blocking(self, move |c| {
-            c.store_network_answers(&source, &answers, at)
-        })
-        .await
-    }
-
-    async fn network_answers(
-        &self,
-        source: &str,
-        ids: &[String],
-        not_before: i64,
-    ) -> Result<Vec<Remembered<NetworkFacts>>, StoreError> {
-        let (source, ids) = (source.to_string(), ids.to_vec());
-        blocking(self, move |c| c.network_answers(&source, &ids, not_before)).await
-    }
-
-    async fn save_tokens(
-        &self,
-        source: &str,
-        access: &str,
-        refresh: &str,
-        expires_at: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let (source, access, refresh) =
-            (source.to_string(), access.to_string(), refresh.to_string());
-        blocking(self, move |c| {
-            c.save_tokens(&source, &access, &refresh, expires_at)
-        })
-        .await
-    }
-
-    async fn load_tokens(&self, source: &str) -> Result<Option<Tokens>, StoreError> {
-        let source = source.to_string();
-        blocking(self, move |c| c.load_tokens(&source)).await
-    }
-
-    async fn lock(&self, name: &str, wait: std::time::Duration) -> Result<StoreLock, StoreError> {
-        let mutex = self
-            .locks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(name.to_string())
-            .or_default()
-            .clone();
-        let guard = tokio::time::timeout(wait, mutex.lock_owned())
-            .await
-            .map_err(|_| StoreError::Timeout("waiting for a lock"))?;
-        Ok(StoreLock {
-            inner: LockInner::Local(guard),
-        })
-    }
-
-    async fn import(
-        &self,
-        feed: Box<dyn Read + Send>,
-        now: i64,
-    ) -> Result<ImportReport, ImportError> {
-        let catalog = self.clone();
-        tokio::task::spawn_blocking(move || catalog.import(feed, now))
-            .await
-            .map_err(|e| ImportError::Unreadable(format!("the import's task failed: {e}")))?
-    }
-
-    async fn add_key(&self, key: &NewKey) -> Result<i64, StoreError> {
-        let key = key.clone();
-        blocking(self, move |c| c.add_key(&key)).await
-    }
-
-    async fn find_key(&self, hash: &str) -> Result<Option<KeyRecord>, StoreError> {
-        let hash = hash.to_string();
-        blocking(self, move |c| c.find_key(&hash)).await
-    }
-
-    async fn list_keys(&self, day: i64) -> Result<Vec<KeyListing>, StoreError> {
-        blocking(self, move |c| c.list_keys(day)).await
-    }
-
-    async fn revoke_key(&self, name: &str, at: i64) -> Result<bool, StoreError> {
-        let name = name.to_string();
-        blocking(self, move |c| c.revoke_key(&name, at)).await
-    }
-
-    async fn add_key_usage(&self, usage: &KeyUsage) -> Result<(), StoreError> {
-        let usage = *usage;
-        blocking(self, move |c| c.add_key_usage(&usage)).await
-    }
 }

@@ -18,7 +18,7 @@ use axum::{
     routing::post,
     Form, Router,
 };
-use linksmith::server::open_platform::{sign, MAX_IDS_PER_CALL, METHOD};
+use linksmith::server::sources::open_platform::{sign, MAX_IDS_PER_CALL, METHOD};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq)]

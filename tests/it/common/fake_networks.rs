@@ -521,9 +521,9 @@ impl FakeEpn {
         &self,
         store: linksmith::server::store::SharedStore,
         timeout: std::time::Duration,
-    ) -> linksmith::server::networks::epn::Epn {
-        use linksmith::server::{networks::epn::EpnConfig, open_platform::Secret};
-        linksmith::server::networks::epn::Epn::new(
+    ) -> linksmith::server::sources::networks::epn::Epn {
+        use linksmith::server::{sources::networks::epn::EpnConfig, sources::Secret};
+        linksmith::server::sources::networks::epn::Epn::new(
             EpnConfig {
                 api: self.api_url(),
                 oauth: self.oauth_url(),
@@ -541,9 +541,9 @@ impl FakeAdmitad {
     pub fn client(
         &self,
         timeout: std::time::Duration,
-    ) -> linksmith::server::networks::admitad::Admitad {
-        use linksmith::server::{networks::admitad::AdmitadConfig, open_platform::Secret};
-        linksmith::server::networks::admitad::Admitad::new(
+    ) -> linksmith::server::sources::networks::admitad::Admitad {
+        use linksmith::server::{sources::networks::admitad::AdmitadConfig, sources::Secret};
+        linksmith::server::sources::networks::admitad::Admitad::new(
             AdmitadConfig {
                 api: self.url(),
                 client_id: ADMITAD_ID.into(),

@@ -107,8 +107,11 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 pub mod adversarial;
+pub mod eventually;
 pub mod fake_gateway;
 pub mod fake_networks;
+
+pub use eventually::{eventually, eventually_blocking, eventually_some};
 
 /// The Open Platform credentials the API tests' fake gateway expects.
 pub const GATEWAY_KEY: &str = "880011";
@@ -145,8 +148,11 @@ pub async fn api_server_with(
     resolver: linksmith::server::resolver::ResolverConfig,
 ) -> (TestServer, fake_gateway::FakeGateway) {
     use linksmith::server::{
-        catalog::Catalog,
-        open_platform::{Credentials, OpenPlatform, Secret},
+        sources::{
+            open_platform::{Credentials, OpenPlatform},
+            Secret,
+        },
+        store::Catalog,
     };
     let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
     gateway.add_standard_products();
@@ -183,8 +189,17 @@ impl Logs {
 /// server's tasks run where the collecting subscriber is the default): the body's output and the
 /// lines.
 pub fn with_logs<F: std::future::Future>(level: tracing::Level, body: F) -> (F::Output, Logs) {
+    with_logs_seen(level, |_| body)
+}
+
+/// As [`with_logs`], the body seeing the lines as they come (to wait for one).
+pub fn with_logs_seen<F: std::future::Future>(
+    level: tracing::Level,
+    body: impl FnOnce(Logs) -> F,
+) -> (F::Output, Logs) {
     let logs = Logs::default();
     let writer = logs.clone();
+    let body = body(logs.clone());
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(move || writer.clone())

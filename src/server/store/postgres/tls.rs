@@ -223,7 +223,7 @@ pub fn settle(split: &Split, config: &mut tokio_postgres::Config) -> Result<Tls,
         Some(other) => {
             return Err(bad(format!(
                 "has sslmode \"{}\", which is not one of disable, require, verify-ca, verify-full",
-                crate::server::catalog::printable(other)
+                crate::server::store::printable(other)
             )))
         }
     };

@@ -15,11 +15,9 @@ use futures::{
 use tokio::{sync::Semaphore, time::Instant};
 use url::Url;
 
-use super::{
-    fair::{Allowance, Gate},
-    fetch::{GuardedFetcher, Hop},
-};
+use super::fetch::{GuardedFetcher, Hop};
 use crate::domain::link::{read, Link, LinkError, Reading};
+use crate::server::fair::{Allowance, Gate};
 
 /// Every app share link of one check is followed within this time (one deadline per check).
 pub const SHARE_BUDGET: Duration = Duration::from_secs(3);
@@ -140,7 +138,7 @@ impl ShareLinks {
     async fn fetch(
         &self,
         short: &str,
-        client: super::client::Client,
+        client: crate::server::client::Client,
         slots: &Semaphore,
         deadline: Instant,
     ) -> Followed {

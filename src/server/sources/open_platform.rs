@@ -8,6 +8,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use url::Url;
 
+use super::Secret;
 use crate::domain::{country::Country, rates::Lang};
 
 pub const METHOD: &str = "aliexpress.affiliate.productdetail.get";
@@ -20,33 +21,6 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// The largest answer read (20 products are a few tens of KB).
 pub const MAX_ANSWER_BYTES: usize = 2 * 1024 * 1024;
-
-/// A secret that never prints: `Debug` and `Display` show `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value, for signing only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl std::fmt::Display for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Credentials {
@@ -113,7 +87,7 @@ pub enum ApiAnswer {
 
 /// Why the API said nothing for this check. Never contains the secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
+pub enum OpenPlatformError {
     #[error("the platform refused the call: {code} ({message})")]
     Platform { code: String, message: String },
     #[error("the platform answered HTTP {status}")]
@@ -126,15 +100,19 @@ pub enum ApiError {
     Network,
 }
 
-impl ApiError {
+impl OpenPlatformError {
     /// Whether the failure is the platform's own (time-outs, connection errors, 5xx, an
     /// unreadable answer, refused credentials or signature): only these count toward its
     /// breaker. A refusal about the products asked (a bad or unknown id) is an answer about them.
     pub fn is_source_fault(&self) -> bool {
         match self {
-            ApiError::Timeout { .. } | ApiError::Network | ApiError::Malformed(_) => true,
-            ApiError::Http { status } => *status >= 500 || matches!(status, 401 | 403 | 429),
-            ApiError::Platform { code, .. } => {
+            OpenPlatformError::Timeout { .. }
+            | OpenPlatformError::Network
+            | OpenPlatformError::Malformed(_) => true,
+            OpenPlatformError::Http { status } => {
+                *status >= 500 || matches!(status, 401 | 403 | 429)
+            }
+            OpenPlatformError::Platform { code, .. } => {
                 let code = code.to_ascii_lowercase();
                 [
                     "sign",
@@ -205,11 +183,12 @@ fn product_of(p: &Value) -> Option<ApiProduct> {
 }
 
 /// Reads the platform's answer: the wrapped and the flat product shapes, 405, `error_response`.
-pub fn parse_answer(body: &str) -> Result<ApiAnswer, ApiError> {
-    let json: Value = serde_json::from_str(body).map_err(|e| ApiError::Malformed(e.to_string()))?;
+pub fn parse_answer(body: &str) -> Result<ApiAnswer, OpenPlatformError> {
+    let json: Value =
+        serde_json::from_str(body).map_err(|e| OpenPlatformError::Malformed(e.to_string()))?;
     if let Some(err) = json.get("error_response") {
         let field = |k: &str| err.get(k).and_then(text_of).unwrap_or_default();
-        return Err(ApiError::Platform {
+        return Err(OpenPlatformError::Platform {
             code: field("code"),
             message: field("msg"),
         });
@@ -217,7 +196,9 @@ pub fn parse_answer(body: &str) -> Result<ApiAnswer, ApiError> {
     let response = json
         .get("aliexpress_affiliate_productdetail_get_response")
         .ok_or_else(|| {
-            ApiError::Malformed("no aliexpress_affiliate_productdetail_get_response".into())
+            OpenPlatformError::Malformed(
+                "no aliexpress_affiliate_productdetail_get_response".into(),
+            )
         })?;
     let result = response.get("resp_result").unwrap_or(response);
     let code = result
@@ -229,7 +210,7 @@ pub fn parse_answer(body: &str) -> Result<ApiAnswer, ApiError> {
     }
     if code != 200 {
         let message = result.get("resp_msg").and_then(text_of).unwrap_or_default();
-        return Err(ApiError::Platform {
+        return Err(OpenPlatformError::Platform {
             code: code.to_string(),
             message,
         });
@@ -237,33 +218,24 @@ pub fn parse_answer(body: &str) -> Result<ApiAnswer, ApiError> {
     let products = result
         .get("result")
         .and_then(|r| r.get("products"))
-        .ok_or_else(|| ApiError::Malformed("no result.products".into()))?;
+        .ok_or_else(|| OpenPlatformError::Malformed("no result.products".into()))?;
     // Wrapped: {"products": {"product": [...]}}; flat: {"products": [...]}.
     let list = products.get("product").unwrap_or(products);
     let list = list
         .as_array()
-        .ok_or_else(|| ApiError::Malformed("products is not a list".into()))?;
+        .ok_or_else(|| OpenPlatformError::Malformed("products is not a list".into()))?;
     Ok(ApiAnswer::Products(
         list.iter().filter_map(product_of).collect(),
     ))
 }
 
-/// The client. Cheap to clone.
-#[derive(Clone)]
+/// The client. Cheap to clone. Its `Debug` shows no secret (they are [`Secret`]s).
+#[derive(Clone, Debug)]
 pub struct OpenPlatform {
     http: reqwest::Client,
     gateway: Url,
     credentials: Credentials,
     timeout: Duration,
-}
-
-impl std::fmt::Debug for OpenPlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenPlatform")
-            .field("gateway", &self.gateway.as_str())
-            .field("app_key", &self.credentials.app_key)
-            .finish_non_exhaustive()
-    }
 }
 
 impl OpenPlatform {
@@ -325,7 +297,7 @@ impl OpenPlatform {
         ids: &[&str],
         country: Country,
         lang: Lang,
-    ) -> Result<ApiAnswer, ApiError> {
+    ) -> Result<ApiAnswer, OpenPlatformError> {
         debug_assert!(ids.len() <= MAX_IDS_PER_CALL);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -339,30 +311,30 @@ impl OpenPlatform {
             .await
             .map_err(|e| {
                 if e.is_timeout() {
-                    ApiError::Timeout {
+                    OpenPlatformError::Timeout {
                         ms: self.timeout.as_millis(),
                     }
                 } else {
-                    ApiError::Network
+                    OpenPlatformError::Network
                 }
             })?;
         let status = response.status();
         if !status.is_success() {
-            return Err(ApiError::Http {
+            return Err(OpenPlatformError::Http {
                 status: status.as_u16(),
             });
         }
         let body = read_capped(response, MAX_ANSWER_BYTES)
             .await
             .map_err(|e| match e {
-                Capped::TooLarge => ApiError::Malformed(format!(
+                Capped::TooLarge => OpenPlatformError::Malformed(format!(
                     "the answer is over {} MiB",
                     MAX_ANSWER_BYTES / (1024 * 1024)
                 )),
-                Capped::Failed(e) if e.is_timeout() => ApiError::Timeout {
+                Capped::Failed(e) if e.is_timeout() => OpenPlatformError::Timeout {
                     ms: self.timeout.as_millis(),
                 },
-                Capped::Failed(_) => ApiError::Malformed("the answer was cut off".into()),
+                Capped::Failed(_) => OpenPlatformError::Malformed("the answer was cut off".into()),
             })?;
         parse_answer(&body)
     }

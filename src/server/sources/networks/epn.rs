@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     domain::{rates::Status, sources::NetworkFacts},
-    server::{open_platform::Secret, store::SharedStore},
+    server::{sources::Secret, store::SharedStore},
 };
 
 pub const NAME: &str = "ePN";
@@ -75,7 +75,7 @@ pub fn facts_of(answer: &Value) -> Option<NetworkFacts> {
         hot_percent: hot_rate,
         title: text_of(&a["productName"]),
         image_url: text_of(&a["productImage"])
-            .filter(|u| crate::server::open_platform::https_url(u)),
+            .filter(|u| crate::server::sources::open_platform::https_url(u)),
     })
 }
 
@@ -116,6 +116,7 @@ fn error_of(answer: &Value) -> String {
         .collect()
 }
 
+#[derive(Debug)]
 pub struct Epn {
     http: reqwest::Client,
     config: EpnConfig,
@@ -124,15 +125,6 @@ pub struct Epn {
     /// The session; one task at a time renews it.
     tokens: tokio::sync::Mutex<Option<Tokens>>,
     paused_until: Mutex<Option<Instant>>,
-}
-
-impl std::fmt::Debug for Epn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Epn")
-            .field("api", &self.config.api.as_str())
-            .field("client_id", &self.config.client_id)
-            .finish_non_exhaustive()
-    }
 }
 
 enum Call {

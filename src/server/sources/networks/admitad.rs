@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::{rates::Status, sources::NetworkFacts},
-    server::open_platform::Secret,
+    server::sources::Secret,
 };
 
 pub const NAME: &str = "Admitad";
@@ -54,20 +54,12 @@ pub fn facts_of(entry: &Value) -> Option<NetworkFacts> {
     })
 }
 
+#[derive(Debug)]
 pub struct Admitad {
     http: reqwest::Client,
     config: AdmitadConfig,
     timeout: Duration,
     token: tokio::sync::Mutex<Option<(Secret, Instant)>>,
-}
-
-impl std::fmt::Debug for Admitad {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Admitad")
-            .field("api", &self.config.api.as_str())
-            .field("client_id", &self.config.client_id)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Admitad {
