@@ -20,7 +20,6 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
     let document = leptos::prelude::document();
     let Some(body) = document.body() else { return };
     let rendered_results = document

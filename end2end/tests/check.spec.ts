@@ -27,7 +27,7 @@ test('one link: the card shows kind, status, band, estimate, warnings and the af
   await expect(card).toHaveAttribute('data-status', 'hot_sale');
   await expect(card.getByTestId('status-badge')).toHaveText('Hot sale');
   await expect(card).toContainText('Desk lamp');
-  await expect(card.locator('img.thumb')).toHaveAttribute('src', `https://ae01.alicdn.com/kf/${LAMP}.jpg`);
+  await expect(card.locator('[data-testid=thumb] img')).toHaveAttribute('src', `https://ae01.alicdn.com/kf/${LAMP}.jpg`);
   await expect(card).toContainText('Product');
   await expect(card.getByTestId('band-label')).toHaveText('up to 70%');
   await expect(card).toContainText('exact 12.5%');

@@ -51,7 +51,7 @@ test('a source rate outside the terms is said on the card, and a real image host
   await expect(note).toBeVisible();
   await expect(note).toContainText('9%');
   await expect(note).toContainText('0.8–7%');
-  const image = card.locator('img.thumb');
+  const image = card.locator('[data-testid=thumb] img');
   await expect(image).toHaveAttribute('src', /^https:\/\/ae-pic-a1\.aliexpress-media\.com\//);
   await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
   expect(served.some((u) => u.startsWith('https://ae-pic-a1.aliexpress-media.com/'))).toBe(true);

@@ -265,12 +265,41 @@ pub async fn shared_check(
         slots.extend(answer.outcomes.into_iter().map(Some));
         slots.resize(total, None);
     }
-    serde_json::to_string(&Results {
+    let results = Results {
         text: url,
         slots,
         problem: answer.problem,
-    })
-    .ok()
+    };
+    // The server writes the answer into the page as JSON; the browser (after a move within the
+    // site) hands it over in memory: no JSON round trip, and no JSON writer for the results (and
+    // its float formatting) in the page's bundles.
+    #[cfg(feature = "ssr")]
+    return serde_json::to_string(&results).ok();
+    #[cfg(not(feature = "ssr"))]
+    {
+        HANDED_OVER.with(|h| *h.borrow_mut() = Some(results));
+        Some(IN_MEMORY.to_string())
+    }
+}
+
+/// What a shared address's answer is called when the browser made it ([`shared_check`]).
+#[cfg(not(feature = "ssr"))]
+const IN_MEMORY: &str = "in-memory";
+
+#[cfg(not(feature = "ssr"))]
+thread_local! {
+    /// The last shared address's answer made in the browser.
+    static HANDED_OVER: RefCell<Option<Results>> = const { RefCell::new(None) };
+}
+
+/// A shared address's answer: the JSON the server wrote into the page, or the one the browser
+/// made ([`shared_check`]).
+pub fn read_results(answer: &str) -> Option<Results> {
+    #[cfg(not(feature = "ssr"))]
+    if answer == IN_MEMORY {
+        return HANDED_OVER.with(|h| h.borrow().clone());
+    }
+    crate::domain::json::from_str::<Results>(answer).ok()
 }
 
 /// In the browser, after a shared address was rendered: its links are made with the reader's own
@@ -285,7 +314,7 @@ pub fn continue_shared(
     live: RwSignal<Option<Run>>,
     running: RwSignal<bool>,
 ) {
-    let Ok(mut r) = crate::domain::json::from_str::<Results>(&json) else {
+    let Some(mut r) = read_results(&json) else {
         return;
     };
     let mine = super::settings::checked(&options.3, options.4);

@@ -45,7 +45,7 @@ pub(super) fn Glance(
                 let input = inputs.run(i);
                 view! { <li><code title=input.clone()>{shorten(&input, NAMED_CHARS)}</code></li> }
             }).collect_view()}
-            {(more > 0).then(|| view! { <li class="more">{move || t_string!(i18n, check.glance.more, more)}</li> })}
+            {(more > 0).then(|| view! { <li class="more">{format!("+{more}")}</li> })}
         }
     };
     view! {
@@ -75,7 +75,7 @@ pub(super) fn Glance(
                     let count = o.earn_nothing.len();
                     view! {
                         <div class="glance-alert" data-testid="earn-nothing" data-count=count>
-                            <p>{move || if count == 1 { t_string!(i18n, check.glance.zero_one).to_string() } else { t_string!(i18n, check.glance.zero_many, count) }}</p>
+                            <p>{t_string!(i18n, check.glance.zero, count)}</p>
                             <ul>{named(o.earn_nothing.clone())}</ul>
                         </div>
                     }
@@ -84,7 +84,7 @@ pub(super) fn Glance(
                     let count = o.may_redirect.len();
                     view! {
                         <div class="glance-alert" data-testid="may-redirect" data-count=count>
-                            <p>{move || if count == 1 { t_string!(i18n, check.glance.redirect_one).to_string() } else { t_string!(i18n, check.glance.redirect_many, count) }}</p>
+                            <p>{t_string!(i18n, check.glance.redirect, count)}</p>
                             <ul>{named(o.may_redirect.clone())}</ul>
                         </div>
                     }
@@ -97,8 +97,8 @@ pub(super) fn Glance(
                 let amount = report::usd(t.order_amount_usd / links as f64);
                 view! {
                     <p class="run-total" data-testid="run-total">
-                        {move || t_string!(i18n, check.glance.total, amount)}" "
-                        <b>{move || report::estimate_line(&t, t_string!(i18n, check.exact))}</b>
+                        {t_string!(i18n, check.glance.total, amount)}" "
+                        <b>{report::estimate_line(&t, t_string!(i18n, check.exact))}</b>
                     </p>
                 }
             })}

@@ -11,7 +11,7 @@ mod table;
 use leptos::{either::Either, lazy, prelude::*};
 
 use super::{
-    model::{check_from, Results, Run},
+    model::{check_from, read_results, Run},
     DRAW_STEP, SERVER_RENDERED_LINKS,
 };
 use crate::app::{
@@ -83,9 +83,9 @@ pub fn results_view(
     let programme = StoredValue::new(programme);
     let run = match shown {
         Shown::Live(run) => run,
-        Shown::Shared(json) => match crate::domain::json::from_str::<Results>(&json) {
-            Ok(results) => Run::from(results),
-            Err(_) => return ().into_any(),
+        Shown::Shared(answer) => match read_results(&answer) {
+            Some(results) => Run::from(results),
+            None => return ().into_any(),
         },
     };
     view! {
@@ -410,8 +410,7 @@ fn reveal(heading: &web_sys::HtmlElement) {
         heading.scroll_into_view();
     }
     if media(PHONE) {
-        let options = web_sys::FocusOptions::new();
-        options.set_prevent_scroll(true);
-        let _ = heading.focus_with_options(&options);
+        // In view by now: taking the focus moves nothing.
+        let _ = heading.focus();
     }
 }
