@@ -44,8 +44,8 @@ use address::memory;
 use address::share_url;
 #[cfg(feature = "hydrate")]
 use model::continue_shared;
-use model::{rows, shared_check, start_check, Run};
-use results::{results_view, Shown};
+use model::{rows, shared_check, start_check, Options, Run};
+use results::{results_view, Rewritten, Shown};
 
 /// A check whose text is at most this long is put in the page's address (shareable); longer
 /// pastes would make addresses that browsers and proxies cut.
@@ -125,7 +125,7 @@ pub fn CheckPage() -> impl IntoView {
     let live = RwSignal::new(None::<Run>);
     let running = RwSignal::new(false);
     let table_view = RwSignal::new(false);
-    let rewritten = RwSignal::new(None::<(String, Vec<String>)>);
+    let rewritten = RwSignal::new(None::<Rewritten>);
 
     // Remembered choices fill what the address does not say.
     #[cfg(feature = "hydrate")]
@@ -218,13 +218,13 @@ pub fn CheckPage() -> impl IntoView {
         if inputs.is_empty() {
             return;
         }
-        let options = (
-            country.get_untracked(),
-            amount.get_untracked(),
-            sub.get_untracked(),
-            template.get_untracked(),
-            lang.get_untracked(),
-        );
+        let options = Options {
+            country: country.get_untracked(),
+            amount: amount.get_untracked(),
+            sub: sub.get_untracked(),
+            template: template.get_untracked(),
+            lang: lang.get_untracked(),
+        };
         rewritten.set(None);
         // The found links fold into their one-line summary: the results come right after the form.
         #[cfg(feature = "hydrate")]
@@ -241,7 +241,11 @@ pub fn CheckPage() -> impl IntoView {
                     &wasm_bindgen::JsValue::NULL,
                     "",
                     Some(&share_url(
-                        &pasted, &options.0, &options.1, &options.2, options.4,
+                        &pasted,
+                        &options.country,
+                        &options.amount,
+                        &options.sub,
+                        options.lang,
                     )),
                 );
             }
@@ -282,13 +286,13 @@ pub fn CheckPage() -> impl IntoView {
             if live.get_untracked().is_some() {
                 return true;
             }
-            let options = (
-                q("country"),
-                q("amount"),
-                q("sub"),
-                template.get_untracked(),
-                lang.get_untracked(),
-            );
+            let options = Options {
+                country: q("country"),
+                amount: q("amount"),
+                sub: q("sub"),
+                template: template.get_untracked(),
+                lang: lang.get_untracked(),
+            };
             leptos::task::spawn_local(continue_shared(json, options, live, running));
             true
         });

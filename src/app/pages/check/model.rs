@@ -213,8 +213,16 @@ impl From<Results> for Run {
     }
 }
 
-/// What a check is asked with: country, amount, sub-id, template (as typed), language.
-pub type Options = (String, String, String, String, Lang);
+/// What a check is asked with, as the reader typed it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub country: String,
+    pub amount: String,
+    pub sub: String,
+    /// The reader's own link template (empty: the server's).
+    pub template: String,
+    pub lang: Lang,
+}
 
 /// Starts a check in the browser (the code that asks the server and reads its answers comes in a
 /// bundle of its own, loaded on the first check).
@@ -317,9 +325,9 @@ pub fn continue_shared(
     let Some(mut r) = read_results(&json) else {
         return;
     };
-    let mine = super::settings::checked(&options.3, options.4);
+    let mine = super::settings::checked(&options.template, options.lang);
     if let Ok(Some(mine)) = &mine {
-        let sub = SubId::parse(&options.2).ok().flatten();
+        let sub = SubId::parse(&options.sub).ok().flatten();
         for slot in r.slots.iter_mut().flatten() {
             if let Outcome::Checked(result) = slot {
                 crate::domain::check::apply_template(result, mine, sub.as_ref());
@@ -378,7 +386,13 @@ pub fn check_from(
                 let Some(range) = queue.borrow_mut().pop_front() else {
                     break;
                 };
-                let (country, amount, sub, template, lang) = &*options;
+                let Options {
+                    country,
+                    amount,
+                    sub,
+                    template,
+                    lang,
+                } = &*options;
                 let answer = check_links(
                     inputs[range.clone()].to_vec(),
                     country.clone(),

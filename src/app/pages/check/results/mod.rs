@@ -30,6 +30,14 @@ use card::AnswerSlot;
 use glance::Glance;
 use table::ResultsTable;
 
+/// The post with the reader's links ("Rewrite the post"), and the refused links left as they were
+/// (each with why).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rewritten {
+    pub post: String,
+    pub left: Vec<String>,
+}
+
 /// Cards drawn at each step after the first [`DRAW_STEP`].
 const CARD_STEP: usize = 25;
 
@@ -71,7 +79,7 @@ pub fn results_view(
     amount: Memo<Result<Option<Amount>, String>>,
     lang: Memo<Lang>,
     table_view: RwSignal<bool>,
-    rewritten: RwSignal<Option<(String, Vec<String>)>>,
+    rewritten: RwSignal<Option<Rewritten>>,
     running: RwSignal<bool>,
 ) -> AnyView {
     // The programme's JSON is read here, in the results' own bundle (see `PageSetup`).
@@ -101,7 +109,7 @@ fn ResultsView(
     amount: Memo<Result<Option<Amount>, String>>,
     lang: Memo<Lang>,
     table_view: RwSignal<bool>,
-    rewritten: RwSignal<Option<(String, Vec<String>)>>,
+    rewritten: RwSignal<Option<Rewritten>>,
     running: RwSignal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -264,7 +272,7 @@ fn ResultsView(
                     Outcome::Checked(_) => None,
                 })
                 .collect();
-            rewritten.set(Some((post, left)));
+            rewritten.set(Some(Rewritten { post, left }));
         }
     };
     let problem = run.problem.clone();
@@ -333,7 +341,7 @@ fn ResultsView(
                     <button type="button" class="secondary" on:click=rewrite.clone() data-testid="rewrite">{move || t_string!(i18n, check.rewrite)}</button>
                 </div>
             })}
-            {move || rewritten.get().map(|(post, left)| {
+            {move || rewritten.get().map(|Rewritten { post, left }| {
                 let shown = post.clone();
                 view! {
                     <div class="rewritten">
