@@ -1,6 +1,6 @@
 //! Compiles the translations (`locales/en.json`, `locales/ru.json`) into `$OUT_DIR/words.rs`: a
 //! struct of sections and keys, and one value of it per language (`EN`, `RU`), included by
-//! `src/i18n.rs`. A key missing from one locale, a key that is not text or a section, or a
+//! `src/app/i18n.rs`. A key missing from one locale, a key that is not text or a section, or a
 //! `{{ value }}` one locale fills in and the other does not, is a build error.
 
 use std::{collections::BTreeSet, error::Error, fmt::Write as _, path::PathBuf};

@@ -6,7 +6,6 @@
 //! - `server` is the shell (HTTP, configuration, upstream clients, the store): server only.
 
 pub mod app;
-pub mod i18n;
 
 pub mod domain;
 #[cfg(feature = "ssr")]

@@ -5,8 +5,8 @@
 
 use leptos::prelude::*;
 
+use crate::app::i18n::*;
 use crate::domain::rates::Lang;
-use crate::i18n::*;
 
 /// The domain's language for the current locale (the programme's texts are data in EN and RU).
 pub fn use_lang() -> Memo<Lang> {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::PRODUCT_NAME;
-use crate::i18n::*;
+use crate::app::i18n::*;
 
 #[component]
 pub fn Header() -> impl IntoView {

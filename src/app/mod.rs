@@ -6,6 +6,7 @@ mod components;
 mod deferred;
 #[cfg(feature = "ssr")]
 mod hydration;
+pub mod i18n;
 mod lang;
 mod layout;
 mod pages;
@@ -15,7 +16,7 @@ mod words;
 use leptos::lazy;
 use leptos::prelude::*;
 
-use crate::i18n::*;
+use crate::app::i18n::*;
 use deferred::Deferred;
 pub use lang::query_locale;
 use lang::LangFromQuery;

@@ -1,8 +1,8 @@
 //! The words the pages use for the domain's values, in the page's language: one mapping for each,
 //! shared by every page (a status is named the same on the check page and the rates page).
 
+use crate::app::i18n::*;
 use crate::domain::{codes::ErrorCode, link::PageKind, rates::Status};
-use crate::i18n::*;
 
 pub fn status_name(locale: Locale, status: Status) -> &'static str {
     match status {

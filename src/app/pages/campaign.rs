@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::*;
+use crate::app::i18n::*;
 
 use crate::app::{
     components::CopyButton,

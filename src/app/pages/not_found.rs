@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::i18n::*;
+use crate::app::i18n::*;
 
 /// Any path no route matches: a real 404 status on the server, a helpful page for people.
 #[component]

@@ -4,10 +4,10 @@
 
 use leptos::prelude::*;
 
+use crate::app::i18n::*;
 use crate::app::lang::{use_lang, LangSwitch};
 use crate::app::{components::CountrySelect, words::status_name};
 use crate::domain::messages::Explain;
-use crate::i18n::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{

@@ -24,6 +24,7 @@ pub use server::{
 
 #[cfg(feature = "hydrate")]
 use crate::app::deferred;
+use crate::app::i18n::*;
 use crate::app::{
     components::{escape_html, CountrySelect, DrawMore},
     deferred::Deferred,
@@ -37,7 +38,6 @@ use crate::domain::{
     messages::Explain,
     rates::{Amount, Lang},
 };
-use crate::i18n::*;
 #[cfg(feature = "hydrate")]
 use address::memory;
 #[cfg_attr(not(feature = "hydrate"), allow(unused_imports))]

@@ -4,9 +4,9 @@
 
 use leptos::{lazy, prelude::*};
 
+use crate::app::i18n::*;
 use crate::app::words::{age, status_name};
 pub use crate::domain::recent::Recent;
-use crate::i18n::*;
 
 /// Shown once there is a recent check (the list is read from the browser after hydration); its
 /// code comes in a bundle of its own (`cargo leptos build --split`).

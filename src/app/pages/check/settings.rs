@@ -4,6 +4,7 @@
 
 use leptos::{lazy, prelude::*};
 
+use crate::app::i18n::*;
 use crate::domain::{
     check::{LinkTemplate, SubId},
     link::normalize,
@@ -11,7 +12,6 @@ use crate::domain::{
     rates::Lang,
     template::{derive, Channel, Settings, MAX_CHANNELS},
 };
-use crate::i18n::*;
 
 /// The product a template is tried on.
 const SAMPLE: &str = "https://aliexpress.com/item/1005006295880104.html";
@@ -346,7 +346,7 @@ fn Bookmarklet() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Locale;
+    use crate::app::i18n::Locale;
 
     #[test]
     fn the_bookmarklet_tests_the_host_before_sending_and_stays_small() {

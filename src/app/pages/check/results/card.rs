@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::super::band::band_bar;
+use crate::app::i18n::*;
 use crate::app::{
     components::CopyButton,
     words::{age, kind_name, refusal, status_name},
@@ -15,7 +16,6 @@ use crate::domain::{
     rates::{percent, Amount, Estimate, Lang, Notice, NoticeCode, Programme},
     report,
 };
-use crate::i18n::*;
 
 /// One input's place among the cards: waiting, refused, or its result. Only its own answer redraws it.
 #[component]

@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 
+use crate::app::i18n::*;
 use crate::app::words::status_name;
 use crate::domain::{
     overview::{shorten, Group, Overview},
     rates::Estimate,
     report,
 };
-use crate::i18n::*;
 
 /// Links named in a line of the overview; the rest are counted ("and 4 more").
 const NAMED: usize = 5;

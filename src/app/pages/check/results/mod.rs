@@ -14,6 +14,7 @@ use super::{
     model::{check_from, read_results, Run},
     DRAW_STEP, SERVER_RENDERED_LINKS,
 };
+use crate::app::i18n::*;
 use crate::app::{
     components::{escape_html, CopyButton, DrawMore},
     words::refusal,
@@ -25,7 +26,6 @@ use crate::domain::{
     rates::{Amount, Lang, Programme},
     report,
 };
-use crate::i18n::*;
 use card::AnswerSlot;
 use glance::Glance;
 use table::ResultsTable;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use leptos::{either::Either, prelude::*};
 
 use super::card::ResultCard;
+use crate::app::i18n::*;
 use crate::app::{
     components::CopyButton,
     words::{refusal, status_name},
@@ -17,7 +18,6 @@ use crate::domain::{
     rates::{percent, Amount, Lang, Programme},
     report,
 };
-use crate::i18n::*;
 
 /// Characters of an address the table shows (the rest is in the title).
 const SHOWN_CHARS: usize = 44;

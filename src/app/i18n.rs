@@ -209,7 +209,7 @@ pub fn fill(text: &str, values: &[(&str, &dyn Display)]) -> String {
 /// A word as a view that follows the language: `t!(i18n, section.key)`.
 macro_rules! t {
     ($i18n:expr, $($key:ident).+) => {{
-        let i18n: $crate::i18n::I18nContext = $i18n;
+        let i18n: $crate::app::i18n::I18nContext = $i18n;
         move || i18n.words().$($key).+
     }};
 }
@@ -218,11 +218,11 @@ macro_rules! t {
 /// values after the key fill its `{{ name }}` holes.
 macro_rules! t_string {
     ($i18n:expr, $($key:ident).+) => {
-        $crate::i18n::I18nContext::words($i18n).$($key).+
+        $crate::app::i18n::I18nContext::words($i18n).$($key).+
     };
     ($i18n:expr, $($key:ident).+, $($value:ident),+) => {
-        $crate::i18n::fill(
-            $crate::i18n::I18nContext::words($i18n).$($key).+,
+        $crate::app::i18n::fill(
+            $crate::app::i18n::I18nContext::words($i18n).$($key).+,
             &[$((stringify!($value), &$value as &dyn ::std::fmt::Display)),+],
         )
     };
@@ -231,14 +231,14 @@ macro_rules! t_string {
 /// A word as text in the current language, not followed: `tu_string!(i18n, section.key)`.
 macro_rules! tu_string {
     ($i18n:expr, $($key:ident).+) => {
-        $crate::i18n::Locale::words($crate::i18n::I18nContext::get_locale_untracked($i18n)).$($key).+
+        $crate::app::i18n::Locale::words($crate::app::i18n::I18nContext::get_locale_untracked($i18n)).$($key).+
     };
 }
 
 /// A word as text in a given language: `td_string!(locale, section.key)`.
 macro_rules! td_string {
     ($locale:expr, $($key:ident).+) => {
-        $crate::i18n::Locale::words($locale).$($key).+
+        $crate::app::i18n::Locale::words($locale).$($key).+
     };
 }
 
