@@ -9,12 +9,30 @@
 /// The float nearest to `text`, a number by JSON's grammar (`-12.5`, `1e-7`, `0.30000000000000004`);
 /// `None` if it is not one.
 ///
+/// On the server (every target but WebAssembly) the standard library reads it, exact everywhere;
+/// in the browser [`by_hand`] does, without the standard library's tables.
+pub fn read_float(text: &str) -> Option<f64> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        by_hand(text)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        // The grammar is JSON's, narrower than `str::parse`'s (`inf`, `+1`, `.5`, `1.` are not
+        // numbers here).
+        by_hand(text)?;
+        text.parse().ok()
+    }
+}
+
+/// The page's reading of a JSON number, with integer arithmetic.
+///
 /// Exact (the float `str::parse` gives) for the numbers JSON answers hold: up to 19 significant
 /// digits (the shortest text of any float has at most 17) with a decimal exponent that leaves a
 /// whole number below 10^38 or a quotient by at most 10^21. Outside that (a number like `1e-300`
-/// or `1e40`, never written by this server) the result may differ from the nearest float in its
-/// last bits.
-pub fn read_float(text: &str) -> Option<f64> {
+/// or `1.7976931348623157e308`, never written by this server) the result may differ from the
+/// nearest float in its last bits, or overflow to infinity near the largest float.
+fn by_hand(text: &str) -> Option<f64> {
     let (negative, rest) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -288,12 +306,34 @@ mod tests {
 
     fn same(text: &str) {
         let want: f64 = text.parse().unwrap();
-        let got = read_float(text).unwrap();
+        let got = by_hand(text).unwrap();
         assert_eq!(
             got.to_bits(),
             want.to_bits(),
             "{text}: {got} against {want}"
         );
+    }
+
+    #[test]
+    fn the_server_reads_every_number_as_the_standard_library() {
+        for text in [
+            "1.7976931348623157e308",
+            "-2.2250738585072014e-308",
+            "5e-324",
+            "1e-300",
+            "1e40",
+            "123456789012345678901234567890e-12",
+        ] {
+            let want: f64 = text.parse().unwrap();
+            assert_eq!(
+                read_float(text).map(f64::to_bits),
+                Some(want.to_bits()),
+                "{text}"
+            );
+        }
+        for text in ["inf", "NaN", "+1", ".5", "1.", "01", "1e", "-"] {
+            assert_eq!(read_float(text), None, "{text:?}");
+        }
     }
 
     #[test]
@@ -321,9 +361,9 @@ mod tests {
             same(text);
         }
         // Outside the numbers the server writes: read, close.
-        assert_eq!(read_float("1e-400"), Some(0.0));
-        assert_eq!(read_float("-1e400"), Some(f64::NEG_INFINITY));
-        let far = read_float("1.7976931348623e300").unwrap();
+        assert_eq!(by_hand("1e-400"), Some(0.0));
+        assert_eq!(by_hand("-1e400"), Some(f64::NEG_INFINITY));
+        let far = by_hand("1.7976931348623e300").unwrap();
         assert!((far / 1.797_693_134_862_3e300 - 1.0).abs() < 1e-12, "{far}");
     }
 
@@ -332,7 +372,7 @@ mod tests {
         for text in [
             "", "-", "01", "1.", ".5", "1e", "1e+", "+1", "1.5.2", "0x10", "1 ",
         ] {
-            assert_eq!(read_float(text), None, "{text:?}");
+            assert_eq!(by_hand(text), None, "{text:?}");
         }
     }
 
@@ -375,7 +415,7 @@ mod tests {
                 | (u64::from(negative) << 63);
             let x = f64::from_bits(bits);
             let text = serde_json::to_string(&x).unwrap();
-            prop_assert_eq!(read_float(&text).map(f64::to_bits), Some(x.to_bits()), "{}", text);
+            prop_assert_eq!(by_hand(&text).map(f64::to_bits), Some(x.to_bits()), "{}", text);
         }
 
         /// Decimals of up to 19 significant digits read as the standard library reads them.
