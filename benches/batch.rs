@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::fake_gateway::{FakeProduct, Mode};
 use linksmith::{
-    domain::{country::Country, rates::Lang},
+    domain::{country::Country, lang::Lang},
     server::{
         resolver::ResolverConfig,
         sources::{

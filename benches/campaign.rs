@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use linksmith::domain::campaign::{check, CampaignInput, MAX_FIELD_CHARS};
-use linksmith::domain::rates::Lang;
+use linksmith::domain::lang::Lang;
 
 fn fill(unit: &str) -> String {
     let mut s = String::with_capacity(MAX_FIELD_CHARS * 2);

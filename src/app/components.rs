@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use leptos::prelude::*;
 
-use crate::domain::{country::Country, rates::Lang};
+use crate::domain::{country::Country, lang::Lang};
 
 /// Puts `text` on the clipboard and says whether it worked (for screen readers too).
 #[component]

@@ -16,77 +16,17 @@ use std::fmt::Display;
 
 use leptos::prelude::*;
 
+pub use crate::domain::lang::Lang;
+
 include!(concat!(env!("OUT_DIR"), "/words.rs"));
 
-/// A language of the pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[allow(non_camel_case_types)] // as written in `<html lang>` and `?lang=`
-pub enum Locale {
-    #[default]
-    en,
-    ru,
-}
-
-impl Locale {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::en => "en",
-            Locale::ru => "ru",
-        }
-    }
-
+impl Lang {
     /// The words of this language.
     pub fn words(self) -> &'static Words {
         match self {
-            Locale::en => &EN,
-            Locale::ru => &RU,
+            Lang::En => &EN,
+            Lang::Ru => &RU,
         }
-    }
-
-    /// The language of a language tag (`ru`, `ru-RU`, `EN-gb`), if the pages have it.
-    pub fn of_tag(tag: &str) -> Option<Locale> {
-        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
-        if primary.eq_ignore_ascii_case("ru") {
-            Some(Locale::ru)
-        } else if primary.eq_ignore_ascii_case("en") {
-            Some(Locale::en)
-        } else {
-            None
-        }
-    }
-
-    /// The language an `Accept-Language` header prefers among the pages' (highest `q` first, in
-    /// the order written among equals; `q=0` refuses), if any.
-    pub fn of_accept_language(header: &str) -> Option<Locale> {
-        let mut best: Option<(u16, Locale)> = None;
-        for item in header.split(',') {
-            let mut parts = item.split(';');
-            let Some(locale) = parts.next().and_then(Locale::of_tag) else {
-                continue;
-            };
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(quality)
-                .unwrap_or(1000);
-            if q > 0 && best.is_none_or(|(b, _)| q > b) {
-                best = Some((q, locale));
-            }
-        }
-        best.map(|(_, l)| l)
-    }
-}
-
-/// A `q` value in thousandths (`0.8` → 800); `None` when it is not one.
-fn quality(text: &str) -> Option<u16> {
-    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
-    match whole {
-        "0" => Some(thousandths),
-        "1" if thousandths == 0 => Some(1000),
-        _ => None,
     }
 }
 
@@ -95,25 +35,25 @@ pub const COOKIE: &str = "i18n_pref_locale";
 
 /// The language of the pages, in the context.
 #[derive(Debug, Clone, Copy)]
-pub struct I18nContext(RwSignal<Locale>);
+pub struct I18nContext(RwSignal<Lang>);
 
 impl I18nContext {
     /// The language, followed by the caller.
-    pub fn get_locale(self) -> Locale {
+    pub fn lang(self) -> Lang {
         self.0.get()
     }
 
-    pub fn get_locale_untracked(self) -> Locale {
+    pub fn lang_untracked(self) -> Lang {
         self.0.get_untracked()
     }
 
-    pub fn set_locale(self, locale: Locale) {
+    pub fn set_lang(self, locale: Lang) {
         self.0.set(locale);
     }
 
     /// The words of the language, followed by the caller.
     pub fn words(self) -> &'static Words {
-        self.get_locale().words()
+        self.lang().words()
     }
 }
 
@@ -125,10 +65,10 @@ pub fn use_i18n() -> I18nContext {
 /// The language the page starts in. On the server: the address's `?lang=`, else the cookie, else
 /// `Accept-Language`, else English.
 #[cfg(feature = "ssr")]
-pub fn initial_locale() -> Locale {
+pub fn initial_locale() -> Lang {
     use axum::http::{header, request::Parts};
     let Some(parts) = use_context::<Parts>() else {
-        return Locale::default();
+        return Lang::default();
     };
     let header = |name| {
         parts
@@ -148,24 +88,24 @@ pub fn initial_locale() -> Locale {
         .split([';', ','])
         .filter_map(|c| c.trim().split_once('='))
         .find(|(name, _)| *name == COOKIE)
-        .and_then(|(_, value)| Locale::of_tag(value))
-        .or_else(|| Locale::of_accept_language(&header(header::ACCEPT_LANGUAGE)))
+        .and_then(|(_, value)| Lang::of_tag(value))
+        .or_else(|| Lang::of_accept_language(&header(header::ACCEPT_LANGUAGE)))
         .unwrap_or_default()
 }
 
 /// The language the page starts in. In the browser: `<html lang>`, as the server wrote it.
 #[cfg(not(feature = "ssr"))]
-fn initial_locale() -> Locale {
+fn initial_locale() -> Lang {
     #[cfg(feature = "hydrate")]
     {
         document()
             .document_element()
             .and_then(|html| html.get_attribute("lang"))
-            .and_then(|lang| Locale::of_tag(&lang))
+            .and_then(|lang| Lang::of_tag(&lang))
             .unwrap_or_default()
     }
     #[cfg(not(feature = "hydrate"))]
-    Locale::default()
+    Lang::default()
 }
 
 /// Provides the language to `children`. The server writes it in `<html lang>` (`app::shell`); in
@@ -176,7 +116,7 @@ pub fn I18nContextProvider(children: Children) -> impl IntoView {
     provide_context(i18n);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        let lang = i18n.get_locale().as_str();
+        let lang = i18n.lang().as_str();
         if let Some(html) = document().document_element() {
             if html.get_attribute("lang").as_deref() != Some(lang) {
                 let _ = html.set_attribute("lang", lang);
@@ -231,14 +171,14 @@ macro_rules! t_string {
 /// A word as text in the current language, not followed: `tu_string!(i18n, section.key)`.
 macro_rules! tu_string {
     ($i18n:expr, $($key:ident).+) => {
-        $crate::app::i18n::Locale::words($crate::app::i18n::I18nContext::get_locale_untracked($i18n)).$($key).+
+        $crate::app::i18n::Lang::words($crate::app::i18n::I18nContext::lang_untracked($i18n)).$($key).+
     };
 }
 
 /// A word as text in a given language: `td_string!(locale, section.key)`.
 macro_rules! td_string {
     ($locale:expr, $($key:ident).+) => {
-        $crate::app::i18n::Locale::words($locale).$($key).+
+        $crate::app::i18n::Lang::words($locale).$($key).+
     };
 }
 
@@ -247,23 +187,6 @@ pub(crate) use {t, t_string, td_string, tu_string};
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn accept_language_prefers_the_highest_quality() {
-        let of = Locale::of_accept_language;
-        assert_eq!(of("ru-RU,ru;q=0.9,en;q=0.5"), Some(Locale::ru));
-        assert_eq!(of("de-DE,de;q=0.9,en-US;q=0.8,ru;q=0.7"), Some(Locale::en));
-        assert_eq!(of("en;q=0.5, ru;q=0.8"), Some(Locale::ru));
-        assert_eq!(of("ru;q=0, en;q=0.1"), Some(Locale::en));
-        assert_eq!(of("uk, be"), None);
-        assert_eq!(of(""), None);
-        assert_eq!(
-            of("ru;q=2, en;q=x"),
-            Some(Locale::ru),
-            "a q that is not one counts as 1"
-        );
-        assert_eq!(Locale::of_tag("EN_gb"), Some(Locale::en));
-    }
 
     #[test]
     fn holes_are_filled_by_name() {
@@ -280,10 +203,10 @@ mod tests {
 
     #[test]
     fn both_languages_have_every_word() {
-        assert!(!td_string!(Locale::en, common.nav_rates).is_empty());
+        assert!(!td_string!(Lang::En, common.nav_rates).is_empty());
         assert_ne!(
-            td_string!(Locale::ru, common.nav_rates),
-            td_string!(Locale::en, common.nav_rates)
+            td_string!(Lang::Ru, common.nav_rates),
+            td_string!(Lang::En, common.nav_rates)
         );
     }
 }

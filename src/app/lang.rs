@@ -1,20 +1,17 @@
 //! The language of the pages. The server resolves it (a cookie, else Accept-Language, else
-//! English: `crate::i18n`) and the browser takes it from `<html lang>`; `?lang=ru` or `?lang=en` on
+//! English: `app::i18n`) and the browser takes it from `<html lang>`; `?lang=ru` or `?lang=en` on
 //! any address chooses it, with or without JavaScript, and the choice is remembered in the cookie
 //! (written by the server with the page, or by the page when it switches without a reload).
 
 use leptos::prelude::*;
 
 use crate::app::i18n::*;
-use crate::domain::rates::Lang;
+use crate::domain::lang::Lang;
 
-/// The domain's language for the current locale (the programme's texts are data in EN and RU).
+/// The page's language, followed by the caller.
 pub fn use_lang() -> Memo<Lang> {
     let i18n = use_i18n();
-    Memo::new(move |_| match i18n.get_locale() {
-        Locale::ru => Lang::Ru,
-        Locale::en => Lang::En,
-    })
+    Memo::new(move |_| i18n.lang())
 }
 
 /// Applies `?lang=` from the address (rendered first inside the frame, so every page below it
@@ -24,10 +21,10 @@ pub fn LangFromQuery() -> impl IntoView {
     let i18n = use_i18n();
     let location = super::route::use_location();
     let apply = move || {
-        let wanted = location.query("lang").and_then(|l| locale_named(&l));
+        let wanted = location.query("lang").and_then(|l| Lang::named(&l));
         if let Some(locale) = wanted {
-            if i18n.get_locale_untracked() != locale {
-                i18n.set_locale(locale);
+            if i18n.lang_untracked() != locale {
+                i18n.set_lang(locale);
             }
             remember(locale);
         }
@@ -37,16 +34,8 @@ pub fn LangFromQuery() -> impl IntoView {
 }
 
 /// The language `?lang=` names in a query string (`ru` or `en`), if any.
-pub fn query_locale(query: &str) -> Option<Locale> {
-    super::route::query_value(query, "lang").and_then(|l| locale_named(&l))
-}
-
-fn locale_named(name: &str) -> Option<Locale> {
-    match name {
-        "ru" => Some(Locale::ru),
-        "en" => Some(Locale::en),
-        _ => None,
-    }
+pub fn query_locale(query: &str) -> Option<Lang> {
+    super::route::query_value(query, "lang").and_then(|l| Lang::named(&l))
 }
 
 /// Links to the same page in English and in Russian; the current one is marked.
@@ -62,7 +51,7 @@ pub fn LangSwitch(path: &'static str, lang: Memo<Lang>) -> impl IntoView {
 }
 
 /// The cookie the server reads the language from, kept a year for the whole site.
-fn cookie(locale: Locale) -> String {
+fn cookie(locale: Lang) -> String {
     format!(
         "{COOKIE}={}; path=/; max-age=31536000; samesite=lax",
         locale.as_str()
@@ -71,7 +60,7 @@ fn cookie(locale: Locale) -> String {
 
 /// Remembers the language chosen: on the server, a `Set-Cookie` header on the page's response.
 #[cfg(feature = "ssr")]
-fn remember(locale: Locale) {
+fn remember(locale: Lang) {
     use axum::http::{header::SET_COOKIE, HeaderValue};
     if let (Some(response), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
@@ -83,7 +72,7 @@ fn remember(locale: Locale) {
 
 /// Remembers the language chosen: in the browser, the cookie written by the page.
 #[cfg(not(feature = "ssr"))]
-fn remember(locale: Locale) {
+fn remember(locale: Lang) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;

@@ -177,7 +177,7 @@ mod tests {
             components::escape_html("a < b & c > d"),
             "a &lt; b &amp; c &gt; d"
         );
-        for locale in [Locale::en, Locale::ru] {
+        for locale in [Lang::En, Lang::Ru] {
             for (_, page) in Page::PATHS {
                 let title = page_title(page, locale.words());
                 assert!(
@@ -187,7 +187,7 @@ mod tests {
             }
         }
         assert_eq!(
-            page_title(Page::NotFound, Locale::en.words()),
+            page_title(Page::NotFound, Lang::En.words()),
             "Page not found · Linksmith"
         );
     }

@@ -4,7 +4,7 @@
 use crate::app::i18n::*;
 use crate::domain::{codes::ErrorCode, link::PageKind, rates::Status};
 
-pub fn status_name(locale: Locale, status: Status) -> &'static str {
+pub fn status_name(locale: Lang, status: Status) -> &'static str {
     match status {
         Status::HotSale => td_string!(locale, statuses.hot_sale),
         Status::Affiliate => td_string!(locale, statuses.affiliate),
@@ -15,7 +15,7 @@ pub fn status_name(locale: Locale, status: Status) -> &'static str {
 }
 
 /// How long ago a source said it, counted from the check: "just now", "12 min ago", "3 h ago".
-pub fn age(locale: Locale, secs: i64) -> String {
+pub fn age(locale: Lang, secs: i64) -> String {
     let secs = secs.max(0);
     match secs {
         0..60 => td_string!(locale, check.ago_now).to_string(),
@@ -25,7 +25,7 @@ pub fn age(locale: Locale, secs: i64) -> String {
     }
 }
 
-pub fn kind_name(locale: Locale, kind: PageKind) -> &'static str {
+pub fn kind_name(locale: Lang, kind: PageKind) -> &'static str {
     match kind {
         PageKind::Product => td_string!(locale, check.kinds.product),
         PageKind::Store => td_string!(locale, check.kinds.store),
@@ -36,7 +36,7 @@ pub fn kind_name(locale: Locale, kind: PageKind) -> &'static str {
 
 /// A refusal in the page's language: the sentence made for it, else the translation of its code.
 /// Every code has its translation here: a new code without one does not compile.
-pub fn refusal(locale: Locale, code: ErrorCode, message: &str) -> String {
+pub fn refusal(locale: Lang, code: ErrorCode, message: &str) -> String {
     // The engine's and the server's sentences are made in the page's language (they name the
     // host, the id, the wait); the translation of the code stands in for a missing one.
     if !message.is_empty() {

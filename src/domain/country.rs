@@ -87,10 +87,10 @@ impl Country {
     }
 
     /// The country's name in `lang`.
-    pub fn name_in(&self, lang: crate::domain::rates::Lang) -> &'static str {
+    pub fn name_in(&self, lang: crate::domain::lang::Lang) -> &'static str {
         match lang {
-            crate::domain::rates::Lang::En => self.name(),
-            crate::domain::rates::Lang::Ru => COUNTRIES
+            crate::domain::lang::Lang::En => self.name(),
+            crate::domain::lang::Lang::Ru => COUNTRIES
                 .binary_search_by_key(self, |(k, _)| *k)
                 .ok()
                 .and_then(|i| NAMES_RU.get(i).copied())
@@ -127,7 +127,7 @@ impl<'de> Deserialize<'de> for Country {
 mod tests {
     use super::*;
 
-    use crate::domain::rates::Lang;
+    use crate::domain::lang::Lang;
 
     #[test]
     fn codes() {

@@ -2,14 +2,34 @@
 //! language) -> sentence, so that the API and the page say the same thing in the same language.
 //! English is each error's own `Display` (the sentence it was written with); Russian is here.
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::{
     campaign::CampaignError,
-    check::{Problem, SubIdError, TemplateError},
     codes::ErrorCode,
     country::CountryError,
+    lang::Lang,
     link::{LinkError, PasteTooLarge, MAX_LINK_BYTES, MAX_PASTE_BYTES},
-    rates::{AmountError, Lang},
+    rates::AmountError,
+    template::{SubIdError, TemplateError, MAX_SUB_LEN},
 };
+
+/// The contract's error object: a code and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Problem {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            message: message.into(),
+        }
+    }
+}
 
 /// An error a user can read: its contract code and its sentence in a language.
 pub trait Explain: std::fmt::Display {
@@ -152,8 +172,7 @@ impl Explain for SubIdError {
     fn russian(&self) -> String {
         match self {
             SubIdError::TooLong { len } => format!(
-                "Sub-id длиной {len} знаков; помещается не больше {}. Используйте метку короче, например tg-channel.",
-                crate::domain::check::MAX_SUB_LEN
+                "Sub-id длиной {len} знаков; помещается не больше {MAX_SUB_LEN}. Используйте метку короче, например tg-channel."
             ),
             SubIdError::BadCharacter { sub, bad } => format!(
                 "В sub-id «{sub}» есть {bad}: такое ссылки не передают надёжно. Используйте только латинские буквы, цифры, «-», «_» и «.», например tg-channel."

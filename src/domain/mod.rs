@@ -8,6 +8,7 @@ pub mod codes;
 pub mod country;
 pub mod date;
 pub mod json;
+pub mod lang;
 pub mod link;
 pub mod messages;
 pub mod number;

@@ -284,12 +284,15 @@ pub fn shorten(address: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::domain::{
-        check::{CheckFailure, CheckOptions, Context, Detection, Problem, StatusSource},
+        check::{CheckFailure, CheckOptions, Context},
         codes::ErrorCode,
         country::Country,
         date::{Date, Timestamp},
+        lang::Lang,
         link::normalize,
-        rates::{Amount, Lang, Programme},
+        messages::Problem,
+        rates::{Amount, Programme},
+        sources::{Detection, StatusSource},
     };
 
     /// A checked product link with the status and regular rate a source gave, for `country`.

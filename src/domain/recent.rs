@@ -161,10 +161,12 @@ mod tests {
         }
     }
     use crate::domain::{
-        check::{Context, Detection},
+        check::Context,
         date::{Date, Timestamp},
+        lang::Lang,
         link::normalize,
-        rates::{Lang, Programme},
+        rates::Programme,
+        sources::Detection,
     };
 
     fn checked(url: &str, status: Status) -> Outcome {

@@ -145,7 +145,7 @@ pub fn rewrite(text: &str, candidates: &[Candidate<'_>], outcomes: &[Outcome]) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::check::{CheckFailure, Problem};
+    use crate::domain::{check::CheckFailure, messages::Problem};
     use proptest::prelude::*;
 
     proptest! {
@@ -191,8 +191,8 @@ mod tests {
     #[cfg(feature = "ssr")] // the embedded rules are read by the server's loader
     #[test]
     fn a_post_is_rewritten_at_the_engine_positions() {
-        use crate::domain::check::Detection;
         use crate::domain::link::{scan, Reading};
+        use crate::domain::sources::Detection;
         let post = "Lamp: https://pt.aliexpress.com/item/1005005248414510.html?aff_fcid=x,\nold: https://s.click.aliexpress.com/e/_x";
         let found = scan(post).unwrap();
         let programme = crate::domain::rates::Programme::embedded().unwrap();
@@ -201,7 +201,7 @@ mod tests {
             template: None,
             date: crate::domain::date::Date::new(2026, 11, 24).unwrap(),
             now: crate::domain::date::Timestamp::default(),
-            lang: crate::domain::rates::Lang::En,
+            lang: crate::domain::lang::Lang::En,
         };
         let options = crate::domain::check::CheckOptions {
             country: crate::domain::country::Country::parse("US").unwrap(),

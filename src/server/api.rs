@@ -18,15 +18,15 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::{
     body::{self, Bounds, Items},
     check::{AmountInput, Refusal},
-    client::Caller,
     error::{lang_of, ApiError, ErrorBody},
+    limit::Caller,
     AppState, RawOptions,
 };
 use crate::domain::{
     campaign::{self, CampaignInput, CampaignReport},
     check::{CheckFailure, CheckResult, Outcome},
+    lang::Lang,
     messages::Explain,
-    rates::Lang,
 };
 
 /// The API routes. Every route that checks links counts them against the client's rate limit

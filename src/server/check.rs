@@ -8,19 +8,21 @@ use axum::http::HeaderMap;
 use futures::{stream, StreamExt};
 
 use super::{
-    client::{Caller, Client},
     fair::{Allowance, Withheld},
     limit::{canonical, client_ip, retry_after_secs, Refused},
+    limit::{Caller, Client},
     sources::share::{Followed, MAX_SHARES_PER_REQUEST, SHARE_BUDGET},
     AppState,
 };
 pub use crate::domain::check::{AmountInput, RawOptions};
 use crate::domain::{
-    check::{CheckFailure, CheckOptions, Context, Detection, Outcome, Problem},
+    check::{CheckFailure, CheckOptions, Context, Outcome},
     codes::{ErrorCode, NoticeCode},
+    lang::Lang,
     link::{read, Link, Reading},
     messages::Explain,
-    rates::Lang,
+    messages::Problem,
+    sources::Detection,
 };
 
 /// App share links one check follows at once.
@@ -250,7 +252,7 @@ impl AppState {
             .template
             .as_ref()
             .or(self.config.template.as_ref())
-            .and_then(crate::domain::check::LinkTemplate::network);
+            .and_then(crate::domain::template::LinkTemplate::network);
         let mut found = self
             .resolver
             .detect_through(&links, options.country, allowance, network)

@@ -8,9 +8,9 @@ use leptos::config::LeptosOptions;
 pub use super::limit::{RateLimit, TrustedProxies};
 use super::sources::open_platform::{Credentials, DEFAULT_GATEWAY};
 use crate::domain::{
-    check::LinkTemplate,
     country::Country,
     rates::{load::RulesError, Programme},
+    template::LinkTemplate,
 };
 
 /// The file the built server reads its Leptos runtime options from (relative to the working directory).
@@ -54,7 +54,7 @@ pub struct ServerConfig {
     /// `ADMITAD_CLIENT_ID`, `ADMITAD_CLIENT_SECRET` (both, or Admitad is off), `ADMITAD_API_URL`.
     pub admitad: Option<super::sources::networks::admitad::AdmitadConfig>,
     /// `LINKSMITH_SOURCE_ORDER`: which status source decides first.
-    pub source_order: Vec<crate::domain::check::StatusSource>,
+    pub source_order: Vec<crate::domain::sources::StatusSource>,
     /// `LINKSMITH_LOOKUPS_PER_HOUR`: fresh look-ups per client per hour (a burst of the batch
     /// limit); `None` (`off`) lets every client spend without a bound (tests, measurements).
     pub lookups_per_hour: Option<u32>,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::RateLimited;
-use crate::domain::{check::Problem, codes::ErrorCode, rates::Lang};
+use crate::domain::{codes::ErrorCode, lang::Lang, messages::Problem};
 
 /// The `WWW-Authenticate` value of a 401 (`invalid_key`).
 pub const WWW_AUTHENTICATE_BEARER: &str = "Bearer error=\"invalid_token\"";
@@ -184,21 +184,16 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The language of messages: Russian when the client prefers it, else English.
+/// The language of messages: the one `Accept-Language` prefers (q-values honoured, as the pages
+/// read it), else English.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
     let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    // The first language named decides (q-values in practice follow the order).
-    match accept
-        .split(',')
-        .next()
-        .map(|l| l.trim().to_ascii_lowercase())
-    {
-        Some(l) if l.starts_with("ru") => Lang::Ru,
-        _ => Lang::En,
-    }
+        .get_all(header::ACCEPT_LANGUAGE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    Lang::of_accept_language(&accept).unwrap_or_default()
 }
 
 /// Refusals of requests from other sites and of bodies the page never sends

@@ -4,7 +4,6 @@ mod api;
 pub mod auth;
 pub mod body;
 pub mod check;
-pub mod client;
 mod config;
 mod connections;
 pub mod error;

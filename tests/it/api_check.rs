@@ -421,6 +421,51 @@ async fn messages_follow_accept_language() {
     assert_eq!(r["rate"]["label"], "до 70%");
 }
 
+/// One reader of `Accept-Language` for the API and the pages (issue #36): a header whose first
+/// tag is not the one it prefers (`en;q=0.5, ru;q=0.8`) gets Russian from both, and a header that
+/// refuses Russian (`ru;q=0`) gets English from both.
+#[tokio::test]
+async fn the_api_and_the_page_read_accept_language_alike() {
+    let s = setup().await;
+    for (header, russian) in [
+        ("en;q=0.5, ru;q=0.8", true),
+        ("ru;q=0, en;q=0.1", false),
+        ("de-DE, ru;q=0.7", true),
+        ("uk, be", false),
+    ] {
+        let r: Value = client()
+            .post(s.server.url("/api/v1/check"))
+            .header("accept-language", header)
+            .json(&json!({"url": format!("https://aliexpress.com/item/{LAMP}.html?aff_fcid=1"), "country": "RU"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let message = r["warnings"][0]["message"].as_str().unwrap();
+        assert_eq!(
+            message.contains("партнёрские параметры"),
+            russian,
+            "API, {header:?}: {message}"
+        );
+        let html = client()
+            .get(s.server.url("/"))
+            .header("accept-language", header)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let want = if russian { "ru" } else { "en" };
+        assert!(
+            html.contains(&format!("<html lang=\"{want}\"")),
+            "page, {header:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_rate_limiter_answers_429_with_retry_after_per_client() {
     let mut limited = config(None);

@@ -3,7 +3,7 @@
 
 use linksmith::domain::{
     campaign::{check, negative_keywords, CampaignInput, Field, FindingCode},
-    rates::Lang,
+    lang::Lang,
 };
 use serde_json::Value;
 

@@ -214,7 +214,7 @@ fn the_import_command_reports_what_it_did() {
 
 #[test]
 fn stale_api_answers_are_forgotten_and_fresh_ones_kept() {
-    use linksmith::server::sources::open_platform::ApiProduct;
+    use linksmith::domain::sources::ApiProduct;
     let catalog = Catalog::in_memory().unwrap();
     let product = |id: &str| ApiProduct {
         tmall: None,

@@ -456,7 +456,7 @@ fn upstream_api_addresses_must_be_https_except_on_loopback() {
 #[tokio::test(start_paused = true)]
 async fn share_links_wait_for_a_server_wide_slot_within_the_budget() {
     use linksmith::{
-        domain::{check::Outcome, codes::ErrorCode, rates::Lang},
+        domain::{check::Outcome, codes::ErrorCode, lang::Lang},
         server::{AppState, RawOptions},
     };
     let mut state = AppState::in_memory(common::api_config(None));

@@ -11,7 +11,7 @@ use std::{
 
 use futures::{stream, StreamExt};
 use linksmith::server::{
-    client::Client,
+    limit::Client,
     limit::{ClientBuckets, Layers, LinkLimiter, Rate, Refused},
     AppState, RateLimit, TrustedProxies,
 };

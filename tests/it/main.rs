@@ -18,6 +18,7 @@ mod hardening;
 mod host_vectors;
 mod import_memory;
 mod keys;
+mod layout;
 mod leptos_config;
 mod limiter;
 mod link_properties;

@@ -850,10 +850,10 @@ fn network_base_urls_must_be_https_except_on_loopback() {
     assert_eq!(
         ordered.source_order,
         [
-            linksmith::domain::check::StatusSource::Admitad,
-            linksmith::domain::check::StatusSource::Epn,
-            linksmith::domain::check::StatusSource::Api,
-            linksmith::domain::check::StatusSource::Catalog
+            linksmith::domain::sources::StatusSource::Admitad,
+            linksmith::domain::sources::StatusSource::Epn,
+            linksmith::domain::sources::StatusSource::Api,
+            linksmith::domain::sources::StatusSource::Catalog
         ]
     );
     let Err(e) = base().with_settings(settings(&[("LINKSMITH_SOURCE_ORDER", "api,page")])) else {

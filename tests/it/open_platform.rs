@@ -8,7 +8,7 @@ use std::{
 
 use crate::common::fake_gateway::{self, FakeProduct, Mode};
 use linksmith::{
-    domain::{country::Country, rates::Lang},
+    domain::{country::Country, lang::Lang},
     server::sources::{
         open_platform::{sign, ApiAnswer, Credentials, OpenPlatform, OpenPlatformError},
         Secret,

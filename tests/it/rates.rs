@@ -4,8 +4,9 @@
 use linksmith::domain::{
     country::Country,
     date::Date,
+    lang::Lang,
     link::{PageKind, Site},
-    rates::{load::EMBEDDED, Amount, Lang, Order, Programme, RegionId, Status},
+    rates::{load::EMBEDDED, Amount, Order, Programme, RegionId, Status},
 };
 use serde_json::Value;
 

@@ -5,13 +5,13 @@
 use std::{fmt::Write as _, sync::Arc, time::Duration};
 
 use linksmith::{
-    domain::{rates::Status, sources::NetworkFacts},
-    server::{
-        sources::open_platform::ApiProduct,
-        store::{
-            postgres::{PgStore, PoolSettings},
-            Catalog, ImportError, Kind, SharedStore, Store, StoreError,
-        },
+    domain::{
+        rates::Status,
+        sources::{ApiProduct, NetworkFacts},
+    },
+    server::store::{
+        postgres::{PgStore, PoolSettings},
+        Catalog, ImportError, Kind, SharedStore, Store, StoreError,
     },
 };
 

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{
     country::Country,
     date::Date,
+    lang::Lang,
     link::{PageKind, Site},
-    rates::{percent, Amount, Lang, Order, Programme, RegionId, RuleKind, Status},
+    rates::{percent, Amount, Order, Programme, RegionId, RuleKind, Status},
 };
 
 /// What the page needs from the server: the rules in force and the date of the check.
@@ -65,7 +66,7 @@ pub fn RatesPage() -> impl IntoView {
 
 #[component]
 fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_i18n().lang_untracked();
     let p = data.programme.clone();
     let regions = [RegionId::Cis, RegionId::NonCis];
     let header_cells = regions
@@ -209,7 +210,7 @@ fn RatesView(data: RatesData, lang: Lang) -> impl IntoView {
 /// Recomputes the band and the commission in the browser as the user types: no request.
 #[component]
 fn Calculator(data: RatesData, lang: Lang) -> impl IntoView {
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_i18n().lang_untracked();
     let programme = StoredValue::new(data.programme.clone());
     let today = data.today;
     let country = RwSignal::new(data.default_country.clone());

@@ -6,7 +6,7 @@ mod normalize;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::rates::Lang;
+use crate::domain::lang::Lang;
 use normalize::{distance, find_within, tokenize, Token};
 
 /// A brand and its spellings, each written as its parts (`ali` + `express`). The matcher and the

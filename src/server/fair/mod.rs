@@ -30,7 +30,7 @@ use tokio::{
 };
 
 use super::{
-    client::{Caller, Client},
+    limit::{Caller, Client},
     limit::{ClientBuckets, Rate, Wait},
 };
 

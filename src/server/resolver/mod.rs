@@ -30,22 +30,22 @@ use breaker::Breaker;
 use coalesce::Marks;
 
 use super::{
-    client::Client,
     fair::{Allowance, Ceiling, Gate},
-    sources::open_platform::{ApiAnswer, ApiProduct, OpenPlatform, MAX_IDS_PER_CALL},
+    limit::Client,
+    sources::open_platform::{ApiAnswer, OpenPlatform, MAX_IDS_PER_CALL},
     sources::page_reader::{PageFacts, PageReader},
     store::Kind,
     store::SharedStore,
 };
 use crate::domain::{
     country::Country,
+    lang::Lang,
     link::{Link, PageKind},
-    rates::Lang,
-    sources::{self, Answers, ApiFacts, CatalogFacts},
+    sources::{self, Answers, ApiFacts, ApiProduct, CatalogFacts},
 };
 use crate::server::sources::networks::{admitad::Admitad, epn::Epn};
 
-pub use crate::domain::check::{Detection, ProductInfo, StatusSource};
+pub use crate::domain::sources::{Detection, ProductInfo, StatusSource};
 
 #[derive(Debug, Clone)]
 pub struct ResolverConfig {
@@ -331,7 +331,7 @@ impl Resolver {
         links: &[Link],
         country: Country,
         allowance: &Arc<Allowance>,
-        network: Option<crate::domain::check::StatusSource>,
+        network: Option<crate::domain::sources::StatusSource>,
     ) -> Vec<Detection> {
         let authority = sources::led_by(&self.config.authority, network);
         let deadline = Instant::now() + self.config.budget;

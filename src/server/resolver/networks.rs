@@ -19,8 +19,8 @@ use tokio::time::Instant;
 
 use super::{breaker::Breaker, unix_now, Ceilings};
 use crate::server::{
-    client::Client,
     fair::{Allowance, Gate},
+    limit::Client,
     sources::networks::{
         admitad::{self, Admitad},
         epn::Epn,

@@ -9,7 +9,7 @@ use sha2::Sha256;
 use url::Url;
 
 use super::Secret;
-use crate::domain::{country::Country, rates::Lang};
+use crate::domain::{country::Country, lang::Lang, sources::ApiProduct};
 
 pub const METHOD: &str = "aliexpress.affiliate.productdetail.get";
 /// The platform takes at most this many product ids per call.
@@ -56,24 +56,6 @@ pub fn sign(secret: &str, params: &BTreeMap<String, String>) -> String {
         mac.update(value.as_bytes());
     }
     hex::encode_upper(mac.finalize().into_bytes())
-}
-
-/// A product as the API describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiProduct {
-    pub product_id: String,
-    /// `commission_rate`, in percent.
-    pub commission_rate: Option<f64>,
-    /// `hot_product_commission_rate`, in percent.
-    pub hot_commission_rate: Option<f64>,
-    pub title: Option<String>,
-    pub image_url: Option<String>,
-    /// `first_level_category_name`.
-    pub category: Option<String>,
-    pub shop_id: Option<String>,
-    /// `platform_product_type` where the answer carries it: `TMALL` is the Tmall section,
-    /// `PLAZA` the marketplace; absent or any other value says nothing.
-    pub tmall: Option<bool>,
 }
 
 /// What one call answered.

@@ -138,7 +138,7 @@ impl ShareLinks {
     async fn fetch(
         &self,
         short: &str,
-        client: crate::server::client::Client,
+        client: crate::server::limit::Client,
         slots: &Semaphore,
         deadline: Instant,
     ) -> Followed {

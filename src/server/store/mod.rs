@@ -16,7 +16,7 @@ pub use import::{
 };
 pub use sqlite::Catalog;
 
-use super::sources::open_platform::ApiProduct;
+use crate::domain::sources::ApiProduct;
 use crate::domain::{country::Country, rates::Status, sources::NetworkFacts};
 
 pub mod import;

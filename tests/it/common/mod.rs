@@ -121,7 +121,7 @@ pub const GATEWAY_SECRET: &str = "api-check-secret-3c3c";
 pub fn api_config(template: Option<&str>) -> ServerConfig {
     let mut config = ServerConfig::with_leptos(leptos_options(&temp_site(), false));
     config.template = template
-        .map(|t| linksmith::domain::check::LinkTemplate::parse(t).expect("a valid template"));
+        .map(|t| linksmith::domain::template::LinkTemplate::parse(t).expect("a valid template"));
     config.rate_limit = None;
     config
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::domain::rates::Lang;
+use crate::domain::lang::Lang;
 
 /// The address that shows this check again (rendered on the server).
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

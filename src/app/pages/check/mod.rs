@@ -32,11 +32,12 @@ use crate::app::{
     words::{kind_name, refusal},
 };
 use crate::domain::{
-    check::{SubId, MAX_SUB_LEN},
     codes::ErrorCode,
+    lang::Lang,
     link::inputs_of,
     messages::Explain,
-    rates::{Amount, Lang},
+    rates::Amount,
+    template::{SubId, MAX_SUB_LEN},
 };
 #[cfg(feature = "hydrate")]
 use address::memory;
@@ -195,7 +196,7 @@ pub fn CheckPage() -> impl IntoView {
     let sub_problem =
         Memo::new(move |_| sub.with(|s| SubId::parse(s).err().map(|e| e.message(lang.get()))));
     let summary = move || match found.get() {
-        Err(message) => refusal(i18n.get_locale(), ErrorCode::TooLong, &message),
+        Err(message) => refusal(i18n.lang(), ErrorCode::TooLong, &message),
         Ok(rows) if rows.is_empty() => t_string!(i18n, check.no_link).to_string(),
         Ok(rows) => {
             let usable = rows.iter().filter(|r| r.usable).count();
@@ -385,7 +386,7 @@ pub fn CheckPage() -> impl IntoView {
                         <input id="amount" name="amount" inputmode="decimal" autocomplete="off" data-testid="amount"
                             aria-invalid=move || amount_value.get().is_err().then_some("true")
                             prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
-                        <span class="field-error" role="alert">{move || amount_value.get().err().map(|m| refusal(i18n.get_locale(), ErrorCode::InvalidAmount, &m))}</span>
+                        <span class="field-error" role="alert">{move || amount_value.get().err().map(|m| refusal(i18n.lang(), ErrorCode::InvalidAmount, &m))}</span>
                     </label>
                     <label class="field">
                         <span>{move || t_string!(i18n, check.sub)}</span>
@@ -394,7 +395,7 @@ pub fn CheckPage() -> impl IntoView {
                             aria-invalid=move || sub_problem.get().is_some().then_some("true")
                             prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev)) />
                         <settings::ChannelPicker channels=channels sub=sub />
-                        <span class="field-error" role="alert">{move || sub_problem.get().map_or_else(|| t_string!(i18n, check.sub_hint).to_string(), |m| refusal(i18n.get_locale(), ErrorCode::InvalidSub, &m))}</span>
+                        <span class="field-error" role="alert">{move || sub_problem.get().map_or_else(|| t_string!(i18n, check.sub_hint).to_string(), |m| refusal(i18n.lang(), ErrorCode::InvalidSub, &m))}</span>
                     </label>
                 </div>
                 </Deferred>
@@ -420,7 +421,7 @@ pub fn CheckPage() -> impl IntoView {
                 >
                     <li class=if row.usable { "scan-item ok" } else { "scan-item bad" }>
                         <span class="scan-label">{move || match (row.kind, row.share, row.usable) {
-                            (Some(k), _, _) => kind_name(i18n.get_locale(), k),
+                            (Some(k), _, _) => kind_name(i18n.lang(), k),
                             (None, true, _) => t_string!(i18n, check.share),
                             _ => t_string!(i18n, check.refused),
                         }}</span>
@@ -432,7 +433,7 @@ pub fn CheckPage() -> impl IntoView {
                             } else if row.usable {
                                 detail.clone()
                             } else {
-                                refusal(i18n.get_locale(), row.code.unwrap_or(ErrorCode::InvalidUrl), &detail)
+                                refusal(i18n.lang(), row.code.unwrap_or(ErrorCode::InvalidUrl), &detail)
                             }
                         }</span>
                     </li>

@@ -14,11 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use super::server::{check_links, CheckAnswer, CheckLinksError, SERVER_RENDERED_LINKS};
 use crate::domain::{
-    check::{Outcome, Problem, SubId},
+    check::Outcome,
     codes::ErrorCode,
+    lang::Lang,
     link::{scan, PageKind, Reading},
     messages::Explain,
-    rates::Lang,
+    messages::Problem,
+    template::SubId,
 };
 
 /// Links sent per request: the first requests are small so the first cards come at once, the

@@ -53,14 +53,14 @@ fn RecentList(list: RwSignal<Vec<Recent>>, again: Callback<String>) -> impl Into
                             <li data-testid="recent-item" data-changed=changed.then_some("true")>
                                 <code>{e.link.clone()}</code>
                                 " · "
-                                {move || status_name(i18n.get_locale(), e.status)}
+                                {move || status_name(i18n.lang(), e.status)}
                                 " · "
                                 {e.band.clone()}
                                 " · "
-                                {move || age(i18n.get_locale(), now.get() - e.at)}
+                                {move || age(i18n.lang(), now.get() - e.at)}
                                 {e.was.clone().map(|(status, band)| view! {
                                     " "
-                                    <mark class="changed">{move || format!("{} {} · {band}", t_string!(i18n, check.recent.was), status_name(i18n.get_locale(), status))}</mark>
+                                    <mark class="changed">{move || format!("{} {} · {band}", t_string!(i18n, check.recent.was), status_name(i18n.lang(), status))}</mark>
                                 })}
                                 " "
                                 <button type="button" class="link" data-testid="recent-again" on:click=move |_| again.run(link.clone())>

@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use crate::domain::{
-    check::{Outcome, Problem},
-    country::Country,
-    rates::{Lang, Programme},
+    check::Outcome, country::Country, lang::Lang, messages::Problem, rates::Programme,
 };
 
 /// What the page needs to know about the server's configuration. It travels as text

@@ -6,11 +6,11 @@ use leptos::{lazy, prelude::*};
 
 use crate::app::i18n::*;
 use crate::domain::{
-    check::{LinkTemplate, SubId},
+    lang::Lang,
     link::normalize,
     messages::Explain,
-    rates::Lang,
     template::{derive, Channel, Settings, MAX_CHANNELS},
+    template::{LinkTemplate, SubId},
 };
 
 /// The product a template is tried on.
@@ -346,11 +346,11 @@ fn Bookmarklet() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::i18n::Locale;
+    use crate::app::i18n::Lang;
 
     #[test]
     fn the_bookmarklet_tests_the_host_before_sending_and_stays_small() {
-        for locale in [Locale::en, Locale::ru] {
+        for locale in [Lang::En, Lang::Ru] {
             let sentence = locale.words().check.settings.bookmarklet_elsewhere;
             let code = bookmarklet("https://linksmith.example", sentence);
             assert!(code.starts_with("javascript:(function(){/(^|[.])aliexpress[.](com|ru|us)$/.test(location.hostname)?window.open('https://linksmith.example/?url='+encodeURIComponent(location.href),"), "{code}");

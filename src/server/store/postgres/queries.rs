@@ -9,13 +9,10 @@ use tokio_postgres::types::ToSql;
 
 use super::{import, keys, locks, pg, PgStore};
 use crate::{
-    domain::sources::NetworkFacts,
-    server::{
-        sources::open_platform::ApiProduct,
-        store::{
-            country_of, status_from_db, status_to_db, Entry, ImportError, ImportReport, KeyListing,
-            KeyRecord, KeyUsage, Kind, NewKey, Remembered, Store, StoreError, StoreLock, Tokens,
-        },
+    domain::sources::{ApiProduct, NetworkFacts},
+    server::store::{
+        country_of, status_from_db, status_to_db, Entry, ImportError, ImportReport, KeyListing,
+        KeyRecord, KeyUsage, Kind, NewKey, Remembered, Store, StoreError, StoreLock, Tokens,
     },
 };
 

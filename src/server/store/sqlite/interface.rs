@@ -6,8 +6,8 @@ use std::{collections::HashMap, io::Read};
 use async_trait::async_trait;
 
 use super::Catalog;
+use crate::domain::sources::ApiProduct;
 use crate::domain::sources::NetworkFacts;
-use crate::server::sources::open_platform::ApiProduct;
 use crate::server::store::{
     Entry, ImportError, ImportReport, KeyListing, KeyRecord, KeyUsage, Kind, LockInner, NewKey,
     Remembered, Store, StoreError, StoreLock, Tokens,

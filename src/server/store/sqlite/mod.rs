@@ -17,8 +17,10 @@ use super::{
     import::{read_feed, ImportError, ImportReport},
     status_from_db, status_to_db, Entry, Kind, StoreError,
 };
-use crate::domain::{country::Country, sources::NetworkFacts};
-use crate::server::sources::open_platform::ApiProduct;
+use crate::domain::{
+    country::Country,
+    sources::{ApiProduct, NetworkFacts},
+};
 
 mod interface;
 mod keys;

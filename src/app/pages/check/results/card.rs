@@ -11,9 +11,10 @@ use crate::app::{
 };
 use crate::domain::{
     check::{re_estimate, CheckResult, Outcome},
+    lang::Lang,
     link::PageKind,
     number::fixed,
-    rates::{percent, Amount, Estimate, Lang, Notice, NoticeCode, Programme},
+    rates::{percent, Amount, Estimate, Notice, NoticeCode, Programme},
     report,
 };
 
@@ -35,7 +36,7 @@ pub(super) fn AnswerSlot(
                 <p class="card-input"><code>{f.input.clone()}</code></p>
                 <p class="refusal" data-testid="refusal">{
                     let (code, message) = (f.error.code, f.error.message.clone());
-                    move || refusal(i18n.get_locale(), code, &message)
+                    move || refusal(i18n.lang(), code, &message)
                 }</p>
             </article>
         }.into_any(),
@@ -66,7 +67,7 @@ pub(super) fn ResultCard(
         (r.estimate, r.warnings)
     });
     move || {
-        let l = i18n.get_locale();
+        let l = i18n.lang();
         result.with_value(|result| card(l, result, index, scale, now))
     }
 }
@@ -74,7 +75,7 @@ pub(super) fn ResultCard(
 type Live = Memo<(Option<Estimate>, Vec<Notice>)>;
 
 /// The card's view in one language, from the result as the server gave it.
-fn card(l: Locale, result: &CheckResult, index: usize, scale: f64, now: Live) -> AnyView {
+fn card(l: Lang, result: &CheckResult, index: usize, scale: f64, now: Live) -> AnyView {
     let status = result.status;
     let title = result
         .product
@@ -112,7 +113,7 @@ fn card(l: Locale, result: &CheckResult, index: usize, scale: f64, now: Live) ->
         percent(scale)
     );
     let link_id = format!("link-{index}");
-    let lang = if l == Locale::ru { Lang::Ru } else { Lang::En };
+    let lang = l;
     let exact_word = td_string!(l, check.exact);
     let sources = (!result.sources.is_empty()).then(|| {
         let decided = &result.sources[0];

@@ -18,7 +18,7 @@ const NAMED: usize = 5;
 /// Characters of a named link.
 const NAMED_CHARS: usize = 48;
 
-pub(super) fn group_name(l: Locale, group: Group) -> &'static str {
+pub(super) fn group_name(l: Lang, group: Group) -> &'static str {
     group.status().map_or_else(
         || td_string!(l, check.glance.refused),
         |s| status_name(l, s),
@@ -64,7 +64,7 @@ pub(super) fn Glance(
                             aria-pressed=move || (filter.get() == Some(group)).to_string()
                             disabled=move || count() == 0 && filter.get() != Some(group)
                             on:click=move |_| filter.update(|f| *f = if *f == Some(group) { None } else { Some(group) })>
-                            {move || group_name(i18n.get_locale(), group)}" "<b>{count}</b>
+                            {move || group_name(i18n.lang(), group)}" "<b>{count}</b>
                         </button>
                     }
                 }).collect_view()}
@@ -105,7 +105,7 @@ pub(super) fn Glance(
             <p class="filter-status" role="status" data-testid="filter-status">{move || {
                 filter.get().map(|g| {
                     let count = shown.get();
-                    let group = group_name(i18n.get_locale(), g);
+                    let group = group_name(i18n.lang(), g);
                     t_string!(i18n, check.glance.showing, count, total, group)
                 }).unwrap_or_default()
             }}</p>

@@ -21,9 +21,10 @@ use crate::app::{
 };
 use crate::domain::{
     check::{re_estimate, Outcome},
+    lang::Lang,
     link::scan,
     overview::{arrange, estimate_figure, Facts, Group, Overview, Sort, SortKey},
-    rates::{Amount, Lang, Programme},
+    rates::{Amount, Programme},
     report,
 };
 use card::AnswerSlot;
@@ -304,7 +305,7 @@ fn ResultsView(
             {move || problem.get().map(|p| view! {
                 <p class="notice error" role="alert" data-testid="check-problem" data-code=p.code.as_str()>{
                     let code = p.code;
-                    move || refusal(i18n.get_locale(), code, &p.message)
+                    move || refusal(i18n.lang(), code, &p.message)
                 }</p>
             })}
             {(total > 0).then(|| {

@@ -14,8 +14,9 @@ use crate::app::{
 };
 use crate::domain::{
     check::Outcome,
+    lang::Lang,
     overview::{shorten, Sort, SortKey},
-    rates::{percent, Amount, Lang, Programme},
+    rates::{percent, Amount, Programme},
     report,
 };
 
@@ -35,7 +36,7 @@ pub(super) fn ResultsTable(
     let i18n = use_i18n();
     // A column's sort: the first click sorts largest first, the next smallest first, the third
     // back to the input order.
-    let header = move |key: SortKey, label: fn(Locale) -> &'static str| {
+    let header = move |key: SortKey, label: fn(Lang) -> &'static str| {
         let state = move || sort.get().filter(|s| s.key == key);
         view! {
             <th scope="col" class="short sortable"
@@ -50,7 +51,7 @@ pub(super) fn ResultsTable(
                         Some(s) if s.descending => Some(Sort { key, descending: false }),
                         Some(_) => None,
                     })>
-                    {move || label(i18n.get_locale())}
+                    {move || label(i18n.lang())}
                     <span class="sort-mark" aria-hidden="true">{move || match state() {
                         None => "↕",
                         Some(s) if s.descending => "↓",
@@ -120,7 +121,7 @@ fn ResultRow(
                 programme.with_value(|p| {
                     crate::domain::check::re_estimate(p, &mut now, amount.get(), lang.get());
                 });
-                let l = i18n.get_locale();
+                let l = i18n.lang();
                 let exact_word = td_string!(l, check.exact);
                 let band = format!(
                     "{}{}",
@@ -184,7 +185,7 @@ fn ResultRow(
                 }
             }),
             Outcome::Failed(f) => Either::Right({
-                let message = refusal(i18n.get_locale(), f.error.code, &f.error.message);
+                let message = refusal(i18n.lang(), f.error.code, &f.error.message);
                 let title = message.clone();
                 view! {
                     <tr class="refused" data-testid="result-row" data-status="refused">

@@ -3,10 +3,13 @@
 //! `sub1` becomes `{sub}`, an `erid` ad-marking token (it marks one ad) is dropped. Pure: the page
 //! derives it in the browser with the same code the server validates templates with.
 
-use crate::domain::{
-    check::{LinkTemplate, TemplateError},
-    link::{hosts, params},
-};
+use crate::domain::link::{hosts, params};
+
+mod link_template;
+mod sub_id;
+
+pub use link_template::{LinkTemplate, TemplateError};
+pub use sub_id::{SubId, SubIdError, MAX_SUB_LEN};
 
 /// The names of the sub-id parameter, in the order they are looked for.
 const SUB_NAMES: [&str; 3] = ["sub", "subid", "sub1"];
@@ -220,7 +223,7 @@ impl Channel {
                 "A channel needs a name of 1 to {MAX_CHANNEL_NAME} characters, such as telegram."
             ));
         }
-        match crate::domain::check::SubId::parse(sub) {
+        match SubId::parse(sub) {
             Ok(Some(s)) => Ok(Channel {
                 name: name.to_string(),
                 sub: s.as_str().to_string(),
@@ -234,188 +237,4 @@ impl Channel {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    proptest::proptest! {
-        /// The page's own JSON for the channels is `serde_json`'s, and reads back.
-        #[test]
-        fn channels_are_kept_as_serde_json_keeps_them(
-            list in proptest::collection::vec(("[a-zé \"\\\\]{0,8}", "[a-z0-9_-]{0,8}"), 0..4)
-        ) {
-            let list: Vec<Channel> = list.into_iter().map(|(name, sub)| Channel { name, sub }).collect();
-            let text = channels_to_json(&list);
-            proptest::prop_assert_eq!(&text, &serde_json::to_string(&list).unwrap());
-            proptest::prop_assert_eq!(channels_from_json(&text), Some(list));
-        }
-    }
-
-    #[test]
-    fn channels_it_cannot_read_are_none() {
-        for bad in [
-            "",
-            "{}",
-            r#"[{"name":"a"}]"#,
-            r#"[{"name":"a","sub":1}]"#,
-            "[1]",
-        ] {
-            assert_eq!(channels_from_json(bad), None, "{bad}");
-        }
-        assert_eq!(channels_from_json("[]"), Some(Vec::new()));
-    }
-
-    /// What a row expects: (template, network, sub parameter, dropped), or the refusal's start.
-    type Want = Result<
-        (
-            &'static str,
-            Option<&'static str>,
-            Option<&'static str>,
-            Vec<&'static str>,
-        ),
-        &'static str,
-    >;
-
-    /// Deep link -> what it teaches.
-    #[test]
-    fn templates_are_learnt_from_deep_links() {
-        let dest = "https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html";
-        let rows: Vec<(String, Want)> = vec![
-            (
-                format!("https://shopnow.pub/redirect/cpa/o/abc123/?to={dest}&sub=tg"),
-                Ok((
-                    "https://shopnow.pub/redirect/cpa/o/abc123/?to={url}&sub={sub}",
-                    Some("ePN"),
-                    Some("sub"),
-                    vec![],
-                )),
-            ),
-            (
-                format!("https://shopnow.pub/redirect/cpa/o/abc123/?erid=2VtzqwX&sub=vk&to={dest}"),
-                Ok((
-                    "https://shopnow.pub/redirect/cpa/o/abc123/?sub={sub}&to={url}",
-                    Some("ePN"),
-                    Some("sub"),
-                    vec!["erid"],
-                )),
-            ),
-            (
-                format!("https://ad.admitad.com/g/1e8d114494b7e1/?ulp={dest}&subid=site&i=5"),
-                Ok((
-                    "https://ad.admitad.com/g/1e8d114494b7e1/?ulp={url}&subid={sub}&i=5",
-                    Some("Admitad"),
-                    Some("subid"),
-                    vec![],
-                )),
-            ),
-            (
-                format!("https://ad.admitad.com/g/1e8d114494b7e1/?subid1=a&ulp={dest}"),
-                Ok((
-                    "https://ad.admitad.com/g/1e8d114494b7e1/?subid1=a&ulp={url}",
-                    Some("Admitad"),
-                    None,
-                    vec![],
-                )),
-            ),
-            (
-                format!(
-                    "https://go.othernetwork.example/deeplink?code=77&dest={dest}&sub1=x&sub=y"
-                ),
-                Ok((
-                    "https://go.othernetwork.example/deeplink?code=77&dest={url}&sub1=x&sub={sub}",
-                    None,
-                    Some("sub"),
-                    vec![],
-                )),
-            ),
-            (
-                format!("https://go.othernetwork.example/deeplink?code=77&u={dest}&sub1=x"),
-                Ok((
-                    "https://go.othernetwork.example/deeplink?code=77&u={url}&sub1={sub}",
-                    None,
-                    Some("sub1"),
-                    vec![],
-                )),
-            ),
-            (
-                "https://ali.pub/5abcde".into(),
-                Err("ali.pub is a short link"),
-            ),
-            ("https://fas.st/aBcD1".into(), Err("fas.st is a short link")),
-            (
-                "https://shopnow.pub/redirect/cpa/o/abc/?sub=tg".into(),
-                Err("None of this link's parameters"),
-            ),
-            (
-                format!(
-                    "https://n.example/?to={}",
-                    "https%3A%2F%2Fevil.test%2Fitem%2F1.html"
-                ),
-                Err("None of this link's parameters"),
-            ),
-            (
-                format!("http://shopnow.pub/redirect/cpa/o/abc/?to={dest}"),
-                Err("The template made from it is refused: it is not an absolute https"),
-            ),
-            (
-                format!("https://n.example/?to={dest}&x={{oops}}"),
-                Err("The template made from it is refused"),
-            ),
-            ("not a link".into(), Err("This is not a link")),
-            (String::new(), Err("This is not a link")),
-        ];
-        for (input, want) in rows {
-            match (derive(&input), want) {
-                (Ok(d), Ok((template, network, sub, dropped))) => {
-                    assert_eq!(d.template.as_str(), template, "{input}");
-                    assert_eq!((d.network, d.sub.as_deref()), (network, sub), "{input}");
-                    assert_eq!(d.dropped, dropped, "{input}");
-                }
-                (Err(e), Err(start)) => assert!(e.to_string().starts_with(start), "{input}: {e}"),
-                (got, want) => panic!("{input}: got {got:?}, expected {want:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn settings_files_round_trip_and_bad_ones_are_refused() {
-        let s = Settings {
-            linksmith_settings: 0,
-            template: "https://n.example/r?to={url}&sub={sub}".into(),
-            channels: vec![
-                Channel::check("telegram", "tg").unwrap(),
-                Channel::check("vk", "vk-1").unwrap(),
-            ],
-        };
-        let back = Settings::parse(&s.to_json()).unwrap();
-        assert_eq!(
-            (back.template, back.channels),
-            (s.template.clone(), s.channels.clone())
-        );
-        assert!(Settings::parse("{}")
-            .unwrap_err()
-            .starts_with("This is not a Linksmith settings file"));
-        assert!(Settings::parse("not json").is_err());
-        let bad = s.to_json().replace("https://n.example", "http://n.example");
-        assert!(Settings::parse(&bad)
-            .unwrap_err()
-            .starts_with("Its template is refused"));
-        let bad_sub = s.to_json().replace("\"vk-1\"", "\"v k\"");
-        assert!(Settings::parse(&bad_sub).unwrap_err().contains("a space"));
-        assert!(Channel::check("", "tg").is_err());
-        assert!(Channel::check("x", "").is_err());
-    }
-
-    /// A template learnt from a link makes that same link again for its product.
-    #[test]
-    fn a_learnt_template_makes_the_link_it_was_learnt_from() {
-        let link =
-            crate::domain::link::normalize("https://aliexpress.com/item/1005006295880104.html")
-                .unwrap();
-        let d = derive("https://shopnow.pub/redirect/cpa/o/abc123/?to=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html&sub=tg").unwrap();
-        let sub = crate::domain::check::SubId::parse("tg").unwrap();
-        assert_eq!(
-            d.template.render(&link, sub.as_ref()),
-            "https://shopnow.pub/redirect/cpa/o/abc123/?to=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html&sub=tg"
-        );
-    }
-}
+mod tests;

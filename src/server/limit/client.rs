@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use super::limit::RateLimit;
+use super::RateLimit;
 
 /// A client of the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

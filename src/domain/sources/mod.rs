@@ -7,12 +7,98 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{
-    check::{Detection, ProductInfo, StatusSource},
-    country::Country,
-    date::Timestamp,
-    rates::Status,
-};
+use crate::domain::{country::Country, date::Timestamp, lang::Lang, rates::Status};
+
+/// Which source decided the status (the contract's `status_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum StatusSource {
+    Api,
+    Epn,
+    Admitad,
+    Catalog,
+    Page,
+    Rules,
+    None,
+}
+
+/// The contract's `product` object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProductInfo {
+    pub title: Option<String>,
+    pub image_url: Option<String>,
+    pub category: Option<String>,
+    pub available: bool,
+}
+
+impl StatusSource {
+    /// The source's name as a reader knows it.
+    pub fn display(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (StatusSource::Api, _) => "AliExpress Open Platform",
+            (StatusSource::Epn, _) => "ePN",
+            (StatusSource::Admitad, _) => "Admitad",
+            (StatusSource::Catalog, Lang::En) => "the catalogue",
+            (StatusSource::Catalog, Lang::Ru) => "каталог",
+            (StatusSource::Page, Lang::En) => "the product page",
+            (StatusSource::Page, Lang::Ru) => "страница товара",
+            (StatusSource::Rules, Lang::En) => "the programme's rules",
+            (StatusSource::Rules, Lang::Ru) => "правила программы",
+            (StatusSource::None, Lang::En) => "no source",
+            (StatusSource::None, Lang::Ru) => "нет источника",
+        }
+    }
+}
+
+impl ProductInfo {
+    /// Nothing known yet, available until a page says otherwise.
+    pub fn blank() -> ProductInfo {
+        ProductInfo {
+            title: None,
+            image_url: None,
+            category: None,
+            available: true,
+        }
+    }
+}
+
+/// What the status sources found out about one link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    pub status: Status,
+    pub source: StatusSource,
+    /// The regular rate a source reported.
+    pub exact_percent: Option<f64>,
+    /// The hot-sale rate a source reported.
+    pub hot_percent: Option<f64>,
+    pub product: Option<ProductInfo>,
+    /// Whether the item is Tmall's, where a source says.
+    pub tmall: Option<bool>,
+    pub ships_from: Option<Country>,
+    /// The seller's country.
+    pub store_country: Option<Country>,
+    /// Every source that answered, in authority order, with when.
+    pub sources: Vec<crate::domain::sources::SourceAnswer>,
+}
+
+impl Detection {
+    /// Nobody knows: the whole band of the region applies.
+    pub fn unknown() -> Detection {
+        Detection {
+            status: Status::Unknown,
+            source: StatusSource::None,
+            exact_percent: None,
+            hot_percent: None,
+            product: None,
+            tmall: None,
+            ships_from: None,
+            store_country: None,
+            sources: Vec::new(),
+        }
+    }
+}
 
 /// What the Open Platform said of one product.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +144,25 @@ pub struct PageFacts {
     pub tmall: Option<bool>,
     /// The country the item ships from, where the page shows it.
     pub ships_from: Option<Country>,
+}
+
+/// What the AliExpress Open Platform says of a product (`aliexpress.affiliate.productdetail.get`):
+/// a product it returned is in the programme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiProduct {
+    pub product_id: String,
+    /// `commission_rate`, in percent.
+    pub commission_rate: Option<f64>,
+    /// `hot_product_commission_rate`, in percent.
+    pub hot_commission_rate: Option<f64>,
+    pub title: Option<String>,
+    pub image_url: Option<String>,
+    /// `first_level_category_name`.
+    pub category: Option<String>,
+    pub shop_id: Option<String>,
+    /// `platform_product_type` where the answer carries it: `TMALL` is the Tmall section,
+    /// `PLAZA` the marketplace; absent or any other value says nothing.
+    pub tmall: Option<bool>,
 }
 
 /// What an affiliate network (ePN, Admitad) says of a product it knows.
@@ -342,242 +447,4 @@ pub fn fill_from_page(detection: &mut Detection, page: PageFacts) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_platform_outranks_the_catalogue() {
-        let api = ApiFacts::Found {
-            commission: Some(7.0),
-            hot_commission: None,
-            title: Some("Cable".into()),
-            image_url: None,
-            category: None,
-            tmall: None,
-        };
-        let ru = Country::parse("RU").ok();
-        let catalog = CatalogFacts {
-            status: Status::HotSale,
-            rate: Some(20.0),
-            category: Some("Computer & Office".into()),
-            tmall: Some(true),
-            ships_from: ru,
-            store_country: None,
-        };
-        let both = |api: ApiFacts, catalog: CatalogFacts| Answers {
-            api: Some((api, 100)),
-            catalog: Some((catalog, 50)),
-            ..Answers::default()
-        };
-        let d = merge(&both(api.clone(), catalog.clone()));
-        assert_eq!(
-            (d.status, d.source, d.exact_percent, d.hot_percent),
-            (Status::Affiliate, StatusSource::Api, Some(7.0), None)
-        );
-        // What the platform does not state, the catalogue does.
-        assert_eq!((d.tmall, d.ships_from), (Some(true), ru));
-        assert_eq!(
-            d.product.unwrap().category.as_deref(),
-            Some("Computer & Office")
-        );
-        let d = merge(&both(ApiFacts::NotInProgramme, catalog.clone()));
-        assert_eq!(
-            (d.status, d.source),
-            (Status::NonAffiliate, StatusSource::Api)
-        );
-        assert_eq!(
-            d.product.unwrap().category.as_deref(),
-            Some("Computer & Office"),
-            "a non-affiliate product keeps its category (the Brazil rule needs it)"
-        );
-        let d = merge(&Answers {
-            catalog: Some((catalog, 50)),
-            ..Answers::default()
-        });
-        assert_eq!(
-            (d.status, d.source, d.exact_percent, d.hot_percent),
-            (Status::HotSale, StatusSource::Catalog, None, Some(20.0))
-        );
-        assert_eq!(merge(&Answers::default()), Detection::unknown());
-    }
-
-    #[test]
-    fn networks_rank_between_the_platform_and_the_catalogue() {
-        let net = |status, exact, hot| NetworkFacts {
-            status,
-            exact_percent: exact,
-            hot_percent: hot,
-            title: None,
-            image_url: None,
-        };
-        let catalog = CatalogFacts {
-            status: Status::Affiliate,
-            rate: Some(3.0),
-            category: Some("Lights".into()),
-            tmall: None,
-            ships_from: None,
-            store_country: None,
-        };
-        let answers = Answers {
-            api: None,
-            epn: Some((net(Status::HotSale, None, Some(40.0)), 300)),
-            admitad: Some((net(Status::HotSale, Some(6.0), Some(35.0)), 200)),
-            catalog: Some((catalog, 100)),
-        };
-        let d = merge(&answers);
-        assert_eq!((d.status, d.source), (Status::HotSale, StatusSource::Epn));
-        // The hot rate from the first source of that status; the regular one from the next.
-        assert_eq!((d.hot_percent, d.exact_percent), (Some(40.0), Some(6.0)));
-        assert_eq!(
-            d.product.unwrap().category.as_deref(),
-            Some("Lights"),
-            "a fact no network states comes from the catalogue"
-        );
-        let names: Vec<_> = d.sources.iter().map(|s| (s.name, s.checked_at.0)).collect();
-        assert_eq!(
-            names,
-            [
-                (StatusSource::Epn, 300),
-                (StatusSource::Admitad, 200),
-                (StatusSource::Catalog, 100)
-            ]
-        );
-        assert!(
-            disagreement(&d.sources).is_some(),
-            "the catalogue says affiliate"
-        );
-        let agreeing = merge(&Answers {
-            catalog: None,
-            ..answers.clone()
-        });
-        assert!(disagreement(&agreeing.sources).is_none());
-        // The platform outranks them all.
-        let with_api = merge(&Answers {
-            api: Some((ApiFacts::NotInProgramme, 400)),
-            ..answers
-        });
-        assert_eq!(
-            (with_api.status, with_api.source, with_api.hot_percent),
-            (Status::NonAffiliate, StatusSource::Api, None)
-        );
-    }
-
-    #[test]
-    fn the_authority_order_can_be_chosen() {
-        assert_eq!(parse_order("").unwrap(), AUTHORITY);
-        assert_eq!(
-            parse_order(" catalog , EPN").unwrap(),
-            [
-                StatusSource::Catalog,
-                StatusSource::Epn,
-                StatusSource::Api,
-                StatusSource::Admitad
-            ]
-        );
-        assert!(parse_order("api,page")
-            .unwrap_err()
-            .contains("\"page\" is not a status source"));
-        assert!(parse_order("api,api").unwrap_err().contains("named twice"));
-        let answers = Answers {
-            api: Some((ApiFacts::NotInProgramme, 2)),
-            catalog: Some((
-                CatalogFacts {
-                    status: Status::Affiliate,
-                    rate: Some(4.0),
-                    category: None,
-                    tmall: None,
-                    ships_from: None,
-                    store_country: None,
-                },
-                1,
-            )),
-            ..Answers::default()
-        };
-        assert_eq!(merge(&answers).source, StatusSource::Api);
-        let catalog_first = merge_in(&parse_order("catalog").unwrap(), &answers);
-        assert_eq!(
-            (catalog_first.status, catalog_first.source),
-            (Status::Affiliate, StatusSource::Catalog)
-        );
-        assert_eq!(catalog_first.sources[1].name, StatusSource::Api);
-    }
-
-    #[test]
-    fn hot_sale_is_what_the_rates_say_not_a_threshold() {
-        assert!(hot_by_rates(Some(5.0), Some(6.0)), "6% hot over 5% regular");
-        assert!(hot_by_rates(Some(3.0), Some(50.0)));
-        assert!(hot_by_rates(None, Some(9.0)));
-        assert!(
-            !hot_by_rates(Some(7.0), Some(7.0)),
-            "not above the regular rate"
-        );
-        assert!(!hot_by_rates(Some(7.0), None));
-        assert!(!hot_by_rates(None, Some(0.0)));
-    }
-
-    #[test]
-    fn a_page_fills_details_but_never_overrides_them() {
-        let mut d = Detection::unknown();
-        assert!(wants_page(&d));
-        fill_from_page(
-            &mut d,
-            PageFacts {
-                title: Some("Lamp".into()),
-                image_url: None,
-                category: Some("Lights".into()),
-                available: false,
-                ..PageFacts::default()
-            },
-        );
-        let p = d.product.clone().unwrap();
-        assert_eq!(
-            (p.title.as_deref(), p.category.as_deref(), p.available),
-            (Some("Lamp"), Some("Lights"), false)
-        );
-        assert!(!wants_page(&d));
-        fill_from_page(
-            &mut d,
-            PageFacts {
-                title: Some("Other".into()),
-                ..PageFacts::default()
-            },
-        );
-        assert_eq!(d.product.unwrap().title.as_deref(), Some("Lamp"));
-        assert_eq!(d.status, Status::Unknown, "a page never decides a status");
-    }
-
-    #[test]
-    fn a_page_fills_tmall_ship_from_and_the_sellers_country_only_where_missing() {
-        let (cn, ru, es) = (
-            Country::parse("CN").ok(),
-            Country::parse("RU").ok(),
-            Country::parse("ES").ok(),
-        );
-        let page = || PageFacts {
-            tmall: Some(true),
-            ships_from: cn,
-            store_country: cn,
-            store_id: Some("1357038".into()),
-            available: true,
-            ..PageFacts::default()
-        };
-        let mut d = Detection::unknown();
-        fill_from_page(&mut d, page());
-        assert_eq!(
-            (d.tmall, d.ships_from, d.store_country),
-            (Some(true), cn, cn)
-        );
-        // What a higher source said stays.
-        let mut d = Detection {
-            tmall: Some(false),
-            ships_from: ru,
-            store_country: es,
-            ..Detection::unknown()
-        };
-        fill_from_page(&mut d, page());
-        assert_eq!(
-            (d.tmall, d.ships_from, d.store_country),
-            (Some(false), ru, es)
-        );
-    }
-}
+mod tests;
