@@ -6,11 +6,13 @@
 use libfuzzer_sys::fuzz_target;
 use linksmith::domain::{
     campaign::{check, CampaignInput, Field},
-    rates::Lang,
+    lang::Lang,
 };
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut lines = text.lines();
     let input = CampaignInput {
         domain: lines.next().map(str::to_string),
