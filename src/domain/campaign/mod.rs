@@ -271,11 +271,26 @@ fn domain_text(input: &str) -> String {
     let s = s.split_once("://").map_or(s, |(_, rest)| rest);
     let host = s.split(['/', '?', '#']).next().unwrap_or(s);
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    if host.to_ascii_lowercase().contains("xn--") {
-        let (decoded, result) = idna::domain_to_unicode(host);
-        if result.is_ok() {
-            return decoded;
-        }
+    let lower = host.to_ascii_lowercase();
+    if lower.contains("xn--") {
+        // Each punycode label decoded as written: the Unicode text is what a reader sees, which
+        // is what the brand checks look at. No UTS 46 validation (the IDNA crate's, over the
+        // back end without Unicode data, trips debug assertions on inputs the fuzzer found:
+        // `SшSxn--`, a label decoding to U+200F); a label over DNS's 63 bytes is no host and is
+        // left as written (decoding punycode costs time quadratic in its length).
+        let labels: Vec<String> = lower
+            .split('.')
+            .map(|label| {
+                label
+                    .strip_prefix("xn--")
+                    .filter(|code| {
+                        label.len() <= crate::domain::link::MAX_LABEL_BYTES && !code.is_empty()
+                    })
+                    .and_then(idna::punycode::decode_to_string)
+                    .unwrap_or_else(|| label.to_string())
+            })
+            .collect();
+        return labels.join(".");
     }
     host.to_string()
 }
@@ -393,5 +408,15 @@ mod tests {
         for k in negative_keywords() {
             assert_eq!(find_brands(&k).len(), 1, "{k}");
         }
+    }
+
+    /// A host's punycode is read in either case (the fuzzer's `SшSxn--` panicked in a debug
+    /// build: the IDNA back end assumes lowercase ASCII).
+    #[test]
+    fn punycode_hosts_are_read_in_either_case() {
+        assert_eq!(domain_text("SшSxn--"), "sшsxn--");
+        assert_eq!(domain_text("xn--.com"), "xn--.com");
+        assert_eq!(domain_text("https://XN--80AK6AA92E.com/x"), "аррӏе.com");
+        assert_eq!(domain_text("xn--80ak6aa92e.com"), "аррӏе.com");
     }
 }
