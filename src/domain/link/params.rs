@@ -192,15 +192,63 @@ pub fn sku_from_pdp_ext(value: &str) -> Option<String> {
     if !value.contains("sku_id") {
         return None;
     }
+    let sku = sku_id_member(value)?;
+    valid_sku(&sku).then_some(sku)
+}
+
+/// The object's `sku_id` (the last where the key is repeated), as text or as a whole number. On
+/// the server `serde_json` reads it; in the browser the page's own reader (`domain::json`, which
+/// reads the same texts into the same values: its tests and the `json_reader` fuzz target compare
+/// them), so that the first bundle carries no general JSON decoder.
+#[cfg(not(target_arch = "wasm32"))]
+fn sku_id_member(value: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(value)
+        .ok()?
+        .get("sku_id")?
+    {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn sku_id_member(value: &str) -> Option<String> {
     let json = crate::domain::json::parse(value)?;
     let sku = json.get("sku_id")?;
-    let sku = sku.as_text().or_else(|| sku.as_u64_text())?.to_string();
-    valid_sku(&sku).then_some(sku)
+    Some(sku.as_text().or_else(|| sku.as_u64_text())?.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server's reading (serde_json) and the browser's (the page's reader) of `pdp_ext_f`
+    /// agree, on real and odd objects.
+    #[test]
+    fn pdp_ext_is_read_alike_on_both_sides() {
+        let browser = |value: &str| {
+            let json = crate::domain::json::parse(value)?;
+            let sku = json.get("sku_id")?;
+            Some(sku.as_text().or_else(|| sku.as_u64_text())?.to_string())
+        };
+        for value in [
+            r#"{"sku_id":"12000028762257776","ship_from":"CN"}"#,
+            r#" { "sku_id" : 12000028762257776 } "#,
+            r#"{"sku_id":"1","sku_id":"2"}"#,
+            r#"{"sku\u005fid":"\u0031"}"#,
+            r#"{"sku_id":1.5}"#,
+            r#"{"sku_id":-12}"#,
+            r#"{"sku_id":1e3}"#,
+            r#"{"sku_id":null}"#,
+            r#"{"sku_id":"1",}"#,
+            r#"["sku_id"]"#,
+            r#"{"sku_id":18446744073709551616}"#,
+            "sku_id",
+        ] {
+            assert_eq!(sku_id_member(value), browser(value), "{value}");
+        }
+    }
 
     fn split_pairs(q: &str) -> Vec<(&str, &str)> {
         q.split('&')
