@@ -263,12 +263,8 @@ impl AppState {
         let context = Context {
             programme: &self.config.programme,
             template: options.template.as_ref().or(self.config.template.as_ref()),
-            date: self.config.calendar.today(),
-            now: crate::domain::date::Timestamp(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64),
-            ),
+            date: self.config.calendar.today(&self.config.clock),
+            now: self.config.clock.now(),
             lang,
         };
         let mut outcomes: Vec<Outcome> = inputs

@@ -5,6 +5,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use leptos::config::LeptosOptions;
 
+use super::clock::Clock;
 pub use super::limit::{RateLimit, TrustedProxies};
 use super::sources::open_platform::{Credentials, DEFAULT_GATEWAY};
 use crate::domain::{
@@ -64,6 +65,9 @@ pub struct ServerConfig {
     /// The calendar a check reads its date from (once per check): dated rules apply from it.
     /// `LINKSMITH_DATE` pins it (tests; "what did the terms say on that day").
     pub calendar: Calendar,
+    /// The one clock of calendar time, handed to everything the state builds
+    /// (`server::clock`); the system's, or a test's.
+    pub clock: Clock,
 }
 
 /// Where a check's date comes from.
@@ -77,9 +81,10 @@ pub enum Calendar {
 }
 
 impl Calendar {
-    pub fn today(self) -> crate::domain::date::Date {
+    /// The date of a check: the pinned one, else today by `clock`.
+    pub fn today(self, clock: &Clock) -> crate::domain::date::Date {
         match self {
-            Calendar::System => super::today(),
+            Calendar::System => clock.today(),
             Calendar::Fixed(d) => d,
         }
     }
@@ -426,6 +431,7 @@ impl ServerConfig {
             lookups_per_hour: Some(DEFAULT_LOOKUPS_PER_HOUR),
             ceilings: super::resolver::Ceilings::default(),
             calendar: Calendar::System,
+            clock: Clock::system(),
         }
     }
 }

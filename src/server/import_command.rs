@@ -31,9 +31,8 @@ pub async fn import_cli(file: &str) -> std::process::ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    // A command run by the operator: the system's clock.
+    let now = super::clock::Clock::system().unix();
     let started = std::time::Instant::now();
     match store.import(Box::new(feed), now).await {
         Ok(report) => {

@@ -4,6 +4,7 @@ mod api;
 pub mod auth;
 pub mod body;
 pub mod check;
+pub mod clock;
 mod config;
 mod connections;
 pub mod error;
@@ -49,14 +50,6 @@ pub fn api_base_url(text: &str) -> Result<url::Url, String> {
             "\"{shown}\" is not an https address (plain http is allowed on loopback only, for tests)"
         )),
     }
-}
-
-/// Today's date (UTC): the date of a check, against which dated rules apply.
-pub fn today() -> crate::domain::date::Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    crate::domain::date::Date::from_unix_days((secs / 86_400) as i64)
 }
 
 /// The server's runtime: one worker per core, each with an 8 MiB stack (rendering a page nests

@@ -83,6 +83,7 @@ impl AppState {
         // The sources' ceilings are the server's settings.
         let resolver_config = resolver::ResolverConfig {
             ceilings: config.ceilings,
+            clock: config.clock.clone(),
             ..resolver_config
         };
         let resolver = resolver::Resolver::with_networks(
@@ -111,7 +112,7 @@ impl AppState {
                 }
             });
         }
-        let keys = std::sync::Arc::new(auth::Keys::new(store.clone()));
+        let keys = std::sync::Arc::new(auth::Keys::new(store.clone(), config.clock.clone()));
         auth::Keys::start_flushing(&keys);
         let share_links = share::ShareLinks::new(
             fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
@@ -149,16 +150,17 @@ impl AppState {
         let gateway = config.api_url.clone();
         let api = config.credentials.clone().map(|creds| {
             open_platform::OpenPlatform::new(gateway.clone(), creds, open_platform::CALL_TIMEOUT)
+                .with_clock(config.clock.clone())
         });
         let pages = page_reader::PageReader::new(
             fetch::GuardedFetcher::new(fetch::FetchPolicy::default()),
             None,
             page_reader::PAGE_BUDGET,
         );
-        let epn = config
-            .epn
-            .clone()
-            .map(|c| networks::epn::Epn::new(c, store.clone(), networks::CALL_TIMEOUT));
+        let epn = config.epn.clone().map(|c| {
+            networks::epn::Epn::new(c, store.clone(), networks::CALL_TIMEOUT)
+                .with_clock(config.clock.clone())
+        });
         let admitad = config
             .admitad
             .clone()

@@ -120,7 +120,7 @@ async fn the_store_keeps_tokens_of_8_kib_byte_for_byte_on_both_backends() {
         assert!(access.len() <= MAX_SECRET_BYTES);
         let refresh = "r".repeat(1_200);
         store
-            .save_tokens("epn", &access, &refresh, Some(1_900_000_000))
+            .save_tokens("epn", &access, &refresh, Some(1_900_000_000), 1_800_000_000)
             .await
             .unwrap();
         let kept = other.load_tokens("epn").await.unwrap().unwrap();

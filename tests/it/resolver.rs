@@ -14,6 +14,7 @@ use linksmith::{
         rates::Status,
     },
     server::{
+        clock::Clock,
         resolver::{Resolver, ResolverConfig, StatusSource},
         sources::{
             open_platform::{Credentials, OpenPlatform},
@@ -363,6 +364,42 @@ async fn answers_survive_a_restart_through_the_store() {
     );
     r.detect(&link("1005005248414510"), us()).await;
     assert_eq!(gw.calls(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// How old a remembered answer is, is the server's clock's (issue #36: one clock, injected): with
+/// a day's time-to-live, a restarted server on the same store asks nothing a second before the
+/// day is over and asks again a second after, with no wall-clock wait.
+#[tokio::test]
+async fn a_remembered_answer_ages_by_the_servers_clock() {
+    let gw = gateway().await;
+    let dir = std::env::temp_dir().join(format!("linksmith-clock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("store.db");
+    let clock = Clock::manual(Clock::system().now());
+    let day = Duration::from_secs(86_400);
+    let restarted = || {
+        resolver(
+            Some(api(&gw, Duration::from_secs(2))),
+            Catalog::open(&path).unwrap(),
+            ResolverConfig {
+                ttl_found: day,
+                clock: clock.clone(),
+                ..ResolverConfig::default()
+            },
+        )
+    };
+    let lamp = link("1005005248414510");
+    let d = restarted().detect(&lamp, us()).await;
+    assert_eq!((d.status, gw.calls()), (Status::HotSale, 1));
+    assert_eq!(d.sources[0].checked_at, clock.now(), "stamped by the clock");
+    clock.advance(86_399);
+    let d = restarted().detect(&lamp, us()).await;
+    assert_eq!((d.status, gw.calls()), (Status::HotSale, 1), "still fresh");
+    clock.advance(2);
+    let d = restarted().detect(&lamp, us()).await;
+    assert_eq!((d.status, gw.calls()), (Status::HotSale, 2), "a day old: asked again");
+    assert_eq!(d.sources[0].checked_at, clock.now());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

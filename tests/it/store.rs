@@ -358,11 +358,11 @@ async fn network_answers_and_tokens_are_kept() {
 
         assert_eq!(store.load_tokens("epn").await.unwrap(), None, "{what}");
         store
-            .save_tokens("epn", "acc-1", "ref-1", Some(99))
+            .save_tokens("epn", "acc-1", "ref-1", Some(99), 50)
             .await
             .unwrap();
         store
-            .save_tokens("epn", "acc-2", "ref-2", None)
+            .save_tokens("epn", "acc-2", "ref-2", None, 60)
             .await
             .unwrap();
         assert_eq!(

@@ -34,7 +34,7 @@ pub async fn load_rates() -> Result<String, ServerFnError> {
     let state = expect_context::<crate::server::AppState>();
     let data = RatesData {
         programme: (*state.config.programme).clone(),
-        today: state.config.calendar.today(),
+        today: state.config.calendar.today(&state.config.clock),
         default_country: state.config.default_country.code().to_string(),
     };
     serde_json::to_string(&data).map_err(|e| ServerFnError::ServerError(e.to_string()))

@@ -212,7 +212,8 @@ pub async fn keys_cli(args: &[&str]) -> ExitCode {
         "sqlite" => path.display().to_string(),
         _ => store.describe(),
     };
-    let now = unix_now();
+    // A command run by the operator: the system's clock.
+    let now = Clock::system().unix();
     let failed = |e: StoreError| {
         eprintln!("linksmith keys: {e}.");
         ExitCode::FAILURE

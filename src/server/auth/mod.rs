@@ -36,6 +36,7 @@ use tokio::time::Instant;
 
 use super::{
     check::RateLimited,
+    clock::Clock,
     error::{lang_of, ApiError},
     limit::{canonical, client_ip, retry_after_secs, LinkLimiter, RateLimit, Refused},
     limit::{Caller, Client},
@@ -127,6 +128,8 @@ struct Pending {
 /// key's link bucket, and its usage not yet written. Shared by every request (`AppState::keys`).
 pub struct Keys {
     store: SharedStore,
+    /// Days of use are counted by it.
+    clock: Clock,
     memory_time: Duration,
     memory: Mutex<lru::LruCache<[u8; 32], Remembered>>,
     lookups: tokio::sync::Semaphore,
@@ -142,12 +145,6 @@ pub struct Keys {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Why a key was not taken.
@@ -185,15 +182,24 @@ impl KeyRefusal {
 }
 
 impl Keys {
-    /// Keys over `store`, remembering what it says for [`KEY_MEMORY`].
-    pub fn new(store: SharedStore) -> Keys {
-        Keys::remembering_for(store, KEY_MEMORY)
+    /// Keys over `store`, remembering what it says for [`KEY_MEMORY`], counting days by `clock`.
+    pub fn new(store: SharedStore, clock: Clock) -> Keys {
+        Keys::remembering_for(store, KEY_MEMORY).with_clock(clock)
     }
 
-    /// Keys remembering what the store says for `memory_time` (tests use a short one).
+    /// The same keys, counting days of use by `clock`.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Keys {
+        self.clock = clock;
+        self
+    }
+
+    /// Keys remembering what the store says for `memory_time` (tests use a short one), on the
+    /// system's clock.
     pub fn remembering_for(store: SharedStore, memory_time: Duration) -> Keys {
         Keys {
             store,
+            clock: Clock::system(),
             memory_time,
             memory: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(KEY_MEMORY_ENTRIES).unwrap_or(NonZeroUsize::MIN),
@@ -306,7 +312,7 @@ impl Keys {
         if links == 0 && lookups == 0 {
             return;
         }
-        let now = unix_now();
+        let now = self.clock.unix();
         let mut usage = lock(&self.usage);
         let entry = usage.entry((*id, now.div_euclid(86_400))).or_default();
         entry.links = entry.links.saturating_add(links);

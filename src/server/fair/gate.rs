@@ -47,7 +47,7 @@ pub(super) struct GateState {
     /// The calls free now: a sixth of the minute's at once, refilled at the rest of the minute's
     /// pace, so that no 60 s ever hold more than `per_minute` calls.
     minute: Bucket,
-    day: u64,
+    day: i64,
     used_today: u64,
     usage: lru::LruCache<Client, Usage>,
     /// The client that has used the source most (as of its last call): it may not take the
@@ -88,23 +88,36 @@ pub struct Gate {
     concurrency: usize,
     state: Mutex<GateState>,
     wake: Notify,
+    /// The daily ceiling's days are counted by it.
+    clock: Clock,
 }
 
-/// The UTC day number now.
-pub(super) fn utc_day() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400)
+/// The UTC day number by `clock`.
+fn utc_day(clock: &Clock) -> i64 {
+    clock.unix().div_euclid(86_400)
 }
 
 impl Gate {
+    /// A gate counting its days by the system's clock.
     pub fn new(name: &'static str, ceiling: Ceiling, concurrency: usize) -> Arc<Gate> {
+        Gate::with_clock(name, ceiling, concurrency, Clock::system())
+    }
+
+    /// A gate whose daily ceiling resets at midnight UTC by `clock` (the server's).
+    pub fn with_clock(
+        name: &'static str,
+        ceiling: Ceiling,
+        concurrency: usize,
+        clock: Clock,
+    ) -> Arc<Gate> {
         let ceiling = Ceiling {
             per_minute: ceiling.per_minute.max(1),
             per_day: ceiling.per_day,
         };
+        let day = utc_day(&clock);
         Arc::new(Gate {
             name,
+            clock,
             ceiling,
             concurrency: concurrency.max(1),
             state: Mutex::new(GateState {
@@ -112,7 +125,7 @@ impl Gate {
                     tokens: burst_of(ceiling.per_minute),
                     at: Instant::now(),
                 },
-                day: utc_day(),
+                day,
                 used_today: 0,
                 usage: lru::LruCache::new(
                     NonZeroUsize::new(REMEMBERED_CLIENTS).unwrap_or(NonZeroUsize::MIN),
@@ -235,7 +248,7 @@ impl Gate {
         s.minute.tokens =
             (s.minute.tokens + elapsed * self.per_second()).min(burst_of(self.ceiling.per_minute));
         s.minute.at = now;
-        let today = utc_day();
+        let today = utc_day(&self.clock);
         if today != s.day {
             s.day = today;
             s.used_today = 0;

@@ -12,7 +12,8 @@
 //!   has used the source most leaves the last few calls of the minute to the others. So one
 //!   client's thousand never delays another's one beyond one turn.
 //!
-//! Time is tokio's clock (tests run it paused), but for the day of a daily ceiling (UTC).
+//! Time is tokio's clock (tests run it paused), but for the day of a daily ceiling (UTC), which
+//! is the server's calendar clock (`server::clock`).
 
 mod gate;
 pub use gate::*;
@@ -30,6 +31,7 @@ use tokio::{
 };
 
 use super::{
+    clock::Clock,
     limit::{Caller, Client},
     limit::{ClientBuckets, Rate, Wait},
 };
@@ -420,5 +422,39 @@ mod tests {
             assert!(gate.turn(client(1), deadline).await.is_some());
         }
         assert!(gate.turn(client(2), deadline).await.is_none());
+    }
+
+    /// The day of a daily ceiling is the server's clock's: spent at 23:59:50 UTC, the source is
+    /// open again ten seconds later, at midnight.
+    #[tokio::test(start_paused = true)]
+    async fn a_daily_ceiling_opens_again_at_midnight_utc() {
+        let clock = Clock::manual(
+            crate::domain::date::Timestamp::parse("2026-12-07T23:59:50Z").expect("a time"),
+        );
+        let gate = Gate::with_clock(
+            "test",
+            Ceiling {
+                per_minute: 600,
+                per_day: Some(2),
+            },
+            4,
+            clock.clone(),
+        );
+        let deadline = || Instant::now() + Duration::from_secs(5);
+        for _ in 0..2 {
+            drop(
+                gate.turn(client(1), deadline())
+                    .await
+                    .expect("within the day"),
+            );
+        }
+        assert!(gate.turn(client(1), deadline()).await.is_none(), "spent");
+        clock.advance(9);
+        assert!(gate.turn(client(1), deadline()).await.is_none(), "23:59:59");
+        clock.advance(1);
+        assert!(
+            gate.turn(client(1), deadline()).await.is_some(),
+            "a new day at 00:00:00"
+        );
     }
 }

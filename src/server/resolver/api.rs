@@ -89,7 +89,7 @@ impl Resolver {
         if !mine.entries.is_empty() {
             let catalog = self.catalog.clone();
             let wanted: Vec<String> = mine.entries.iter().map(|(id, _)| id.clone()).collect();
-            let fresh_since = unix_now() - self.config.ttl_found.as_secs() as i64;
+            let fresh_since = self.config.clock.unix() - self.config.ttl_found.as_secs() as i64;
             let code = country.code().to_string();
             let stored =
                 tokio::time::timeout_at(deadline, catalog.api_answers(&code, &wanted, fresh_since))
@@ -193,7 +193,7 @@ impl Resolver {
                 None
             }
         };
-        let now = unix_now();
+        let now = self.config.clock.unix();
         let outcome_of = |id: &str| -> ApiOutcome {
             match &answer {
                 Some(Ok(ApiAnswer::Products(ps))) => match ps.iter().find(|p| p.product_id == id) {

@@ -30,6 +30,7 @@ use breaker::Breaker;
 use coalesce::Marks;
 
 use super::{
+    clock::Clock,
     fair::{Allowance, Ceiling, Gate},
     limit::Client,
     sources::open_platform::{ApiAnswer, OpenPlatform, MAX_IDS_PER_CALL},
@@ -73,6 +74,8 @@ pub struct ResolverConfig {
     /// Which source decides first (`LINKSMITH_SOURCE_ORDER`); default: the Open Platform, ePN,
     /// Admitad, the catalogue.
     pub authority: Vec<StatusSource>,
+    /// The server's clock: how old a remembered answer is, when a source answered.
+    pub clock: Clock,
 }
 
 impl Default for ResolverConfig {
@@ -89,6 +92,7 @@ impl Default for ResolverConfig {
             max_pending_ids: 2000,
             ceilings: Ceilings::default(),
             authority: sources::AUTHORITY.to_vec(),
+            clock: Clock::system(),
         }
     }
 }
@@ -173,12 +177,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 pub struct Resolver {
     api: Option<OpenPlatform>,
     catalog: SharedStore,
@@ -230,18 +228,25 @@ impl Resolver {
             config.breaker_threshold,
             config.breaker_cooldown,
             config.ceilings,
+            config.clock.clone(),
         ));
         Arc::new(Resolver {
             networks,
             api,
             catalog,
             pages,
-            api_gate: Gate::new("open_platform", config.ceilings.api, config.api_concurrency),
+            api_gate: Gate::with_clock(
+                "open_platform",
+                config.ceilings.api,
+                config.api_concurrency,
+                config.clock.clone(),
+            ),
             pending_ids: Mutex::new((HashMap::new(), 0)),
-            page_gate: Gate::new(
+            page_gate: Gate::with_clock(
                 "product_pages",
                 config.ceilings.pages,
                 config.page_concurrency,
+                config.clock.clone(),
             ),
             pages_read: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(PAGES_REMEMBERED)
@@ -465,7 +470,7 @@ impl Resolver {
 
     /// Drops the API answers the store holds that are older than the answers' lifetime.
     pub async fn forget_stale_answers(&self) {
-        let before = unix_now() - self.config.ttl_found.as_secs() as i64;
+        let before = self.config.clock.unix() - self.config.ttl_found.as_secs() as i64;
         match self.catalog.forget_answers_before(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(dropped = n, "forgot stale API answers"),

@@ -17,7 +17,8 @@ use futures::{
 };
 use tokio::time::Instant;
 
-use super::{breaker::Breaker, unix_now, Ceilings};
+use super::{breaker::Breaker, Ceilings};
+use crate::server::clock::Clock;
 use crate::server::{
     fair::{Allowance, Gate},
     limit::Client,
@@ -93,6 +94,8 @@ pub struct Networks {
     /// Answers waiting to be written to the store, and whether a writer is at work.
     unsaved: Mutex<Unsaved>,
     ttl: Duration,
+    /// The server's clock: how old a remembered answer is, when a network answered.
+    clock: Clock,
     /// How long a call may wait for a slot.
     wait: Duration,
     cache: Mutex<Remembered>,
@@ -124,6 +127,7 @@ impl Networks {
         breaker_threshold: u32,
         breaker_cooldown: Duration,
         ceilings: Ceilings,
+        clock: Clock,
     ) -> Networks {
         Networks {
             epn,
@@ -138,8 +142,9 @@ impl Networks {
             inflight: Mutex::new(HashMap::new()),
             epn_breaker: Breaker::new("epn", breaker_threshold, breaker_cooldown),
             admitad_breaker: Breaker::new("admitad", breaker_threshold, breaker_cooldown),
-            epn_gate: Gate::new("epn", ceilings.epn, concurrency),
-            admitad_gate: Gate::new("admitad", ceilings.admitad, concurrency),
+            epn_gate: Gate::with_clock("epn", ceilings.epn, concurrency, clock.clone()),
+            admitad_gate: Gate::with_clock("admitad", ceilings.admitad, concurrency, clock.clone()),
+            clock,
         }
     }
 
@@ -303,7 +308,7 @@ impl Networks {
             return HashMap::new();
         };
         let wanted = ids.to_vec();
-        let not_before = unix_now() - self.ttl.as_secs() as i64;
+        let not_before = self.clock.unix() - self.ttl.as_secs() as i64;
         let found = tokio::time::timeout(
             self.wait,
             store.network_answers(net.key(), &wanted, not_before),
@@ -400,7 +405,7 @@ impl Networks {
         match epn.check_link(&product_url(id)).await {
             Ok(facts) => {
                 self.epn_breaker.success();
-                Some((facts, unix_now()))
+                Some((facts, self.clock.unix()))
             }
             // Paused on ePN's request: not a failure of the network.
             Err(NetError::Paused { .. }) => None,
@@ -479,7 +484,7 @@ impl Networks {
         match admitad.rates(&urls).await {
             Ok(list) => {
                 self.admitad_breaker.success();
-                Some((list, unix_now()))
+                Some((list, self.clock.unix()))
             }
             Err(error) => {
                 tracing::warn!(%error, links = ids.len(), "Admitad did not answer; the check goes on without it");

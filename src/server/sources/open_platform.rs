@@ -10,6 +10,7 @@ use url::Url;
 
 use super::Secret;
 use crate::domain::{country::Country, lang::Lang, sources::ApiProduct};
+use crate::server::clock::Clock;
 
 pub const METHOD: &str = "aliexpress.affiliate.productdetail.get";
 /// The platform takes at most this many product ids per call.
@@ -218,6 +219,8 @@ pub struct OpenPlatform {
     gateway: Url,
     credentials: Credentials,
     timeout: Duration,
+    /// The signed calls' `timestamp` is read from it.
+    clock: Clock,
 }
 
 impl OpenPlatform {
@@ -236,7 +239,15 @@ impl OpenPlatform {
             gateway,
             credentials,
             timeout,
+            clock: Clock::system(),
         }
+    }
+
+    /// The same client, signing with the time of `clock` (the server's).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The signed parameters of one call.
@@ -281,9 +292,7 @@ impl OpenPlatform {
         lang: Lang,
     ) -> Result<ApiAnswer, OpenPlatformError> {
         debug_assert!(ids.len() <= MAX_IDS_PER_CALL);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
+        let now = self.clock.unix_millis();
         let params = self.params(ids, country, lang, now);
         let response = self
             .http

@@ -201,13 +201,15 @@ pub trait Store: Send + Sync + 'static {
         not_before: i64,
     ) -> Result<Vec<Remembered<NetworkFacts>>, StoreError>;
 
-    /// Keeps a network's session tokens (replacing the ones kept).
+    /// Keeps a network's session tokens (replacing the ones kept), saved at `saved_at` (unix
+    /// seconds, the server's clock).
     async fn save_tokens(
         &self,
         source: &str,
         access: &str,
         refresh: &str,
         expires_at: Option<i64>,
+        saved_at: i64,
     ) -> Result<(), StoreError>;
 
     /// A network's kept session tokens.

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     domain::{rates::Status, sources::NetworkFacts},
-    server::{sources::Secret, store::SharedStore},
+    server::{clock::Clock, sources::Secret, store::SharedStore},
 };
 
 pub const NAME: &str = "ePN";
@@ -42,12 +42,6 @@ pub struct Tokens {
     pub refresh: Secret,
     /// Unix seconds, where the answer said.
     pub expires_at: Option<i64>,
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// What ePN's link check says, as the programme's facts; `None`: it does not know the product.
@@ -82,7 +76,8 @@ pub fn facts_of(answer: &Value) -> Option<NetworkFacts> {
 /// Reads tokens from an OAuth answer: `{"data": {"attributes": {access_token, refresh_token,
 /// token_expired_at? | expires_in?}}}`. The tokens are kept as given (a JWT is several hundred
 /// bytes); `Ok(None)`: the answer holds none; an error: one is over 8 KiB.
-fn tokens_of(answer: &Value) -> Result<Option<Tokens>, NetError> {
+/// The session in a token answer; `expires_in` counts from `now` (unix seconds).
+fn tokens_of(answer: &Value, now: i64) -> Result<Option<Tokens>, NetError> {
     let a = &answer["data"]["attributes"];
     let Some(access) = token_of(NAME, "access_token", &a["access_token"])? else {
         return Ok(None);
@@ -92,7 +87,7 @@ fn tokens_of(answer: &Value) -> Result<Option<Tokens>, NetError> {
     };
     let expires_at = a["token_expired_at"]
         .as_i64()
-        .or_else(|| a["expires_in"].as_i64().map(|s| unix_now() + s));
+        .or_else(|| a["expires_in"].as_i64().map(|s| now.saturating_add(s)));
     Ok(Some(Tokens {
         access: Secret::new(access),
         refresh: Secret::new(refresh),
@@ -122,6 +117,8 @@ pub struct Epn {
     config: EpnConfig,
     timeout: Duration,
     store: SharedStore,
+    /// When a session given as `expires_in` ends is counted by it.
+    clock: Clock,
     /// The session; one task at a time renews it.
     tokens: tokio::sync::Mutex<Option<Tokens>>,
     paused_until: Mutex<Option<Instant>>,
@@ -139,9 +136,17 @@ impl Epn {
             config,
             timeout,
             store,
+            clock: Clock::system(),
             tokens: tokio::sync::Mutex::new(None),
             paused_until: Mutex::new(None),
         }
+    }
+
+    /// The same client, counting time by `clock` (the server's).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Epn {
+        self.clock = clock;
+        self
     }
 
     /// True while ePN asked this source to slow down.
@@ -228,7 +233,7 @@ impl Epn {
             return Err(self.pause(retry_after(&response).unwrap_or(SLOW_DOWN.as_secs())));
         }
         let answer = read_json(NAME, response, self.timeout).await?;
-        let tokens = tokens_of(&answer)?.ok_or_else(|| NetError::Auth {
+        let tokens = tokens_of(&answer, self.clock.unix())?.ok_or_else(|| NetError::Auth {
             network: NAME,
             problem: format!("no tokens (HTTP {status}: {})", error_of(&answer)),
         })?;
@@ -239,6 +244,7 @@ impl Epn {
                 tokens.access.expose(),
                 tokens.refresh.expose(),
                 tokens.expires_at,
+                self.clock.unix(),
             )
             .await
         {
@@ -450,12 +456,12 @@ mod tests {
 
     #[test]
     fn tokens_and_errors_are_read_from_either_shape() {
-        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "token_expired_at": 1_900_000_000}}})).unwrap().unwrap();
+        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "token_expired_at": 1_900_000_000}}}), 1_800_000_000).unwrap().unwrap();
         assert_eq!(t.expires_at, Some(1_900_000_000));
-        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "expires_in": 86400}}})).unwrap().unwrap();
-        assert!(t.expires_at.unwrap() > unix_now());
+        let t = tokens_of(&json!({"data": {"attributes": {"access_token": "a", "refresh_token": "r", "expires_in": 86400}}}), 1_800_000_000).unwrap().unwrap();
+        assert_eq!(t.expires_at, Some(1_800_086_400));
         assert_eq!(
-            tokens_of(&json!({"data": {"attributes": {"access_token": "a"}}})),
+            tokens_of(&json!({"data": {"attributes": {"access_token": "a"}}}), 0),
             Ok(None)
         );
         // A JWT-sized token is kept whole; one over 8 KiB is refused, not cut.
@@ -466,6 +472,7 @@ mod tests {
         );
         let kept = tokens_of(
             &json!({"data": {"attributes": {"access_token": jwt, "refresh_token": "r"}}}),
+            0,
         )
         .unwrap()
         .unwrap();
@@ -473,6 +480,7 @@ mod tests {
         let huge = "h".repeat(super::super::MAX_SECRET_BYTES + 1);
         let err = tokens_of(
             &json!({"data": {"attributes": {"access_token": "a", "refresh_token": huge}}}),
+            0,
         )
         .unwrap_err();
         assert!(

@@ -351,17 +351,15 @@ impl Store for PgStore {
         access: &str,
         refresh: &str,
         expires_at: Option<i64>,
+        saved_at: i64,
     ) -> Result<(), StoreError> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
         let client = self.client().await?;
         client
             .execute(
                 "INSERT INTO tokens (source, access, refresh, expires_at, saved_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (source) DO UPDATE SET access = excluded.access, refresh = excluded.refresh,
                    expires_at = excluded.expires_at, saved_at = excluded.saved_at",
-                &[&source, &access, &refresh, &expires_at, &now],
+                &[&source, &access, &refresh, &expires_at, &saved_at],
             )
             .await
             .map_err(|e| pg(&e))?;

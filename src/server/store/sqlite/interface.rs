@@ -168,11 +168,12 @@ impl Store for Catalog {
         access: &str,
         refresh: &str,
         expires_at: Option<i64>,
+        saved_at: i64,
     ) -> Result<(), StoreError> {
         let (source, access, refresh) =
             (source.to_string(), access.to_string(), refresh.to_string());
         blocking(self, move |c| {
-            c.save_tokens(&source, &access, &refresh, expires_at)
+            c.save_tokens(&source, &access, &refresh, expires_at, saved_at)
         })
         .await
     }

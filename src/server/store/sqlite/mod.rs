@@ -354,14 +354,12 @@ impl Catalog {
         access: &str,
         refresh: &str,
         expires_at: Option<i64>,
+        saved_at: i64,
     ) -> Result<(), StoreError> {
         let conn = self.conn();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
         conn.execute(
             "INSERT OR REPLACE INTO tokens (source, access, refresh, expires_at, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![source, access, refresh, expires_at, now],
+            params![source, access, refresh, expires_at, saved_at],
         )?;
         Ok(())
     }
