@@ -7,9 +7,9 @@ use std::{sync::atomic::Ordering, sync::Arc, time::Duration};
 use linksmith::server::{
     sources::networks::{
         epn::{Epn, EpnConfig},
-        NetError, MAX_SECRET_BYTES,
+        MAX_SECRET_BYTES,
     },
-    sources::Secret,
+    sources::{Secret, SourceError},
     store::Catalog,
     store::SharedStore,
     ServerConfig,
@@ -142,7 +142,7 @@ async fn a_token_over_8_kib_is_refused_with_a_sentence_not_cut() {
         .check_link(&item("1005008000000001"))
         .await
         .unwrap_err();
-    assert!(matches!(err, NetError::Malformed { .. }), "{err:?}");
+    assert!(matches!(err, SourceError::Malformed { .. }), "{err:?}");
     let said = err.to_string();
     assert!(
         said.contains("access_token is 8193 bytes, over the 8 KiB Linksmith keeps"),

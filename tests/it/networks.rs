@@ -10,11 +10,10 @@ use linksmith::server::{
     sources::networks::{
         admitad::{Admitad, AdmitadConfig},
         epn::Epn,
-        NetError,
     },
     sources::{
         open_platform::{Credentials, OpenPlatform},
-        Secret,
+        Secret, SourceError,
     },
     store::Catalog,
     AppState, Sources,
@@ -177,8 +176,8 @@ async fn an_epn_captcha_stops_the_source_for_five_minutes_without_asking() {
     let first = epn.check_link(&item("1005008000000001")).await.unwrap_err();
     assert_eq!(
         first,
-        NetError::Paused {
-            network: "ePN",
+        SourceError::Paused {
+            upstream: "ePN",
             secs: 300
         }
     );
@@ -187,7 +186,7 @@ async fn an_epn_captcha_stops_the_source_for_five_minutes_without_asking() {
     for _ in 0..5 {
         assert!(matches!(
             epn.check_link(&item("1005008000000001")).await,
-            Err(NetError::Paused { .. })
+            Err(SourceError::Paused { .. })
         ));
     }
     assert_eq!(
@@ -232,7 +231,7 @@ async fn epn_failures_are_errors_in_time_never_a_guess() {
         .check_link(&item("1005008000000002"))
         .await
         .unwrap_err();
-    assert!(matches!(e, NetError::Auth { .. }), "{e}");
+    assert!(matches!(e, SourceError::Auth { .. }), "{e}");
     assert!(!e.to_string().contains(EPN_SECRET));
 }
 
@@ -310,7 +309,7 @@ async fn admitad_takes_many_links_per_call_keeps_its_token_and_null_means_unknow
     );
     fake.set_mode(Misbehave::None);
     let e = wrong.rates(&links[..1]).await.unwrap_err();
-    assert!(matches!(e, NetError::Auth { .. }), "{e}");
+    assert!(matches!(e, SourceError::Auth { .. }), "{e}");
 }
 
 struct Upstreams {

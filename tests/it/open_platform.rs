@@ -10,8 +10,8 @@ use crate::common::fake_gateway::{self, FakeProduct, Mode};
 use linksmith::{
     domain::{country::Country, lang::Lang},
     server::sources::{
-        open_platform::{sign, ApiAnswer, Credentials, OpenPlatform, OpenPlatformError},
-        Secret,
+        open_platform::{sign, ApiAnswer, Credentials, OpenPlatform},
+        Secret, SourceError, PLATFORM,
     },
 };
 use serde_json::Value;
@@ -150,7 +150,7 @@ async fn platform_and_transport_failures_are_errors_that_name_no_secret() {
         .product_details(&["32701818048"], us(), Lang::En)
         .await;
     assert!(
-        matches!(&wrong, Err(OpenPlatformError::Platform { code, .. }) if code == "IncompleteSignature"),
+        matches!(&wrong, Err(SourceError::Platform { code, .. }) if code == "IncompleteSignature"),
         "{wrong:?}"
     );
 
@@ -178,7 +178,13 @@ async fn platform_and_transport_failures_are_errors_that_name_no_secret() {
         .product_details(&["32701818048"], us(), Lang::En)
         .await
         .unwrap_err();
-    assert_eq!(err, OpenPlatformError::Timeout { ms: 500 });
+    assert_eq!(
+        err,
+        SourceError::Timeout {
+            upstream: PLATFORM,
+            ms: 500
+        }
+    );
     assert!(started.elapsed() < Duration::from_millis(1500));
     assert!(!format!("{api:?}").contains(SECRET), "{api:?}");
 }

@@ -398,7 +398,11 @@ async fn a_remembered_answer_ages_by_the_servers_clock() {
     assert_eq!((d.status, gw.calls()), (Status::HotSale, 1), "still fresh");
     clock.advance(2);
     let d = restarted().detect(&lamp, us()).await;
-    assert_eq!((d.status, gw.calls()), (Status::HotSale, 2), "a day old: asked again");
+    assert_eq!(
+        (d.status, gw.calls()),
+        (Status::HotSale, 2),
+        "a day old: asked again"
+    );
     assert_eq!(d.sources[0].checked_at, clock.now());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -25,8 +25,9 @@ use crate::server::{
     sources::networks::{
         admitad::{self, Admitad},
         epn::Epn,
-        NetError, NetworkFacts,
+        NetworkFacts,
     },
+    sources::SourceError,
     store::SharedStore,
 };
 
@@ -408,7 +409,7 @@ impl Networks {
                 Some((facts, self.clock.unix()))
             }
             // Paused on ePN's request: not a failure of the network.
-            Err(NetError::Paused { .. }) => None,
+            Err(SourceError::Paused { .. }) => None,
             Err(error) => {
                 tracing::warn!(%error, "ePN did not answer; the check goes on without it");
                 // A refusal about this product is an answer about it, never the network's fault.

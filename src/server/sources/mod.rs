@@ -115,3 +115,82 @@ mod tests {
         assert!(format!("{epn:?}").contains("epn-id"));
     }
 }
+
+/// The name the Open Platform goes by in [`SourceError`]'s sentences.
+pub const PLATFORM: &str = "the platform";
+
+/// Why a status source's API (the Open Platform, ePN, Admitad) said nothing for this check: one
+/// error for the API clients' layer. Never contains a secret or a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("{upstream} answered HTTP {status}")]
+    Http { upstream: &'static str, status: u16 },
+    #[error("{upstream} did not answer within {ms} ms")]
+    Timeout { upstream: &'static str, ms: u128 },
+    #[error("the connection to {upstream} failed")]
+    Network { upstream: &'static str },
+    #[error("{upstream}'s answer could not be read: {problem}")]
+    Malformed {
+        upstream: &'static str,
+        problem: String,
+    },
+    /// A refusal about the products asked (a network's `result: false`, a 4xx about the link).
+    #[error("{upstream} refused the call: {problem}")]
+    Refused {
+        upstream: &'static str,
+        problem: String,
+    },
+    /// The Open Platform's error answer, with its code.
+    #[error("the platform refused the call: {code} ({message})")]
+    Platform { code: String, message: String },
+    #[error("{upstream} did not accept the credentials: {problem}")]
+    Auth {
+        upstream: &'static str,
+        problem: String,
+    },
+    #[error("{upstream} asked to slow down; not asked again for {secs} s")]
+    Paused { upstream: &'static str, secs: u64 },
+}
+
+impl SourceError {
+    /// Whether the failure is the source's own (time-outs, connection errors, 5xx, an unreadable
+    /// answer, refused credentials or signature, "too many requests"): only these count toward
+    /// its breaker. A refusal about one product is an answer about that product, and a request to
+    /// slow down pauses the source instead.
+    pub fn is_source_fault(&self) -> bool {
+        match self {
+            SourceError::Timeout { .. }
+            | SourceError::Network { .. }
+            | SourceError::Malformed { .. }
+            | SourceError::Auth { .. } => true,
+            // The platform answers a bad signature or key with 401/403; a network's refused
+            // credentials are `Auth`. "Too many requests" from a source without its own pause
+            // (Admitad, the platform) counts too: a few in a row open the breaker.
+            SourceError::Http { upstream, status } => {
+                *status >= 500
+                    || *status == 429
+                    || (*upstream == PLATFORM && matches!(status, 401 | 403))
+            }
+            SourceError::Platform { code, .. } => {
+                let code = code.to_ascii_lowercase();
+                [
+                    "sign",
+                    "appkey",
+                    "app_key",
+                    "session",
+                    "token",
+                    "auth",
+                    "permission",
+                    "limit",
+                    "frequency",
+                    "isp.",
+                    "system",
+                ]
+                .iter()
+                .any(|word| code.contains(word))
+                    || code.parse::<u16>().is_ok_and(|n| n >= 500)
+            }
+            SourceError::Refused { .. } | SourceError::Paused { .. } => false,
+        }
+    }
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use url::Url;
 
-use super::Secret;
+use super::{Secret, SourceError, PLATFORM};
 use crate::domain::{country::Country, lang::Lang, sources::ApiProduct};
 use crate::server::clock::Clock;
 
@@ -68,53 +68,11 @@ pub enum ApiAnswer {
     Empty,
 }
 
-/// Why the API said nothing for this check. Never contains the secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OpenPlatformError {
-    #[error("the platform refused the call: {code} ({message})")]
-    Platform { code: String, message: String },
-    #[error("the platform answered HTTP {status}")]
-    Http { status: u16 },
-    #[error("the platform's answer could not be read: {0}")]
-    Malformed(String),
-    #[error("the platform did not answer within {ms} ms")]
-    Timeout { ms: u128 },
-    #[error("the connection to the platform failed")]
-    Network,
-}
-
-impl OpenPlatformError {
-    /// Whether the failure is the platform's own (time-outs, connection errors, 5xx, an
-    /// unreadable answer, refused credentials or signature): only these count toward its
-    /// breaker. A refusal about the products asked (a bad or unknown id) is an answer about them.
-    pub fn is_source_fault(&self) -> bool {
-        match self {
-            OpenPlatformError::Timeout { .. }
-            | OpenPlatformError::Network
-            | OpenPlatformError::Malformed(_) => true,
-            OpenPlatformError::Http { status } => {
-                *status >= 500 || matches!(status, 401 | 403 | 429)
-            }
-            OpenPlatformError::Platform { code, .. } => {
-                let code = code.to_ascii_lowercase();
-                [
-                    "sign",
-                    "appkey",
-                    "app_key",
-                    "session",
-                    "token",
-                    "auth",
-                    "permission",
-                    "limit",
-                    "frequency",
-                    "isp.",
-                    "system",
-                ]
-                .iter()
-                .any(|word| code.contains(word))
-                    || code.parse::<u16>().is_ok_and(|n| n >= 500)
-            }
-        }
+/// The platform's answer could not be read.
+fn malformed(problem: String) -> SourceError {
+    SourceError::Malformed {
+        upstream: PLATFORM,
+        problem,
     }
 }
 
@@ -166,23 +124,18 @@ fn product_of(p: &Value) -> Option<ApiProduct> {
 }
 
 /// Reads the platform's answer: the wrapped and the flat product shapes, 405, `error_response`.
-pub fn parse_answer(body: &str) -> Result<ApiAnswer, OpenPlatformError> {
-    let json: Value =
-        serde_json::from_str(body).map_err(|e| OpenPlatformError::Malformed(e.to_string()))?;
+pub fn parse_answer(body: &str) -> Result<ApiAnswer, SourceError> {
+    let json: Value = serde_json::from_str(body).map_err(|e| malformed(e.to_string()))?;
     if let Some(err) = json.get("error_response") {
         let field = |k: &str| err.get(k).and_then(text_of).unwrap_or_default();
-        return Err(OpenPlatformError::Platform {
+        return Err(SourceError::Platform {
             code: field("code"),
             message: field("msg"),
         });
     }
     let response = json
         .get("aliexpress_affiliate_productdetail_get_response")
-        .ok_or_else(|| {
-            OpenPlatformError::Malformed(
-                "no aliexpress_affiliate_productdetail_get_response".into(),
-            )
-        })?;
+        .ok_or_else(|| malformed("no aliexpress_affiliate_productdetail_get_response".into()))?;
     let result = response.get("resp_result").unwrap_or(response);
     let code = result
         .get("resp_code")
@@ -193,7 +146,7 @@ pub fn parse_answer(body: &str) -> Result<ApiAnswer, OpenPlatformError> {
     }
     if code != 200 {
         let message = result.get("resp_msg").and_then(text_of).unwrap_or_default();
-        return Err(OpenPlatformError::Platform {
+        return Err(SourceError::Platform {
             code: code.to_string(),
             message,
         });
@@ -201,12 +154,12 @@ pub fn parse_answer(body: &str) -> Result<ApiAnswer, OpenPlatformError> {
     let products = result
         .get("result")
         .and_then(|r| r.get("products"))
-        .ok_or_else(|| OpenPlatformError::Malformed("no result.products".into()))?;
+        .ok_or_else(|| malformed("no result.products".into()))?;
     // Wrapped: {"products": {"product": [...]}}; flat: {"products": [...]}.
     let list = products.get("product").unwrap_or(products);
     let list = list
         .as_array()
-        .ok_or_else(|| OpenPlatformError::Malformed("products is not a list".into()))?;
+        .ok_or_else(|| malformed("products is not a list".into()))?;
     Ok(ApiAnswer::Products(
         list.iter().filter_map(product_of).collect(),
     ))
@@ -290,7 +243,7 @@ impl OpenPlatform {
         ids: &[&str],
         country: Country,
         lang: Lang,
-    ) -> Result<ApiAnswer, OpenPlatformError> {
+    ) -> Result<ApiAnswer, SourceError> {
         debug_assert!(ids.len() <= MAX_IDS_PER_CALL);
         let now = self.clock.unix_millis();
         let params = self.params(ids, country, lang, now);
@@ -302,30 +255,33 @@ impl OpenPlatform {
             .await
             .map_err(|e| {
                 if e.is_timeout() {
-                    OpenPlatformError::Timeout {
+                    SourceError::Timeout {
+                        upstream: PLATFORM,
                         ms: self.timeout.as_millis(),
                     }
                 } else {
-                    OpenPlatformError::Network
+                    SourceError::Network { upstream: PLATFORM }
                 }
             })?;
         let status = response.status();
         if !status.is_success() {
-            return Err(OpenPlatformError::Http {
+            return Err(SourceError::Http {
+                upstream: PLATFORM,
                 status: status.as_u16(),
             });
         }
         let body = read_capped(response, MAX_ANSWER_BYTES)
             .await
             .map_err(|e| match e {
-                Capped::TooLarge => OpenPlatformError::Malformed(format!(
+                Capped::TooLarge => malformed(format!(
                     "the answer is over {} MiB",
                     MAX_ANSWER_BYTES / (1024 * 1024)
                 )),
-                Capped::Failed(e) if e.is_timeout() => OpenPlatformError::Timeout {
+                Capped::Failed(e) if e.is_timeout() => SourceError::Timeout {
+                    upstream: PLATFORM,
                     ms: self.timeout.as_millis(),
                 },
-                Capped::Failed(_) => OpenPlatformError::Malformed("the answer was cut off".into()),
+                Capped::Failed(_) => malformed("the answer was cut off".into()),
             })?;
         parse_answer(&body)
     }

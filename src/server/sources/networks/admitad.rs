@@ -9,7 +9,8 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::{
-    endpoint, flag_of, http_client, percent_of, read_json, text_of, token_of, transport, NetError,
+    endpoint, flag_of, http_client, percent_of, read_json, text_of, token_of, transport,
+    SourceError,
 };
 use crate::{
     domain::{rates::Status, sources::NetworkFacts},
@@ -72,7 +73,7 @@ impl Admitad {
         }
     }
 
-    async fn new_token(&self) -> Result<(Secret, Instant), NetError> {
+    async fn new_token(&self) -> Result<(Secret, Instant), SourceError> {
         let response = self
             .http
             .post(endpoint(&self.config.api, "token/"))
@@ -91,8 +92,8 @@ impl Admitad {
         let status = response.status();
         let answer = read_json(NAME, response, self.timeout).await?;
         let token = token_of(NAME, "access_token", &answer["access_token"])?.ok_or_else(|| {
-            NetError::Auth {
-                network: NAME,
+            SourceError::Auth {
+                upstream: NAME,
                 problem: format!(
                     "no token (HTTP {status}: {})",
                     text_of(&answer["error_description"])
@@ -109,7 +110,7 @@ impl Admitad {
     }
 
     /// The token, renewed when it expired or `stale` (refused) is the one held.
-    async fn token(&self, stale: Option<&Secret>) -> Result<Secret, NetError> {
+    async fn token(&self, stale: Option<&Secret>) -> Result<Secret, SourceError> {
         let mut held = self.token.lock().await;
         if let Some((t, until)) = held.as_ref() {
             if Instant::now() < *until && stale != Some(t) {
@@ -121,7 +122,7 @@ impl Admitad {
         Ok(t)
     }
 
-    async fn call(&self, urls: &[&str], token: &Secret) -> Result<Option<Value>, NetError> {
+    async fn call(&self, urls: &[&str], token: &Secret) -> Result<Option<Value>, SourceError> {
         let response = self
             .http
             .post(endpoint(&self.config.api, "aliexpress/commission_rates/"))
@@ -132,8 +133,8 @@ impl Admitad {
             .map_err(|e| transport(NAME, &e, self.timeout))?;
         match response.status().as_u16() {
             401 => Ok(None),
-            s if !(200..300).contains(&s) => Err(NetError::Http {
-                network: NAME,
+            s if !(200..300).contains(&s) => Err(SourceError::Http {
+                upstream: NAME,
                 status: s,
             }),
             _ => Ok(Some(read_json(NAME, response, self.timeout).await?)),
@@ -142,24 +143,25 @@ impl Admitad {
 
     /// What Admitad says of each link (at most [`MAX_LINKS_PER_CALL`]), in order; `None` where
     /// it does not know the product or left the link out.
-    pub async fn rates(&self, urls: &[&str]) -> Result<Vec<Option<NetworkFacts>>, NetError> {
+    pub async fn rates(&self, urls: &[&str]) -> Result<Vec<Option<NetworkFacts>>, SourceError> {
         debug_assert!(urls.len() <= MAX_LINKS_PER_CALL);
         let token = self.token(None).await?;
         let answer = if let Some(a) = self.call(urls, &token).await? {
             a
         } else {
             let renewed = self.token(Some(&token)).await?;
-            self.call(urls, &renewed).await?.ok_or(NetError::Auth {
-                network: NAME,
+            self.call(urls, &renewed).await?.ok_or(SourceError::Auth {
+                upstream: NAME,
                 problem: "a new token was refused too".into(),
             })?
         };
-        let entries = answer["commission_rates"]
-            .as_array()
-            .ok_or_else(|| NetError::Malformed {
-                network: NAME,
-                problem: "no commission_rates list".into(),
-            })?;
+        let entries =
+            answer["commission_rates"]
+                .as_array()
+                .ok_or_else(|| SourceError::Malformed {
+                    upstream: NAME,
+                    problem: "no commission_rates list".into(),
+                })?;
         Ok(urls
             .iter()
             .map(|u| {

@@ -11,7 +11,7 @@ use url::Url;
 
 use super::{
     endpoint, flag_of, http_client, percent_of, read_json, retry_after, text_of, token_of,
-    transport, NetError,
+    transport, SourceError,
 };
 use crate::{
     domain::{rates::Status, sources::NetworkFacts},
@@ -77,7 +77,7 @@ pub fn facts_of(answer: &Value) -> Option<NetworkFacts> {
 /// token_expired_at? | expires_in?}}}`. The tokens are kept as given (a JWT is several hundred
 /// bytes); `Ok(None)`: the answer holds none; an error: one is over 8 KiB.
 /// The session in a token answer; `expires_in` counts from `now` (unix seconds).
-fn tokens_of(answer: &Value, now: i64) -> Result<Option<Tokens>, NetError> {
+fn tokens_of(answer: &Value, now: i64) -> Result<Option<Tokens>, SourceError> {
     let a = &answer["data"]["attributes"];
     let Some(access) = token_of(NAME, "access_token", &a["access_token"])? else {
         return Ok(None);
@@ -157,7 +157,7 @@ impl Epn {
             .is_some_and(|until| Instant::now() < until)
     }
 
-    fn pause(&self, secs: u64) -> NetError {
+    fn pause(&self, secs: u64) -> SourceError {
         let mut until = self
             .paused_until
             .lock()
@@ -171,8 +171,8 @@ impl Epn {
                 "ePN asked to slow down (429, captcha): not asked for a while"
             );
         }
-        NetError::Paused {
-            network: NAME,
+        SourceError::Paused {
+            upstream: NAME,
             secs,
         }
     }
@@ -183,7 +183,7 @@ impl Epn {
     }
 
     /// A new session: an ssid, then tokens (the ssid is scarce: only when no tokens are kept).
-    async fn login(&self) -> Result<Tokens, NetError> {
+    async fn login(&self) -> Result<Tokens, SourceError> {
         let mut ssid_url = endpoint(&self.config.oauth, "ssid");
         ssid_url
             .query_pairs_mut()
@@ -199,8 +199,8 @@ impl Epn {
             "ssid_token",
             &answer["data"]["attributes"]["ssid_token"],
         )?
-        .ok_or_else(|| NetError::Auth {
-            network: NAME,
+        .ok_or_else(|| SourceError::Auth {
+            upstream: NAME,
             problem: format!("no ssid (HTTP {status}: {})", error_of(&answer)),
         })?;
         let body = json!({
@@ -213,7 +213,7 @@ impl Epn {
         self.token_call("token", &body).await
     }
 
-    async fn refresh(&self, tokens: &Tokens) -> Result<Tokens, NetError> {
+    async fn refresh(&self, tokens: &Tokens) -> Result<Tokens, SourceError> {
         let body = json!({
             "grant_type": "refresh_token",
             "refresh_token": tokens.refresh.expose(),
@@ -222,7 +222,7 @@ impl Epn {
         self.token_call("token/refresh", &body).await
     }
 
-    async fn token_call(&self, path: &str, body: &Value) -> Result<Tokens, NetError> {
+    async fn token_call(&self, path: &str, body: &Value) -> Result<Tokens, SourceError> {
         let response = Self::request(self.http.post(endpoint(&self.config.oauth, path)))
             .json(body)
             .send()
@@ -233,8 +233,8 @@ impl Epn {
             return Err(self.pause(retry_after(&response).unwrap_or(SLOW_DOWN.as_secs())));
         }
         let answer = read_json(NAME, response, self.timeout).await?;
-        let tokens = tokens_of(&answer, self.clock.unix())?.ok_or_else(|| NetError::Auth {
-            network: NAME,
+        let tokens = tokens_of(&answer, self.clock.unix())?.ok_or_else(|| SourceError::Auth {
+            upstream: NAME,
             problem: format!("no tokens (HTTP {status}: {})", error_of(&answer)),
         })?;
         if let Err(error) = self
@@ -283,7 +283,7 @@ impl Epn {
 
     /// The session's tokens: in memory, else kept in the store, else a new login (under the
     /// store's lock, looking at the store again once it is held).
-    async fn tokens(&self) -> Result<Tokens, NetError> {
+    async fn tokens(&self) -> Result<Tokens, SourceError> {
         let mut held = self.tokens.lock().await;
         if let Some(t) = held.as_ref() {
             return Ok(t.clone());
@@ -308,7 +308,7 @@ impl Epn {
     /// After a 401 with `stale`: refreshes once (another task, or another instance, may have
     /// done it already: the kept tokens are read again under the store's lock); a refused
     /// refresh means a new login.
-    async fn renew(&self, stale: &Tokens) -> Result<Tokens, NetError> {
+    async fn renew(&self, stale: &Tokens) -> Result<Tokens, SourceError> {
         let mut held = self.tokens.lock().await;
         if let Some(t) = held.as_ref() {
             if t.access != stale.access {
@@ -320,7 +320,7 @@ impl Epn {
             Some(kept) if kept.access != stale.access => Ok(kept),
             _ => match self.refresh(stale).await {
                 Ok(t) => Ok(t),
-                Err(NetError::Auth { .. }) => self.login().await,
+                Err(SourceError::Auth { .. }) => self.login().await,
                 Err(e) => Err(e),
             },
         };
@@ -332,7 +332,7 @@ impl Epn {
         Ok(tokens)
     }
 
-    async fn check_link_once(&self, link: &str, tokens: &Tokens) -> Result<Call, NetError> {
+    async fn check_link_once(&self, link: &str, tokens: &Tokens) -> Result<Call, SourceError> {
         let mut url = endpoint(&self.config.api, "affiliate/checkLink");
         url.query_pairs_mut().append_pair("link", link);
         let response = Self::request(self.http.get(url))
@@ -344,8 +344,8 @@ impl Epn {
             401 => return Ok(Call::Expired),
             429 => return Err(self.pause(retry_after(&response).unwrap_or(SLOW_DOWN.as_secs()))),
             s if !(200..300).contains(&s) => {
-                return Err(NetError::Http {
-                    network: NAME,
+                return Err(SourceError::Http {
+                    upstream: NAME,
                     status: s,
                 })
             }
@@ -355,10 +355,10 @@ impl Epn {
     }
 
     /// What ePN says of one link; `Ok(None)`: it does not know the product.
-    pub async fn check_link(&self, link: &str) -> Result<Option<NetworkFacts>, NetError> {
+    pub async fn check_link(&self, link: &str) -> Result<Option<NetworkFacts>, SourceError> {
         if self.paused() {
-            return Err(NetError::Paused {
-                network: NAME,
+            return Err(SourceError::Paused {
+                upstream: NAME,
                 secs: 0,
             });
         }
@@ -370,8 +370,8 @@ impl Epn {
                 match self.check_link_once(link, &renewed).await? {
                     Call::Answer(a) => a,
                     Call::Expired => {
-                        return Err(NetError::Auth {
-                            network: NAME,
+                        return Err(SourceError::Auth {
+                            upstream: NAME,
                             problem: "the renewed token was refused too".into(),
                         })
                     }
@@ -379,8 +379,8 @@ impl Epn {
             }
         };
         if answer["result"] == Value::Bool(false) {
-            return Err(NetError::Refused {
-                network: NAME,
+            return Err(SourceError::Refused {
+                upstream: NAME,
                 problem: error_of(&answer),
             });
         }

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::SourceError;
+
 pub mod admitad;
 pub mod epn;
 
@@ -18,53 +20,6 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// The largest answer read (a token or a page of rates is a few KB).
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
-
-/// Why a network said nothing for this check. Never contains a secret or a token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NetError {
-    #[error("{network} answered HTTP {status}")]
-    Http { network: &'static str, status: u16 },
-    #[error("{network} did not answer within {ms} ms")]
-    Timeout { network: &'static str, ms: u128 },
-    #[error("the connection to {network} failed")]
-    Network { network: &'static str },
-    #[error("{network}'s answer could not be read: {problem}")]
-    Malformed {
-        network: &'static str,
-        problem: String,
-    },
-    #[error("{network} refused the call: {problem}")]
-    Refused {
-        network: &'static str,
-        problem: String,
-    },
-    #[error("{network} did not accept the credentials: {problem}")]
-    Auth {
-        network: &'static str,
-        problem: String,
-    },
-    #[error("{network} asked to slow down; not asked again for {secs} s")]
-    Paused { network: &'static str, secs: u64 },
-}
-
-impl NetError {
-    /// Whether the failure is the network's own (time-outs, connection errors, 5xx, an
-    /// unreadable answer, refused credentials): only these count toward its breaker. A refusal
-    /// about one product (`result: false`, a 4xx about the link) is an answer about that product,
-    /// and a request to slow down pauses the network instead.
-    pub fn is_source_fault(&self) -> bool {
-        match self {
-            NetError::Timeout { .. }
-            | NetError::Network { .. }
-            | NetError::Malformed { .. }
-            | NetError::Auth { .. } => true,
-            // "Too many requests" from a network without its own pause (Admitad) counts too:
-            // a few in a row open the breaker, which pauses the network for a while.
-            NetError::Http { status, .. } => *status >= 500 || *status == 429,
-            NetError::Refused { .. } | NetError::Paused { .. } => false,
-        }
-    }
-}
 
 /// The HTTP client of a network: time-outs, no redirects (an API that redirects is not followed
 /// off its base URL), no proxy from the environment.
@@ -87,14 +42,14 @@ pub fn endpoint(base: &Url, path: &str) -> Url {
 }
 
 /// Maps a transport error.
-pub fn transport(network: &'static str, e: &reqwest::Error, timeout: Duration) -> NetError {
+pub fn transport(network: &'static str, e: &reqwest::Error, timeout: Duration) -> SourceError {
     if e.is_timeout() {
-        NetError::Timeout {
-            network,
+        SourceError::Timeout {
+            upstream: network,
             ms: timeout.as_millis(),
         }
     } else {
-        NetError::Network { network }
+        SourceError::Network { upstream: network }
     }
 }
 
@@ -103,19 +58,19 @@ pub async fn read_json(
     network: &'static str,
     response: reqwest::Response,
     timeout: Duration,
-) -> Result<serde_json::Value, NetError> {
+) -> Result<serde_json::Value, SourceError> {
     use super::open_platform::{read_capped, Capped};
     let body = read_capped(response, MAX_ANSWER_BYTES)
         .await
         .map_err(|e| match e {
-            Capped::TooLarge => NetError::Malformed {
-                network,
+            Capped::TooLarge => SourceError::Malformed {
+                upstream: network,
                 problem: format!("the answer is over {} KiB", MAX_ANSWER_BYTES / 1024),
             },
             Capped::Failed(e) => transport(network, &e, timeout),
         })?;
-    serde_json::from_str(&body).map_err(|e| NetError::Malformed {
-        network,
+    serde_json::from_str(&body).map_err(|e| SourceError::Malformed {
+        upstream: network,
         problem: e.to_string(),
     })
 }
@@ -160,13 +115,13 @@ pub fn token_of(
     network: &'static str,
     field: &str,
     v: &serde_json::Value,
-) -> Result<Option<String>, NetError> {
+) -> Result<Option<String>, SourceError> {
     let Some(text) = v.as_str().filter(|s| !s.trim().is_empty()) else {
         return Ok(None);
     };
     if text.len() > MAX_SECRET_BYTES {
-        return Err(NetError::Malformed {
-            network,
+        return Err(SourceError::Malformed {
+            upstream: network,
             problem: format!(
                 "its {field} is {} bytes, over the {} KiB Linksmith keeps; it was not used",
                 text.len(),
