@@ -36,7 +36,12 @@ fn a_good_feed_is_imported_and_read_back() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (e.status, e.rate, e.category.as_deref(), e.learnt_at),
+        (
+            e.facts.status,
+            e.facts.rate,
+            e.facts.category.as_deref(),
+            e.at.0
+        ),
         (
             Status::Affiliate,
             Some(7.0),
@@ -49,12 +54,13 @@ fn a_good_feed_is_imported_and_read_back() {
             .lookup(Kind::Product, "1005005248414510")
             .unwrap()
             .unwrap()
+            .facts
             .status,
         Status::HotSale
     );
     let store = catalog.lookup(Kind::Store, "1101343461").unwrap().unwrap();
     assert_eq!(
-        (store.status, store.rate, store.category),
+        (store.facts.status, store.facts.rate, store.facts.category),
         (Status::ZeroCommission, None, None)
     );
     assert_eq!(
@@ -105,6 +111,7 @@ product,32701818048,HOT-SALE,,
             .lookup(Kind::Product, "32701818048")
             .unwrap()
             .unwrap()
+            .facts
             .status,
         Status::HotSale
     );
@@ -132,7 +139,7 @@ fn importing_again_updates() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (e.status, e.rate, e.learnt_at),
+        (e.facts.status, e.facts.rate, e.at.0),
         (Status::NonAffiliate, None, 200)
     );
     assert_eq!(catalog.counts().unwrap(), (3, 1));
@@ -265,7 +272,7 @@ fn statuses_are_the_domains_and_a_broken_row_is_named() {
     );
     for id in ["1005006295880104", "1005006295880105"] {
         let entry = catalog.lookup(Kind::Product, id).unwrap().unwrap();
-        assert_eq!(entry.status, Status::ZeroCommission);
+        assert_eq!(entry.facts.status, Status::ZeroCommission);
     }
     drop(catalog);
     // A row written past the schema's check (another tool, a broken file).

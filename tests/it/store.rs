@@ -84,18 +84,21 @@ async fn a_feed_is_imported_with_the_same_report_and_read_back_on_both() {
         // The later row for the same product wins.
         let phone = &found["1005006295880104"];
         assert_eq!(
-            (phone.status, phone.rate),
+            (phone.facts.status, phone.facts.rate),
             (Status::Affiliate, Some(8.0)),
             "{what}"
         );
         let lamp = &found["1005005248414510"];
         assert_eq!(
             (
-                lamp.status,
-                lamp.tmall,
-                lamp.ships_from.as_ref().map(|c| c.code().to_string()),
-                lamp.store_country.as_ref().map(|c| c.code().to_string()),
-                lamp.learnt_at
+                lamp.facts.status,
+                lamp.facts.tmall,
+                lamp.facts.ships_from.as_ref().map(|c| c.code().to_string()),
+                lamp.facts
+                    .store_country
+                    .as_ref()
+                    .map(|c| c.code().to_string()),
+                lamp.at.0
             ),
             (
                 Status::HotSale,
@@ -111,7 +114,7 @@ async fn a_feed_is_imported_with_the_same_report_and_read_back_on_both() {
             .await
             .unwrap();
         assert_eq!(
-            stores["1101343461"].status,
+            stores["1101343461"].facts.status,
             Status::ZeroCommission,
             "{what}"
         );
@@ -209,7 +212,7 @@ async fn a_large_feed_goes_in_batches_and_is_all_there() {
             .collect();
         let found = store.lookup_many(Kind::Product, &ids).await.unwrap();
         assert_eq!(found.len(), ids.len());
-        assert_eq!(found[&ids[3]].rate, Some(21.0));
+        assert_eq!(found[&ids[3]].facts.rate, Some(21.0));
     }
 }
 
@@ -788,7 +791,10 @@ async fn an_import_by_one_instance_is_seen_by_another_that_remembered_the_catalo
         async || lookup(&reader, &id).await.remove(&id),
     )
     .await;
-    assert_eq!((e.status, e.rate), (Status::Affiliate, Some(8.0)));
+    assert_eq!(
+        (e.facts.status, e.facts.rate),
+        (Status::Affiliate, Some(8.0))
+    );
     assert!(linksmith::server::store::Store::has_entries(&reader)
         .await
         .unwrap());
@@ -1001,7 +1007,7 @@ async fn the_embedded_store_remembers_lookups_and_sees_another_process_import() 
     let found = Store::lookup_many(&server, Kind::Product, ids)
         .await
         .unwrap();
-    assert_eq!(found[&id].rate, Some(8.0));
+    assert_eq!(found[&id].facts.rate, Some(8.0));
 
     // Its own import is seen at once.
     Store::import(
@@ -1016,6 +1022,6 @@ async fn the_embedded_store_remembers_lookups_and_sees_another_process_import() 
     let found = Store::lookup_many(&server, Kind::Product, ids)
         .await
         .unwrap();
-    assert_eq!(found[&id].rate, Some(3.0));
+    assert_eq!(found[&id].facts.rate, Some(3.0));
     let _ = std::fs::remove_dir_all(&dir);
 }

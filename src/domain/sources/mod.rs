@@ -259,13 +259,26 @@ pub fn led_by(order: &[StatusSource], network: Option<StatusSource>) -> Vec<Stat
     led
 }
 
-/// What each source answered for one link, with the time it was learnt (unix seconds).
+/// What a source said, and when it said it (a remembered answer keeps its time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Said<T> {
+    pub facts: T,
+    pub at: Timestamp,
+}
+
+impl<T> Said<T> {
+    pub fn new(facts: T, at: Timestamp) -> Said<T> {
+        Said { facts, at }
+    }
+}
+
+/// What each source answered for one link, each with its time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answers {
-    pub api: Option<(ApiFacts, i64)>,
-    pub epn: Option<(NetworkFacts, i64)>,
-    pub admitad: Option<(NetworkFacts, i64)>,
-    pub catalog: Option<(CatalogFacts, i64)>,
+    pub api: Option<Said<ApiFacts>>,
+    pub epn: Option<Said<NetworkFacts>>,
+    pub admitad: Option<Said<NetworkFacts>>,
+    pub catalog: Option<Said<CatalogFacts>>,
 }
 
 /// Every fact one source may state, none required.
@@ -283,9 +296,9 @@ struct Stated {
 }
 
 impl Answers {
-    fn stated(&self, source: StatusSource) -> Option<(Stated, i64)> {
+    fn stated(&self, source: StatusSource) -> Option<(Stated, Timestamp)> {
         match source {
-            StatusSource::Api => self.api.as_ref().map(|(facts, at)| {
+            StatusSource::Api => self.api.as_ref().map(|Said { facts, at }| {
                 let stated = match facts {
                     ApiFacts::Found {
                         commission,
@@ -324,7 +337,7 @@ impl Answers {
                 } else {
                     &self.admitad
                 };
-                answer.as_ref().map(|(n, at)| {
+                answer.as_ref().map(|Said { facts: n, at }| {
                     (
                         Stated {
                             status: Some(n.status),
@@ -338,7 +351,7 @@ impl Answers {
                     )
                 })
             }
-            StatusSource::Catalog => self.catalog.as_ref().map(|(c, at)| {
+            StatusSource::Catalog => self.catalog.as_ref().map(|Said { facts: c, at }| {
                 let hot_row = c.status == Status::HotSale;
                 (
                     Stated {
@@ -369,7 +382,7 @@ pub fn merge(answers: &Answers) -> Detection {
 
 /// [`merge`] with an authority order of the operator's choosing (see [`parse_order`]).
 pub fn merge_in(order: &[StatusSource], answers: &Answers) -> Detection {
-    let stated: Vec<(StatusSource, Stated, i64)> = order
+    let stated: Vec<(StatusSource, Stated, Timestamp)> = order
         .iter()
         .filter_map(|&s| answers.stated(s).map(|(st, at)| (s, st, at)))
         .collect();
@@ -414,7 +427,7 @@ pub fn merge_in(order: &[StatusSource], answers: &Answers) -> Detection {
                 status,
                 exact_percent: st.exact,
                 hot_percent: st.hot,
-                checked_at: Timestamp(*at),
+                checked_at: *at,
             })
         })
         .collect();

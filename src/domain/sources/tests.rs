@@ -1,5 +1,9 @@
 use super::*;
 
+fn said<T>(facts: T, at: i64) -> Said<T> {
+    Said::new(facts, Timestamp(at))
+}
+
 #[test]
 fn the_platform_outranks_the_catalogue() {
     let api = ApiFacts::Found {
@@ -20,8 +24,8 @@ fn the_platform_outranks_the_catalogue() {
         store_country: None,
     };
     let both = |api: ApiFacts, catalog: CatalogFacts| Answers {
-        api: Some((api, 100)),
-        catalog: Some((catalog, 50)),
+        api: Some(said(api, 100)),
+        catalog: Some(said(catalog, 50)),
         ..Answers::default()
     };
     let d = merge(&both(api.clone(), catalog.clone()));
@@ -46,7 +50,7 @@ fn the_platform_outranks_the_catalogue() {
         "a non-affiliate product keeps its category (the Brazil rule needs it)"
     );
     let d = merge(&Answers {
-        catalog: Some((catalog, 50)),
+        catalog: Some(said(catalog, 50)),
         ..Answers::default()
     });
     assert_eq!(
@@ -75,9 +79,9 @@ fn networks_rank_between_the_platform_and_the_catalogue() {
     };
     let answers = Answers {
         api: None,
-        epn: Some((net(Status::HotSale, None, Some(40.0)), 300)),
-        admitad: Some((net(Status::HotSale, Some(6.0), Some(35.0)), 200)),
-        catalog: Some((catalog, 100)),
+        epn: Some(said(net(Status::HotSale, None, Some(40.0)), 300)),
+        admitad: Some(said(net(Status::HotSale, Some(6.0), Some(35.0)), 200)),
+        catalog: Some(said(catalog, 100)),
     };
     let d = merge(&answers);
     assert_eq!((d.status, d.source), (Status::HotSale, StatusSource::Epn));
@@ -108,7 +112,7 @@ fn networks_rank_between_the_platform_and_the_catalogue() {
     assert!(disagreement(&agreeing.sources).is_none());
     // The platform outranks them all.
     let with_api = merge(&Answers {
-        api: Some((ApiFacts::NotInProgramme, 400)),
+        api: Some(said(ApiFacts::NotInProgramme, 400)),
         ..answers
     });
     assert_eq!(
@@ -134,8 +138,8 @@ fn the_authority_order_can_be_chosen() {
         .contains("\"page\" is not a status source"));
     assert!(parse_order("api,api").unwrap_err().contains("named twice"));
     let answers = Answers {
-        api: Some((ApiFacts::NotInProgramme, 2)),
-        catalog: Some((
+        api: Some(said(ApiFacts::NotInProgramme, 2)),
+        catalog: Some(said(
             CatalogFacts {
                 status: Status::Affiliate,
                 rate: Some(4.0),

@@ -35,14 +35,14 @@ use super::{
     limit::Client,
     sources::open_platform::{ApiAnswer, OpenPlatform, MAX_IDS_PER_CALL},
     sources::page_reader::{PageFacts, PageReader},
-    store::Kind,
-    store::SharedStore,
+    store::{Entry, Kind, SharedStore},
 };
 use crate::domain::{
     country::Country,
+    date::Timestamp,
     lang::Lang,
     link::{Link, PageKind},
-    sources::{self, Answers, ApiFacts, ApiProduct, CatalogFacts},
+    sources::{self, Answers, ApiFacts, ApiProduct, Said},
 };
 use crate::server::sources::networks::{admitad::Admitad, epn::Epn};
 
@@ -151,9 +151,9 @@ enum ApiOutcome {
 
 impl ApiOutcome {
     /// What the platform said, as the domain's facts, and when (nothing when it said nothing).
-    fn facts(&self) -> Option<(ApiFacts, i64)> {
+    fn facts(&self) -> Option<Said<ApiFacts>> {
         match self {
-            ApiOutcome::Found(p, at) => Some((
+            ApiOutcome::Found(p, at) => Some(Said::new(
                 ApiFacts::Found {
                     commission: p.commission_rate,
                     hot_commission: p.hot_commission_rate,
@@ -162,9 +162,11 @@ impl ApiOutcome {
                     category: p.category.clone(),
                     tmall: p.tmall,
                 },
-                *at,
+                Timestamp(*at),
             )),
-            ApiOutcome::NotInProgramme(at) => Some((ApiFacts::NotInProgramme, *at)),
+            ApiOutcome::NotInProgramme(at) => {
+                Some(Said::new(ApiFacts::NotInProgramme, Timestamp(*at)))
+            }
             ApiOutcome::Failed | ApiOutcome::NotAsked => None,
         }
     }
@@ -340,73 +342,14 @@ impl Resolver {
     ) -> Vec<Detection> {
         let authority = sources::led_by(&self.config.authority, network);
         let deadline = Instant::now() + self.config.budget;
-        // 1. The catalogue (local, one blocking call for the whole batch): a status where the API
-        // says nothing, and the facts the API does not carry (Tmall, ship-from, the seller's
-        // country), and
-        // 2. the API for every product id, batched and coalesced, both at once.
-        let wanted: Vec<(usize, Option<String>, Option<String>)> = links
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (i, l.product_id.clone(), l.store_id.clone()))
-            .collect();
-        let catalog = self.catalog.clone();
-        let lookups = async move {
-            if wanted.is_empty() {
-                return Vec::new();
-            }
-            // Within the check's time: a slow or locked store is skipped, not waited for. Two
-            // questions for the whole batch (products, then the stores of the links the
-            // catalogue does not hold as products).
-            let lookups = async {
-                // An empty catalogue (the common case without an import) costs one look-up.
-                if !catalog.has_entries().await.unwrap_or(true) {
-                    return Ok(Vec::new());
-                }
-                let products: Vec<String> =
-                    wanted.iter().filter_map(|(_, p, _)| p.clone()).collect();
-                let found = catalog.lookup_many(Kind::Product, &products).await?;
-                let stores: Vec<String> = wanted
-                    .iter()
-                    .filter(|(_, p, _)| !p.as_ref().is_some_and(|p| found.contains_key(p)))
-                    .filter_map(|(_, _, s)| s.clone())
-                    .collect();
-                let found_stores = catalog.lookup_many(Kind::Store, &stores).await?;
-                Ok::<_, crate::server::store::StoreError>(
-                    wanted
-                        .into_iter()
-                        .map(|(i, product, store)| {
-                            let entry = product
-                                .and_then(|id| found.get(&id).cloned())
-                                .or_else(|| store.and_then(|id| found_stores.get(&id).cloned()));
-                            (i, entry)
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            };
-            match tokio::time::timeout_at(deadline, lookups).await {
-                Ok(Ok(found)) => found,
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "catalogue look-up failed; checked without it");
-                    Vec::new()
-                }
-                Err(_) => {
-                    tracing::warn!(
-                        "the catalogue did not answer within the check's time; checked without it"
-                    );
-                    Vec::new()
-                }
-            }
-        };
+        // 1. The catalogue and 2. the API for every product id (batched and coalesced) and the
+        // networks, all at once.
         let ids: Vec<String> = links.iter().filter_map(|l| l.product_id.clone()).collect();
-        let (found, api, nets) = tokio::join!(
-            lookups,
+        let (known, api, nets) = tokio::join!(
+            self.catalogue_entries(links, deadline),
             self.api_outcomes(&ids, country, deadline, allowance),
             self.networks.ask(&ids, deadline, allowance)
         );
-        let mut known = vec![None; links.len()];
-        for (i, entry) in found {
-            known[i] = entry;
-        }
 
         // 3. Merge by authority (the domain's policy).
         let mut out: Vec<Detection> = links
@@ -418,19 +361,7 @@ impl Resolver {
                     api: id.and_then(|id| api.get(id)).and_then(ApiOutcome::facts),
                     epn: id.and_then(|id| nets.epn.get(id)).cloned(),
                     admitad: id.and_then(|id| nets.admitad.get(id)).cloned(),
-                    catalog: entry.map(|e| {
-                        (
-                            CatalogFacts {
-                                status: e.status,
-                                rate: e.rate,
-                                category: e.category,
-                                tmall: e.tmall,
-                                ships_from: e.ships_from,
-                                store_country: e.store_country,
-                            },
-                            e.learnt_at,
-                        )
-                    }),
+                    catalog: entry,
                 };
                 sources::merge_in(&authority, &answers)
             })
@@ -455,6 +386,67 @@ impl Resolver {
             }
         }
         out
+    }
+
+    /// What the catalogue holds for each link, in order (`None` where it holds nothing): a
+    /// status where the API says nothing, and the facts the API does not carry (Tmall,
+    /// ship-from, the seller's country). Two questions for the whole batch (products, then the
+    /// stores of the links it does not hold as products), within the check's time: a slow,
+    /// locked or failing store is skipped, not waited for.
+    async fn catalogue_entries(&self, links: &[Link], deadline: Instant) -> Vec<Option<Entry>> {
+        let mut known = vec![None; links.len()];
+        if links.is_empty() {
+            return known;
+        }
+        let catalog = &self.catalog;
+        let lookups = async {
+            // An empty catalogue (the common case without an import) costs one look-up.
+            if !catalog.has_entries().await.unwrap_or(true) {
+                return Ok(HashMap::new());
+            }
+            let products: Vec<String> = links.iter().filter_map(|l| l.product_id.clone()).collect();
+            let found = catalog.lookup_many(Kind::Product, &products).await?;
+            let stores: Vec<String> = links
+                .iter()
+                .filter(|l| !l.product_id.as_ref().is_some_and(|p| found.contains_key(p)))
+                .filter_map(|l| l.store_id.clone())
+                .collect();
+            let found_stores = catalog.lookup_many(Kind::Store, &stores).await?;
+            Ok::<_, crate::server::store::StoreError>(
+                links
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, l)| {
+                        let entry = l
+                            .product_id
+                            .as_ref()
+                            .and_then(|id| found.get(id).cloned())
+                            .or_else(|| {
+                                l.store_id
+                                    .as_ref()
+                                    .and_then(|id| found_stores.get(id).cloned())
+                            })?;
+                        Some((i, entry))
+                    })
+                    .collect::<HashMap<usize, Entry>>(),
+            )
+        };
+        match tokio::time::timeout_at(deadline, lookups).await {
+            Ok(Ok(found)) => {
+                for (i, entry) in found {
+                    known[i] = Some(entry);
+                }
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "catalogue look-up failed; checked without it");
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "the catalogue did not answer within the check's time; checked without it"
+                );
+            }
+        }
+        known
     }
 
     /// Ids waiting for an API call or in one, every client's together: zero once every call

@@ -18,6 +18,7 @@ use futures::{
 use tokio::time::Instant;
 
 use super::{breaker::Breaker, Ceilings};
+use crate::domain::{date::Timestamp, sources::Said};
 use crate::server::clock::Clock;
 use crate::server::{
     fair::{Allowance, Gate},
@@ -111,8 +112,8 @@ pub struct Networks {
 /// What the networks said of each product id, with when.
 #[derive(Debug, Default)]
 pub struct NetworkAnswers {
-    pub epn: HashMap<String, (NetworkFacts, i64)>,
-    pub admitad: HashMap<String, (NetworkFacts, i64)>,
+    pub epn: HashMap<String, Said<NetworkFacts>>,
+    pub admitad: HashMap<String, Said<NetworkFacts>>,
 }
 
 impl Networks {
@@ -194,7 +195,7 @@ impl Networks {
         ids: &[String],
         deadline: Instant,
         allowance: &Arc<Allowance>,
-    ) -> HashMap<String, (NetworkFacts, i64)> {
+    ) -> HashMap<String, Said<NetworkFacts>> {
         let mut out = HashMap::new();
         let on = match net {
             Net::Epn => self.epn.is_some(),
@@ -219,7 +220,7 @@ impl Networks {
                 match cache.get(&key) {
                     Some((facts, at, until)) if *until > now => {
                         if let Some(f) = facts {
-                            out.insert(id.clone(), (f.clone(), *at));
+                            out.insert(id.clone(), Said::new(f.clone(), Timestamp(*at)));
                         }
                         continue;
                     }
@@ -286,7 +287,7 @@ impl Networks {
         .await;
         for (id, h) in heard {
             if let Some((Some(facts), at)) = h {
-                out.insert(id, (facts, at));
+                out.insert(id, Said::new(facts, Timestamp(at)));
             }
         }
         out

@@ -17,7 +17,11 @@ pub use import::{
 pub use sqlite::Catalog;
 
 use crate::domain::sources::ApiProduct;
-use crate::domain::{country::Country, rates::Status, sources::NetworkFacts};
+use crate::domain::{
+    country::Country,
+    rates::Status,
+    sources::{CatalogFacts, NetworkFacts, Said},
+};
 
 pub mod import;
 pub mod postgres;
@@ -68,18 +72,8 @@ impl Kind {
     }
 }
 
-/// A catalogue entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub status: Status,
-    pub rate: Option<f64>,
-    pub category: Option<String>,
-    pub tmall: Option<bool>,
-    pub ships_from: Option<Country>,
-    pub store_country: Option<Country>,
-    /// Unix seconds.
-    pub learnt_at: i64,
-}
+/// A catalogue entry: the domain's catalogue facts and when the import learnt them.
+pub type Entry = Said<CatalogFacts>;
 
 /// A status as the store keeps it: `no_commission` is the store's word for zero commission.
 pub(crate) fn status_to_db(status: Status) -> &'static str {

@@ -138,15 +138,17 @@ mod tests {
     use crate::domain::rates::Status;
 
     fn entry() -> Entry {
-        Entry {
-            status: Status::Affiliate,
-            rate: Some(4.0),
-            category: None,
-            learnt_at: 1,
-            tmall: None,
-            ships_from: None,
-            store_country: None,
-        }
+        Entry::new(
+            crate::domain::sources::CatalogFacts {
+                status: Status::Affiliate,
+                rate: Some(4.0),
+                category: None,
+                tmall: None,
+                ships_from: None,
+                store_country: None,
+            },
+            crate::domain::date::Timestamp(1),
+        )
     }
 
     #[test]

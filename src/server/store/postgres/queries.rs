@@ -9,7 +9,10 @@ use tokio_postgres::types::ToSql;
 
 use super::{import, keys, locks, pg, PgStore};
 use crate::{
-    domain::sources::{ApiProduct, NetworkFacts},
+    domain::{
+        date::Timestamp,
+        sources::{ApiProduct, CatalogFacts, NetworkFacts},
+    },
     server::store::{
         country_of, status_from_db, status_to_db, Entry, ImportError, ImportReport, KeyListing,
         KeyRecord, KeyUsage, Kind, NewKey, Remembered, Store, StoreError, StoreLock, Tokens,
@@ -159,15 +162,17 @@ impl Store for PgStore {
         for r in rows {
             let id: String = r.get(0);
             let status: String = r.get(1);
-            let entry = Entry {
-                status: status_from_db(kind, &id, &status)?,
-                rate: r.get(2),
-                category: r.get(3),
-                learnt_at: r.get(4),
-                tmall: r.get(5),
-                ships_from: country_of(kind, &id, "ships_from", r.get(6))?,
-                store_country: country_of(kind, &id, "store_country", r.get(7))?,
-            };
+            let entry = Entry::new(
+                CatalogFacts {
+                    status: status_from_db(kind, &id, &status)?,
+                    rate: r.get(2),
+                    category: r.get(3),
+                    tmall: r.get(5),
+                    ships_from: country_of(kind, &id, "ships_from", r.get(6))?,
+                    store_country: country_of(kind, &id, "store_country", r.get(7))?,
+                },
+                Timestamp(r.get(4)),
+            );
             found.insert(id, entry);
         }
         self.cache.remember(generation, kind, &ask, &found);

@@ -19,7 +19,8 @@ use super::{
 };
 use crate::domain::{
     country::Country,
-    sources::{ApiProduct, NetworkFacts},
+    date::Timestamp,
+    sources::{ApiProduct, CatalogFacts, NetworkFacts},
 };
 
 mod interface;
@@ -139,15 +140,17 @@ impl Catalog {
         let country = |column: &str, code: Option<String>| country_of(kind, id, column, code);
         row.map(
             |((status, rate, category, learnt_at), (tmall, ships_from, store_country))| {
-                Ok(Entry {
-                    status: status_from_db(kind, id, &status)?,
-                    rate,
-                    category,
-                    tmall,
-                    ships_from: country("ships_from", ships_from)?,
-                    store_country: country("store_country", store_country)?,
-                    learnt_at,
-                })
+                Ok(Entry::new(
+                    CatalogFacts {
+                        status: status_from_db(kind, id, &status)?,
+                        rate,
+                        category,
+                        tmall,
+                        ships_from: country("ships_from", ships_from)?,
+                        store_country: country("store_country", store_country)?,
+                    },
+                    Timestamp(learnt_at),
+                ))
             },
         )
         .transpose()
