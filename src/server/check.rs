@@ -199,7 +199,10 @@ impl AppState {
         // few MiB of text is still milliseconds of one core); app share links are followed
         // (bounded per check and for the whole server, in parallel).
         let bytes: usize = inputs.iter().map(String::len).sum();
-        let (mut readings, shares) = if bytes > READ_INLINE_BYTES {
+        let Readings {
+            links: mut readings,
+            shares,
+        } = if bytes > READ_INLINE_BYTES {
             let owned = inputs.to_vec();
             tokio::task::spawn_blocking(move || read_all(&owned, lang))
                 .await
@@ -314,9 +317,13 @@ fn shares_withheld(allowance: &Allowance, input: &str) -> bool {
     }
 }
 
-/// Reads every input with the link engine: the readings in input order, and the app share links
-/// (by index) that the server must follow.
-type Readings = (Vec<Result<Link, Problem>>, Vec<(usize, String)>);
+/// Every input read with the link engine.
+struct Readings {
+    /// In input order; an app share link stands as `short_link_unresolved` until followed.
+    links: Vec<Result<Link, Problem>>,
+    /// The app share links the server must follow: (the input's index, the address).
+    shares: Vec<(usize, String)>,
+}
 
 fn read_all(inputs: &[String], lang: Lang) -> Readings {
     let mut readings = Vec::with_capacity(inputs.len());
@@ -331,7 +338,10 @@ fn read_all(inputs: &[String], lang: Lang) -> Readings {
             Err(e) => Err(e.problem(lang)),
         });
     }
-    (readings, shares)
+    Readings {
+        links: readings,
+        shares,
+    }
 }
 
 /// Why an app share link was not followed.

@@ -245,7 +245,7 @@ fn stale_api_answers_are_forgotten_and_fresh_ones_kept() {
     let ids = ["1".to_string(), "2".to_string(), "3".to_string()];
     let left = catalog.api_answers("US", &ids, 0).unwrap();
     assert_eq!(left.len(), 1);
-    assert_eq!(left[0].0, "3");
+    assert_eq!(left[0].id, "3");
     assert_eq!(catalog.forget_api_answers_before(2_000).unwrap(), 0);
 }
 

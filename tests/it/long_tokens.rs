@@ -11,7 +11,7 @@ use linksmith::server::{
     },
     sources::{Secret, SourceError},
     store::Catalog,
-    store::SharedStore,
+    store::{SharedStore, Tokens},
     ServerConfig,
 };
 use serde_json::json;
@@ -74,7 +74,9 @@ async fn a_1200_character_epn_token_is_used_whole_and_survives_the_store_on_both
             (1, 1, 0, 3),
             "{what}: one login, then every call accepted with its token"
         );
-        let (access, refresh, _) = store.load_tokens("epn").await.unwrap().unwrap();
+        let Tokens {
+            access, refresh, ..
+        } = store.load_tokens("epn").await.unwrap().unwrap();
         assert_eq!(
             (access.len(), refresh.len()),
             (1_200, 1_200),
@@ -124,7 +126,15 @@ async fn the_store_keeps_tokens_of_8_kib_byte_for_byte_on_both_backends() {
             .await
             .unwrap();
         let kept = other.load_tokens("epn").await.unwrap().unwrap();
-        assert_eq!(kept, (access, refresh, Some(1_900_000_000)), "{what}");
+        assert_eq!(
+            kept,
+            Tokens {
+                access,
+                refresh,
+                expires_at: Some(1_900_000_000)
+            },
+            "{what}"
+        );
     }
 }
 

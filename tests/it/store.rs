@@ -11,7 +11,7 @@ use linksmith::{
     },
     server::store::{
         postgres::{PgStore, PoolSettings},
-        Catalog, ImportError, Kind, SharedStore, Store, StoreError,
+        Catalog, ImportError, Kind, Remembered, SharedStore, Store, StoreError, Tokens,
     },
 };
 
@@ -261,17 +261,17 @@ async fn api_answers_are_remembered_by_country_and_time_and_forgotten_when_stale
             .unwrap();
         assert_eq!(us.len(), 2, "{what}");
         assert_eq!(
-            (us[0].0.as_str(), us[0].1.is_none(), us[0].2),
+            (us[0].id.as_str(), us[0].facts.is_none(), us[0].at),
             (b.as_str(), true, 1000),
             "{what}: asked order"
         );
-        assert_eq!(us[1].1.as_ref(), Some(&product(&a, 5.0)), "{what}");
+        assert_eq!(us[1].facts.as_ref(), Some(&product(&a, 5.0)), "{what}");
         let ru = store
             .api_answers("RU", std::slice::from_ref(&a), 0)
             .await
             .unwrap();
         assert_eq!(
-            ru[0].1.as_ref().and_then(|p| p.commission_rate),
+            ru[0].facts.as_ref().and_then(|p| p.commission_rate),
             Some(2.0),
             "{what}"
         );
@@ -293,7 +293,11 @@ async fn api_answers_are_remembered_by_country_and_time_and_forgotten_when_stale
             .api_answers("US", std::slice::from_ref(&a), 0)
             .await
             .unwrap();
-        assert_eq!((again[0].1.is_none(), again[0].2), (true, 3000), "{what}");
+        assert_eq!(
+            (again[0].facts.is_none(), again[0].at),
+            (true, 3000),
+            "{what}"
+        );
         // Forgetting: the US answer for b (1000) and the RU one (2000) go; a's US one (3000) stays.
         assert_eq!(
             store.forget_answers_before(2500).await.unwrap(),
@@ -343,8 +347,16 @@ async fn network_answers_and_tokens_are_kept() {
         assert_eq!(
             epn,
             vec![
-                (a.clone(), Some(facts.clone()), 500),
-                (b.clone(), None, 500)
+                Remembered {
+                    id: a.clone(),
+                    facts: Some(facts.clone()),
+                    at: 500
+                },
+                Remembered {
+                    id: b.clone(),
+                    facts: None,
+                    at: 500
+                }
             ],
             "{what}"
         );
@@ -352,7 +364,15 @@ async fn network_answers_and_tokens_are_kept() {
             .network_answers("admitad", std::slice::from_ref(&a), 0)
             .await
             .unwrap();
-        assert_eq!(admitad, vec![(a.clone(), None, 600)], "{what}");
+        assert_eq!(
+            admitad,
+            vec![Remembered {
+                id: a.clone(),
+                facts: None,
+                at: 600
+            }],
+            "{what}"
+        );
         assert!(store
             .network_answers("epn", std::slice::from_ref(&a), 500)
             .await
@@ -370,7 +390,11 @@ async fn network_answers_and_tokens_are_kept() {
             .unwrap();
         assert_eq!(
             store.load_tokens("epn").await.unwrap(),
-            Some(("acc-2".into(), "ref-2".into(), None)),
+            Some(Tokens {
+                access: "acc-2".into(),
+                refresh: "ref-2".into(),
+                expires_at: None
+            }),
             "{what}"
         );
         assert_eq!(store.load_tokens("admitad").await.unwrap(), None);
@@ -471,7 +495,7 @@ async fn instances_on_one_database_migrate_once_share_answers_and_locks() {
         .await
         .unwrap();
     assert_eq!(
-        seen[0].1.as_ref().and_then(|p| p.commission_rate),
+        seen[0].facts.as_ref().and_then(|p| p.commission_rate),
         Some(4.0)
     );
     stores[2]

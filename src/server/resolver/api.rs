@@ -100,13 +100,19 @@ impl Resolver {
             if !stored.is_empty() {
                 let stored: HashMap<String, ApiOutcome> = stored
                     .into_iter()
-                    .map(|(id, answer, at)| {
-                        let outcome = match answer {
-                            Some(p) => ApiOutcome::Found(p, at),
-                            None => ApiOutcome::NotInProgramme(at),
-                        };
-                        (id, outcome)
-                    })
+                    .map(
+                        |Remembered {
+                             id,
+                             facts: answer,
+                             at,
+                         }| {
+                            let outcome = match answer {
+                                Some(p) => ApiOutcome::Found(p, at),
+                                None => ApiOutcome::NotInProgramme(at),
+                            };
+                            (id, outcome)
+                        },
+                    )
                     .collect();
                 let (known, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut mine.entries)
                     .into_iter()

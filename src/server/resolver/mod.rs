@@ -35,7 +35,7 @@ use super::{
     limit::Client,
     sources::open_platform::{ApiAnswer, OpenPlatform, MAX_IDS_PER_CALL},
     sources::page_reader::{PageFacts, PageReader},
-    store::{Entry, Kind, SharedStore},
+    store::{Entry, Kind, Remembered, SharedStore},
 };
 use crate::domain::{
     country::Country,

@@ -29,7 +29,7 @@ use crate::server::{
         NetworkFacts,
     },
     sources::SourceError,
-    store::SharedStore,
+    store::{Remembered, SharedStore},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,8 +57,8 @@ type Batch = Shared<BoxFuture<'static, HashMap<String, Heard>>>;
 type Answered = Vec<(String, Option<NetworkFacts>)>;
 /// Answers waiting for the store (a network, what it said, when), and whether a writer is at work.
 type Unsaved = (Vec<(Net, Answered, i64)>, bool);
-/// Remembered answers: what was said, when (unix seconds), and until when it is good.
-type Remembered = lru::LruCache<(Net, String), (Option<NetworkFacts>, i64, Instant)>;
+/// Answers held in memory: what was said, when (unix seconds), and until when it is good.
+type Memory = lru::LruCache<(Net, String), (Option<NetworkFacts>, i64, Instant)>;
 
 /// A product's canonical address: what the networks are asked about.
 fn product_url(id: &str) -> String {
@@ -100,7 +100,7 @@ pub struct Networks {
     clock: Clock,
     /// How long a call may wait for a slot.
     wait: Duration,
-    cache: Mutex<Remembered>,
+    cache: Mutex<Memory>,
     inflight: Mutex<HashMap<(Net, String), Flight>>,
     epn_breaker: Breaker,
     admitad_breaker: Breaker,
@@ -319,7 +319,7 @@ impl Networks {
         match found {
             Ok(Ok(rows)) => rows
                 .into_iter()
-                .map(|(id, facts, at)| (id, Some((facts, at))))
+                .map(|Remembered { id, facts, at }| (id, Some((facts, at))))
                 .collect(),
             Ok(Err(error)) => {
                 tracing::warn!(%error, "remembered network answers not read");

@@ -126,12 +126,24 @@ impl std::fmt::Debug for dyn Store {
     }
 }
 
-/// A network's kept session tokens: (access, refresh, expires at in unix seconds).
-pub type Tokens = (String, String, Option<i64>);
+/// A network's kept session tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+    /// Unix seconds, where the network said.
+    pub expires_at: Option<i64>,
+}
 
-/// An answer remembered with when it was learnt (unix seconds); `None`: the source said it does
-/// not know the product (or it is not in the programme).
-pub type Remembered<T> = (String, Option<T>, i64);
+/// A source's answer for one product as the store remembers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remembered<T> {
+    pub id: String,
+    /// `None`: the source said it does not know the product (or it is not in the programme).
+    pub facts: Option<T>,
+    /// When it was learnt, unix seconds.
+    pub at: i64,
+}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {

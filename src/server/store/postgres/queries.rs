@@ -255,7 +255,13 @@ impl Store for PgStore {
         // In the order asked, as the embedded store answers.
         Ok(ids
             .iter()
-            .filter_map(|id| by_id.remove(id).map(|(a, at)| (id.clone(), a, at)))
+            .filter_map(|id| {
+                by_id.remove(id).map(|(facts, at)| Remembered {
+                    id: id.clone(),
+                    facts,
+                    at,
+                })
+            })
             .collect())
     }
 
@@ -346,7 +352,13 @@ impl Store for PgStore {
         }
         Ok(ids
             .iter()
-            .filter_map(|id| by_id.remove(id).map(|(f, at)| (id.clone(), f, at)))
+            .filter_map(|id| {
+                by_id.remove(id).map(|(facts, at)| Remembered {
+                    id: id.clone(),
+                    facts,
+                    at,
+                })
+            })
             .collect())
     }
 
@@ -380,7 +392,11 @@ impl Store for PgStore {
             )
             .await
             .map_err(|e| pg(&e))?;
-        Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
+        Ok(row.map(|r| Tokens {
+            access: r.get(0),
+            refresh: r.get(1),
+            expires_at: r.get(2),
+        }))
     }
 
     async fn lock(&self, name: &str, wait: Duration) -> Result<StoreLock, StoreError> {

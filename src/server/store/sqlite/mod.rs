@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{
     country_of,
     import::{read_feed, ImportError, ImportReport},
-    status_from_db, status_to_db, Entry, Kind, StoreError,
+    status_from_db, status_to_db, Entry, Kind, Remembered, StoreError, Tokens,
 };
 use crate::domain::{
     country::Country,
@@ -230,7 +230,7 @@ impl Catalog {
         country: &str,
         ids: &[String],
         not_before: i64,
-    ) -> Result<Vec<(String, Option<ApiProduct>, i64)>, StoreError> {
+    ) -> Result<Vec<Remembered<ApiProduct>>, StoreError> {
         let conn = self.conn();
         let mut get = conn.prepare_cached(
             "SELECT found, commission, hot, title, image_url, category, shop_id, tmall, fetched_at FROM api_cache
@@ -260,7 +260,11 @@ impl Catalog {
                 })
                 .optional()?;
             if let Some((answer, at)) = row {
-                out.push((id.clone(), answer.transpose()?, at));
+                out.push(Remembered {
+                    id: id.clone(),
+                    facts: answer.transpose()?,
+                    at,
+                });
             }
         }
         Ok(out)
@@ -309,7 +313,7 @@ impl Catalog {
         source: &str,
         ids: &[String],
         not_before: i64,
-    ) -> Result<Vec<(String, Option<NetworkFacts>, i64)>, StoreError> {
+    ) -> Result<Vec<Remembered<NetworkFacts>>, StoreError> {
         let conn = self.conn();
         let mut get = conn.prepare_cached(
             "SELECT known, status, exact, hot, title, image_url, learnt_at FROM network_answers
@@ -345,7 +349,11 @@ impl Catalog {
             } else {
                 None
             };
-            out.push((id.clone(), facts, at));
+            out.push(Remembered {
+                id: id.clone(),
+                facts,
+                at,
+            });
         }
         Ok(out)
     }
@@ -367,17 +375,20 @@ impl Catalog {
         Ok(())
     }
 
-    /// A network's kept session tokens: (access, refresh, expires_at).
-    pub fn load_tokens(
-        &self,
-        source: &str,
-    ) -> Result<Option<(String, String, Option<i64>)>, StoreError> {
+    /// A network's kept session tokens.
+    pub fn load_tokens(&self, source: &str) -> Result<Option<Tokens>, StoreError> {
         let conn = self.conn();
         Ok(conn
             .query_row(
                 "SELECT access, refresh, expires_at FROM tokens WHERE source = ?1",
                 [source],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(Tokens {
+                        access: r.get(0)?,
+                        refresh: r.get(1)?,
+                        expires_at: r.get(2)?,
+                    })
+                },
             )
             .optional()?)
     }
