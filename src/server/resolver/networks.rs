@@ -48,17 +48,34 @@ impl Net {
     }
 }
 
-/// What a network said (`None` inside: it does not know the product) and when; `None`: no
-/// answer (off, failed, paused or not asked in time), not remembered.
-type Heard = Option<(Option<NetworkFacts>, i64)>;
+/// What a network said of a product (`facts: None`: it does not know the product) and when;
+/// `None`: no answer (off, failed, paused or not asked in time), not remembered.
+type Heard = Option<Said<Option<NetworkFacts>>>;
 type Flight = Shared<BoxFuture<'static, Heard>>;
 type Batch = Shared<BoxFuture<'static, HashMap<String, Heard>>>;
 /// What a network said of each product asked.
 type Answered = Vec<(String, Option<NetworkFacts>)>;
-/// Answers waiting for the store (a network, what it said, when), and whether a writer is at work.
-type Unsaved = (Vec<(Net, Answered, i64)>, bool);
-/// Answers held in memory: what was said, when (unix seconds), and until when it is good.
-type Memory = lru::LruCache<(Net, String), (Option<NetworkFacts>, i64, Instant)>;
+/// What one network said of some products at one time, waiting for the store.
+struct Waiting {
+    net: Net,
+    answers: Answered,
+    at: i64,
+}
+
+/// Answers waiting for the store, and whether a writer is at work on them.
+#[derive(Default)]
+struct Unsaved {
+    waiting: Vec<Waiting>,
+    writing: bool,
+}
+
+/// An answer held in memory, and until when it is good.
+struct Kept {
+    said: Said<Option<NetworkFacts>>,
+    until: Instant,
+}
+
+type Memory = lru::LruCache<(Net, String), Kept>;
 
 /// A product's canonical address: what the networks are asked about.
 fn product_url(id: &str) -> String {
@@ -135,7 +152,7 @@ impl Networks {
             epn,
             admitad,
             store,
-            unsaved: Mutex::new((Vec::new(), false)),
+            unsaved: Mutex::new(Unsaved::default()),
             ttl,
             wait,
             cache: Mutex::new(lru::LruCache::new(
@@ -218,9 +235,9 @@ impl Networks {
                 }
                 let key = (net, id.clone());
                 match cache.get(&key) {
-                    Some((facts, at, until)) if *until > now => {
-                        if let Some(f) = facts {
-                            out.insert(id.clone(), Said::new(f.clone(), Timestamp(*at)));
+                    Some(Kept { said, until }) if *until > now => {
+                        if let Some(facts) = &said.facts {
+                            out.insert(id.clone(), Said::new(facts.clone(), said.at));
                         }
                         continue;
                     }
@@ -286,8 +303,12 @@ impl Networks {
         }))
         .await;
         for (id, h) in heard {
-            if let Some((Some(facts), at)) = h {
-                out.insert(id, Said::new(facts, Timestamp(at)));
+            if let Some(Said {
+                facts: Some(facts),
+                at,
+            }) = h
+            {
+                out.insert(id, Said::new(facts, at));
             }
         }
         out
@@ -296,10 +317,13 @@ impl Networks {
     /// Remembers an answer and ends its flight.
     fn finish(&self, net: Net, id: &str, heard: &Heard) {
         lock(&self.inflight).remove(&(net, id.to_string()));
-        if let Some((facts, at)) = heard {
+        if let Some(said) = heard {
             lock(&self.cache).put(
                 (net, id.to_string()),
-                (facts.clone(), *at, Instant::now() + self.ttl),
+                Kept {
+                    said: said.clone(),
+                    until: Instant::now() + self.ttl,
+                },
             );
         }
     }
@@ -319,7 +343,7 @@ impl Networks {
         match found {
             Ok(Ok(rows)) => rows
                 .into_iter()
-                .map(|Remembered { id, facts, at }| (id, Some((facts, at))))
+                .map(|Remembered { id, facts, at }| (id, Some(Said::new(facts, Timestamp(at)))))
                 .collect(),
             Ok(Err(error)) => {
                 tracing::warn!(%error, "remembered network answers not read");
@@ -338,8 +362,8 @@ impl Networks {
         }
         let start = {
             let mut unsaved = lock(&self.unsaved);
-            unsaved.0.push((net, answers, at));
-            !std::mem::replace(&mut unsaved.1, true)
+            unsaved.waiting.push(Waiting { net, answers, at });
+            !std::mem::replace(&mut unsaved.writing, true)
         };
         if start {
             let this = self.clone();
@@ -357,14 +381,14 @@ impl Networks {
             tokio::time::sleep(Duration::from_millis(20)).await;
             let batch = {
                 let mut unsaved = lock(&self.unsaved);
-                if unsaved.0.is_empty() {
-                    unsaved.1 = false;
+                if unsaved.waiting.is_empty() {
+                    unsaved.writing = false;
                     return;
                 }
-                std::mem::take(&mut unsaved.0)
+                std::mem::take(&mut unsaved.waiting)
             };
             let mut groups: HashMap<(Net, i64), Answered> = HashMap::new();
-            for (net, answers, at) in batch {
+            for Waiting { net, answers, at } in batch {
                 groups.entry((net, at)).or_default().extend(answers);
             }
             for ((net, at), answers) in groups {
@@ -383,8 +407,8 @@ impl Networks {
             // Nothing remembered answers: a fresh look-up, within the client's share and turn.
             if heard.is_none() && allowance.permit(&id) {
                 heard = this.call_epn(&id, allowance.client()).await;
-                if let Some((facts, at)) = &heard {
-                    this.keep(Net::Epn, vec![(id.clone(), facts.clone())], *at);
+                if let Some(said) = &heard {
+                    this.keep(Net::Epn, vec![(id.clone(), said.facts.clone())], said.at.0);
                 }
             }
             this.finish(Net::Epn, &id, &heard);
@@ -407,7 +431,7 @@ impl Networks {
         match epn.check_link(&product_url(id)).await {
             Ok(facts) => {
                 self.epn_breaker.success();
-                Some((facts, self.clock.unix()))
+                Some(Said::new(facts, Timestamp(self.clock.unix())))
             }
             // Paused on ePN's request: not a failure of the network.
             Err(SourceError::Paused { .. }) => None,
@@ -443,18 +467,18 @@ impl Networks {
                 .collect();
             if !ask.is_empty() {
                 let answers = this.call_admitad(&ask, allowance.client()).await;
-                if let Some((list, at)) = &answers {
+                if let Some(Said { facts: list, at }) = &answers {
                     let learnt = ask
                         .iter()
                         .enumerate()
                         .map(|(i, id)| (id.clone(), list.get(i).cloned().flatten()))
                         .collect();
-                    this.keep(Net::Admitad, learnt, *at);
+                    this.keep(Net::Admitad, learnt, at.0);
                 }
                 for (i, id) in ask.iter().enumerate() {
                     let heard = answers
                         .as_ref()
-                        .map(|(list, at)| (list.get(i).cloned().flatten(), *at));
+                        .map(|said| Said::new(said.facts.get(i).cloned().flatten(), said.at));
                     out.insert(id.clone(), heard);
                 }
             }
@@ -472,7 +496,7 @@ impl Networks {
         &self,
         ids: &[String],
         client: Client,
-    ) -> Option<(Vec<Option<NetworkFacts>>, i64)> {
+    ) -> Option<Said<Vec<Option<NetworkFacts>>>> {
         let admitad = self.admitad.as_ref()?;
         let _turn = self
             .admitad_gate
@@ -486,7 +510,7 @@ impl Networks {
         match admitad.rates(&urls).await {
             Ok(list) => {
                 self.admitad_breaker.success();
-                Some((list, self.clock.unix()))
+                Some(Said::new(list, Timestamp(self.clock.unix())))
             }
             Err(error) => {
                 tracing::warn!(%error, links = ids.len(), "Admitad did not answer; the check goes on without it");
