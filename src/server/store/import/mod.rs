@@ -1,6 +1,7 @@
 //! The catalogue's CSV import, for both stores: the feed is read one line at a time
 //! ([`records`]), each good row handed to the store's insert, each bad one reported with its line.
 
+use crate::domain::sources::CatalogFacts;
 use std::io::Read;
 
 use super::{Kind, StoreError};
@@ -225,12 +226,8 @@ struct Columns {
 pub struct Row {
     pub kind: Kind,
     pub id: String,
-    pub status: Status,
-    pub rate: Option<f64>,
-    pub category: Option<String>,
-    pub tmall: Option<bool>,
-    pub ships_from: Option<Country>,
-    pub store_country: Option<Country>,
+    /// What the row says of it: the same facts the catalogue answers with.
+    pub facts: CatalogFacts,
 }
 
 /// The feed's columns: the first three are required, the others optional.
@@ -348,12 +345,14 @@ impl Columns {
         Ok(Row {
             kind,
             id: id.to_string(),
-            status,
-            rate,
-            category: category.map(str::to_string),
-            tmall,
-            ships_from: country(SkipReason::ShipsFrom, self.ships_from)?,
-            store_country: country(SkipReason::StoreCountry, self.store_country)?,
+            facts: CatalogFacts {
+                status,
+                rate,
+                category: category.map(str::to_string),
+                tmall,
+                ships_from: country(SkipReason::ShipsFrom, self.ships_from)?,
+                store_country: country(SkipReason::StoreCountry, self.store_country)?,
+            },
         })
     }
 }

@@ -52,17 +52,18 @@ pub(super) async fn import(
         let rows = last_of_each(batch, |r| (r.kind, r.id.clone()));
         let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let status: Vec<&str> = rows.iter().map(|r| status_to_db(r.status)).collect();
-        let rate: Vec<Option<f64>> = rows.iter().map(|r| r.rate).collect();
-        let category: Vec<Option<&str>> = rows.iter().map(|r| r.category.as_deref()).collect();
-        let tmall: Vec<Option<bool>> = rows.iter().map(|r| r.tmall).collect();
+        let status: Vec<&str> = rows.iter().map(|r| status_to_db(r.facts.status)).collect();
+        let rate: Vec<Option<f64>> = rows.iter().map(|r| r.facts.rate).collect();
+        let category: Vec<Option<&str>> =
+            rows.iter().map(|r| r.facts.category.as_deref()).collect();
+        let tmall: Vec<Option<bool>> = rows.iter().map(|r| r.facts.tmall).collect();
         let ships: Vec<Option<&str>> = rows
             .iter()
-            .map(|r| r.ships_from.as_ref().map(Country::code))
+            .map(|r| r.facts.ships_from.as_ref().map(Country::code))
             .collect();
         let seller: Vec<Option<&str>> = rows
             .iter()
-            .map(|r| r.store_country.as_ref().map(Country::code))
+            .map(|r| r.facts.store_country.as_ref().map(Country::code))
             .collect();
         tx.execute(
             &stmt,

@@ -431,13 +431,13 @@ impl Catalog {
                 insert.execute(params![
                     row.kind.as_str(),
                     row.id,
-                    status_to_db(row.status),
-                    row.rate,
-                    row.category,
+                    status_to_db(row.facts.status),
+                    row.facts.rate,
+                    row.facts.category,
                     now,
-                    row.tmall,
-                    row.ships_from.as_ref().map(Country::code),
-                    row.store_country.as_ref().map(Country::code)
+                    row.facts.tmall,
+                    row.facts.ships_from.as_ref().map(Country::code),
+                    row.facts.store_country.as_ref().map(Country::code)
                 ])?;
                 Ok(())
             })?
