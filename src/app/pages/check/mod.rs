@@ -57,21 +57,13 @@ const SHAREABLE_TEXT_BYTES: usize = 1500;
 /// reader scrolls on: a screenful or two of cards, so a full paste costs what is near the screen.
 pub(crate) const DRAW_STEP: usize = 50;
 
-/// Loads the results' code (a bundle of its own). The page's script calls it before hydrating a page
-/// with results rendered by the server, whose view must hydrate as soon as it is reached.
+/// Loads the results' code (a bundle of its own) without running it: Leptos's own preload of a
+/// `#[lazy]` function (`__preload_` + its name, what `lazy_preload!` calls). The page's script
+/// awaits it before hydrating a page with results rendered by the server, whose view must hydrate
+/// as soon as it is reached; the form starts it as the reader starts pasting.
 #[cfg(feature = "hydrate")]
 pub async fn load_results_code() {
-    let owner = Owner::new();
-    let args = owner.with(|| {
-        (
-            Memo::new(|_| Ok(None)),
-            Memo::new(|_| Lang::En),
-            RwSignal::new(false),
-            RwSignal::new(None),
-            RwSignal::new(false),
-        )
-    });
-    let _ = results_view(None, args.0, args.1, args.2, args.3, args.4).await;
+    results::__preload_results_view().await;
 }
 
 #[component]
