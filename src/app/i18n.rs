@@ -1,34 +1,22 @@
 //! The pages' words in English and Russian, and the language they are shown in.
 //!
-//! `build.rs` compiles `locales/en.json` and `locales/ru.json` into [`Words`], one value per
-//! language (a key missing from one locale is a build error). The language is a signal in the
-//! context ([`I18nContext`], provided by [`I18nContextProvider`]): on the server it comes from the
-//! cookie the language switch writes, else `Accept-Language`, else English; in the browser from
-//! `<html lang>`, which the server wrote. The macros read words: `t!(i18n, section.key)` as a view
-//! that follows the language, `t_string!(i18n, section.key)` as text (tracking the language),
-//! `tu_string!` without following it, `td_string!(locale, section.key)` for a given language; a text with `{{ name }}` holes takes
-//! the values after the key (`t_string!(i18n, check.scan_one, usable, refused)`).
+//! The words are `domain::words` (`locales/en.json`, `locales/ru.json`, compiled by `build.rs`).
+//! The language is a signal in the context ([`I18nContext`], provided by
+//! [`I18nContextProvider`]): on the server it comes from the cookie the language switch writes,
+//! else `Accept-Language`, else English; in the browser from `<html lang>`, which the server
+//! wrote. The macros read words: `t!(i18n, section.key)` as a view that follows the language,
+//! `t_string!(i18n, section.key)` as text (tracking the language), `tu_string!` without following
+//! it, `td_string!(locale, section.key)` for a given language; a text with `{{ name }}` holes
+//! takes the values after the key (`t_string!(i18n, check.scan_one, usable, refused)`).
 //!
 //! Linksmith's own small runtime (a signal and two static tables) replaced leptos_i18n, whose
 //! language negotiation (ICU4X locale matching, leptos-use) weighed on the page's first download.
-
-use std::fmt::Display;
 
 use leptos::prelude::*;
 
 pub use crate::domain::lang::Lang;
 
-include!(concat!(env!("OUT_DIR"), "/words.rs"));
-
-impl Lang {
-    /// The words of this language.
-    pub fn words(self) -> &'static Words {
-        match self {
-            Lang::En => &EN,
-            Lang::Ru => &RU,
-        }
-    }
-}
+pub use crate::domain::words::{fill, Words};
 
 /// The name of the cookie that remembers the language chosen (`?lang=`), kept a year.
 pub const COOKIE: &str = "i18n_pref_locale";
@@ -126,26 +114,6 @@ pub fn I18nContextProvider(children: Children) -> impl IntoView {
     children()
 }
 
-/// `text` with each `{{ name }}` replaced by its value.
-pub fn fill(text: &str, values: &[(&str, &dyn Display)]) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let Some(len) = rest[start..].find("}}") else {
-            break;
-        };
-        out.push_str(&rest[..start]);
-        let name = rest[start + 2..start + len].trim();
-        match values.iter().find(|(n, _)| *n == name) {
-            Some((_, value)) => out.push_str(&value.to_string()),
-            None => out.push_str(&rest[start..start + len + 2]),
-        }
-        rest = &rest[start + len + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// A word as a view that follows the language: `t!(i18n, section.key)`.
 macro_rules! t {
     ($i18n:expr, $($key:ident).+) => {{
@@ -183,30 +151,3 @@ macro_rules! td_string {
 }
 
 pub(crate) use {t, t_string, td_string, tu_string};
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn holes_are_filled_by_name() {
-        let (count, usable) = (3, "2");
-        assert_eq!(
-            fill(
-                "{{ count }} links, {{usable}} usable, {{ other }}",
-                &[("count", &count), ("usable", &usable)]
-            ),
-            "3 links, 2 usable, {{ other }}"
-        );
-        assert_eq!(fill("{{ open", &[]), "{{ open");
-    }
-
-    #[test]
-    fn both_languages_have_every_word() {
-        assert!(!td_string!(Lang::En, common.nav_rates).is_empty());
-        assert_ne!(
-            td_string!(Lang::Ru, common.nav_rates),
-            td_string!(Lang::En, common.nav_rates)
-        );
-    }
-}

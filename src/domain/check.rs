@@ -112,10 +112,7 @@ impl RawOptions {
             Some(t) => Some(LinkTemplate::parse(t).map_err(|e| {
                 Problem::new(
                     ErrorCode::InvalidTemplate,
-                    match lang {
-                        Lang::En => format!("The link template is refused: {e}."),
-                        Lang::Ru => format!("Шаблон ссылки отклонён: {}.", e.russian()),
-                    },
+                    crate::domain::messages::refused_template(&e, lang),
                 )
             })?),
         };

@@ -44,11 +44,7 @@ static NAMES_RU: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 pub struct Country([u8; 2]);
 
 /// The text is not an ISO 3166-1 alpha-2 country code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "\"{input}\" is not a country code. Give the buyer's delivery country as its two-letter \
-     ISO 3166-1 code, such as US, BR or KZ."
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountryError {
     pub input: String,
 }

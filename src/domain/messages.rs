@@ -1,17 +1,19 @@
 //! What every user-facing error says, in each language: one place for (code, parameters,
-//! language) -> sentence, so that the API and the page say the same thing in the same language.
-//! English is each error's own `Display` (the sentence it was written with); Russian is here.
+//! language) -> sentence, so that the API, the page and the bot say the same thing in the same
+//! language. The sentences are `domain::words` (`locales/*.json`); English is also each error's
+//! `Display`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    campaign::CampaignError,
+    campaign::{CampaignError, MAX_FIELD_CHARS, MAX_KEYWORDS},
     codes::ErrorCode,
     country::CountryError,
     lang::Lang,
-    link::{LinkError, PasteTooLarge, MAX_LINK_BYTES, MAX_PASTE_BYTES},
+    link::{is_s_click, LinkError, PasteTooLarge, MAX_LINK_BYTES, MAX_PASTE_BYTES},
     rates::AmountError,
-    template::{SubIdError, TemplateError, MAX_SUB_LEN},
+    template::{DeriveError, SubIdError, TemplateError, MAX_SUB_LEN},
+    words::say,
 };
 
 /// The contract's error object: a code and a sentence.
@@ -31,19 +33,13 @@ impl Problem {
     }
 }
 
-/// An error a user can read: its contract code and its sentence in a language.
-pub trait Explain: std::fmt::Display {
+/// An error a user can read: its contract code and its sentence in a language (from
+/// `domain::words`; English is also its `Display`).
+pub trait Explain {
     fn code(&self) -> ErrorCode;
 
-    /// The Russian sentence (English is `Display`).
-    fn russian(&self) -> String;
-
-    fn message(&self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.to_string(),
-            Lang::Ru => self.russian(),
-        }
-    }
+    /// The sentence in `lang`: what happened and what to do.
+    fn message(&self, lang: Lang) -> String;
 
     /// The contract's error object in `lang`.
     fn problem(&self, lang: Lang) -> Problem {
@@ -51,15 +47,40 @@ pub trait Explain: std::fmt::Display {
     }
 }
 
+/// `Display` (the English sentence) and `Error` for the errors that explain themselves.
+macro_rules! explained {
+    ($($error:ty),+ $(,)?) => {$(
+        impl std::fmt::Display for $error {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.message(Lang::En))
+            }
+        }
+
+        impl std::error::Error for $error {}
+    )+};
+}
+
+explained!(
+    PasteTooLarge,
+    LinkError,
+    CountryError,
+    AmountError,
+    SubIdError,
+    TemplateError,
+    DeriveError,
+    CampaignError,
+);
+
 impl Explain for PasteTooLarge {
     fn code(&self) -> ErrorCode {
         ErrorCode::TooLong
     }
 
-    fn russian(&self) -> String {
-        format!(
-            "Вставленный текст занимает {} байт, больше предела в 1 МиБ ({MAX_PASTE_BYTES} байт). Проверьте ссылки по частям.",
-            self.len
+    fn message(&self, lang: Lang) -> String {
+        say!(
+            lang.words().problems.paste_too_large,
+            len = self.len,
+            max = MAX_PASTE_BYTES
         )
     }
 }
@@ -69,58 +90,28 @@ impl Explain for LinkError {
         LinkError::code(self)
     }
 
-    fn russian(&self) -> String {
+    fn message(&self, lang: Lang) -> String {
+        let w = &lang.words().problems;
         match self {
-            LinkError::EmptyInput => "Нечего проверять: ввод пуст. Вставьте ссылку на товар, магазин или категорию AliExpress.".into(),
-            LinkError::TooLong { len } => format!(
-                "Ссылка длиной {len} байт, больше предела в {MAX_LINK_BYTES} для одной ссылки. Вставьте адрес страницы товара (aliexpress.com/item/<id>.html) без лишних параметров."
-            ),
-            LinkError::PasteTooLarge(p) => p.russian(),
-            LinkError::UnsupportedScheme { scheme } => format!(
-                "«{scheme}:» — не веб-ссылка. Вставьте ссылку https:// на страницу AliExpress."
-            ),
-            LinkError::Unparsable { detail } => format!(
-                "Это не корректный веб-адрес ({detail}). Скопируйте ссылку заново из адресной строки браузера."
-            ),
-            LinkError::SeveralLinks { count } => format!(
-                "В тексте {count} ссылок, а здесь ожидается одна. Проверьте их списком или вставьте одну ссылку."
-            ),
-            LinkError::NonStandardPort { port } => format!(
-                "В ссылке указан порт {port}, а страницы AliExpress открываются на стандартном порту. Вставьте адрес без «:{port}»."
-            ),
-            LinkError::NotAliexpress { host } => format!(
-                "{host} — не сайт AliExpress. Linksmith проверяет ссылки на страницы aliexpress.com, aliexpress.ru и aliexpress.us: вставьте адрес страницы товара."
-            ),
-            LinkError::OtherNetwork { host, network } => format!(
-                "{host} — партнёрская ссылка {network}: в ней уже чужое отслеживание. Откройте её и вставьте адрес страницы AliExpress, на которую она ведёт."
-            ),
-            LinkError::ShortLinkRejected { host } => {
-                if crate::domain::link::is_s_click(host) {
-                    format!(
-                        "Ссылки {host} не принимаются: по условиям комиссия через ссылки s.click может не засчитаться. Откройте ссылку в браузере и вставьте адрес страницы товара, который он покажет (aliexpress.com/item/<id>.html)."
-                    )
-                } else {
-                    format!(
-                        "{host} — короткая партнёрская ссылка: в ней метка другого вебмастера, а переход по ней засчитал бы ему клик, поэтому Linksmith по ней не переходит. Откройте её в браузере и вставьте адрес страницы AliExpress, который он покажет."
-                    )
-                }
+            LinkError::EmptyInput => w.empty_input.to_string(),
+            LinkError::TooLong { len } => say!(w.link_too_long, len, max = MAX_LINK_BYTES),
+            LinkError::PasteTooLarge(p) => p.message(lang),
+            LinkError::UnsupportedScheme { scheme } => say!(w.unsupported_scheme, scheme),
+            LinkError::Unparsable { detail } => say!(w.unparsable, detail),
+            LinkError::SeveralLinks { count } => say!(w.several_links, count),
+            LinkError::NonStandardPort { port } => say!(w.non_standard_port, port),
+            LinkError::NotAliexpress { host } => say!(w.not_aliexpress, host),
+            LinkError::OtherNetwork { host, network } => say!(w.other_network, host, network),
+            LinkError::ShortLinkRejected { host } if is_s_click(host) => {
+                say!(w.s_click_rejected, host)
             }
-            LinkError::ShortLinkUnresolved { reason } => format!(
-                "Не удалось пройти по ссылке «Поделиться» из приложения ({reason}). Откройте её на телефоне или в браузере и вставьте адрес страницы товара."
-            ),
-            LinkError::BadProductId { id } => format!(
-                "«{id}» — не номер товара AliExpress (в них от 10 до 16 цифр). Скопируйте ссылку заново со страницы товара."
-            ),
-            LinkError::AccountPage { host } => format!(
-                "{host} — страница аккаунта, корзины или помощи: ссылка на неё не приносит комиссию. Вставьте ссылку на товар, магазин или категорию."
-            ),
-            LinkError::VanityStore { host } => format!(
-                "{host} — собственный адрес магазина. Откройте магазин и вставьте его адрес вида aliexpress.com/store/<id> или ссылку на товар."
-            ),
-            LinkError::EmptyShare => "Ссылка «Поделиться» не говорит, какой страницей делятся. Откройте её и вставьте адрес страницы товара.".into(),
-            LinkError::UnknownPage { page } => format!(
-                "Linksmith не знает эту страницу AliExpress ({page}). Вставьте ссылку на товар, магазин, категорию, поиск или акцию."
-            ),
+            LinkError::ShortLinkRejected { host } => say!(w.short_link_rejected, host),
+            LinkError::ShortLinkUnresolved { reason } => say!(w.short_link_unresolved, reason),
+            LinkError::BadProductId { id } => say!(w.bad_product_id, id),
+            LinkError::AccountPage { host } => say!(w.account_page, host),
+            LinkError::VanityStore { host } => say!(w.vanity_store, host),
+            LinkError::EmptyShare => w.empty_share.to_string(),
+            LinkError::UnknownPage { page } => say!(w.unknown_page, page),
         }
     }
 }
@@ -130,11 +121,8 @@ impl Explain for CountryError {
         CountryError::code(self)
     }
 
-    fn russian(&self) -> String {
-        format!(
-            "«{}» — не код страны. Укажите страну доставки покупателя двухбуквенным кодом ISO 3166-1, например US, BR или KZ.",
-            self.input
-        )
+    fn message(&self, lang: Lang) -> String {
+        say!(lang.words().problems.bad_country, input = self.input)
     }
 }
 
@@ -143,23 +131,14 @@ impl Explain for AmountError {
         AmountError::code(self)
     }
 
-    fn russian(&self) -> String {
+    fn message(&self, lang: Lang) -> String {
+        let w = &lang.words().problems;
         match self {
-            AmountError::NotANumber(t) => format!(
-                "«{t}» — не сумма. Укажите стоимость заказа в USD числом, например 25 или 19.99."
-            ),
-            AmountError::Negative(t) => format!(
-                "Сумма {t} отрицательна. Укажите стоимость заказа в USD: только товары, без доставки."
-            ),
-            AmountError::Absurd(t) => format!(
-                "Сумма {t} USD больше любого заказа (предел 1 000 000 USD). Проверьте число."
-            ),
-            AmountError::Ambiguous(t) => format!(
-                "«{t}» можно прочесть двояко (тысяча или дробное число). Тысячу пишите как 1000 или 1 000, дробную сумму — как 1.5 или 1,50."
-            ),
-            AmountError::BadGrouping(t) => format!(
-                "В «{t}» цифры сгруппированы неровно. Группируйте тысячи по три (1 000 или 1 000 000,50) или пишите без группировки, например 1000.50."
-            ),
+            AmountError::NotANumber(text) => say!(w.amount_not_a_number, text),
+            AmountError::Negative(text) => say!(w.amount_negative, text),
+            AmountError::Absurd(text) => say!(w.amount_absurd, text),
+            AmountError::Ambiguous(text) => say!(w.amount_ambiguous, text),
+            AmountError::BadGrouping(text) => say!(w.amount_bad_grouping, text),
         }
     }
 }
@@ -169,54 +148,56 @@ impl Explain for SubIdError {
         SubIdError::code(self)
     }
 
-    fn russian(&self) -> String {
+    fn message(&self, lang: Lang) -> String {
+        let w = &lang.words().problems;
         match self {
-            SubIdError::TooLong { len } => format!(
-                "Sub-id длиной {len} знаков; помещается не больше {MAX_SUB_LEN}. Используйте метку короче, например tg-channel."
-            ),
-            SubIdError::BadCharacter { sub, bad } => format!(
-                "В sub-id «{sub}» есть {bad}: такое ссылки не передают надёжно. Используйте только латинские буквы, цифры, «-», «_» и «.», например tg-channel."
-            ),
+            SubIdError::TooLong { len } => say!(w.sub_too_long, len, max = MAX_SUB_LEN),
+            SubIdError::BadCharacter { sub, bad } => say!(w.sub_bad_character, sub, bad),
         }
     }
 }
 
+/// A refused template's reason is a clause ("it has no {url} ..."), said after
+/// [`refused_template`]'s or [`DeriveError::Invalid`]'s opening.
 impl Explain for TemplateError {
     fn code(&self) -> ErrorCode {
         ErrorCode::InvalidTemplate
     }
 
-    fn russian(&self) -> String {
+    fn message(&self, lang: Lang) -> String {
+        let w = &lang.words().problems;
         match self {
-            TemplateError::Empty => "шаблон пуст".into(),
-            TemplateError::NoDestination => "в нём нет {url} или {raw_url}: ссылка не вела бы на проверенную страницу. Поставьте {url} туда, где ваша сеть ждёт адрес назначения, например https://example-network.com/deeplink?to={url}&sub={sub}".into(),
-            TemplateError::UnknownPlaceholder(p) => format!(
-                "в нём неизвестная подстановка {p}; подстановки: {{url}}, {{raw_url}}, {{product_id}} и {{sub}}"
-            ),
-            TemplateError::NotHttps(d) => format!(
-                "это не полный адрес https ({d}). Начните его с https:// и домена вашей сети"
-            ),
-            TemplateError::ShortLinkHost(h) => format!(
-                "он ведёт на {h} — домен коротких партнёрских ссылок, комиссия через который может не засчитаться. Используйте адрес глубоких ссылок вашей сети"
-            ),
+            TemplateError::Empty => w.template_empty.to_string(),
+            TemplateError::NoDestination => w.template_no_destination.to_string(),
+            TemplateError::UnknownPlaceholder(placeholder) => {
+                say!(w.template_unknown_placeholder, placeholder)
+            }
+            TemplateError::NotHttps(detail) => say!(w.template_not_https, detail),
+            TemplateError::ShortLinkHost(host) => say!(w.template_short_link_host, host),
         }
     }
 }
 
-impl Explain for crate::domain::template::DeriveError {
+/// "The link template is refused: <why>." in `lang`.
+pub fn refused_template(e: &TemplateError, lang: Lang) -> String {
+    say!(
+        lang.words().problems.template_refused,
+        why = e.message(lang)
+    )
+}
+
+impl Explain for DeriveError {
     fn code(&self) -> ErrorCode {
         ErrorCode::InvalidTemplate
     }
 
-    fn russian(&self) -> String {
-        use crate::domain::template::DeriveError;
+    fn message(&self, lang: Lang) -> String {
+        let w = &lang.words().problems;
         match self {
-            DeriveError::NotALink => "Это не ссылка. Вставьте глубокую ссылку на один товар из кабинета вашей сети, начиная с https://.".into(),
-            DeriveError::ShortLink { host } => format!(
-                "{host} — короткая ссылка: её параметры скрыты. Вставьте полную глубокую ссылку из кабинета вашей сети (ту, где есть адрес товара)."
-            ),
-            DeriveError::NoDestination => "Ни один параметр этой ссылки не ведёт на страницу AliExpress, поэтому некуда подставить проверенную страницу. Сделайте в кабинете сети глубокую ссылку на один товар и вставьте её.".into(),
-            DeriveError::Invalid(e) => format!("Шаблон из неё отклонён: {}.", e.russian()),
+            DeriveError::NotALink => w.derive_not_a_link.to_string(),
+            DeriveError::ShortLink { host } => say!(w.derive_short_link, host),
+            DeriveError::NoDestination => w.derive_no_destination.to_string(),
+            DeriveError::Invalid(e) => say!(w.derive_invalid, why = e.message(lang)),
         }
     }
 }
@@ -226,16 +207,15 @@ impl Explain for CampaignError {
         CampaignError::code(self)
     }
 
-    fn russian(&self) -> String {
+    fn message(&self, lang: Lang) -> String {
+        let w = &lang.words().problems;
         match self {
-            CampaignError::TooLong { field, len } => format!(
-                "Поле {field} длиной {len} знаков, больше предела в {}. Проверьте его по частям.",
-                crate::domain::campaign::MAX_FIELD_CHARS
-            ),
-            CampaignError::TooManyKeywords { count } => format!(
-                "Ключевых слов {count}, больше предела в {}. Проверьте их по частям.",
-                crate::domain::campaign::MAX_KEYWORDS
-            ),
+            CampaignError::TooLong { field, len } => {
+                say!(w.campaign_too_long, field, len, max = MAX_FIELD_CHARS)
+            }
+            CampaignError::TooManyKeywords { count } => {
+                say!(w.campaign_too_many_keywords, count, max = MAX_KEYWORDS)
+            }
         }
     }
 }
@@ -269,5 +249,97 @@ mod tests {
         }
         .message(Lang::Ru)
         .contains("evil.test"));
+    }
+
+    /// Every refusal of every kind, each variant once.
+    fn every_refusal() -> Vec<Box<dyn Explain>> {
+        let host = || "evil.test".to_string();
+        vec![
+            Box::new(PasteTooLarge { len: 2_000_000 }),
+            Box::new(LinkError::EmptyInput),
+            Box::new(LinkError::TooLong { len: 5000 }),
+            Box::new(LinkError::PasteTooLarge(PasteTooLarge { len: 2_000_000 })),
+            Box::new(LinkError::UnsupportedScheme {
+                scheme: "ftp".into(),
+            }),
+            Box::new(LinkError::Unparsable {
+                detail: "empty host".into(),
+            }),
+            Box::new(LinkError::SeveralLinks { count: 3 }),
+            Box::new(LinkError::NonStandardPort { port: 8080 }),
+            Box::new(LinkError::NotAliexpress { host: host() }),
+            Box::new(LinkError::OtherNetwork {
+                host: host(),
+                network: "ePN",
+            }),
+            Box::new(LinkError::ShortLinkRejected {
+                host: "s.click.aliexpress.com".into(),
+            }),
+            Box::new(LinkError::ShortLinkRejected {
+                host: "ali.click".into(),
+            }),
+            Box::new(LinkError::ShortLinkUnresolved {
+                reason: "time-out".into(),
+            }),
+            Box::new(LinkError::BadProductId { id: "12".into() }),
+            Box::new(LinkError::AccountPage { host: host() }),
+            Box::new(LinkError::VanityStore { host: host() }),
+            Box::new(LinkError::EmptyShare),
+            Box::new(LinkError::UnknownPage { page: "/x".into() }),
+            Box::new(CountryError { input: "XX".into() }),
+            Box::new(AmountError::NotANumber("abc".into())),
+            Box::new(AmountError::Negative("-1".into())),
+            Box::new(AmountError::Absurd("1e9".into())),
+            Box::new(AmountError::Ambiguous("1,000".into())),
+            Box::new(AmountError::BadGrouping("1,00,0".into())),
+            Box::new(SubIdError::TooLong { len: 99 }),
+            Box::new(SubIdError::BadCharacter {
+                sub: "a b".into(),
+                bad: "a space".into(),
+            }),
+            Box::new(TemplateError::Empty),
+            Box::new(TemplateError::NoDestination),
+            Box::new(TemplateError::UnknownPlaceholder("{x}".into())),
+            Box::new(TemplateError::NotHttps("http://a".into())),
+            Box::new(TemplateError::ShortLinkHost(
+                "s.click.aliexpress.com".into(),
+            )),
+            Box::new(DeriveError::NotALink),
+            Box::new(DeriveError::ShortLink { host: host() }),
+            Box::new(DeriveError::NoDestination),
+            Box::new(DeriveError::Invalid(TemplateError::Empty)),
+            Box::new(CampaignError::TooLong {
+                field: "title",
+                len: 9999,
+            }),
+            Box::new(CampaignError::TooManyKeywords { count: 9999 }),
+        ]
+    }
+
+    #[test]
+    fn every_refusal_fills_every_hole_in_both_languages() {
+        for e in every_refusal() {
+            for lang in Lang::ALL {
+                let said = e.message(lang);
+                assert!(!said.is_empty() && !said.contains("{{"), "{lang:?}: {said}");
+            }
+            assert_ne!(e.message(Lang::En), e.message(Lang::Ru));
+        }
+        assert_eq!(
+            LinkError::TooLong { len: 5000 }.to_string(),
+            format!(
+                "This link is 5000 bytes long, over the limit of {MAX_LINK_BYTES} for one link. \
+                 Paste the product page address (aliexpress.com/item/<id>.html) without the extra parameters."
+            )
+        );
+        assert!(LinkError::ShortLinkRejected {
+            host: "s.click.aliexpress.com".into()
+        }
+        .to_string()
+        .contains("the terms say a commission through s.click links may not count"));
+        assert_eq!(
+            refused_template(&TemplateError::Empty, Lang::Ru),
+            "Шаблон ссылки отклонён: шаблон пуст."
+        );
     }
 }

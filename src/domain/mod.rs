@@ -18,3 +18,4 @@ pub mod recent;
 pub mod report;
 pub mod sources;
 pub mod template;
+pub mod words;

@@ -2,6 +2,7 @@
 //! `docs/check-api.md` (shared with programs outside the project), an OpenAPI document generated
 //! from the same types, and a per-IP rate limit.
 
+use crate::{domain::words::say, server::words};
 use std::{net::SocketAddr, sync::LazyLock};
 
 use axum::{
@@ -110,14 +111,7 @@ impl<T: DeserializeOwned + BodyBounds> FromRequest<AppState> for ApiJson<T> {
                 v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
             });
         if !json {
-            return Err(ApiError::invalid_request(match lang {
-                Lang::En => {
-                    "The request body must be JSON, sent with Content-Type: application/json."
-                }
-                Lang::Ru => {
-                    "Тело запроса должно быть JSON с заголовком Content-Type: application/json."
-                }
-            }));
+            return Err(ApiError::invalid_request(words::of(lang).request.not_json));
         }
         // The body is already in memory, whole and within its size (`body::buffer`).
         let bytes = match Bytes::from_request(req, state).await {
@@ -127,10 +121,10 @@ impl<T: DeserializeOwned + BodyBounds> FromRequest<AppState> for ApiJson<T> {
             }
             Err(rejection) => {
                 let detail = rejection.body_text();
-                return Err(ApiError::invalid_request(match lang {
-                    Lang::En => format!("The request body could not be read: {detail}."),
-                    Lang::Ru => format!("Тело запроса не удалось прочитать: {detail}."),
-                }));
+                return Err(ApiError::invalid_request(say!(
+                    words::of(lang).request.body_unreadable,
+                    detail
+                )));
             }
         };
         body::from_slice(&bytes, T::bounds(state))
@@ -323,18 +317,15 @@ async fn check_get(
     let Query(q) = match query {
         Ok(q) => q,
         Err(e) => {
-            let message = match lang_of(&headers) {
-                Lang::En => format!("The query string could not be read: {}.", e.body_text()),
-                Lang::Ru => format!("Строку запроса не удалось прочитать: {}.", e.body_text()),
-            };
+            let message = say!(
+                words::of(lang_of(&headers)).request.query_unreadable,
+                detail = e.body_text()
+            );
             return ApiError::invalid_request(message).into_response();
         }
     };
     if q.template.is_some() {
-        let message = match lang_of(&headers) {
-            Lang::En => "A link template is taken in POST bodies only, never in an address (proxies and logs keep addresses). Send it as \"template\" in a POST /api/v1/check body.",
-            Lang::Ru => "Шаблон ссылки принимается только в теле POST-запроса, никогда в адресе (прокси и журналы хранят адреса). Передайте его полем \"template\" в теле POST /api/v1/check.",
-        };
+        let message = words::of(lang_of(&headers)).request.template_in_address;
         return ApiError::invalid_request(message).into_response();
     }
     let raw = RawOptions {

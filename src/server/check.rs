@@ -2,6 +2,7 @@
 //! routes. Reads every input with the link engine, follows app share links, asks the resolver for
 //! the statuses of the whole batch at once, and assembles each answer with the rates engine.
 
+use crate::{domain::words::say, server::words};
 use std::{net::SocketAddr, time::Duration};
 
 use axum::http::HeaderMap;
@@ -98,16 +99,12 @@ impl AppState {
             let (wait, message) = match refused {
                 Refused::Wait(wait) => {
                     let wait = retry_after_secs(wait);
-                    let message = match lang {
-                        Lang::En => format!(
-                            "Too many links checked from your address in a short time (at most {} at once, then {} a second). Wait {wait} s and try again.",
-                            limit.burst, limit.per_second
-                        ),
-                        Lang::Ru => format!(
-                            "С вашего адреса проверено слишком много ссылок за короткое время (не больше {} сразу, затем {} в секунду). Подождите {wait} с и попробуйте снова.",
-                            limit.burst, limit.per_second
-                        ),
-                    };
+                    let message = say!(
+                        words::of(lang).limits.address_wait,
+                        burst = limit.burst,
+                        per_second = limit.per_second,
+                        wait
+                    );
                     (wait, message)
                 }
                 Refused::OverBurst { burst } => {
@@ -115,14 +112,7 @@ impl AppState {
                     let wait = retry_after_secs(Duration::from_secs_f64(
                         f64::from(burst) / f64::from(limit.per_second),
                     ));
-                    let message = match lang {
-                        Lang::En => format!(
-                            "This request holds {links} links; at most {burst} are checked at once from one address. Send them in parts of {burst} or fewer."
-                        ),
-                        Lang::Ru => format!(
-                            "В запросе {links} ссылок; с одного адреса проверяется не больше {burst} за раз. Отправьте их частями не больше {burst}."
-                        ),
-                    };
+                    let message = say!(words::of(lang).limits.address_too_big, links, burst);
                     (wait, message)
                 }
             };
@@ -357,15 +347,12 @@ enum ShareRefusal {
 }
 
 fn share_problem(why: ShareRefusal, lang: Lang) -> Problem {
-    let message = match (why, lang) {
-        (ShareRefusal::TooMany, Lang::En) => format!("Only the first {MAX_SHARES_PER_REQUEST} app share links of one request are followed. Paste the product page addresses of the others, or check them in another request."),
-        (ShareRefusal::TooMany, Lang::Ru) => format!("За один запрос проходим не больше {MAX_SHARES_PER_REQUEST} ссылок «Поделиться». Вставьте адреса страниц остальных товаров или проверьте их отдельным запросом."),
-        (ShareRefusal::Spent(wait), Lang::En) => format!("Your share of fresh look-ups is spent for now, so this app share link was not followed. Your share renews in {}; or paste the product page address the link opens.", wait_words(wait, lang)),
-        (ShareRefusal::Spent(wait), Lang::Ru) => format!("Ваша доля свежих запросов пока исчерпана, поэтому по ссылке «Поделиться» не переходили. Доля восстановится через {}; или вставьте адрес страницы товара, который открывает ссылка.", wait_words(wait, lang)),
-        (ShareRefusal::MemoryOnly, Lang::En) => "This page was opened from another site, so app share links were not followed. Press Check to follow them, or paste the product page address.".to_string(),
-        (ShareRefusal::MemoryOnly, Lang::Ru) => "Страница открыта с другого сайта, поэтому по ссылкам «Поделиться» не переходили. Нажмите «Проверить», чтобы пройти по ним, или вставьте адрес страницы товара.".to_string(),
-        (ShareRefusal::Busy, Lang::En) => "The server is following many app share links right now. Try again in a moment, or paste the product page address the link opens.".to_string(),
-        (ShareRefusal::Busy, Lang::Ru) => "Сервер сейчас проходит по многим ссылкам «Поделиться». Попробуйте чуть позже или вставьте адрес страницы товара, который открывает ссылка.".to_string(),
+    let w = &words::of(lang).shares;
+    let message = match why {
+        ShareRefusal::TooMany => say!(w.too_many, max = MAX_SHARES_PER_REQUEST),
+        ShareRefusal::Spent(wait) => say!(w.spent, wait = wait_words(wait, lang)),
+        ShareRefusal::MemoryOnly => w.memory_only.to_string(),
+        ShareRefusal::Busy => w.busy.to_string(),
     };
     Problem::new(ErrorCode::ShortLinkUnresolved, message)
 }
@@ -373,10 +360,8 @@ fn share_problem(why: ShareRefusal, lang: Lang) -> Problem {
 /// A wait as words: "40 s", "12 min", "2 h 5 min".
 fn wait_words(wait: Duration, lang: Lang) -> String {
     let secs = retry_after_secs(wait);
-    let (s, m, h) = match lang {
-        Lang::En => ("s", "min", "h"),
-        Lang::Ru => ("с", "мин", "ч"),
-    };
+    let units = &words::of(lang).units;
+    let (s, m, h) = (units.seconds, units.minutes, units.hours);
     match secs {
         0..=59 => format!("{secs} {s}"),
         60..=3599 => format!("{} {m}", secs.div_ceil(60)),

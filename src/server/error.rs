@@ -2,6 +2,7 @@
 //! and `Retry-After` when the client should wait. Handlers, extractors and the middleware that
 //! turns the request limits' plain answers (413, 408) into JSON all build it here.
 
+use crate::{domain::words::say, server::words};
 use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -71,14 +72,7 @@ impl ApiError {
     /// 413 `invalid_request`: the body is over [`MAX_BODY_BYTES`].
     pub fn body_too_large(lang: Lang) -> ApiError {
         let mib = MAX_BODY_BYTES / (1024 * 1024);
-        let message = match lang {
-            Lang::En => {
-                format!("The request body is larger than {mib} MiB. Send fewer links per request.")
-            }
-            Lang::Ru => {
-                format!("Тело запроса больше {mib} МиБ. Отправляйте меньше ссылок за один запрос.")
-            }
-        };
+        let message = say!(words::of(lang).request.body_too_large, mib);
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::InvalidRequest,
@@ -88,14 +82,7 @@ impl ApiError {
 
     /// 408 `invalid_request`: the request arrived or was answered too late.
     pub fn timed_out(lang: Lang) -> ApiError {
-        let message = match lang {
-            Lang::En => {
-                "The request took too long to arrive or to answer. Try again, or send fewer links."
-            }
-            Lang::Ru => {
-                "Запрос слишком долго передавался или обрабатывался. Попробуйте снова или отправьте меньше ссылок."
-            }
-        };
+        let message = words::of(lang).request.timed_out;
         ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             ErrorCode::InvalidRequest,
@@ -107,28 +94,14 @@ impl ApiError {
     /// `Authorization` header that is not a key in use (unknown, revoked, or not written as a
     /// key). Never a silent fall back to the address. The message never repeats what was sent.
     pub fn invalid_key(lang: Lang) -> ApiError {
-        let message = match lang {
-            Lang::En => {
-                "The API key sent in the Authorization header is unknown, revoked or not written as a key. Send it as \"Authorization: Bearer <key>\" exactly as it was given to you, ask the operator for a new one, or send no Authorization header to be counted by your address."
-            }
-            Lang::Ru => {
-                "Ключ API в заголовке Authorization неизвестен, отозван или записан не как ключ. Передайте его как «Authorization: Bearer <ключ>» в точности так, как его выдали, попросите у оператора новый или не передавайте заголовок Authorization, и запросы будут учитываться по вашему адресу."
-            }
-        };
+        let message = words::of(lang).keys.invalid;
         ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidKey, message)
     }
 
     /// 503 `unavailable`, `Retry-After`: the store did not say in time whether an API key is
     /// valid (the request is not counted by its address instead).
     pub fn keys_unavailable(lang: Lang) -> ApiError {
-        let message = match lang {
-            Lang::En => {
-                "The server cannot check API keys right now: its store did not answer in time. Try again in a few seconds."
-            }
-            Lang::Ru => {
-                "Сервер сейчас не может проверить ключ API: его хранилище не ответило вовремя. Попробуйте снова через несколько секунд."
-            }
-        };
+        let message = words::of(lang).keys.unavailable;
         ApiError {
             retry_after: Some(5),
             ..ApiError::new(
@@ -202,28 +175,14 @@ impl ApiError {
     /// 403 `cross_site_refused`: another site's page asked for a check (`Sec-Fetch-Site:
     /// cross-site`, not a navigation the reader made).
     pub fn cross_site_refused(lang: Lang) -> ApiError {
-        let message = match lang {
-            Lang::En => {
-                "Checks are not taken from another site's page. Open Linksmith itself to check links, or call its API from your own server or program."
-            }
-            Lang::Ru => {
-                "Проверки со страниц других сайтов не принимаются. Откройте сам Linksmith, чтобы проверить ссылки, или вызывайте его API со своего сервера или из своей программы."
-            }
-        };
+        let message = words::of(lang).request.cross_site_refused;
         ApiError::new(StatusCode::FORBIDDEN, ErrorCode::CrossSiteRefused, message)
     }
 
     /// 415 `invalid_request`: a page's server function sent another content type than the page
     /// sends (`expected`).
     pub fn unsupported_type(expected: &str, lang: Lang) -> ApiError {
-        let message = match lang {
-            Lang::En => format!(
-                "This address takes only the Linksmith page's own requests, sent as {expected}. Programs use the JSON API (/api/v1/check, described at /api/v1/openapi.json)."
-            ),
-            Lang::Ru => format!(
-                "Этот адрес принимает только запросы самой страницы Linksmith, в виде {expected}. Программы пользуются JSON API (/api/v1/check, описание — /api/v1/openapi.json)."
-            ),
-        };
+        let message = say!(words::of(lang).request.unsupported_type, expected);
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::InvalidRequest,

@@ -18,6 +18,7 @@ mod serve;
 pub mod sources;
 mod state;
 pub mod store;
+pub mod words;
 
 pub use check::{AmountInput, RateLimited, RawOptions, Refusal};
 pub use config::{

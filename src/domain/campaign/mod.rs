@@ -68,14 +68,13 @@ impl FindingCode {
 
     /// What happened and what to do.
     pub fn message(self, term: &str, lang: Lang) -> String {
-        match (self, lang) {
-            (FindingCode::BrandInDomain, Lang::En) => format!("The brand \"{term}\" (in some spelling) is in the site's domain. The programme forbids it in a domain, misspelt or not: choose a domain without it."),
-            (FindingCode::BrandInDomain, Lang::Ru) => format!("Бренд «{term}» (в каком-то написании) есть в домене сайта. Программа запрещает его в домене, с ошибками или без: выберите домен без него."),
-            (FindingCode::BrandInAd, Lang::En) => format!("The brand \"{term}\" (in some spelling) is in the ad. Contextual ads must not use it in the title or text, in any spelling or language: remove it."),
-            (FindingCode::BrandInAd, Lang::Ru) => format!("Бренд «{term}» (в каком-то написании) есть в объявлении. В заголовке и тексте контекстной рекламы он запрещён в любом написании и на любом языке: уберите его."),
-            (FindingCode::BrandKeyword, Lang::En) => format!("The keyword bids on the brand \"{term}\". Brand queries are forbidden as keywords: move it to the negative keywords."),
-            (FindingCode::BrandKeyword, Lang::Ru) => format!("Ключевое слово содержит бренд «{term}». Брендовые запросы запрещены как ключевые слова: перенесите его в минус-слова."),
-        }
+        let w = &lang.words().findings;
+        let text = match self {
+            FindingCode::BrandInDomain => w.brand_in_domain,
+            FindingCode::BrandInAd => w.brand_in_ad,
+            FindingCode::BrandKeyword => w.brand_keyword,
+        };
+        crate::domain::words::say!(text, term)
     }
 
     /// The sentence of the programme terms the finding breaks.
@@ -132,11 +131,9 @@ pub struct CampaignReport {
 pub const MAX_FIELD_CHARS: usize = 20_000;
 pub const MAX_KEYWORDS: usize = 5_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CampaignError {
-    #[error("The {field} is {len} characters long, over the limit of {MAX_FIELD_CHARS}. Check it in parts.")]
     TooLong { field: &'static str, len: usize },
-    #[error("There are {count} keywords, over the limit of {MAX_KEYWORDS}. Check them in parts.")]
     TooManyKeywords { count: usize },
 }
 

@@ -7,11 +7,7 @@ use super::is_invisible;
 pub const MAX_PASTE_BYTES: usize = 1024 * 1024;
 
 /// The whole paste is refused: it is over [`MAX_PASTE_BYTES`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "The paste is {len} bytes, over the limit of 1 MiB ({MAX_PASTE_BYTES} bytes). \
-     Check the links in smaller parts."
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasteTooLarge {
     pub len: usize,
 }

@@ -2,6 +2,7 @@
 //! the estimate with the per-order cap, and the sentences that explain each.
 
 use super::*;
+use crate::domain::words::say;
 
 impl Programme {
     pub fn region(&self, id: RegionId) -> &Region {
@@ -108,15 +109,13 @@ impl Programme {
     /// The band's label: `0.8–7%`, `up to 70%`, `from 0%`, `0%`.
     #[allow(clippy::float_cmp)] // equal bounds are the same number of the rules file, not a computation
     pub fn label(min: Option<f64>, max: Option<f64>, lang: Lang) -> String {
-        match (min, max, lang) {
-            (Some(a), Some(b), _) if a == b => format!("{}%", percent(a)),
-            (Some(a), Some(b), _) => format!("{}–{}%", percent(a), percent(b)),
-            (None, Some(b), Lang::En) => format!("up to {}%", percent(b)),
-            (None, Some(b), Lang::Ru) => format!("до {}%", percent(b)),
-            (Some(a), None, Lang::En) => format!("from {}%", percent(a)),
-            (Some(a), None, Lang::Ru) => format!("от {}%", percent(a)),
-            (None, None, Lang::En) => "no bound given".to_string(),
-            (None, None, Lang::Ru) => "без границ".to_string(),
+        let w = &lang.words().bands;
+        match (min, max) {
+            (Some(a), Some(b)) if a == b => format!("{}%", percent(a)),
+            (Some(a), Some(b)) => format!("{}–{}%", percent(a), percent(b)),
+            (None, Some(b)) => say!(w.up_to, max = percent(b)),
+            (Some(a), None) => say!(w.from, min = percent(a)),
+            (None, None) => w.unbounded.to_string(),
         }
     }
 

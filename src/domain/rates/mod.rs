@@ -43,16 +43,13 @@ impl Status {
 
     /// The status in a sentence.
     pub fn word(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Status::HotSale, _) => "hot sale",
-            (Status::Affiliate, Lang::En) => "affiliate",
-            (Status::Affiliate, Lang::Ru) => "партнёрский",
-            (Status::NonAffiliate, Lang::En) => "non-affiliate",
-            (Status::NonAffiliate, Lang::Ru) => "непартнёрский",
-            (Status::ZeroCommission, Lang::En) => "without commission",
-            (Status::ZeroCommission, Lang::Ru) => "без комиссии",
-            (Status::Unknown, Lang::En) => "unknown",
-            (Status::Unknown, Lang::Ru) => "неизвестен",
+        let w = &lang.words().status_words;
+        match self {
+            Status::HotSale => w.hot_sale,
+            Status::Affiliate => w.affiliate,
+            Status::NonAffiliate => w.non_affiliate,
+            Status::ZeroCommission => w.zero_commission,
+            Status::Unknown => w.unknown,
         }
     }
 

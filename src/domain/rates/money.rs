@@ -13,27 +13,12 @@ const MAX_AMOUNT_WHOLE_USD: u64 = 1_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Amount(u64);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AmountError {
-    #[error(
-        "\"{0}\" is not an amount. Give the order's value in USD as a number, such as 25 or 19.99."
-    )]
     NotANumber(String),
-    #[error(
-        "The amount {0} is negative. Give the order's value in USD, goods only, shipping excluded."
-    )]
     Negative(String),
-    #[error(
-        "The amount {0} USD is beyond any order (the limit is 1,000,000 USD). Check the number."
-    )]
     Absurd(String),
-    #[error(
-        "\"{0}\" could be read two ways (a thousand, or a decimal number). Write 1000 or 1 000 for a thousand, and 1.5 or 1,50 for a decimal amount."
-    )]
     Ambiguous(String),
-    #[error(
-        "\"{0}\" groups its digits unevenly. Group thousands by three (1 000 or 1,000,000.50), or write the number without grouping, such as 1000.50."
-    )]
     BadGrouping(String),
 }
 

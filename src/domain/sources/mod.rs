@@ -36,18 +36,15 @@ pub struct ProductInfo {
 impl StatusSource {
     /// The source's name as a reader knows it.
     pub fn display(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (StatusSource::Api, _) => "AliExpress Open Platform",
-            (StatusSource::Epn, _) => "ePN",
-            (StatusSource::Admitad, _) => "Admitad",
-            (StatusSource::Catalog, Lang::En) => "the catalogue",
-            (StatusSource::Catalog, Lang::Ru) => "каталог",
-            (StatusSource::Page, Lang::En) => "the product page",
-            (StatusSource::Page, Lang::Ru) => "страница товара",
-            (StatusSource::Rules, Lang::En) => "the programme's rules",
-            (StatusSource::Rules, Lang::Ru) => "правила программы",
-            (StatusSource::None, Lang::En) => "no source",
-            (StatusSource::None, Lang::Ru) => "нет источника",
+        let w = &lang.words().sources;
+        match self {
+            StatusSource::Api => "AliExpress Open Platform",
+            StatusSource::Epn => "ePN",
+            StatusSource::Admitad => "Admitad",
+            StatusSource::Catalog => w.catalog,
+            StatusSource::Page => w.page,
+            StatusSource::Rules => w.rules,
+            StatusSource::None => w.none,
         }
     }
 }

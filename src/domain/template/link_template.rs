@@ -25,19 +25,12 @@ const PLACEHOLDERS: [&str; 4] = ["{url}", "{raw_url}", "{product_id}", "{sub}"];
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkTemplate(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateError {
-    #[error("the template is empty")]
     Empty,
-    #[error("it has no {{url}} or {{raw_url}}: the link would not lead to the checked page. Put {{url}} where your network expects the destination, as in https://example-network.com/deeplink?to={{url}}&sub={{sub}}")]
     NoDestination,
-    #[error("it holds the unknown placeholder {0}; the placeholders are {{url}}, {{raw_url}}, {{product_id}} and {{sub}}")]
     UnknownPlaceholder(String),
-    #[error(
-        "it is not an absolute https address ({0}). Start it with https:// and your network's host"
-    )]
     NotHttps(String),
-    #[error("it points at {0}, an affiliate short-link host whose commissions may not count. Use your network's deep-link address")]
     ShortLinkHost(String),
 }
 

@@ -30,15 +30,11 @@ pub struct Derived {
     pub dropped: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeriveError {
-    #[error("This is not a link. Paste the deep link your network's cabinet made for one product, starting with https://.")]
     NotALink,
-    #[error("{host} is a short link: it hides its parameters. Paste the full deep link from your network's cabinet (the one with the product's address in it).")]
     ShortLink { host: String },
-    #[error("None of this link's parameters leads to an AliExpress page, so there is nothing to put the checked page in. Make a deep link for one product in your network's cabinet and paste it.")]
     NoDestination,
-    #[error("The template made from it is refused: {0}.")]
     Invalid(TemplateError),
 }
 

@@ -12,15 +12,9 @@ pub const MAX_SUB_LEN: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SubId(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubIdError {
-    #[error(
-        "The sub-id is {len} characters long; at most {MAX_SUB_LEN} fit. Use a shorter label, such as tg-channel."
-    )]
     TooLong { len: usize },
-    #[error(
-        "The sub-id \"{sub}\" holds {bad}, which links cannot carry safely. Use letters, digits, '-', '_' and '.' only, such as tg-channel."
-    )]
     BadCharacter { sub: String, bad: String },
 }
 

@@ -21,6 +21,7 @@
 mod command;
 pub use command::*;
 
+use crate::{domain::words::say, server::words};
 use std::{
     collections::HashMap,
     net::SocketAddr,
@@ -164,14 +165,7 @@ impl KeyRefusal {
             KeyRefusal::Invalid => ApiError::invalid_key(lang),
             KeyRefusal::Unavailable => ApiError::keys_unavailable(lang),
             KeyRefusal::TooManyNewKeys { retry_after } => {
-                let message = match lang {
-                    Lang::En => format!(
-                        "Too many different API keys were sent from your address in a short time. Wait {retry_after} s and send the key you were given."
-                    ),
-                    Lang::Ru => format!(
-                        "С вашего адреса за короткое время отправлено слишком много разных ключей API. Подождите {retry_after} с и отправьте выданный вам ключ."
-                    ),
-                };
+                let message = say!(words::of(lang).keys.too_many_new, wait = retry_after);
                 ApiError::from(RateLimited {
                     problem: Problem::new(ErrorCode::RateLimited, message),
                     retry_after: *retry_after,
@@ -430,30 +424,19 @@ fn key_rate_limited(refused: Refused, limit: RateLimit, links: usize, lang: Lang
     let (wait, message) = match refused {
         Refused::Wait(wait) => {
             let wait = retry_after_secs(wait);
-            let message = match lang {
-                Lang::En => format!(
-                    "Too many links checked with this API key in a short time (at most {} at once, then {} a second). Wait {wait} s and try again.",
-                    limit.burst, limit.per_second
-                ),
-                Lang::Ru => format!(
-                    "С этим ключом API проверено слишком много ссылок за короткое время (не больше {} сразу, затем {} в секунду). Подождите {wait} с и попробуйте снова.",
-                    limit.burst, limit.per_second
-                ),
-            };
+            let message = say!(
+                words::of(lang).limits.key_wait,
+                burst = limit.burst,
+                per_second = limit.per_second,
+                wait
+            );
             (wait, message)
         }
         Refused::OverBurst { burst } => {
             let wait = retry_after_secs(Duration::from_secs_f64(
                 f64::from(burst) / f64::from(limit.per_second.max(1)),
             ));
-            let message = match lang {
-                Lang::En => format!(
-                    "This request holds {links} links; at most {burst} are checked at once with this API key. Send them in parts of {burst} or fewer."
-                ),
-                Lang::Ru => format!(
-                    "В запросе {links} ссылок; с этим ключом API проверяется не больше {burst} за раз. Отправьте их частями не больше {burst}."
-                ),
-            };
+            let message = say!(words::of(lang).limits.key_too_big, links, burst);
             (wait, message)
         }
     };

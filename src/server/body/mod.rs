@@ -12,6 +12,7 @@
 //!   bound before the string is made.
 
 mod bounded;
+use crate::{domain::words::say, server::words};
 use bounded::Bounded;
 
 use std::{
@@ -115,23 +116,16 @@ impl BodyProblem {
 
     /// The refusal, with its sentence in `lang`.
     pub fn api_error(&self, lang: Lang) -> ApiError {
+        let w = &words::of(lang).request;
         match self {
             BodyProblem::Malformed {
                 syntax: true,
                 detail,
-            } => ApiError::invalid_request(match lang {
-                Lang::En => format!("The request body is not valid JSON: {detail}."),
-                Lang::Ru => format!("Тело запроса — не корректный JSON: {detail}."),
-            }),
+            } => ApiError::invalid_request(say!(w.not_json_syntax, detail)),
             BodyProblem::Malformed {
                 syntax: false,
                 detail,
-            } => ApiError::invalid_request(match lang {
-                Lang::En => {
-                    format!("The request body does not have the expected fields: {detail}.")
-                }
-                Lang::Ru => format!("В теле запроса не те поля, что ожидаются: {detail}."),
-            }),
+            } => ApiError::invalid_request(say!(w.wrong_fields, detail)),
             BodyProblem::TooManyItems {
                 max,
                 items: Items::Links,
@@ -140,14 +134,7 @@ impl BodyProblem {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     ErrorCode::TooManyLinks,
-                    match lang {
-                        Lang::En => format!(
-                            "The request holds at least {at_least} links (or items in one list); at most {max} are checked at once, and it was read no further. Split it into smaller batches."
-                        ),
-                        Lang::Ru => format!(
-                            "В запросе не меньше {at_least} ссылок (или элементов одного списка); за раз проверяется не больше {max}, дальше запрос не читался. Разделите его на части поменьше."
-                        ),
-                    },
+                    say!(w.too_many_links, at_least, max),
                 )
             }
             BodyProblem::TooManyItems {
@@ -156,28 +143,14 @@ impl BodyProblem {
             } => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::TooLong,
-                match lang {
-                    Lang::En => format!(
-                        "The request holds more than {max} keywords (or items in one list), over the limit; it was read no further. Check the keywords in parts."
-                    ),
-                    Lang::Ru => format!(
-                        "В запросе больше {max} ключевых слов (или элементов одного списка), больше предела; дальше он не читался. Проверьте ключевые слова по частям."
-                    ),
-                },
+                say!(w.too_many_keywords, max),
             ),
             BodyProblem::TooLong { max, len } => {
                 let kib = max / 1024;
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     ErrorCode::TooLong,
-                    match lang {
-                        Lang::En => format!(
-                            "One text in the request is {len} bytes long, over the limit of {kib} KiB ({max} bytes) for one string; one link is at most 4 KiB. Send the links themselves, not whole pages."
-                        ),
-                        Lang::Ru => format!(
-                            "Один текст в запросе длиной {len} байт, больше предела в {kib} КиБ ({max} байт) для одной строки; одна ссылка — не больше 4 КиБ. Отправляйте сами ссылки, а не целые страницы."
-                        ),
-                    },
+                    say!(w.text_too_long, len, kib, max),
                 )
             }
         }
@@ -358,10 +331,7 @@ pub async fn buffer(State(budget): State<BodyBudget>, req: Request, next: Next) 
     let mut bytes: Vec<u8> = Vec::with_capacity(size);
     while let Some(chunk) = data.next().await {
         let Ok(chunk) = chunk else {
-            let message = match lang {
-                Lang::En => "The request body could not be read to its end. Send it again.",
-                Lang::Ru => "Тело запроса не удалось дочитать до конца. Отправьте его снова.",
-            };
+            let message = words::of(lang).request.body_cut;
             return ApiError::invalid_request(message).into_response();
         };
         if bytes.len() + chunk.len() > MAX_BODY_BYTES {

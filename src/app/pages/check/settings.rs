@@ -22,10 +22,9 @@ pub fn checked(text: &str, lang: Lang) -> Result<Option<LinkTemplate>, String> {
     if t.is_empty() {
         return Ok(None);
     }
-    LinkTemplate::parse(t).map(Some).map_err(|e| match lang {
-        Lang::En => format!("The link template is refused: {e}."),
-        Lang::Ru => format!("Шаблон ссылки отклонён: {}.", e.russian()),
-    })
+    LinkTemplate::parse(t)
+        .map(Some)
+        .map_err(|e| crate::domain::messages::refused_template(&e, lang))
 }
 
 /// What the bookmarklet escapes in its sentence: what would end its JS string or change its
