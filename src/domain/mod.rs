@@ -7,6 +7,7 @@ pub mod check;
 pub mod codes;
 pub mod country;
 pub mod date;
+pub mod formatted;
 pub mod json;
 pub mod lang;
 pub mod link;
