@@ -19,4 +19,5 @@ pub mod recent;
 pub mod report;
 pub mod sources;
 pub mod template;
+pub mod watch;
 pub mod words;
