@@ -7,6 +7,10 @@
 
 use std::process::ExitCode;
 
+/// jemalloc, not glibc's malloc: a check is many small short-lived blocks on two threads.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const USAGE: &str = "usage: linksmith                    serve the app\n       linksmith import <file.csv>  import a catalogue feed into LINKSMITH_DATABASE_URL, else LINKSMITH_DB (default data/linksmith.db)\n       linksmith keys add <name> [--links-per-second N] [--burst N] [--lookups-per-hour N]\n       linksmith keys list\n       linksmith keys revoke <name>   API keys, in the same store\n       linksmith inspect <file.html>  print, as JSON, what the product page reader reads from a saved page";
 
 fn main() -> ExitCode {
