@@ -18,6 +18,8 @@ use futures::{
 use tokio::time::Instant;
 
 use super::{breaker::Breaker, Ceilings};
+
+mod saving;
 use crate::domain::{date::Timestamp, sources::Said};
 use crate::server::clock::Clock;
 use crate::server::{
@@ -31,6 +33,7 @@ use crate::server::{
     sources::SourceError,
     store::{Remembered, SharedStore},
 };
+use saving::Unsaved;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Net {
@@ -55,20 +58,6 @@ type Flight = Shared<BoxFuture<'static, Heard>>;
 type Batch = Shared<BoxFuture<'static, HashMap<String, Heard>>>;
 /// What a network said of each product asked.
 type Answered = Vec<(String, Option<NetworkFacts>)>;
-/// What one network said of some products at one time, waiting for the store.
-struct Waiting {
-    net: Net,
-    answers: Answered,
-    at: i64,
-}
-
-/// Answers waiting for the store, and whether a writer is at work on them.
-#[derive(Default)]
-struct Unsaved {
-    waiting: Vec<Waiting>,
-    writing: bool,
-}
-
 /// An answer held in memory, and until when it is good.
 struct Kept {
     said: Said<Option<NetworkFacts>>,
@@ -350,52 +339,6 @@ impl Networks {
                 HashMap::new()
             }
             _ => HashMap::new(),
-        }
-    }
-
-    /// Keeps what a network said in the store, in the background (a check never waits for it):
-    /// answers that come together are written together, so that a burst of a thousand answers
-    /// is a few writes, not a thousand queued in front of every other check's questions.
-    fn keep(self: &Arc<Self>, net: Net, answers: Vec<(String, Option<NetworkFacts>)>, at: i64) {
-        if self.store.is_none() || answers.is_empty() {
-            return;
-        }
-        let start = {
-            let mut unsaved = lock(&self.unsaved);
-            unsaved.waiting.push(Waiting { net, answers, at });
-            !std::mem::replace(&mut unsaved.writing, true)
-        };
-        if start {
-            let this = self.clone();
-            tokio::spawn(async move { this.write_unsaved().await });
-        }
-    }
-
-    /// Writes what [`Self::keep`] gathered, a batch a network and second, until none is left.
-    async fn write_unsaved(self: Arc<Self>) {
-        let Some(store) = self.store.clone() else {
-            return;
-        };
-        loop {
-            // Answers arriving meanwhile join this batch.
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            let batch = {
-                let mut unsaved = lock(&self.unsaved);
-                if unsaved.waiting.is_empty() {
-                    unsaved.writing = false;
-                    return;
-                }
-                std::mem::take(&mut unsaved.waiting)
-            };
-            let mut groups: HashMap<(Net, i64), Answered> = HashMap::new();
-            for Waiting { net, answers, at } in batch {
-                groups.entry((net, at)).or_default().extend(answers);
-            }
-            for ((net, at), answers) in groups {
-                if let Err(error) = store.store_network_answers(net.key(), &answers, at).await {
-                    tracing::warn!(%error, "network answers not kept in the store");
-                }
-            }
         }
     }
 
