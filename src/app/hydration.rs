@@ -1,8 +1,8 @@
 //! The script that brings the WASM bundle in, written for the page to paint first.
 //!
 //! Leptos's `HydrationScripts` puts preload hints for the bundle in the `<head>`: the browser then
-//! downloads the 1.5 MB bundle (440 KB brotli) alongside the stylesheet, before anything is on
-//! screen. Every page is complete in the server's HTML, so nothing needs the bundle before the first
+//! downloads the bundle (its first module about 240 KB brotli, docs/PERFORMANCE.md) alongside the
+//! stylesheet, before anything is on screen. Every page is complete in the server's HTML, so nothing needs the bundle before the first
 //! paint: this script starts the download once the first paint is on screen, and hydrates as soon as
 //! the bundle has arrived. Server-only: the shell is rendered on the server.
 
