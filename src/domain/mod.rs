@@ -14,6 +14,7 @@ pub mod link;
 pub mod messages;
 pub mod number;
 pub mod overview;
+pub mod post;
 pub mod rates;
 pub mod recent;
 pub mod report;
