@@ -404,7 +404,7 @@ impl AppState {
         links: usize,
         lang: Lang,
     ) -> Result<(), RateLimited> {
-        if let Client::Address(_) = caller.client {
+        if let Client::Address(_) | Client::Telegram(_) = caller.client {
             return self.admit(&caller.client, links, lang);
         }
         if let Some(limit) = caller.links.or(self.config.rate_limit) {

@@ -7,6 +7,7 @@ use super::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Slot {
     Key(i64),
+    Telegram(i64),
     V4 {
         net: u32,
         len: u8,
@@ -33,6 +34,11 @@ impl Route {
                 slots: [(Slot::Key(*id), 1.0); 3],
                 count: 1,
                 shard: Slot::Key(*id),
+            },
+            Client::Telegram(user) => Route {
+                slots: [(Slot::Telegram(*user), 1.0); 3],
+                count: 1,
+                shard: Slot::Telegram(*user),
             },
             Client::Address(ip) => match canonical(*ip) {
                 IpAddr::V4(v4) => {

@@ -14,6 +14,8 @@ pub enum Client {
     /// An address (IPv4-mapped IPv6 addresses are their IPv4 address). The limits also count
     /// the prefixes it belongs to (`limit`).
     Address(IpAddr),
+    /// A Telegram user of the bot (the user's id): one bucket, at the addresses' rate.
+    Telegram(i64),
 }
 
 impl std::fmt::Display for Client {
@@ -21,6 +23,7 @@ impl std::fmt::Display for Client {
         match self {
             Client::Key(id) => write!(f, "key #{id}"),
             Client::Address(ip) => write!(f, "{ip}"),
+            Client::Telegram(user) => write!(f, "Telegram user {user}"),
         }
     }
 }
@@ -44,6 +47,16 @@ impl Caller {
     pub fn address(ip: IpAddr) -> Caller {
         Caller {
             client: Client::Address(ip),
+            links: None,
+            lookups_per_hour: None,
+            fresh: true,
+        }
+    }
+
+    /// A Telegram user of the bot, under the addresses' limits.
+    pub fn telegram(user: i64) -> Caller {
+        Caller {
+            client: Client::Telegram(user),
             links: None,
             lookups_per_hour: None,
             fresh: true,
