@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub database_pool: super::store::postgres::PoolSettings,
     /// `ALIEXPRESS_API_URL`: the Open Platform gateway (https, or http on loopback for tests).
     pub api_url: url::Url,
+    /// `TELEGRAM_BOT_TOKEN` and `TELEGRAM_API_URL`: the bot, when a token is set.
+    pub telegram: Option<super::telegram::BotSettings>,
     /// `ALIEXPRESS_APP_KEY`, `ALIEXPRESS_APP_SECRET`, `ALIEXPRESS_TRACKING_ID`: all three, or the
     /// API source is off.
     pub credentials: Option<Credentials>,
@@ -312,6 +314,7 @@ impl ServerConfig {
         if let Some(n) = number(&env, "LINKSMITH_MAX_CONNECTIONS_PER_CLIENT", 1, 1_000_000)? {
             self.connections.max_per_client = n as usize;
         }
+        self.telegram = super::telegram::BotSettings::from_settings(&env)?;
         if env("LINKSMITH_LOOKUPS_PER_HOUR").is_some_and(|v| v.trim().eq_ignore_ascii_case("off")) {
             self.lookups_per_hour = None;
         } else if let Some(n) = number(&env, "LINKSMITH_LOOKUPS_PER_HOUR", 1, 100_000_000)? {
@@ -424,6 +427,7 @@ impl ServerConfig {
             database_pool: super::store::postgres::PoolSettings::default(),
             api_url: url::Url::parse(DEFAULT_GATEWAY).expect("the default gateway is an address"),
             credentials: None,
+            telegram: None,
             rules_file: None,
             epn: None,
             admitad: None,

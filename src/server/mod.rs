@@ -18,6 +18,7 @@ mod serve;
 pub mod sources;
 mod state;
 pub mod store;
+pub mod telegram;
 pub mod words;
 
 pub use check::{AmountInput, RateLimited, RawOptions, Refusal};
@@ -100,6 +101,9 @@ pub async fn run_from_env() -> Result<(), StartupError> {
             resolver.forget_stale_answers().await;
         }
     });
+    if let Some(bot) = state.config.telegram.clone() {
+        tokio::spawn(telegram::run(state.clone(), bot));
+    }
     serve(listener, state.clone(), shutdown_signal()).await?;
     tracing::info!("linksmith stopped");
     Ok(())

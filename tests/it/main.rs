@@ -36,4 +36,5 @@ mod resolver;
 mod server_shell;
 mod share_links;
 mod store;
+mod telegram;
 mod templates;

@@ -110,6 +110,7 @@ pub mod adversarial;
 pub mod eventually;
 pub mod fake_gateway;
 pub mod fake_networks;
+pub mod fake_telegram;
 
 pub use eventually::{eventually, eventually_blocking, eventually_some};
 
