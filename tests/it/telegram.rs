@@ -203,3 +203,53 @@ fn a_bad_token_or_address_stops_the_server_at_start_without_repeating_the_token(
     let none = telegram::BotSettings::from_settings(&|_: &str| None).unwrap();
     assert!(none.is_none());
 }
+
+#[tokio::test]
+async fn check_shows_one_link_in_detail_with_an_estimate_and_refuses_a_bad_amount() {
+    let fake = bot().await;
+    let command = |text: &str| {
+        let first = text.split_whitespace().next().unwrap();
+        message(
+            text,
+            json!([{"type": "bot_command", "offset": 0, "length": len16(first)}]),
+            "en",
+        )
+    };
+    fake.push_message(command(
+        "/check https://aliexpress.com/item/1005006295880104.html?aff_fcid=x 25",
+    ));
+    let sent = sent_after(&fake, 1).await;
+    let detail = sent[0]["text"].as_str().unwrap();
+    let lines: Vec<&str> = detail.lines().collect();
+    assert_eq!(
+        lines[0], "https://aliexpress.com/item/1005006295880104.html",
+        "{detail}"
+    );
+    assert!(lines[1].starts_with("Status: unknown ("), "{detail}");
+    assert!(lines[2].starts_with("Rate band: "), "{detail}");
+    assert!(detail.contains("\nEstimate for $25.00: "), "{detail}");
+    assert!(detail.contains("\nCookie: "), "{detail}");
+    assert!(
+        lines.last().unwrap().starts_with(
+            "Your link: https://aff.example/r?to=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html"
+        ),
+        "{detail}"
+    );
+    fake.push_message(command(
+        "/check https://aliexpress.com/item/1005006295880104.html twelve",
+    ));
+    let sent = sent_after(&fake, 2).await;
+    assert!(
+        sent[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("\"twelve\" is not an amount"),
+        "{sent:?}"
+    );
+    fake.push_message(command("/check"));
+    let sent = sent_after(&fake, 3).await;
+    assert!(sent[2]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Send /check with a product link"));
+}

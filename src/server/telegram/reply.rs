@@ -60,6 +60,14 @@ pub(super) async fn to_message(state: &AppState, bot: &Bot, message: &Message) {
     });
     let parts: Vec<(String, Vec<Span<MessageEntityKind>>)> = match command {
         Some("start" | "help") => vec![(w.help.to_string(), Vec::new())],
+        Some("check") => {
+            let user = user_of(message);
+            let args: Vec<&str> = text.split_whitespace().skip(1).collect();
+            vec![(
+                checked_in_detail(state, &args, user, lang).await,
+                Vec::new(),
+            )]
+        }
         Some(_) => vec![(w.unknown_command.to_string(), Vec::new())],
         None => {
             let user = message
@@ -72,6 +80,69 @@ pub(super) async fn to_message(state: &AppState, bot: &Bot, message: &Message) {
     for (text, spans) in parts {
         send(bot, message.chat.id, text, &spans).await;
     }
+}
+
+/// The Telegram user a message comes from (0 when Telegram names none: a channel's post).
+fn user_of(message: &Message) -> i64 {
+    message
+        .from
+        .as_ref()
+        .map_or(0, |u| i64::try_from(u.id.0).unwrap_or(i64::MAX))
+}
+
+/// `/check <link> [amount]`: one link in detail, as the page's card shows it.
+async fn checked_in_detail(state: &AppState, args: &[&str], user: i64, lang: Lang) -> String {
+    let w = &words::of(lang).bot;
+    let [link, rest @ ..] = args else {
+        return w.check_usage.to_string();
+    };
+    let raw = RawOptions {
+        amount: rest
+            .first()
+            .map(|a| crate::domain::check::AmountInput::Text((*a).to_string())),
+        ..RawOptions::default()
+    };
+    let inputs = [(*link).to_string()];
+    let outcome = match state
+        .check_request(&Caller::telegram(user), &inputs, &raw, lang)
+        .await
+    {
+        Ok(mut outcomes) => outcomes.pop(),
+        Err(refusal) => return refusal.problem().message.clone(),
+    };
+    let result = match outcome {
+        Some(Outcome::Checked(result)) => result,
+        Some(Outcome::Failed(failure)) => return failure.error.message,
+        None => return w.no_links.to_string(),
+    };
+    let percent = |p: f64| format!("{}%", crate::domain::rates::percent(p));
+    let mut lines = vec![
+        result.link.canonical_url.clone(),
+        say!(
+            w.detail_status,
+            status = result.status.word(lang),
+            source = result.status_source.display(lang)
+        ),
+        say!(w.detail_band, band = result.rate.label),
+    ];
+    if let Some(exact) = result.rate.exact_percent {
+        lines.push(say!(w.detail_exact, rate = percent(exact)));
+    }
+    if let Some(hot) = result.rate.hot_percent {
+        lines.push(say!(w.detail_hot, rate = percent(hot)));
+    }
+    if let Some(estimate) = &result.estimate {
+        lines.push(say!(
+            w.detail_estimate,
+            amount = crate::domain::report::usd(estimate.order_amount_usd),
+            estimate = crate::domain::report::estimate_line(estimate, w.exact)
+        ));
+    }
+    lines.push(say!(w.detail_cookie, days = result.cookie_days));
+    lines.extend(result.warnings.iter().map(|n| format!("⚠ {}", n.message)));
+    lines.extend(result.notes.iter().map(|n| format!("ℹ {}", n.message)));
+    lines.push(say!(w.detail_link, link = result.affiliate_link));
+    lines.join("\n")
 }
 
 /// The post with its links rewritten and the summary, in messages of at most 4,096 characters.
