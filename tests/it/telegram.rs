@@ -253,3 +253,38 @@ async fn check_shows_one_link_in_detail_with_an_estimate_and_refuses_a_bad_amoun
         .unwrap()
         .starts_with("Send /check with a product link"));
 }
+
+#[tokio::test]
+async fn in_a_group_only_commands_addressed_to_the_bot_are_answered() {
+    let fake = bot().await;
+    let group = |text: &str| {
+        json!({
+            "message_id": 9, "date": 1_765_000_000,
+            "chat": {"id": -100_777, "type": "group", "title": "Team"},
+            "from": {"id": 4242, "is_bot": false, "first_name": "Webmaster", "language_code": "en"},
+            "text": text
+        })
+    };
+    // The group's own talk, a command without an address and one to another bot: not the bot's.
+    fake.push_message(group(
+        "look https://aliexpress.com/item/1005006295880104.html",
+    ));
+    fake.push_message(group("/help"));
+    fake.push_message(group(
+        "/check@other_bot https://aliexpress.com/item/1005006295880104.html",
+    ));
+    fake.push_message(group(
+        "/check@linksmith_test_bot https://aliexpress.com/item/1005006295880104.html",
+    ));
+    let sent = sent_after(&fake, 1).await;
+    assert_eq!(sent[0]["chat_id"], -100_777);
+    assert!(sent[0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://aliexpress.com/item/1005006295880104.html\nStatus:"));
+    // A private message after them: its answer comes second, nothing else was sent.
+    fake.push_message(message("/help", json!([]), "en"));
+    let sent = sent_after(&fake, 2).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1]["chat_id"], 4242);
+}

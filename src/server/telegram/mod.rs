@@ -1,6 +1,7 @@
 //! Linksmith in Telegram (the contract: `shared/docs/telegram-bot.md`): the same server runs the
 //! bot when `TELEGRAM_BOT_TOKEN` is set, with the same check entry, limiter and words as the page
-//! and the API. This first part reads updates by long polling and answers private messages: a
+//! and the API. This first part reads updates by long polling and answers private messages (in
+//! groups, only commands addressed to it, `/check@bot`): a
 //! post's AliExpress links rewritten into the user's affiliate links (every formatting entity kept
 //! on its characters, in UTF-16 units) with a summary line per link, and `/start`, `/help`.
 //! Not yet: settings, `/check`, watches, inline mode, the webhook, the polling lock.
@@ -109,7 +110,8 @@ pub async fn run(state: AppState, settings: BotSettings) {
             }
         }
     };
-    tracing::info!(bot = %me.username(), "Telegram bot polling for updates");
+    let username: std::sync::Arc<str> = me.username().into();
+    tracing::info!(bot = %username, "Telegram bot polling for updates");
     let mut offset: i32 = 0;
     loop {
         let updates = bot
@@ -125,14 +127,12 @@ pub async fn run(state: AppState, settings: BotSettings) {
                         .unwrap_or(i32::MAX)
                         .saturating_add(1);
                     if let UpdateKind::Message(message) = update.kind {
-                        if message.chat.is_private() {
-                            // Each in a task of its own: a check waiting on a slow source does
-                            // not hold other chats' answers.
-                            let (state, bot) = (state.clone(), bot.clone());
-                            tokio::spawn(async move {
-                                reply::to_message(&state, &bot, &message).await;
-                            });
-                        }
+                        // Each in a task of its own: a check waiting on a slow source does not
+                        // hold other chats' answers.
+                        let (state, bot, me) = (state.clone(), bot.clone(), username.clone());
+                        tokio::spawn(async move {
+                            reply::to_message(&state, &bot, &me, &message).await;
+                        });
                     }
                 }
             }

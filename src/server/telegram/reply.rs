@@ -42,8 +42,9 @@ impl LinkSpan for MessageEntityKind {
     }
 }
 
-/// Answers `message` (a private chat's).
-pub(super) async fn to_message(state: &AppState, bot: &Bot, message: &Message) {
+/// Answers `message`: in a private chat, any; in a group, only a command addressed to this bot
+/// (`/check@<username> ...`), other messages being the group's own.
+pub(super) async fn to_message(state: &AppState, bot: &Bot, username: &str, message: &Message) {
     let lang = super::lang_of(message.from.as_ref());
     let Some(text) = message.text().or_else(|| message.caption()) else {
         return;
@@ -53,11 +54,23 @@ pub(super) async fn to_message(state: &AppState, bot: &Bot, message: &Message) {
         .or_else(|| message.caption_entities())
         .unwrap_or_default();
     let w = &words::of(lang).bot;
-    let command = text.strip_prefix('/').map(|c| {
-        c.split(|ch: char| ch.is_whitespace() || ch == '@')
-            .next()
-            .unwrap_or("")
+    // "/name" or "/name@bot", up to the first white space.
+    let addressed = text.strip_prefix('/').map(|c| {
+        let word = c.split(char::is_whitespace).next().unwrap_or("");
+        match word.split_once('@') {
+            Some((name, to)) => (name, Some(to)),
+            None => (word, None),
+        }
     });
+    let to_me = |to: Option<&str>| to.is_none_or(|to| to.eq_ignore_ascii_case(username));
+    let command = match addressed {
+        Some((_, to)) if !to_me(to) => return,
+        Some((name, Some(_))) => Some(name),
+        Some((name, None)) if message.chat.is_private() => Some(name),
+        _ if !message.chat.is_private() => return,
+        Some((name, None)) => Some(name),
+        None => None,
+    };
     let parts: Vec<(String, Vec<Span<MessageEntityKind>>)> = match command {
         Some("start" | "help") => vec![(w.help.to_string(), Vec::new())],
         Some("check") => {
