@@ -152,11 +152,10 @@ fn wait_after(error: &RequestError) -> Duration {
     }
 }
 
-/// The user's language: Russian when Telegram says their app speaks it.
+/// The user's language: the one their Telegram app names (`ru`, `ru-RU`: Russian), read by the
+/// same tag reader as the pages' and the API's; English otherwise.
 fn lang_of(user: Option<&User>) -> crate::domain::lang::Lang {
-    use crate::domain::lang::Lang;
-    match user.and_then(|u| u.language_code.as_deref()) {
-        Some(code) if code.to_ascii_lowercase().starts_with("ru") => Lang::Ru,
-        _ => Lang::En,
-    }
+    user.and_then(|u| u.language_code.as_deref())
+        .and_then(crate::domain::lang::Lang::of_tag)
+        .unwrap_or_default()
 }
