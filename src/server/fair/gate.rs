@@ -47,8 +47,12 @@ pub(super) struct GateState {
     /// The calls free now: a sixth of the minute's at once, refilled at the rest of the minute's
     /// pace, so that no 60 s ever hold more than `per_minute` calls.
     minute: Bucket,
+    /// The watch rounds' own calls ([`Client::Rounds`]): half the minute's bucket, refilled at
+    /// half its pace, so that rounds never take more than half the ceiling.
+    rounds: Bucket,
     day: i64,
     used_today: u64,
+    rounds_today: u64,
     usage: lru::LruCache<Client, Usage>,
     /// The client that has used the source most (as of its last call): it may not take the
     /// reserve.
@@ -125,8 +129,13 @@ impl Gate {
                     tokens: burst_of(ceiling.per_minute),
                     at: Instant::now(),
                 },
+                rounds: Bucket {
+                    tokens: rounds_burst(ceiling.per_minute),
+                    at: Instant::now(),
+                },
                 day,
                 used_today: 0,
+                rounds_today: 0,
                 usage: lru::LruCache::new(
                     NonZeroUsize::new(REMEMBERED_CLIENTS).unwrap_or(NonZeroUsize::MIN),
                 ),
@@ -184,15 +193,17 @@ impl Gate {
             let mut s = lock(&self.state);
             let now = Instant::now();
             self.refill(&mut s, now);
-            if self.day_spent(&s) {
+            if self.day_spent(&s) || (client == Client::Rounds && self.rounds_day_spent(&s)) {
                 return None;
             }
             // A client served longer ago than this one waits: it goes first.
             let mine = s.last_served(&client);
-            let earlier_waits = s
-                .waiting
-                .keys()
-                .any(|c| *c != client && s.last_served(c) <= mine);
+            // The rounds wait behind every client; no client waits behind them.
+            let earlier_waits = s.waiting.keys().any(|c| {
+                *c != client
+                    && *c != Client::Rounds
+                    && (client == Client::Rounds || s.last_served(c) <= mine)
+            });
             if !earlier_waits && self.may_go(&s, &client, now) {
                 Self::grant(&mut s, client, now);
                 return Some(Turn {
@@ -212,7 +223,8 @@ impl Gate {
             let short =
                 (own as f64 + 1.0 + self.reserve_for(&s, &client, now) - Self::free(&s)).max(0.0);
             let pace = self.per_second();
-            if short > 0.0
+            if client != Client::Rounds
+                && short > 0.0
                 && (pace <= 0.0
                     || now + Duration::from_secs_f64((short / pace).min(86_400.0)) > deadline)
             {
@@ -248,15 +260,27 @@ impl Gate {
         s.minute.tokens =
             (s.minute.tokens + elapsed * self.per_second()).min(burst_of(self.ceiling.per_minute));
         s.minute.at = now;
+        let elapsed = now.saturating_duration_since(s.rounds.at).as_secs_f64();
+        s.rounds.tokens = (s.rounds.tokens + elapsed * self.per_second() / 2.0)
+            .min(rounds_burst(self.ceiling.per_minute));
+        s.rounds.at = now;
         let today = utc_day(&self.clock);
         if today != s.day {
             s.day = today;
             s.used_today = 0;
+            s.rounds_today = 0;
         }
     }
 
     fn day_spent(&self, s: &GateState) -> bool {
         self.ceiling.per_day.is_some_and(|max| s.used_today >= max)
+    }
+
+    /// Whether the rounds have had half the day's ceiling.
+    fn rounds_day_spent(&self, s: &GateState) -> bool {
+        self.ceiling
+            .per_day
+            .is_some_and(|max| s.rounds_today >= max / 2)
     }
 
     fn usage_of(s: &GateState, client: &Client, now: Instant) -> f64 {
@@ -282,6 +306,15 @@ impl Gate {
     /// beyond what is kept back from the heaviest client; and no one client holds every place.
     fn may_go(&self, s: &GateState, client: &Client, now: Instant) -> bool {
         let mine = s.in_flight_by.get(client).copied().unwrap_or(0);
+        if *client == Client::Rounds {
+            // Half of everything: the places under way, the minute's calls (their own bucket),
+            // the day's; and the other half of the minute's bucket is left to the clients.
+            return s.in_flight < self.concurrency
+                && mine < (self.concurrency / 2).max(1)
+                && s.rounds.tokens >= 1.0
+                && Self::free(s) >= 1.0 + (burst_of(self.ceiling.per_minute) / 2.0).floor()
+                && !self.rounds_day_spent(s);
+        }
         let most = self.concurrency.saturating_sub(1).max(1);
         s.in_flight < self.concurrency
             && mine < most
@@ -290,6 +323,10 @@ impl Gate {
 
     fn grant(s: &mut GateState, client: Client, now: Instant) {
         s.minute.tokens -= 1.0;
+        if client == Client::Rounds {
+            s.rounds.tokens -= 1.0;
+            s.rounds_today += 1;
+        }
         s.in_flight += 1;
         *s.in_flight_by.entry(client).or_insert(0) += 1;
         s.used_today += 1;
@@ -337,7 +374,12 @@ impl Gate {
                 // In turn: the waiting client served longest ago (or never) goes first; then the
                 // oldest call.
                 let mut next: Option<(Option<Instant>, u64, Client)> = None;
+                // The rounds go when no client waits.
+                let clients_wait = s.waiting.keys().any(|c| *c != Client::Rounds);
                 for (c, q) in &s.waiting {
+                    if clients_wait && *c == Client::Rounds {
+                        continue;
+                    }
                     let last = s.last_served(c);
                     let seq = q[0].seq;
                     if next.is_none_or(|(bl, bs, _)| last < bl || (last == bl && seq < bs)) {
@@ -367,13 +409,20 @@ impl Gate {
                             s.minute.tokens += 1.0;
                             s.used_today -= 1;
                             s.granted -= 1;
+                            if client == Client::Rounds {
+                                s.rounds.tokens += 1.0;
+                                s.rounds_today -= 1;
+                            }
                         }
                     }
                     continue;
                 }
                 let need = 1.0 + self.reserve_for(&s, &client, now);
                 let free = Self::free(&s);
-                if free >= need {
+                if client == Client::Rounds {
+                    // Their own bucket, or half the minute's, or a place under way.
+                    Duration::from_millis(250)
+                } else if free >= need {
                     // Waiting for a call under way to end (its turn's drop wakes this).
                     Duration::from_secs(1)
                 } else {

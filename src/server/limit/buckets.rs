@@ -8,6 +8,7 @@ use super::*;
 pub(super) enum Slot {
     Key(i64),
     Telegram(i64),
+    Rounds,
     V4 {
         net: u32,
         len: u8,
@@ -39,6 +40,11 @@ impl Route {
                 slots: [(Slot::Telegram(*user), 1.0); 3],
                 count: 1,
                 shard: Slot::Telegram(*user),
+            },
+            Client::Rounds => Route {
+                slots: [(Slot::Rounds, 1.0); 3],
+                count: 1,
+                shard: Slot::Rounds,
             },
             Client::Address(ip) => match canonical(*ip) {
                 IpAddr::V4(v4) => {

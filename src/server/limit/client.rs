@@ -16,6 +16,9 @@ pub enum Client {
     Address(IpAddr),
     /// A Telegram user of the bot (the user's id): one bucket, at the addresses' rate.
     Telegram(i64),
+    /// The bot's rounds over watched products: the server's own background work, which never
+    /// takes more than half of a source's calls and goes after every waiting client.
+    Rounds,
 }
 
 impl std::fmt::Display for Client {
@@ -24,6 +27,7 @@ impl std::fmt::Display for Client {
             Client::Key(id) => write!(f, "key #{id}"),
             Client::Address(ip) => write!(f, "{ip}"),
             Client::Telegram(user) => write!(f, "Telegram user {user}"),
+            Client::Rounds => f.write_str("the watch rounds"),
         }
     }
 }
@@ -47,6 +51,17 @@ impl Caller {
     pub fn address(ip: IpAddr) -> Caller {
         Caller {
             client: Client::Address(ip),
+            links: None,
+            lookups_per_hour: None,
+            fresh: true,
+        }
+    }
+
+    /// The bot's rounds over watched products: no link or look-up limit of a client (the
+    /// sources' gates give them at most half of each ceiling).
+    pub fn rounds() -> Caller {
+        Caller {
+            client: Client::Rounds,
             links: None,
             lookups_per_hour: None,
             fresh: true,

@@ -10,6 +10,7 @@ use std::{collections::HashMap, io::Read, sync::Arc};
 
 use async_trait::async_trait;
 
+pub use chats::{ChatSettings, Watch, Watched};
 pub use import::{
     printable, read_feed, ImportError, ImportReport, Row, SkipReason, COLUMNS, MAX_LINE_BYTES,
     SKIPPED_SAMPLE,
@@ -23,6 +24,7 @@ use crate::domain::{
     sources::{CatalogFacts, NetworkFacts, Said},
 };
 
+pub mod chats;
 pub mod import;
 pub mod postgres;
 pub mod remembered;
@@ -250,6 +252,40 @@ pub trait Store: Send + Sync + 'static {
     /// Adds to a key's usage on `day` (unix days, UTC), and moves its last use to `last_used`
     /// (unix seconds) if later.
     async fn add_key_usage(&self, usage: &KeyUsage) -> Result<(), StoreError>;
+
+    /// A Telegram chat's settings (all `None` when it has none).
+    async fn chat_settings(&self, chat: i64) -> Result<ChatSettings, StoreError>;
+
+    /// Keeps a chat's settings (replacing them; settings with nothing set are no row).
+    async fn save_chat_settings(
+        &self,
+        chat: i64,
+        settings: &ChatSettings,
+        at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Removes everything kept for a chat: its settings and its watches.
+    async fn forget_chat(&self, chat: i64) -> Result<(), StoreError>;
+
+    /// Watches a product for a chat, unless it does already or watches `limit` products.
+    async fn add_watch(&self, watch: &Watch, limit: usize) -> Result<Watched, StoreError>;
+
+    /// A chat's watches, oldest first.
+    async fn watches(&self, chat: i64) -> Result<Vec<Watch>, StoreError>;
+
+    /// Stops watching a product (every country), or every product (`None`); how many were removed.
+    async fn unwatch(&self, chat: i64, product_id: Option<&str>) -> Result<usize, StoreError>;
+
+    /// At most `limit` watches last checked at or before `checked_before`, the longest unchecked
+    /// first.
+    async fn due_watches(
+        &self,
+        checked_before: i64,
+        limit: usize,
+    ) -> Result<Vec<Watch>, StoreError>;
+
+    /// Keeps each watch's last answer and check time (watches removed meanwhile stay removed).
+    async fn save_watch_checks(&self, watches: &[Watch]) -> Result<(), StoreError>;
 }
 
 /// A key's own limits; `None`: the server's.

@@ -25,6 +25,7 @@ use tokio_postgres::{
     Config, NoTls, Socket,
 };
 
+mod chats;
 mod import;
 mod keys;
 mod locks;
@@ -46,6 +47,7 @@ use settings::target_of;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/postgres/0001_initial.sql"),
     include_str!("../../../../migrations/postgres/0002_api_keys.sql"),
+    include_str!("../../../../migrations/postgres/0003_telegram.sql"),
 ];
 
 /// The advisory lock key of migrations ("LNKS" and 1).

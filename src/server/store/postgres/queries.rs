@@ -7,15 +7,16 @@ use std::{collections::HashMap, io::Read, time::Duration};
 use async_trait::async_trait;
 use tokio_postgres::types::ToSql;
 
-use super::{import, keys, locks, pg, PgStore};
+use super::{chats, import, keys, locks, pg, PgStore};
 use crate::{
     domain::{
         date::Timestamp,
         sources::{ApiProduct, CatalogFacts, NetworkFacts},
     },
     server::store::{
-        country_of, status_from_db, status_to_db, Entry, ImportError, ImportReport, KeyListing,
-        KeyRecord, KeyUsage, Kind, NewKey, Remembered, Store, StoreError, StoreLock, Tokens,
+        country_of, status_from_db, status_to_db, ChatSettings, Entry, ImportError, ImportReport,
+        KeyListing, KeyRecord, KeyUsage, Kind, NewKey, Remembered, Store, StoreError, StoreLock,
+        Tokens, Watch, Watched,
     },
 };
 
@@ -429,5 +430,46 @@ impl Store for PgStore {
 
     async fn add_key_usage(&self, usage: &KeyUsage) -> Result<(), StoreError> {
         keys::add_key_usage(self, usage).await
+    }
+
+    async fn chat_settings(&self, chat: i64) -> Result<ChatSettings, StoreError> {
+        chats::chat_settings(self, chat).await
+    }
+
+    async fn save_chat_settings(
+        &self,
+        chat: i64,
+        settings: &ChatSettings,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        chats::save_chat_settings(self, chat, settings, at).await
+    }
+
+    async fn forget_chat(&self, chat: i64) -> Result<(), StoreError> {
+        chats::forget_chat(self, chat).await
+    }
+
+    async fn add_watch(&self, watch: &Watch, limit: usize) -> Result<Watched, StoreError> {
+        chats::add_watch(self, watch, limit).await
+    }
+
+    async fn watches(&self, chat: i64) -> Result<Vec<Watch>, StoreError> {
+        chats::watches(self, chat).await
+    }
+
+    async fn unwatch(&self, chat: i64, product_id: Option<&str>) -> Result<usize, StoreError> {
+        chats::unwatch(self, chat, product_id).await
+    }
+
+    async fn due_watches(
+        &self,
+        checked_before: i64,
+        limit: usize,
+    ) -> Result<Vec<Watch>, StoreError> {
+        chats::due_watches(self, checked_before, limit).await
+    }
+
+    async fn save_watch_checks(&self, watches: &[Watch]) -> Result<(), StoreError> {
+        chats::save_watch_checks(self, watches).await
     }
 }

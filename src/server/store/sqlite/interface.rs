@@ -9,8 +9,8 @@ use super::Catalog;
 use crate::domain::sources::ApiProduct;
 use crate::domain::sources::NetworkFacts;
 use crate::server::store::{
-    Entry, ImportError, ImportReport, KeyListing, KeyRecord, KeyUsage, Kind, LockInner, NewKey,
-    Remembered, Store, StoreError, StoreLock, Tokens,
+    ChatSettings, Entry, ImportError, ImportReport, KeyListing, KeyRecord, KeyUsage, Kind,
+    LockInner, NewKey, Remembered, Store, StoreError, StoreLock, Tokens, Watch, Watched,
 };
 
 /// Runs a SQLite call on the blocking pool.
@@ -232,5 +232,50 @@ impl Store for Catalog {
     async fn add_key_usage(&self, usage: &KeyUsage) -> Result<(), StoreError> {
         let usage = *usage;
         blocking(self, move |c| c.add_key_usage(&usage)).await
+    }
+
+    async fn chat_settings(&self, chat: i64) -> Result<ChatSettings, StoreError> {
+        blocking(self, move |c| c.chat_settings(chat)).await
+    }
+
+    async fn save_chat_settings(
+        &self,
+        chat: i64,
+        settings: &ChatSettings,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let settings = settings.clone();
+        blocking(self, move |c| c.save_chat_settings(chat, &settings, at)).await
+    }
+
+    async fn forget_chat(&self, chat: i64) -> Result<(), StoreError> {
+        blocking(self, move |c| c.forget_chat(chat)).await
+    }
+
+    async fn add_watch(&self, watch: &Watch, limit: usize) -> Result<Watched, StoreError> {
+        let watch = watch.clone();
+        blocking(self, move |c| c.add_watch(&watch, limit)).await
+    }
+
+    async fn watches(&self, chat: i64) -> Result<Vec<Watch>, StoreError> {
+        blocking(self, move |c| c.watches(chat)).await
+    }
+
+    async fn unwatch(&self, chat: i64, product_id: Option<&str>) -> Result<usize, StoreError> {
+        let id = product_id.map(str::to_string);
+        blocking(self, move |c| c.unwatch(chat, id.as_deref())).await
+    }
+
+    async fn due_watches(
+        &self,
+        checked_before: i64,
+        limit: usize,
+    ) -> Result<Vec<Watch>, StoreError> {
+        blocking(self, move |c| c.due_watches(checked_before, limit)).await
+    }
+
+    async fn save_watch_checks(&self, watches: &[Watch]) -> Result<(), StoreError> {
+        let watches = watches.to_vec();
+        blocking(self, move |c| c.save_watch_checks(&watches)).await
     }
 }

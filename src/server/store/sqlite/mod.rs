@@ -23,6 +23,7 @@ use crate::domain::{
     sources::{ApiProduct, CatalogFacts, NetworkFacts},
 };
 
+mod chats;
 mod interface;
 mod keys;
 
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0004_tokens.sql"),
     include_str!("../../../../migrations/sqlite/0005_network_answers.sql"),
     include_str!("../../../../migrations/sqlite/0006_api_keys.sql"),
+    include_str!("../../../../migrations/sqlite/0007_telegram.sql"),
 ];
 
 /// The embedded store. SQLite calls are short; on the async runtime the [`super::Store`]
