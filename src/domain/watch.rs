@@ -44,6 +44,17 @@ fn milli(percent: Option<f64>) -> Option<u32> {
 }
 
 impl Snapshot {
+    /// An answer that says nothing (the check failed): it changes nothing.
+    pub fn unknown() -> Snapshot {
+        Snapshot {
+            status: Status::Unknown,
+            exact_milli: None,
+            hot_milli: None,
+            available: None,
+            title: None,
+        }
+    }
+
     /// What a watch keeps of a check's result.
     pub fn of(result: &CheckResult) -> Snapshot {
         Snapshot {

@@ -57,6 +57,8 @@ pub struct Shared {
     pub limiter: Option<std::sync::Arc<limit::LinkLimiter>>,
     /// API keys: who a request with `Authorization: Bearer` is, and each key's usage.
     pub keys: std::sync::Arc<auth::Keys>,
+    /// The Telegram bot once it runs (the webhook route hands it updates).
+    pub bot: telegram::Handle,
 }
 
 impl AppState {
@@ -154,6 +156,7 @@ impl AppState {
             share_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(share::SHARE_SLOTS)),
             limiter,
             keys,
+            bot: telegram::Handle::default(),
         }))
     }
 
@@ -198,9 +201,16 @@ impl AppState {
         if api.is_none() && epn.is_none() && admitad.is_none() && products + stores == 0 {
             tracing::warn!("no status source: set the Open Platform, ePN or Admitad credentials, or import a catalogue (linksmith import <file.csv>); every status will be unknown");
         }
+        let defaults = resolver::ResolverConfig::default();
+        // The bot's rounds may use answers remembered for less than the watch interval.
+        let ttl_found = config
+            .telegram
+            .as_ref()
+            .map_or(defaults.ttl_found, |t| t.watch_interval.min(defaults.ttl_found));
         let resolver_config = resolver::ResolverConfig {
             authority: config.source_order.clone(),
-            ..resolver::ResolverConfig::default()
+            ttl_found,
+            ..defaults
         };
         Ok(AppState::with_all_sources(
             config,

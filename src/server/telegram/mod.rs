@@ -1,41 +1,100 @@
 //! Linksmith in Telegram (the contract: `shared/docs/telegram-bot.md`): the same server runs the
-//! bot when `TELEGRAM_BOT_TOKEN` is set, with the same check entry, limiter and words as the page
-//! and the API. This first part reads updates by long polling and answers private messages (in
-//! groups, only commands addressed to it, `/check@bot`): a
-//! post's AliExpress links rewritten into the user's affiliate links (every formatting entity kept
-//! on its characters, in UTF-16 units) with a summary line per link, and `/start`, `/help`.
-//! Not yet: settings, `/check`, watches, inline mode, the webhook, the polling lock.
+//! bot when `TELEGRAM_BOT_TOKEN` is set, with the same check entry, limiter, store and words as
+//! the page and the API. Updates come by long polling (one instance at a time, under a lock in
+//! the store) or, with `TELEGRAM_WEBHOOK_URL`, to `POST /telegram/webhook` on every instance.
+//! Private messages get their links rewritten ([`reply`]), settings are kept per chat
+//! ([`settings`]), inline queries and the "Watch" button are answered ([`inline`]), watched
+//! products are checked again every `LINKSMITH_WATCH_INTERVAL` ([`watching`]), and every
+//! message goes out within the Bot API's limits ([`outbox`]).
 //!
 //! The token is a secret: it is never logged (reqwest's errors name the request's address, which
 //! holds it: they are logged without it), and no message text is stored or logged.
 
+mod inline;
+mod outbox;
 mod reply;
+mod settings;
+mod watching;
+mod webhook;
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use teloxide_core::{
-    payloads::GetUpdatesSetters,
+    payloads::{GetUpdatesSetters, SetMyCommandsSetters, SetWebhookSetters},
     requests::{Request, Requester},
-    types::{UpdateKind, User},
+    types::{AllowedUpdate, BotCommand, Update, UpdateKind, User},
     Bot, RequestError,
 };
 
+pub use watching::{round, RoundReport};
+pub use webhook::{webhook, SECRET_HEADER};
+
 use super::{sources::Secret, AppState, StartupError};
+use crate::domain::lang::Lang;
 
 /// The Bot API's default address.
 const TELEGRAM_API: &str = "https://api.telegram.org";
 /// How long one `getUpdates` waits for an update (long polling).
 const POLL_SECONDS: u32 = 30;
+/// The Bot API's longest message, in UTF-16 code units (its "characters").
+pub(crate) const MAX_MESSAGE: usize = 4096;
+/// The lock of the instance that polls.
+const POLL_LOCK: &str = "telegram-polling";
+/// How long an instance waits for the polling lock before asking again (another takes over
+/// within a minute of the polling one stopping).
+const POLL_LOCK_WAIT: Duration = Duration::from_secs(20);
+/// Defaults of the watch settings.
+const WATCH_INTERVAL: Duration = Duration::from_secs(21_600);
+const WATCH_LIMIT: usize = 100;
 
-/// The bot's settings: its token and the Bot API's base URL.
+/// The webhook's public address and the secret Telegram sends with each update.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub url: url::Url,
+    secret: Secret,
+}
+
+/// The bot's settings.
 #[derive(Debug, Clone)]
 pub struct BotSettings {
     token: Secret,
     pub api_url: url::Url,
+    /// `TELEGRAM_WEBHOOK_URL` and `TELEGRAM_WEBHOOK_SECRET`; none: long polling.
+    pub webhook: Option<Webhook>,
+    /// `LINKSMITH_WATCH_INTERVAL`.
+    pub watch_interval: Duration,
+    /// `LINKSMITH_WATCH_LIMIT`.
+    pub watch_limit: usize,
+}
+
+/// A positive whole number setting, or its default.
+fn positive(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, StartupError> {
+    match env(name) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(StartupError::Setting {
+                name,
+                problem: format!(
+                    "\"{}\" is not a whole number above 0",
+                    v.chars().take(40).collect::<String>()
+                ),
+            }),
+        },
+    }
 }
 
 impl BotSettings {
-    /// `TELEGRAM_BOT_TOKEN` (none: no bot) and `TELEGRAM_API_URL` (https, or http on loopback).
+    /// `TELEGRAM_BOT_TOKEN` (none: no bot), `TELEGRAM_API_URL` (https, or http on loopback),
+    /// `TELEGRAM_WEBHOOK_URL` with `TELEGRAM_WEBHOOK_SECRET`, `LINKSMITH_WATCH_INTERVAL`,
+    /// `LINKSMITH_WATCH_LIMIT`. A bad value stops the server at start with a sentence.
     pub fn from_settings(
         env: &impl Fn(&str) -> Option<String>,
     ) -> Result<Option<BotSettings>, StartupError> {
@@ -66,15 +125,96 @@ impl BotSettings {
             })?,
             None => url::Url::parse(TELEGRAM_API).expect("the Bot API's address"),
         };
+        let webhook = match (env("TELEGRAM_WEBHOOK_URL"), env("TELEGRAM_WEBHOOK_SECRET")) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(StartupError::Setting {
+                    name: "TELEGRAM_WEBHOOK_SECRET",
+                    problem: "it is set without TELEGRAM_WEBHOOK_URL: set both for a webhook, or neither for long polling".into(),
+                })
+            }
+            (Some(_), None) => {
+                return Err(StartupError::Setting {
+                    name: "TELEGRAM_WEBHOOK_SECRET",
+                    problem: "a webhook needs it: 1 to 256 characters of A-Z, a-z, 0-9, '_' and '-', the same on every instance".into(),
+                })
+            }
+            (Some(url), Some(secret)) => {
+                let url = super::api_base_url(&url).map_err(|problem| StartupError::Setting {
+                    name: "TELEGRAM_WEBHOOK_URL",
+                    problem,
+                })?;
+                let secret = secret.trim();
+                if !(1..=256).contains(&secret.len())
+                    || !secret
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
+                    return Err(StartupError::Setting {
+                        name: "TELEGRAM_WEBHOOK_SECRET",
+                        problem: "it must be 1 to 256 characters of A-Z, a-z, 0-9, '_' and '-'"
+                            .into(),
+                    });
+                }
+                Some(Webhook {
+                    url,
+                    secret: Secret::new(secret),
+                })
+            }
+        };
+        let interval = positive(env, "LINKSMITH_WATCH_INTERVAL", WATCH_INTERVAL.as_secs())?;
+        let limit = positive(env, "LINKSMITH_WATCH_LIMIT", WATCH_LIMIT as u64)?;
         Ok(Some(BotSettings {
             token: Secret::new(token),
             api_url,
+            webhook,
+            watch_interval: Duration::from_secs(interval),
+            watch_limit: usize::try_from(limit).unwrap_or(usize::MAX),
         }))
     }
 
     /// A client of the Bot API.
     fn bot(&self) -> Bot {
         Bot::new(self.token.expose()).set_api_url(self.api_url.clone())
+    }
+}
+
+/// The running bot: shared by the updates' tasks, the rounds and the webhook route.
+pub struct Telegram {
+    state: AppState,
+    bot: Bot,
+    /// The bot's @username, without the @.
+    username: String,
+    settings: BotSettings,
+    outbox: outbox::Outbox,
+}
+
+/// Where the webhook route finds the running bot (empty until it knows who it is).
+pub type Handle = Arc<OnceLock<Arc<Telegram>>>;
+
+impl Telegram {
+    /// Handles one update in a task of its own (a check waiting on a slow source does not hold
+    /// other chats' answers). Messages, inline queries and button callbacks are answered;
+    /// edited messages, channel posts and every other kind are left alone.
+    pub fn handle(self: &Arc<Self>, update: Update) {
+        let tg = self.clone();
+        match update.kind {
+            UpdateKind::Message(message) => {
+                tokio::spawn(async move { reply::to_message(&tg, &message).await });
+            }
+            UpdateKind::InlineQuery(query) => {
+                tokio::spawn(async move { inline::answer(&tg, &query).await });
+            }
+            UpdateKind::CallbackQuery(query) => {
+                tokio::spawn(async move { inline::callback(&tg, &query).await });
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs one watch round now (tests, measurements); rounds otherwise run on their own.
+    pub async fn round_now(&self) -> RoundReport {
+        watching::round(self).await
     }
 }
 
@@ -97,9 +237,23 @@ fn described(error: &RequestError) -> String {
     }
 }
 
-/// Runs the bot until the process stops: asks who it is, then reads updates by long polling and
-/// answers each in turn. A failing Bot API is retried, never fatal to the server.
+/// Runs the bot until the process stops: asks who it is, registers its commands, starts the
+/// watch rounds, then takes updates (the webhook, or long polling under the store's lock). A
+/// failing Bot API is retried, never fatal to the server.
 pub async fn run(state: AppState, settings: BotSettings) {
+    let tg = start(state, settings).await;
+    match tg.settings.webhook.clone() {
+        Some(hook) => {
+            register_webhook(&tg, &hook).await;
+            // Updates arrive on the route; the rounds run on their own.
+            std::future::pending::<()>().await;
+        }
+        None => poll(&tg).await,
+    }
+}
+
+/// The running bot, once the Bot API said who it is; its rounds started.
+pub async fn start(state: AppState, settings: BotSettings) -> Arc<Telegram> {
     let bot = settings.bot();
     let me = loop {
         match bot.get_me().send().await {
@@ -110,14 +264,103 @@ pub async fn run(state: AppState, settings: BotSettings) {
             }
         }
     };
-    let username: std::sync::Arc<str> = me.username().into();
-    tracing::info!(bot = %username, "Telegram bot polling for updates");
+    let tg = Arc::new(Telegram {
+        outbox: outbox::Outbox::new(bot.clone(), state.store.clone()),
+        username: me.username().to_string(),
+        state,
+        bot,
+        settings,
+    });
+    set_commands(&tg).await;
+    let _ = tg.state.bot.set(tg.clone());
+    tokio::spawn(watching::rounds(tg.clone()));
+    tg
+}
+
+/// The commands Telegram's apps offer, in English and Russian.
+async fn set_commands(tg: &Telegram) {
+    for lang in [Lang::En, Lang::Ru] {
+        let w = &super::words::of(lang).bot;
+        let commands = [
+            ("check", w.cmd_check),
+            ("watch", w.cmd_watch),
+            ("watching", w.cmd_watching),
+            ("unwatch", w.cmd_unwatch),
+            ("template", w.cmd_template),
+            ("sub", w.cmd_sub),
+            ("country", w.cmd_country),
+            ("lang", w.cmd_lang),
+            ("settings", w.cmd_settings),
+            ("forget", w.cmd_forget),
+            ("help", w.cmd_help),
+        ]
+        .map(|(name, about)| BotCommand::new(name, about));
+        let mut request = tg.bot.set_my_commands(commands);
+        if lang == Lang::Ru {
+            request = request.language_code("ru");
+        }
+        if let Err(error) = request.send().await {
+            tracing::warn!(error = %described(&error), "the bot's commands were not registered");
+        }
+    }
+}
+
+/// The updates the bot reads.
+const UPDATES: [AllowedUpdate; 3] = [
+    AllowedUpdate::Message,
+    AllowedUpdate::InlineQuery,
+    AllowedUpdate::CallbackQuery,
+];
+
+/// Registers the webhook with its secret, until the Bot API takes it.
+async fn register_webhook(tg: &Telegram, hook: &Webhook) {
+    loop {
+        let registered = tg
+            .bot
+            .set_webhook(hook.url.clone())
+            .secret_token(hook.secret.expose())
+            .allowed_updates(UPDATES)
+            .send()
+            .await;
+        match registered {
+            Ok(_) => {
+                tracing::info!(bot = %tg.username, url = %hook.url, "Telegram bot taking updates at its webhook");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(error = %described(&error), "the webhook was not registered; trying again");
+                tokio::time::sleep(wait_after(&error)).await;
+            }
+        }
+    }
+}
+
+/// Long polling, by one instance at a time: the one holding the store's lock (released when
+/// its process stops, PostgreSQL closing its session).
+async fn poll(tg: &Arc<Telegram>) {
+    let _lock = loop {
+        match tg.state.store.lock(POLL_LOCK, POLL_LOCK_WAIT).await {
+            Ok(lock) => break lock,
+            Err(crate::server::store::StoreError::Timeout(_)) => {}
+            Err(error) => {
+                tracing::warn!(%error, "the polling lock could not be asked for; trying again");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    };
+    // A webhook left registered would refuse getUpdates.
+    if let Err(error) = tg.bot.delete_webhook().send().await {
+        tracing::warn!(error = %described(&error), "deleteWebhook failed; polling anyway");
+    }
+    tracing::info!(bot = %tg.username, "Telegram bot polling for updates");
     let mut offset: i32 = 0;
     loop {
-        let updates = bot
+        let updates = tg
+            .bot
             .get_updates()
             .offset(offset)
             .timeout(POLL_SECONDS)
+            .allowed_updates(UPDATES)
             .send()
             .await;
         match updates {
@@ -126,14 +369,7 @@ pub async fn run(state: AppState, settings: BotSettings) {
                     offset = i32::try_from(update.id.0)
                         .unwrap_or(i32::MAX)
                         .saturating_add(1);
-                    if let UpdateKind::Message(message) = update.kind {
-                        // Each in a task of its own: a check waiting on a slow source does not
-                        // hold other chats' answers.
-                        let (state, bot, me) = (state.clone(), bot.clone(), username.clone());
-                        tokio::spawn(async move {
-                            reply::to_message(&state, &bot, &me, &message).await;
-                        });
-                    }
+                    tg.handle(update);
                 }
             }
             Err(error) => {

@@ -1,12 +1,10 @@
-//! Answers one private message: `/start` and `/help` with what the bot does; any other text (or a
-//! photo's caption) with its AliExpress links rewritten into the user's affiliate links and a
-//! summary line per link, split into messages of at most 4,096 characters.
+//! Answers one message: in a private chat, the commands, and any other text (or a photo's
+//! caption) with its AliExpress links rewritten into the chat's affiliate links and a summary
+//! line per link, split into messages of at most 4,096 characters; in a group, only commands
+//! addressed to the bot.
 
-use teloxide_core::{
-    payloads::SendMessageSetters,
-    requests::{Request, Requester},
-    types::{Message, MessageEntity, MessageEntityKind},
-    Bot, RequestError,
+use teloxide_core::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, MessageEntityKind,
 };
 
 use crate::{
@@ -18,13 +16,17 @@ use crate::{
         post::{self, LinkSpan},
         words::say,
     },
-    server::{limit::Caller, words, AppState},
+    server::words,
 };
 
-/// The Bot API's longest message, in UTF-16 code units (its "characters").
-const MAX_MESSAGE: usize = 4096;
-/// Times a message refused with a 429 is sent again.
-const RETRIES: usize = 3;
+use super::{
+    outbox::Outgoing,
+    settings::{self, Chat},
+    watching, Telegram, MAX_MESSAGE,
+};
+
+/// A message's text and entities.
+type Part = (String, Vec<Span<MessageEntityKind>>);
 
 impl LinkSpan for MessageEntityKind {
     fn hidden_link(&self) -> Option<&str> {
@@ -44,8 +46,7 @@ impl LinkSpan for MessageEntityKind {
 
 /// Answers `message`: in a private chat, any; in a group, only a command addressed to this bot
 /// (`/check@<username> ...`), other messages being the group's own.
-pub(super) async fn to_message(state: &AppState, bot: &Bot, username: &str, message: &Message) {
-    let lang = super::lang_of(message.from.as_ref());
+pub(super) async fn to_message(tg: &Telegram, message: &Message) {
     let Some(text) = message.text().or_else(|| message.caption()) else {
         return;
     };
@@ -53,7 +54,6 @@ pub(super) async fn to_message(state: &AppState, bot: &Bot, username: &str, mess
         .entities()
         .or_else(|| message.caption_entities())
         .unwrap_or_default();
-    let w = &words::of(lang).bot;
     // "/name" or "/name@bot", up to the first white space.
     let addressed = text.strip_prefix('/').map(|c| {
         let word = c.split(char::is_whitespace).next().unwrap_or("");
@@ -62,7 +62,7 @@ pub(super) async fn to_message(state: &AppState, bot: &Bot, username: &str, mess
             None => (word, None),
         }
     });
-    let to_me = |to: Option<&str>| to.is_none_or(|to| to.eq_ignore_ascii_case(username));
+    let to_me = |to: Option<&str>| to.is_none_or(|to| to.eq_ignore_ascii_case(&tg.username));
     let command = match addressed {
         Some((_, to)) if !to_me(to) => return,
         Some((name, Some(_))) => Some(name),
@@ -71,62 +71,101 @@ pub(super) async fn to_message(state: &AppState, bot: &Bot, username: &str, mess
         Some((name, None)) => Some(name),
         None => None,
     };
-    let parts: Vec<(String, Vec<Span<MessageEntityKind>>)> = match command {
-        Some("start" | "help") => vec![(w.help.to_string(), Vec::new())],
+    let chat = Chat::of(tg, message.chat.id.0, message.from.as_ref()).await;
+    // The command's argument: the rest of the text, trimmed.
+    let arg = text
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, rest)| rest)
+        .trim();
+    let w = chat.words();
+    let one = |text: String| vec![(text, Vec::new())];
+    let mut buttons = None;
+    let parts: Vec<Part> = match command.map(str::to_ascii_lowercase).as_deref() {
+        Some("start" | "help") => one(say!(w.help, bot = tg.username)),
         Some("check") => {
-            let user = user_of(message);
-            let args: Vec<&str> = text.split_whitespace().skip(1).collect();
-            vec![(
-                checked_in_detail(state, &args, user, lang).await,
-                Vec::new(),
-            )]
+            let (text, product) = checked_in_detail(tg, &chat, arg).await;
+            buttons = product.map(|(id, country)| watch_button(&chat, &id, &country));
+            one(text)
         }
-        Some(_) => vec![(w.unknown_command.to_string(), Vec::new())],
+        Some("template") => one(settings::template(tg, &chat, arg).await),
+        Some("sub") => one(settings::sub(tg, &chat, arg).await),
+        Some("country") => one(settings::country(tg, &chat, arg).await),
+        Some("lang") => one(settings::lang(tg, &chat, arg).await),
+        Some("settings") => one(settings::show(tg, &chat).await),
+        Some("forget") => one(settings::forget(tg, &chat).await),
+        Some("watch") => one(watching::watch(tg, &chat, arg).await),
+        Some("watching") => one(watching::watching(tg, &chat).await),
+        Some("unwatch") => one(watching::unwatch(tg, &chat, arg).await),
+        Some(_) => one(w.unknown_command.to_string()),
         None => {
-            let user = message
-                .from
-                .as_ref()
-                .map_or(0, |u| i64::try_from(u.id.0).unwrap_or(i64::MAX));
-            rewritten(state, text, entities, user, lang).await
+            let (parts, product) = rewritten(tg, &chat, text, entities).await;
+            buttons = product.map(|(id, country)| watch_button(&chat, &id, &country));
+            parts
         }
     };
-    for (text, spans) in parts {
-        send(bot, message.chat.id, text, &spans).await;
-    }
+    let count = parts.len();
+    let messages: Vec<Outgoing> = parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, (text, spans))| Outgoing {
+            chat: chat.id,
+            text,
+            spans,
+            // The button goes with the last part.
+            buttons: if i + 1 == count { buttons.clone() } else { None },
+        })
+        .collect();
+    tg.outbox.send_all(&messages).await;
 }
 
-/// The Telegram user a message comes from (0 when Telegram names none: a channel's post).
-fn user_of(message: &Message) -> i64 {
-    message
-        .from
-        .as_ref()
-        .map_or(0, |u| i64::try_from(u.id.0).unwrap_or(i64::MAX))
+/// The "Watch" button of a reply about one product (`watch:<product id>:<country>`, well under
+/// the Bot API's 64 bytes).
+fn watch_button(chat: &Chat, product_id: &str, country: &str) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        chat.words().watch_button,
+        format!("{}{product_id}:{country}", super::inline::WATCH_PREFIX),
+    )]])
 }
 
-/// `/check <link> [amount]`: one link in detail, as the page's card shows it.
-async fn checked_in_detail(state: &AppState, args: &[&str], user: i64, lang: Lang) -> String {
-    let w = &words::of(lang).bot;
-    let [link, rest @ ..] = args else {
-        return w.check_usage.to_string();
+/// A product a reply is about, for its "Watch" button: its id and the delivery country.
+type Product = Option<(String, String)>;
+
+/// The product of a check's result, if the link is a product's.
+fn product_of(result: &crate::domain::check::CheckResult) -> Product {
+    result
+        .link
+        .product_id
+        .clone()
+        .map(|id| (id, result.delivery.country.code().to_string()))
+}
+
+/// `/check <link> [amount]`: one link in detail, as the page's card shows it, with the chat's
+/// template, sub-id and country.
+async fn checked_in_detail(tg: &Telegram, chat: &Chat, arg: &str) -> (String, Product) {
+    let (w, lang) = (chat.words(), chat.lang);
+    let args: Vec<&str> = arg.split_whitespace().collect();
+    let [link, rest @ ..] = args.as_slice() else {
+        return (w.check_usage.to_string(), None);
     };
     let raw = RawOptions {
         amount: rest
             .first()
             .map(|a| crate::domain::check::AmountInput::Text((*a).to_string())),
-        ..RawOptions::default()
+        ..chat.options()
     };
     let inputs = [(*link).to_string()];
-    let outcome = match state
-        .check_request(&Caller::telegram(user), &inputs, &raw, lang)
+    let outcome = match tg
+        .state
+        .check_request(&chat.caller(), &inputs, &raw, lang)
         .await
     {
         Ok(mut outcomes) => outcomes.pop(),
-        Err(refusal) => return refusal.problem().message.clone(),
+        Err(refusal) => return (refusal.problem().message.clone(), None),
     };
     let result = match outcome {
         Some(Outcome::Checked(result)) => result,
-        Some(Outcome::Failed(failure)) => return failure.error.message,
-        None => return w.no_links.to_string(),
+        Some(Outcome::Failed(failure)) => return (failure.error.message, None),
+        None => return (w.no_links.to_string(), None),
     };
     let percent = |p: f64| format!("{}%", crate::domain::rates::percent(p));
     let mut lines = vec![
@@ -155,18 +194,19 @@ async fn checked_in_detail(state: &AppState, args: &[&str], user: i64, lang: Lan
     lines.extend(result.warnings.iter().map(|n| format!("⚠ {}", n.message)));
     lines.extend(result.notes.iter().map(|n| format!("ℹ {}", n.message)));
     lines.push(say!(w.detail_link, link = result.affiliate_link));
-    lines.join("\n")
+    (lines.join("\n"), product_of(&result))
 }
 
-/// The post with its links rewritten and the summary, in messages of at most 4,096 characters.
+/// The post with its links rewritten (the chat's template, sub-id and country) and the summary,
+/// in messages of at most 4,096 characters; the product, when the post has exactly one.
 async fn rewritten(
-    state: &AppState,
+    tg: &Telegram,
+    chat: &Chat,
     text: &str,
     entities: &[MessageEntity],
-    user: i64,
-    lang: Lang,
-) -> Vec<(String, Vec<Span<MessageEntityKind>>)> {
-    let w = &words::of(lang).bot;
+) -> (Vec<Part>, Product) {
+    let (w, lang) = (chat.words(), chat.lang);
+    let one = |text: String| (vec![(text, Vec::new())], None);
     let spans: Vec<Span<MessageEntityKind>> = entities
         .iter()
         .map(|e| Span {
@@ -179,20 +219,20 @@ async fn rewritten(
         Ok(links) => links,
         Err(too_large) => {
             use crate::domain::messages::Explain;
-            return vec![(too_large.message(lang), Vec::new())];
+            return one(too_large.message(lang));
         }
     };
     if links.is_empty() {
-        return vec![(w.no_links.to_string(), Vec::new())];
+        return one(w.no_links.to_string());
     }
     let inputs: Vec<String> = links.iter().map(|l| l.input.clone()).collect();
-    let caller = Caller::telegram(user);
-    let outcomes = match state
-        .check_request(&caller, &inputs, &RawOptions::default(), lang)
+    let outcomes = match tg
+        .state
+        .check_request(&chat.caller(), &inputs, &chat.options(), lang)
         .await
     {
         Ok(outcomes) => outcomes,
-        Err(refusal) => return vec![(refusal.problem().message.clone(), Vec::new())],
+        Err(refusal) => return one(refusal.problem().message.clone()),
     };
     let with: Vec<Option<String>> = outcomes
         .iter()
@@ -207,12 +247,16 @@ async fn rewritten(
         .filter(|o| !matches!(o, Outcome::Failed(f) if f.error.code == ErrorCode::NotAliexpress))
         .collect();
     if listed.is_empty() {
-        return vec![(w.no_links.to_string(), Vec::new())];
+        return one(w.no_links.to_string());
     }
+    let product = match listed.as_slice() {
+        [Outcome::Checked(result)] => product_of(result),
+        _ => None,
+    };
     let (mut out, spans) = post::rewrite(text, &spans, &links, &with);
     out.push_str("\n\n");
     out.push_str(&summary(&listed, lang));
-    split(&out, &spans, MAX_MESSAGE)
+    (split(&out, &spans, MAX_MESSAGE), product)
 }
 
 /// One line per link: the canonical link, its status, band or exact rate, and the first warning;
@@ -243,38 +287,4 @@ fn summary(outcomes: &[&Outcome], lang: Lang) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Sends one message with its entities; a 429 is waited out and the message sent again.
-async fn send(
-    bot: &Bot,
-    chat: teloxide_core::types::ChatId,
-    text: String,
-    spans: &[Span<MessageEntityKind>],
-) {
-    let entities: Vec<MessageEntity> = spans
-        .iter()
-        .map(|s| MessageEntity {
-            kind: s.kind.clone(),
-            offset: s.offset,
-            length: s.length,
-        })
-        .collect();
-    for _ in 0..=RETRIES {
-        let mut request = bot.send_message(chat, text.clone());
-        if !entities.is_empty() {
-            request = request.entities(entities.clone());
-        }
-        match request.send().await {
-            Ok(_) => return,
-            Err(RequestError::RetryAfter(seconds)) => {
-                tokio::time::sleep(seconds.duration()).await;
-            }
-            Err(error) => {
-                tracing::warn!(error = %super::described(&error), "a reply was not sent");
-                return;
-            }
-        }
-    }
-    tracing::warn!("a reply was not sent: the Bot API kept asking to wait");
 }

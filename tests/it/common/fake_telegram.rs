@@ -3,7 +3,11 @@
 //! are `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description"[,
 //! "parameters": {"retry_after"}]}`. It refuses what Telegram refuses: a wrong token (401), a
 //! message text empty or over 4,096 characters, an entity outside the text in UTF-16 code units,
-//! `callback_data` over 64 bytes; and answers 429 with `retry_after` when told to.
+//! `callback_data` over 64 bytes, an inline answer to a query it did not send or with bad
+//! articles, a callback answer over 200 characters, a webhook that is not https or whose secret
+//! has other characters, commands not written as the Bot API's, `getUpdates` while a webhook is
+//! set or while another `getUpdates` waits (409); it answers 429 with `retry_after`, a 500, or
+//! a 403 for a chat that blocked the bot, when told to.
 
 use std::{
     collections::VecDeque,
@@ -29,6 +33,17 @@ struct Inner {
     /// sendMessage calls to answer 429 before taking one.
     refuse_next: usize,
     refused: usize,
+    /// sendMessage calls to answer 500 before taking one.
+    fail_next: usize,
+    /// Chats that blocked the bot (sendMessage answers 403).
+    blocked: Vec<i64>,
+    /// Every call accepted: the method (lower case) and its body.
+    calls: Vec<(String, Value)>,
+    /// Inline queries and callback queries sent, not yet answered.
+    open_queries: Vec<String>,
+    webhook: Option<Value>,
+    polling: usize,
+    conflicts: usize,
 }
 
 #[derive(Clone)]
@@ -49,6 +64,66 @@ impl FakeTelegram {
             .push_back(json!({"update_id": id, "message": message}));
         drop(inner);
         self.arrived.notify_waiters();
+    }
+
+    /// Queues an update of any kind (`{"inline_query": ...}`, `{"callback_query": ...}`, ...);
+    /// the ids of inline and callback queries are remembered, to be answered once.
+    pub fn push_update(&self, kind: &str, value: Value) {
+        let mut inner = self.inner.lock().unwrap();
+        if matches!(kind, "inline_query" | "callback_query") {
+            inner
+                .open_queries
+                .push(value["id"].as_str().unwrap_or_default().to_string());
+        }
+        inner.next_update += 1;
+        let id = inner.next_update;
+        inner.updates.push_back(json!({"update_id": id, kind: value}));
+        drop(inner);
+        self.arrived.notify_waiters();
+    }
+
+    /// An update as Telegram would send it to a webhook (the stand-in remembers its queries).
+    pub fn webhook_update(&self, kind: &str, value: Value) -> Value {
+        let mut inner = self.inner.lock().unwrap();
+        if matches!(kind, "inline_query" | "callback_query") {
+            inner
+                .open_queries
+                .push(value["id"].as_str().unwrap_or_default().to_string());
+        }
+        inner.next_update += 1;
+        json!({"update_id": inner.next_update, kind: value})
+    }
+
+    /// The calls of one method accepted so far (its name in lower case), in order.
+    pub fn calls(&self, method: &str) -> Vec<Value> {
+        self.inner
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|(m, _)| m == method)
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    /// The registered webhook (`setWebhook`'s body), if any.
+    pub fn webhook(&self) -> Option<Value> {
+        self.inner.lock().unwrap().webhook.clone()
+    }
+
+    /// `getUpdates` calls refused because another one was waiting.
+    pub fn conflicts(&self) -> usize {
+        self.inner.lock().unwrap().conflicts
+    }
+
+    /// The next `n` sendMessage calls are answered 500.
+    pub fn fail_next(&self, n: usize) {
+        self.inner.lock().unwrap().fail_next = n;
+    }
+
+    /// The chat has blocked the bot: sendMessage to it is answered 403.
+    pub fn block(&self, chat: i64) {
+        self.inner.lock().unwrap().blocked.push(chat);
     }
 
     /// The messages sent so far (`sendMessage` bodies accepted).
@@ -124,6 +199,40 @@ fn refusal(body: &Value) -> Option<String> {
     None
 }
 
+/// Why Telegram would refuse this inline or callback answer, if it would.
+fn answer_refusal(method: &str, body: &Value) -> Option<String> {
+    if method == "answercallbackquery" {
+        let text = body["text"].as_str().unwrap_or_default();
+        return (text.chars().count() > 200).then(|| "Bad Request: MESSAGE_TOO_LONG".into());
+    }
+    let results = body["results"].as_array()?;
+    if results.len() > 50 {
+        return Some("Bad Request: RESULTS_TOO_MUCH".into());
+    }
+    if body["cache_time"].as_u64().is_some_and(|t| t > 60) {
+        return Some("the contract: cache_time at most 60".into());
+    }
+    let mut ids = std::collections::HashSet::new();
+    for r in results {
+        let id = r["id"].as_str().unwrap_or_default();
+        if id.is_empty() || id.len() > 64 || !ids.insert(id.to_string()) {
+            return Some("Bad Request: RESULT_ID_INVALID".into());
+        }
+        if r["type"] == "article" {
+            let text = r["input_message_content"]["message_text"]
+                .as_str()
+                .unwrap_or_default();
+            if r["title"].as_str().unwrap_or_default().is_empty() {
+                return Some("Bad Request: RESULT_TITLE_EMPTY".into());
+            }
+            if text.is_empty() || utf16_len(text) > 4096 {
+                return Some("Bad Request: MESSAGE_EMPTY".into());
+            }
+        }
+    }
+    None
+}
+
 async fn method(
     State(fake): State<FakeTelegram>,
     Path((bot, name)): Path<(String, String)>,
@@ -144,6 +253,24 @@ async fn method(
         }))
         .into_response(),
         "getupdates" => {
+            {
+                let mut inner = fake.inner.lock().unwrap();
+                if inner.webhook.is_some() {
+                    return error(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first").into_response();
+                }
+                if inner.polling > 0 {
+                    inner.conflicts += 1;
+                    return error(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running").into_response();
+                }
+                inner.polling += 1;
+            }
+            struct Polling(FakeTelegram);
+            impl Drop for Polling {
+                fn drop(&mut self) {
+                    self.0.inner.lock().unwrap().polling -= 1;
+                }
+            }
+            let _polling = Polling(fake.clone());
             let offset = body["offset"].as_i64().unwrap_or(0);
             let timeout = body["timeout"].as_u64().unwrap_or(0).min(50);
             let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
@@ -176,9 +303,20 @@ async fn method(
                 )
                     .into_response();
             }
+            if inner.fail_next > 0 {
+                inner.fail_next -= 1;
+                return error(500, "Internal Server Error").into_response();
+            }
+            if body["chat_id"]
+                .as_i64()
+                .is_some_and(|c| inner.blocked.contains(&c))
+            {
+                return error(403, "Forbidden: bot was blocked by the user").into_response();
+            }
             if let Some(why) = refusal(&body) {
                 return error(400, &why).into_response();
             }
+            inner.calls.push((name.to_ascii_lowercase(), body.clone()));
             inner.sent.push(body.clone());
             let id = inner.sent.len();
             ok(json!({
@@ -188,6 +326,72 @@ async fn method(
                 "text": body["text"], "entities": body.get("entities").cloned().unwrap_or(json!([]))
             }))
             .into_response()
+        }
+        "answerinlinequery" | "answercallbackquery" => {
+            let id_field = if name.eq_ignore_ascii_case("answerinlinequery") {
+                "inline_query_id"
+            } else {
+                "callback_query_id"
+            };
+            let mut inner = fake.inner.lock().unwrap();
+            let id = body[id_field].as_str().unwrap_or_default().to_string();
+            let Some(at) = inner.open_queries.iter().position(|q| *q == id) else {
+                return error(400, "Bad Request: query is too old and response timeout expired or query ID is invalid").into_response();
+            };
+            if let Some(why) = answer_refusal(&name.to_ascii_lowercase(), &body) {
+                return error(400, &why).into_response();
+            }
+            inner.open_queries.remove(at);
+            inner.calls.push((name.to_ascii_lowercase(), body));
+            ok(json!(true)).into_response()
+        }
+        "setwebhook" => {
+            let url = body["url"].as_str().unwrap_or_default();
+            if !url.starts_with("https://") {
+                return error(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook").into_response();
+            }
+            let secret = body["secret_token"].as_str().unwrap_or_default();
+            if !secret.is_empty()
+                && (secret.len() > 256
+                    || !secret
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            {
+                return error(400, "Bad Request: secret token contains unallowed characters").into_response();
+            }
+            let mut inner = fake.inner.lock().unwrap();
+            inner.webhook = Some(body.clone());
+            inner.calls.push(("setwebhook".into(), body));
+            ok(json!(true)).into_response()
+        }
+        "deletewebhook" => {
+            let mut inner = fake.inner.lock().unwrap();
+            inner.webhook = None;
+            inner.calls.push(("deletewebhook".into(), body));
+            ok(json!(true)).into_response()
+        }
+        "setmycommands" => {
+            for c in body["commands"].as_array().into_iter().flatten() {
+                let command = c["command"].as_str().unwrap_or_default();
+                let description = c["description"].as_str().unwrap_or_default();
+                if command.is_empty()
+                    || command.len() > 32
+                    || !command
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    return error(400, "Bad Request: BOT_COMMAND_INVALID").into_response();
+                }
+                if description.is_empty() || description.chars().count() > 256 {
+                    return error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID").into_response();
+                }
+            }
+            fake.inner
+                .lock()
+                .unwrap()
+                .calls
+                .push(("setmycommands".into(), body));
+            ok(json!(true)).into_response()
         }
         _ => error(404, "Not Found: method not found").into_response(),
     }

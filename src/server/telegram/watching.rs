@@ -1,0 +1,444 @@
+//! Watching products: `/watch`, the "Watch" button, `/watching`, `/unwatch`, and the rounds that
+//! check every watched product again each `LINKSMITH_WATCH_INTERVAL` and tell each chat, in one
+//! message, what changed. A round runs on one instance at a time (a lock in the store), checks
+//! through the service as the rounds' own client (at most half of each source's calls, after
+//! every waiting client), and keeps a product's new answer only once its chat has been told:
+//! an alert that could not be sent is sent again by the next round.
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use super::{
+    outbox::{Delivery, Outgoing},
+    settings::Chat,
+    Telegram,
+};
+use crate::{
+    domain::{
+        check::{Outcome, RawOptions},
+        lang::Lang,
+        link,
+        rates::{self, Status},
+        watch::{Change, Snapshot},
+        words::say,
+    },
+    server::{
+        fair::Allowance,
+        limit::Caller,
+        store::{ChatSettings, Watch, Watched},
+        words,
+    },
+};
+
+/// Watches read from the store at once in a round.
+const PAGE: usize = 2000;
+/// The lock one instance holds while it runs a round.
+const ROUND_LOCK: &str = "telegram-watch-round";
+
+/// A rate in thousandths of a percent, as a reader sees it.
+fn rate(milli: Option<u32>) -> String {
+    milli.map_or_else(
+        || "?".to_string(),
+        |m| format!("{}%", rates::percent(f64::from(m) / 1000.0)),
+    )
+}
+
+/// What a watched product is called: its title, else its link.
+fn title_of(watch: &Watch) -> &str {
+    watch
+        .last
+        .as_ref()
+        .and_then(|s| s.title.as_deref())
+        .unwrap_or(&watch.link)
+}
+
+/// What came of asking to watch a link.
+pub enum WatchAnswer {
+    Watching(String),
+    Already(String),
+    Full,
+    /// Not a product link, or refused: the sentence.
+    Refused(String),
+}
+
+/// Watches the product `input` links to, for the chat's delivery country (or `country`): the
+/// link is checked as any other (the user's limits), and its answer is the watch's first.
+pub async fn watch_link(
+    tg: &Telegram,
+    chat: &Chat,
+    input: &str,
+    country: Option<String>,
+) -> WatchAnswer {
+    let w = chat.words();
+    let raw = RawOptions {
+        country: country.or_else(|| chat.settings.country.clone()),
+        ..RawOptions::default()
+    };
+    let inputs = [input.to_string()];
+    let outcome = match tg
+        .state
+        .check_request(&chat.caller(), &inputs, &raw, chat.lang)
+        .await
+    {
+        Ok(mut outcomes) => outcomes.pop(),
+        Err(refusal) => return WatchAnswer::Refused(refusal.problem().message.clone()),
+    };
+    let result = match outcome {
+        Some(Outcome::Checked(result)) => result,
+        Some(Outcome::Failed(failure)) => return WatchAnswer::Refused(failure.error.message),
+        None => return WatchAnswer::Refused(w.watch_usage.to_string()),
+    };
+    let Some(product_id) = result.link.product_id.clone() else {
+        return WatchAnswer::Refused(say!(w.watch_not_product, link = result.link.canonical_url));
+    };
+    let now = tg.state.config.clock.unix();
+    let first = Snapshot::of(&result);
+    let watch = Watch {
+        chat: chat.id,
+        product_id,
+        country: result.delivery.country.code().to_string(),
+        link: result.link.canonical_url.clone(),
+        last: (first.status != Status::Unknown).then_some(first),
+        created_at: now,
+        checked_at: now,
+    };
+    let title = title_of(&watch).to_string();
+    match tg
+        .state
+        .store
+        .add_watch(&watch, tg.settings.watch_limit)
+        .await
+    {
+        Ok(Watched::Added) => {
+            remember_language(tg, chat).await;
+            WatchAnswer::Watching(title)
+        }
+        Ok(Watched::Already) => WatchAnswer::Already(title),
+        Ok(Watched::Full) => WatchAnswer::Full,
+        Err(error) => {
+            tracing::warn!(%error, "a watch was not kept");
+            WatchAnswer::Refused(w.store_failed.to_string())
+        }
+    }
+}
+
+/// The rounds speak to a chat in its language: a chat that never chose one keeps the language
+/// its user's app named when it started watching.
+async fn remember_language(tg: &Telegram, chat: &Chat) {
+    if chat.settings.lang.is_some() || !chat.read {
+        return;
+    }
+    let settings = ChatSettings {
+        lang: Some(chat.lang.as_str().to_string()),
+        ..chat.settings.clone()
+    };
+    let now = tg.state.config.clock.unix();
+    if let Err(error) = tg
+        .state
+        .store
+        .save_chat_settings(chat.id, &settings, now)
+        .await
+    {
+        tracing::warn!(%error, "a chat's language was not kept");
+    }
+}
+
+/// `/watch <link>`.
+pub async fn watch(tg: &Telegram, chat: &Chat, arg: &str) -> String {
+    let w = chat.words();
+    if arg.is_empty() {
+        return w.watch_usage.to_string();
+    }
+    match watch_link(tg, chat, arg, None).await {
+        WatchAnswer::Watching(title) => say!(
+            w.watch_added,
+            title,
+            hours = rates::percent(tg.settings.watch_interval.as_secs_f64() / 3600.0)
+        ),
+        WatchAnswer::Already(title) => say!(w.watch_already, title),
+        WatchAnswer::Full => say!(w.watch_full, limit = tg.settings.watch_limit),
+        WatchAnswer::Refused(why) => why,
+    }
+}
+
+/// `/watching`: the chat's watched products with their last known status and rate.
+pub async fn watching(tg: &Telegram, chat: &Chat) -> String {
+    let w = chat.words();
+    let watches = match tg.state.store.watches(chat.id).await {
+        Ok(watches) => watches,
+        Err(_) => return w.store_failed.to_string(),
+    };
+    if watches.is_empty() {
+        return w.watching_none.to_string();
+    }
+    let mut lines = vec![say!(w.watching_header, count = watches.len())];
+    for watch in &watches {
+        let (status, rate) = match &watch.last {
+            Some(s) => (
+                s.status.word(chat.lang).to_string(),
+                rate(s.hot_milli.or(s.exact_milli)),
+            ),
+            None => (w.not_checked.to_string(), "?".into()),
+        };
+        lines.push(say!(
+            w.watching_line,
+            title = title_of(watch),
+            status,
+            rate
+        ));
+        lines.push(watch.link.clone());
+    }
+    lines.join("\n")
+}
+
+/// `/unwatch <link or product id>` or `/unwatch all`.
+pub async fn unwatch(tg: &Telegram, chat: &Chat, arg: &str) -> String {
+    let w = chat.words();
+    let product = if arg.eq_ignore_ascii_case("all") {
+        None
+    } else if !arg.is_empty() && arg.bytes().all(|b| b.is_ascii_digit()) {
+        Some(arg.to_string())
+    } else {
+        match link::normalize(arg).ok().and_then(|l| l.product_id) {
+            Some(id) => Some(id),
+            None => return w.unwatch_usage.to_string(),
+        }
+    };
+    match tg.state.store.unwatch(chat.id, product.as_deref()).await {
+        Ok(0) if product.is_some() => w.unwatch_unknown.to_string(),
+        Ok(count) => say!(w.unwatched, count),
+        Err(_) => w.store_failed.to_string(),
+    }
+}
+
+/// What a reader is told of a product's rate: the hot-sale rate during a hot sale, else the
+/// exact rate, else the status word.
+fn shown(lang: Lang, s: &Snapshot) -> String {
+    let milli = match s.status {
+        Status::HotSale => s.hot_milli.or(s.exact_milli),
+        _ => s.exact_milli,
+    };
+    milli.map_or_else(|| s.status.word(lang).to_string(), |m| rate(Some(m)))
+}
+
+/// One change as a line of an alert.
+fn change_line(lang: Lang, title: &str, before: &Snapshot, after: &Snapshot, change: &Change) -> String {
+    let w = &words::of(lang).bot;
+    match *change {
+        Change::Status { to: Status::NonAffiliate | Status::ZeroCommission, .. } => {
+            say!(w.alert_left, title, status = after.status.word(lang))
+        }
+        Change::Status { from: Status::HotSale, .. } => {
+            say!(w.alert_hot_ended, title, from = shown(lang, before), to = shown(lang, after))
+        }
+        Change::Status { to: Status::HotSale, .. } => {
+            say!(w.alert_hot_started, title, from = shown(lang, before), to = shown(lang, after))
+        }
+        Change::Status { from, to } => {
+            say!(w.alert_status, title, from = from.word(lang), to = to.word(lang))
+        }
+        Change::Exact { from, to } => say!(w.alert_exact, title, from = rate(from), to = rate(to)),
+        Change::Hot { from, to } => say!(w.alert_hot, title, from = rate(from), to = rate(to)),
+        Change::Available { now: false } => say!(w.alert_gone, title),
+        Change::Available { now: true } => say!(w.alert_back, title),
+    }
+}
+
+/// A watch after this round's check: its new answer to keep, and what changed.
+struct Checked {
+    watch: Watch,
+    changes: Vec<Change>,
+    now: Snapshot,
+}
+
+/// Runs the rounds while the bot runs: every tick (half the interval, between 1 s and a minute)
+/// the instance that takes the round's lock checks the watches that are due.
+pub async fn rounds(tg: Arc<Telegram>) {
+    let tick = (tg.settings.watch_interval / 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    loop {
+        tokio::time::sleep(tick).await;
+        let Ok(lock) = tg.state.store.lock(ROUND_LOCK, Duration::ZERO).await else {
+            // Another instance runs this round.
+            continue;
+        };
+        let report = round(&tg).await;
+        lock.release().await;
+        if report.checked > 0 {
+            tracing::info!(
+                checked = report.checked,
+                alerts = report.alerts,
+                unsent = report.unsent,
+                "watch round"
+            );
+        }
+    }
+}
+
+/// What a round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Watched products checked.
+    pub checked: usize,
+    /// Alerts sent (one message, or a few, per chat).
+    pub alerts: usize,
+    /// Alerts not sent (to be sent again by the next round).
+    pub unsent: usize,
+}
+
+/// One round: every watch due (checked an interval ago or more) is checked again, and each chat
+/// whose products changed gets one message naming every change.
+pub async fn round(tg: &Telegram) -> RoundReport {
+    let mut report = RoundReport::default();
+    let now = tg.state.config.clock.unix();
+    let due_before = now - i64::try_from(tg.settings.watch_interval.as_secs()).unwrap_or(i64::MAX);
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let due = match tg.state.store.due_watches(due_before, PAGE).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::warn!(%error, "the watches could not be read; the next round tries again");
+                break;
+            }
+        };
+        // Watches whose alert was not sent stay due: each is checked once a round.
+        let fresh: Vec<Watch> = due
+            .into_iter()
+            .filter(|w| seen.insert((w.chat, w.product_id.clone(), w.country.clone())))
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        report.checked += fresh.len();
+        let checked = check_again(tg, fresh).await;
+        let (sent, unsent) = tell(tg, checked, now).await;
+        report.alerts += sent;
+        report.unsent += unsent;
+    }
+    report
+}
+
+/// Checks watches again through the service (as the rounds' client), by delivery country, in
+/// batches of the server's size.
+async fn check_again(tg: &Telegram, watches: Vec<Watch>) -> Vec<Checked> {
+    let mut by_country: BTreeMap<String, Vec<Watch>> = BTreeMap::new();
+    for w in watches {
+        by_country.entry(w.country.clone()).or_default().push(w);
+    }
+    let allowance = Allowance::new(Caller::rounds(), None);
+    let batch = tg.state.max_batch().max(1);
+    let mut out = Vec::new();
+    for (country, watches) in by_country {
+        let raw = RawOptions {
+            country: Some(country),
+            ..RawOptions::default()
+        };
+        let options = match tg.state.check_options(&raw, Lang::En) {
+            Ok(options) => options,
+            // A country the rules no longer know: checked for the server's.
+            Err(_) => match tg.state.check_options(&RawOptions::default(), Lang::En) {
+                Ok(options) => options,
+                Err(_) => continue,
+            },
+        };
+        for chunk in watches.chunks(batch) {
+            let inputs: Vec<String> = chunk.iter().map(|w| w.link.clone()).collect();
+            let outcomes = Box::pin(tg.state.check_as(&inputs, &options, Lang::En, &allowance)).await;
+            for (watch, outcome) in chunk.iter().zip(outcomes) {
+                let now = match &outcome {
+                    Outcome::Checked(result) => Snapshot::of(result),
+                    Outcome::Failed(_) => Snapshot::unknown(),
+                };
+                let changes = watch
+                    .last
+                    .as_ref()
+                    .map(|last| last.changes(&now))
+                    .unwrap_or_default();
+                out.push(Checked {
+                    watch: watch.clone(),
+                    changes,
+                    now,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Tells each chat what changed, and keeps every watch's new answer, but for the watches of a
+/// chat that could not be told (they are checked and told again next round). Alerts sent and
+/// not sent.
+async fn tell(tg: &Telegram, checked: Vec<Checked>, now: i64) -> (usize, usize) {
+    let mut by_chat: BTreeMap<i64, Vec<Checked>> = BTreeMap::new();
+    for c in checked {
+        by_chat.entry(c.watch.chat).or_default().push(c);
+    }
+    let (mut sent, mut unsent) = (0, 0);
+    let mut keep = Vec::new();
+    for (chat, checked) in by_chat {
+        let changed = checked.iter().any(|c| !c.changes.is_empty());
+        let delivery = if changed {
+            let lang = chat_lang(tg, chat).await;
+            let messages = alert(lang, chat, &checked);
+            let delivery = tg.outbox.send_all(&messages).await;
+            match delivery {
+                Delivery::Sent => sent += 1,
+                Delivery::Failed => unsent += 1,
+                Delivery::Blocked => {}
+            }
+            delivery
+        } else {
+            Delivery::Sent
+        };
+        if delivery == Delivery::Sent {
+            keep.extend(checked.into_iter().map(|c| {
+                let last = match &c.watch.last {
+                    Some(last) => last.merged(&c.now),
+                    None => c.now.clone(),
+                };
+                Watch {
+                    last: (last.status != Status::Unknown).then_some(last),
+                    checked_at: now,
+                    ..c.watch
+                }
+            }));
+        }
+    }
+    if let Err(error) = tg.state.store.save_watch_checks(&keep).await {
+        tracing::warn!(%error, "a round's answers were not kept; the next round checks again");
+    }
+    (sent, unsent)
+}
+
+/// The language a round speaks to a chat in: its kept one, else English.
+async fn chat_lang(tg: &Telegram, chat: i64) -> Lang {
+    tg.state
+        .store
+        .chat_settings(chat)
+        .await
+        .ok()
+        .and_then(|s| s.lang)
+        .as_deref()
+        .and_then(Lang::of_tag)
+        .unwrap_or_default()
+}
+
+/// A chat's alert: a heading, then each changed product's changes and its link, in messages of
+/// at most 4,096 characters.
+fn alert(lang: Lang, chat: i64, checked: &[Checked]) -> Vec<Outgoing> {
+    let w = &words::of(lang).bot;
+    let mut text = w.alert_header.to_string();
+    for c in checked.iter().filter(|c| !c.changes.is_empty()) {
+        let Some(before) = &c.watch.last else { continue };
+        let after = before.merged(&c.now);
+        let title = after.title.clone().unwrap_or_else(|| c.watch.link.clone());
+        for change in &c.changes {
+            text.push('\n');
+            text.push_str(&change_line(lang, &title, before, &after, change));
+        }
+        text.push('\n');
+        text.push_str(&c.watch.link);
+    }
+    crate::domain::formatted::split::<()>(&text, &[], super::MAX_MESSAGE)
+        .into_iter()
+        .map(|(text, _)| Outgoing::plain(chat, text))
+        .collect()
+}
