@@ -69,7 +69,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/telegram/webhook", axum::routing::post(super::telegram::webhook))
+        .route(
+            "/telegram/webhook",
+            axum::routing::post(super::telegram::webhook),
+        )
         .merge(super::api::routes())
         .leptos_routes_with_context(&state, routes, provide_request_nonce, {
             let options = options.clone();

@@ -203,10 +203,9 @@ impl AppState {
         }
         let defaults = resolver::ResolverConfig::default();
         // The bot's rounds may use answers remembered for less than the watch interval.
-        let ttl_found = config
-            .telegram
-            .as_ref()
-            .map_or(defaults.ttl_found, |t| t.watch_interval.min(defaults.ttl_found));
+        let ttl_found = config.telegram.as_ref().map_or(defaults.ttl_found, |t| {
+            t.watch_interval.min(defaults.ttl_found)
+        });
         let resolver_config = resolver::ResolverConfig {
             authority: config.source_order.clone(),
             ttl_found,

@@ -169,11 +169,11 @@ fn the_store_is_created_and_migrated_once() {
     let path = dir.join("nested/linksmith.db");
     {
         let catalog = Catalog::open(&path).unwrap();
-        assert_eq!(catalog.schema_version().unwrap(), 6);
+        assert_eq!(catalog.schema_version().unwrap(), 7);
         catalog.import(GOOD.as_bytes(), 1).unwrap();
     }
     let again = Catalog::open(&path).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 6);
+    assert_eq!(again.schema_version().unwrap(), 7);
     assert_eq!(again.counts().unwrap(), (3, 1), "data survives a restart");
 }
 

@@ -36,5 +36,8 @@ mod resolver;
 mod server_shell;
 mod share_links;
 mod store;
+mod store_chats;
 mod telegram;
+mod telegram_chats;
+mod telegram_watch;
 mod templates;

@@ -24,7 +24,7 @@ const POOL: PoolSettings = PoolSettings {
 };
 
 /// The stores under test: SQLite, and PostgreSQL when the test server is there.
-async fn backends(name: &str) -> Vec<SharedStore> {
+pub async fn backends(name: &str) -> Vec<SharedStore> {
     let mut out: Vec<SharedStore> = vec![Arc::new(Catalog::in_memory().unwrap())];
     if let Some(base) = pg_base() {
         let url = fresh_database(&base, name).await;
@@ -480,7 +480,7 @@ async fn instances_on_one_database_migrate_once_share_answers_and_locks() {
         .map(|s| Arc::new(s.expect("every instance starts")) as SharedStore)
         .collect();
     for s in &stores {
-        assert_eq!(s.schema_version().await.unwrap(), 2);
+        assert_eq!(s.schema_version().await.unwrap(), 3);
         assert_eq!(s.backend(), "postgres");
         assert!(!s.describe().contains("secret"), "{}", s.describe());
     }
@@ -540,7 +540,7 @@ async fn a_newer_schema_is_refused() {
             err,
             StoreError::NewerSchema {
                 found: 99,
-                known: 2
+                known: 3
             }
         ),
         "{err}"

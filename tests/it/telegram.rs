@@ -27,7 +27,7 @@ async fn bot() -> fake_telegram::FakeTelegram {
     fake
 }
 
-fn message(text: &str, entities: Value, language: &str) -> Value {
+pub fn message(text: &str, entities: Value, language: &str) -> Value {
     json!({
         "message_id": 7, "date": 1_765_000_000,
         "chat": {"id": 4242, "type": "private", "first_name": "Webmaster"},
@@ -36,16 +36,16 @@ fn message(text: &str, entities: Value, language: &str) -> Value {
     })
 }
 
-fn units(text: &str, part: &str) -> usize {
+pub fn units(text: &str, part: &str) -> usize {
     text[..text.find(part).unwrap()].encode_utf16().count()
 }
 
-fn len16(text: &str) -> usize {
+pub fn len16(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
 /// The words an entity of `sent` covers, read through UTF-16 as Telegram does.
-fn covered(sent: &Value, entity: &Value) -> String {
+pub fn covered(sent: &Value, entity: &Value) -> String {
     let text: Vec<u16> = sent["text"].as_str().unwrap().encode_utf16().collect();
     let (o, l) = (
         entity["offset"].as_u64().unwrap() as usize,
@@ -54,7 +54,7 @@ fn covered(sent: &Value, entity: &Value) -> String {
     String::from_utf16(&text[o..o + l]).unwrap()
 }
 
-async fn sent_after(fake: &fake_telegram::FakeTelegram, n: usize) -> Vec<Value> {
+pub async fn sent_after(fake: &fake_telegram::FakeTelegram, n: usize) -> Vec<Value> {
     eventually_some("the bot answers", Duration::from_secs(20), async || {
         let sent = fake.sent();
         (sent.len() >= n).then_some(sent)

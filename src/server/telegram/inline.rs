@@ -31,7 +31,8 @@ pub(super) async fn answer(tg: &Telegram, query: &InlineQuery) {
     // A user's settings are those of their private chat with the bot, whose id is theirs.
     let chat = Chat::of(tg, user, Some(&query.from)).await;
     let w = chat.words();
-    let links = post::links::<teloxide_core::types::MessageEntityKind>(&query.query, &[]).unwrap_or_default();
+    let links = post::links::<teloxide_core::types::MessageEntityKind>(&query.query, &[])
+        .unwrap_or_default();
     let mut articles = Vec::new();
     if !links.is_empty() {
         let inputs: Vec<String> = links.iter().map(|l| l.input.clone()).collect();
@@ -104,10 +105,10 @@ fn watch_data(data: &str) -> Option<(&str, Country)> {
 /// Answers a button's callback: a "Watch" button watches its product for the chat it was
 /// pressed in; data the bot did not write gets a short error.
 pub(super) async fn callback(tg: &Telegram, query: &CallbackQuery) {
-    let chat_id = query
-        .message
-        .as_ref()
-        .map_or_else(|| i64::try_from(query.from.id.0).unwrap_or(i64::MAX), |m| m.chat().id.0);
+    let chat_id = query.message.as_ref().map_or_else(
+        || i64::try_from(query.from.id.0).unwrap_or(i64::MAX),
+        |m| m.chat().id.0,
+    );
     let chat = Chat::of(tg, chat_id, Some(&query.from)).await;
     let w = chat.words();
     let (text, alert) = match query.data.as_deref().and_then(watch_data) {

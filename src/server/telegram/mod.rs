@@ -140,10 +140,17 @@ impl BotSettings {
                 })
             }
             (Some(url), Some(secret)) => {
-                let url = super::api_base_url(&url).map_err(|problem| StartupError::Setting {
-                    name: "TELEGRAM_WEBHOOK_URL",
-                    problem,
-                })?;
+                // Telegram sends updates to https addresses only.
+                let url = url::Url::parse(url.trim())
+                    .ok()
+                    .filter(|u| u.scheme() == "https" && u.host().is_some())
+                    .ok_or_else(|| StartupError::Setting {
+                        name: "TELEGRAM_WEBHOOK_URL",
+                        problem: format!(
+                            "\"{}\" is not an https address (Telegram sends updates to https only)",
+                            url.chars().take(100).collect::<String>()
+                        ),
+                    })?;
                 let secret = secret.trim();
                 if !(1..=256).contains(&secret.len())
                     || !secret

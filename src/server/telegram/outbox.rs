@@ -2,11 +2,7 @@
 //! messages a second in all, about one a second per chat), waits out a 429's `retry_after` and
 //! sends the message again, and when a chat has blocked the bot (403) removes its watches.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::Duration,
-};
+use std::{collections::HashMap, sync::Mutex, time::Duration};
 
 use teloxide_core::{
     payloads::SendMessageSetters,
@@ -134,8 +130,7 @@ impl Outbox {
                     | ApiError::BotKicked
                     | ApiError::BotKickedFromSupergroup
                     | ApiError::BotKickedFromChannel
-                    | ApiError::CantInitiateConversation
-
+                    | ApiError::CantInitiateConversation,
                 )) => {
                     self.blocked(message.chat).await;
                     return Delivery::Blocked;

@@ -112,7 +112,11 @@ pub(super) async fn to_message(tg: &Telegram, message: &Message) {
             text,
             spans,
             // The button goes with the last part.
-            buttons: if i + 1 == count { buttons.clone() } else { None },
+            buttons: if i + 1 == count {
+                buttons.clone()
+            } else {
+                None
+            },
         })
         .collect();
     tg.outbox.send_all(&messages).await;

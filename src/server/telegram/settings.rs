@@ -27,6 +27,8 @@ pub struct Chat {
     /// The Telegram user (0 when Telegram names none).
     pub user: i64,
     pub lang: Lang,
+    /// The language of the user's app (what `/lang off` goes back to).
+    pub app_lang: Lang,
     pub settings: ChatSettings,
     /// False when the store could not be read: the server's settings are used, and nothing is
     /// written over the chat's.
@@ -43,15 +45,17 @@ impl Chat {
                 (ChatSettings::default(), false)
             }
         };
+        let app_lang = super::lang_of(from);
         let lang = settings
             .lang
             .as_deref()
             .and_then(Lang::of_tag)
-            .unwrap_or_else(|| super::lang_of(from));
+            .unwrap_or(app_lang);
         Chat {
             id,
             user: from.map_or(0, |u| i64::try_from(u.id.0).unwrap_or(i64::MAX)),
             lang,
+            app_lang,
             settings,
             read,
         }
@@ -83,7 +87,12 @@ async fn keep(tg: &Telegram, chat: &Chat, settings: ChatSettings, done: String) 
         return chat.words().store_failed.to_string();
     }
     let now = tg.state.config.clock.unix();
-    match tg.state.store.save_chat_settings(chat.id, &settings, now).await {
+    match tg
+        .state
+        .store
+        .save_chat_settings(chat.id, &settings, now)
+        .await
+    {
         Ok(()) => done,
         Err(error) => {
             tracing::warn!(%error, "a chat's settings were not kept");
@@ -203,7 +212,7 @@ pub async fn lang(tg: &Telegram, chat: &Chat, arg: &str) -> String {
             lang: None,
             ..chat.settings.clone()
         };
-        let done = chat.words().lang_removed.to_string();
+        let done = words::of(chat.app_lang).bot.lang_removed.to_string();
         return keep(tg, chat, settings, done).await;
     }
     let chosen = match arg.to_ascii_lowercase().as_str() {
@@ -215,7 +224,13 @@ pub async fn lang(tg: &Telegram, chat: &Chat, arg: &str) -> String {
         lang: Some(chosen.as_str().to_string()),
         ..chat.settings.clone()
     };
-    keep(tg, chat, settings, words::of(chosen).bot.lang_set.to_string()).await
+    keep(
+        tg,
+        chat,
+        settings,
+        words::of(chosen).bot.lang_set.to_string(),
+    )
+    .await
 }
 
 /// `/settings`: everything kept for the chat.

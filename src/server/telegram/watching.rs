@@ -163,9 +163,8 @@ pub async fn watch(tg: &Telegram, chat: &Chat, arg: &str) -> String {
 /// `/watching`: the chat's watched products with their last known status and rate.
 pub async fn watching(tg: &Telegram, chat: &Chat) -> String {
     let w = chat.words();
-    let watches = match tg.state.store.watches(chat.id).await {
-        Ok(watches) => watches,
-        Err(_) => return w.store_failed.to_string(),
+    let Ok(watches) = tg.state.store.watches(chat.id).await else {
+        return w.store_failed.to_string();
     };
     if watches.is_empty() {
         return w.watching_none.to_string();
@@ -179,12 +178,7 @@ pub async fn watching(tg: &Telegram, chat: &Chat) -> String {
             ),
             None => (w.not_checked.to_string(), "?".into()),
         };
-        lines.push(say!(
-            w.watching_line,
-            title = title_of(watch),
-            status,
-            rate
-        ));
+        lines.push(say!(w.watching_line, title = title_of(watch), status, rate));
         lines.push(watch.link.clone());
     }
     lines.join("\n")
@@ -221,20 +215,50 @@ fn shown(lang: Lang, s: &Snapshot) -> String {
 }
 
 /// One change as a line of an alert.
-fn change_line(lang: Lang, title: &str, before: &Snapshot, after: &Snapshot, change: &Change) -> String {
+fn change_line(
+    lang: Lang,
+    title: &str,
+    before: &Snapshot,
+    after: &Snapshot,
+    change: &Change,
+) -> String {
     let w = &words::of(lang).bot;
     match *change {
-        Change::Status { to: Status::NonAffiliate | Status::ZeroCommission, .. } => {
+        Change::Status {
+            to: Status::NonAffiliate | Status::ZeroCommission,
+            ..
+        } => {
             say!(w.alert_left, title, status = after.status.word(lang))
         }
-        Change::Status { from: Status::HotSale, .. } => {
-            say!(w.alert_hot_ended, title, from = shown(lang, before), to = shown(lang, after))
+        Change::Status {
+            from: Status::HotSale,
+            ..
+        } => {
+            say!(
+                w.alert_hot_ended,
+                title,
+                from = shown(lang, before),
+                to = shown(lang, after)
+            )
         }
-        Change::Status { to: Status::HotSale, .. } => {
-            say!(w.alert_hot_started, title, from = shown(lang, before), to = shown(lang, after))
+        Change::Status {
+            to: Status::HotSale,
+            ..
+        } => {
+            say!(
+                w.alert_hot_started,
+                title,
+                from = shown(lang, before),
+                to = shown(lang, after)
+            )
         }
         Change::Status { from, to } => {
-            say!(w.alert_status, title, from = from.word(lang), to = to.word(lang))
+            say!(
+                w.alert_status,
+                title,
+                from = from.word(lang),
+                to = to.word(lang)
+            )
         }
         Change::Exact { from, to } => say!(w.alert_exact, title, from = rate(from), to = rate(to)),
         Change::Hot { from, to } => say!(w.alert_hot, title, from = rate(from), to = rate(to)),
@@ -253,7 +277,8 @@ struct Checked {
 /// Runs the rounds while the bot runs: every tick (half the interval, between 1 s and a minute)
 /// the instance that takes the round's lock checks the watches that are due.
 pub async fn rounds(tg: Arc<Telegram>) {
-    let tick = (tg.settings.watch_interval / 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let tick =
+        (tg.settings.watch_interval / 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
     loop {
         tokio::time::sleep(tick).await;
         let Ok(lock) = tg.state.store.lock(ROUND_LOCK, Duration::ZERO).await else {
@@ -341,7 +366,8 @@ async fn check_again(tg: &Telegram, watches: Vec<Watch>) -> Vec<Checked> {
         };
         for chunk in watches.chunks(batch) {
             let inputs: Vec<String> = chunk.iter().map(|w| w.link.clone()).collect();
-            let outcomes = Box::pin(tg.state.check_as(&inputs, &options, Lang::En, &allowance)).await;
+            let outcomes =
+                Box::pin(tg.state.check_as(&inputs, &options, Lang::En, &allowance)).await;
             for (watch, outcome) in chunk.iter().zip(outcomes) {
                 let now = match &outcome {
                     Outcome::Checked(result) => Snapshot::of(result),
@@ -427,7 +453,9 @@ fn alert(lang: Lang, chat: i64, checked: &[Checked]) -> Vec<Outgoing> {
     let w = &words::of(lang).bot;
     let mut text = w.alert_header.to_string();
     for c in checked.iter().filter(|c| !c.changes.is_empty()) {
-        let Some(before) = &c.watch.last else { continue };
+        let Some(before) = &c.watch.last else {
+            continue;
+        };
         let after = before.merged(&c.now);
         let title = after.title.clone().unwrap_or_else(|| c.watch.link.clone());
         for change in &c.changes {

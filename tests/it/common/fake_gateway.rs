@@ -108,6 +108,12 @@ impl FakeGateway {
             .insert(id.to_string(), product);
     }
 
+    /// Takes a product out of the programme (the gateway answers as for an id it never knew).
+    pub fn remove(&self, id: &str) {
+        self.state.products.lock().unwrap().remove(id);
+        self.state.raw.lock().unwrap().remove(id);
+    }
+
     /// Puts a product in the programme answered with exactly these fields (`product_id` added).
     pub fn add_raw(&self, id: &str, mut product: Value) {
         product["product_id"] = json!(id.parse::<u64>().unwrap_or_default());

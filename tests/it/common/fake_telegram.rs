@@ -77,7 +77,9 @@ impl FakeTelegram {
         }
         inner.next_update += 1;
         let id = inner.next_update;
-        inner.updates.push_back(json!({"update_id": id, kind: value}));
+        inner
+            .updates
+            .push_back(json!({"update_id": id, kind: value}));
         drop(inner);
         self.arrived.notify_waiters();
     }
@@ -233,16 +235,56 @@ fn answer_refusal(method: &str, body: &Value) -> Option<String> {
     None
 }
 
+/// A `getUpdates` waiting (it counts while it lives).
+struct Polling(FakeTelegram);
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        self.0.inner.lock().unwrap().polling -= 1;
+    }
+}
+
+/// A call's parameters, sent as JSON or as multipart form data (both are the Bot API's): a form's
+/// values that read as JSON (numbers, arrays, objects, booleans) are read so.
+async fn parameters(request: axum::extract::Request) -> Value {
+    use axum::extract::FromRequest;
+    let multipart = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    if multipart {
+        let mut form = axum::extract::Multipart::from_request(request, &())
+            .await
+            .unwrap();
+        let mut out = serde_json::Map::new();
+        while let Some(field) = form.next_field().await.unwrap() {
+            let name = field.name().unwrap_or_default().to_string();
+            let text = field.text().await.unwrap();
+            let value = serde_json::from_str::<Value>(&text)
+                .ok()
+                .filter(|v| !v.is_string())
+                .unwrap_or(Value::String(text));
+            out.insert(name, value);
+        }
+        return Value::Object(out);
+    }
+    let bytes = axum::body::to_bytes(request.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+}
+
 async fn method(
     State(fake): State<FakeTelegram>,
     Path((bot, name)): Path<(String, String)>,
-    body: Option<Json<Value>>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     if bot.strip_prefix("bot") != Some(TOKEN) {
         return error(401, "Unauthorized").into_response();
     }
-    let body = body.map_or(Value::Null, |Json(b)| b);
+    let body = parameters(request).await;
     // The Bot API's method names are case-insensitive (teloxide writes `GetMe`).
     match name.to_ascii_lowercase().as_str() {
         "getme" => ok(json!({
@@ -263,12 +305,6 @@ async fn method(
                     return error(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running").into_response();
                 }
                 inner.polling += 1;
-            }
-            struct Polling(FakeTelegram);
-            impl Drop for Polling {
-                fn drop(&mut self) {
-                    self.0.inner.lock().unwrap().polling -= 1;
-                }
             }
             let _polling = Polling(fake.clone());
             let offset = body["offset"].as_i64().unwrap_or(0);
@@ -348,7 +384,11 @@ async fn method(
         "setwebhook" => {
             let url = body["url"].as_str().unwrap_or_default();
             if !url.starts_with("https://") {
-                return error(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook").into_response();
+                return error(
+                    400,
+                    "Bad Request: bad webhook: HTTPS url must be provided for webhook",
+                )
+                .into_response();
             }
             let secret = body["secret_token"].as_str().unwrap_or_default();
             if !secret.is_empty()
@@ -357,7 +397,11 @@ async fn method(
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
             {
-                return error(400, "Bad Request: secret token contains unallowed characters").into_response();
+                return error(
+                    400,
+                    "Bad Request: secret token contains unallowed characters",
+                )
+                .into_response();
             }
             let mut inner = fake.inner.lock().unwrap();
             inner.webhook = Some(body.clone());
@@ -383,7 +427,8 @@ async fn method(
                     return error(400, "Bad Request: BOT_COMMAND_INVALID").into_response();
                 }
                 if description.is_empty() || description.chars().count() > 256 {
-                    return error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID").into_response();
+                    return error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+                        .into_response();
                 }
             }
             fake.inner

@@ -107,6 +107,7 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 pub mod adversarial;
+pub mod bot_instance;
 pub mod eventually;
 pub mod fake_gateway;
 pub mod fake_networks;
