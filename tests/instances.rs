@@ -13,6 +13,8 @@
 mod eventually;
 #[path = "it/common/fake_gateway.rs"]
 mod fake_gateway;
+#[path = "it/common/fake_telegram.rs"]
+mod fake_telegram;
 #[path = "it/common/pg.rs"]
 mod pg_test;
 
@@ -538,6 +540,144 @@ async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
         );
     }
     drop(proxy);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const WEBHOOK_SECRET: &str = "webhook-secret_9f9f";
+
+/// The bot in webhook mode on two instances behind nginx (docs/telegram-bot.md): both register the
+/// webhook with its secret, an update without the secret is 401 through the proxy, updates with
+/// it are answered whichever instance nginx hands them to, and a watch kept through one is listed
+/// through the other (one store). No token or secret in the logs.
+#[tokio::test]
+#[ignore = "needs the release build, the tests' PostgreSQL and nginx: scripts/dev test runs it"]
+async fn the_bots_webhook_behind_nginx_is_answered_by_either_instance() {
+    let base = pg_test::pg_base().expect(
+        "LINKSMITH_TEST_DATABASE_URL: start the tests' PostgreSQL (scripts/test-pg.sh start)",
+    );
+    let url = pg_test::fresh_database(&base, "bot_instances").await;
+    let dir = temp_dir("bot-instances");
+    let gateway = fake_gateway::start(KEY, SECRET).await;
+    gateway.add_standard_products();
+    let telegram = fake_telegram::start().await;
+    let env: Vec<(String, String)> = [
+        ("LINKSMITH_DATABASE_URL", url.as_str()),
+        ("ALIEXPRESS_API_URL", gateway.url().as_str()),
+        ("ALIEXPRESS_APP_KEY", KEY),
+        ("ALIEXPRESS_APP_SECRET", SECRET),
+        ("ALIEXPRESS_TRACKING_ID", "instances"),
+        ("LINKSMITH_TRUSTED_PROXIES", "127.0.0.1"),
+        ("LINKSMITH_DB", "/nonexistent/not-used.db"),
+        ("TELEGRAM_BOT_TOKEN", fake_telegram::TOKEN),
+        ("TELEGRAM_API_URL", telegram.base.as_str()),
+        (
+            "TELEGRAM_WEBHOOK_URL",
+            "https://bot.example/telegram/webhook",
+        ),
+        ("TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        // Requests are traced: each instance's log shows the updates it took.
+        ("RUST_LOG", "info,tower_http=debug"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let ports = [free_port(), free_port()];
+    let a = Instance::start(ports[0], &env, dir.join("a.log"));
+    let b = Instance::start(ports[1], &env, dir.join("b.log"));
+    wait_up(&a.url("/healthz"), "instance a", Some(&a.log)).await;
+    wait_up(&b.url("/healthz"), "instance b", Some(&b.log)).await;
+    let proxy = Nginx::start(&dir, free_port(), ports);
+    wait_up(
+        &proxy.url("/healthz"),
+        "nginx",
+        Some(&dir.join("error.log")),
+    )
+    .await;
+    eventually::eventually_some(
+        "both instances register the webhook",
+        Duration::from_secs(20),
+        async || (telegram.calls("setwebhook").len() >= 2).then_some(()),
+    )
+    .await;
+    let hook = telegram.webhook().unwrap();
+    assert_eq!(hook["secret_token"], WEBHOOK_SECRET);
+
+    let http = client_from(Ipv4Addr::LOCALHOST);
+    let webhook = proxy.url("/telegram/webhook");
+    let message = |text: &str| {
+        serde_json::json!({
+            "message_id": 1, "date": 1_765_000_000,
+            "chat": {"id": 4242, "type": "private", "first_name": "Webmaster"},
+            "from": {"id": 4242, "is_bot": false, "first_name": "Webmaster", "language_code": "en"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": text.split(' ').next().unwrap().len()}]
+        })
+    };
+    let unsigned = telegram.webhook_update("message", message("/help"));
+    let r = http.post(&webhook).json(&unsigned).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // Six updates through the proxy (it takes turns between the instances): six answers.
+    let texts = [
+        format!("/check https://aliexpress.com/item/{LAMP}.html"),
+        format!("/watch https://aliexpress.com/item/{CABLE}.html"),
+        "/settings".to_string(),
+        "/watching".to_string(),
+        "/sub autumn".to_string(),
+        "/settings".to_string(),
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let update = telegram.webhook_update("message", message(text));
+        let r = http
+            .post(&webhook)
+            .header("X-Telegram-Bot-Api-Secret-Token", WEBHOOK_SECRET)
+            .json(&update)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        eventually::eventually_some(
+            format!("the answer to {text}"),
+            Duration::from_secs(20),
+            async || (telegram.sent().len() > i).then_some(()),
+        )
+        .await;
+    }
+    let sent: Vec<String> = telegram
+        .sent()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent.len(), 6, "{sent:?}");
+    assert!(sent[0].contains("Status: hot sale"), "{sent:?}");
+    assert!(sent[1].starts_with("Watching USB-C cable"), "{sent:?}");
+    assert!(sent[2].contains("Watched products: 1 of 100"), "{sent:?}");
+    assert!(
+        sent[3].starts_with("You watch 1 products:\nUSB-C cable"),
+        "{sent:?}"
+    );
+    assert!(sent[5].contains("Sub-id: autumn"), "{sent:?}");
+    assert!(
+        telegram.calls("getupdates").is_empty(),
+        "no polling in webhook mode"
+    );
+    drop(proxy);
+    drop(a);
+    drop(b);
+    for log in ["a.log", "b.log"] {
+        let text = std::fs::read_to_string(dir.join(log)).unwrap_or_default();
+        assert!(
+            text.contains("/telegram/webhook"),
+            "{log}: this instance took no update"
+        );
+        assert!(
+            !text.contains(fake_telegram::TOKEN),
+            "{log} holds the bot's token"
+        );
+        assert!(
+            !text.contains(WEBHOOK_SECRET),
+            "{log} holds the webhook's secret"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

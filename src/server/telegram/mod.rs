@@ -249,13 +249,18 @@ fn described(error: &RequestError) -> String {
 /// failing Bot API is retried, never fatal to the server.
 pub async fn run(state: AppState, settings: BotSettings) {
     let tg = start(state, settings).await;
+    take_updates(&tg).await;
+}
+
+/// Takes updates until the process stops: registers the webhook (updates then arrive on the
+/// route), or polls under the store's lock.
+pub async fn take_updates(tg: &Arc<Telegram>) {
     match tg.settings.webhook.clone() {
         Some(hook) => {
-            register_webhook(&tg, &hook).await;
-            // Updates arrive on the route; the rounds run on their own.
+            register_webhook(tg, &hook).await;
             std::future::pending::<()>().await;
         }
-        None => poll(&tg).await,
+        None => poll(tg).await,
     }
 }
 

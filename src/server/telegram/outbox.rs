@@ -15,8 +15,9 @@ use tokio::time::Instant;
 use crate::domain::formatted::Span;
 use crate::server::store::SharedStore;
 
-/// Messages a second, to every chat together.
-const PER_SECOND: u32 = 30;
+/// Between two messages to any chats: a thirtieth of a second (rounded up, so that no second
+/// holds a 31st), 30 messages a second in all.
+const GAP: Duration = Duration::from_nanos(1_000_000_000 / 30 + 1);
 /// Between two messages to one chat.
 const PER_CHAT: Duration = Duration::from_secs(1);
 /// Times a message refused with a 429 is sent again.
@@ -54,9 +55,12 @@ impl Outgoing {
     }
 }
 
+/// The messages' times: a grid of [`GAP`]-long places from `epoch`, one message a place, so
+/// that no second holds more than 30 whichever chats they go to; and each chat's next time.
 struct Pace {
-    /// When the next message may go, to any chat.
-    next: Instant,
+    epoch: Instant,
+    /// Places taken (those past are forgotten).
+    taken: std::collections::BTreeSet<u64>,
     /// When the next message may go to each chat (chats whose time has passed are forgotten).
     chats: HashMap<i64, Instant>,
 }
@@ -73,14 +77,15 @@ impl Outbox {
             bot,
             store,
             pace: Mutex::new(Pace {
-                next: Instant::now(),
+                epoch: Instant::now(),
+                taken: std::collections::BTreeSet::new(),
                 chats: HashMap::new(),
             }),
         }
     }
 
-    /// When a message to `chat` may go: its chat's next time and the next time of all, each
-    /// moved on by this message.
+    /// When a message to `chat` may go: the first free place at or after its chat's next time
+    /// (a chat's later messages hold no other chat's).
     fn slot(&self, chat: i64) -> Instant {
         let mut pace = self
             .pace
@@ -90,9 +95,20 @@ impl Outbox {
         if pace.chats.len() > 10_000 {
             pace.chats.retain(|_, at| *at > now);
         }
+        let place_of = |at: Instant, epoch: Instant| {
+            let nanos = at.saturating_duration_since(epoch).as_nanos();
+            u64::try_from(nanos.div_ceil(GAP.as_nanos())).unwrap_or(u64::MAX)
+        };
+        let past = place_of(now, pace.epoch);
+        pace.taken = pace.taken.split_off(&past);
         let chat_next = pace.chats.get(&chat).copied().unwrap_or(now).max(now);
-        let at = chat_next.max(pace.next);
-        pace.next = at + Duration::from_secs(1) / PER_SECOND;
+        let mut place = place_of(chat_next, pace.epoch);
+        while pace.taken.contains(&place) {
+            place += 1;
+        }
+        pace.taken.insert(place);
+        let nanos = u64::try_from(GAP.as_nanos()).unwrap_or(u64::MAX);
+        let at = pace.epoch + Duration::from_nanos(place.saturating_mul(nanos));
         pace.chats.insert(chat, at + PER_CHAT);
         at
     }
@@ -164,5 +180,43 @@ impl Outbox {
             }
             Err(error) => tracing::warn!(%error, "the watches of a chat that blocked the bot stay"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outbox() -> Outbox {
+        let store: SharedStore =
+            std::sync::Arc::new(crate::server::store::Catalog::in_memory().unwrap());
+        Outbox::new(Bot::new("1:unused"), store)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_second_holds_more_than_30_messages_and_a_chat_gets_one_a_second() {
+        let outbox = outbox();
+        let start = Instant::now();
+        // 90 messages to 90 chats: three seconds' worth.
+        let slots: Vec<Duration> = (0..90).map(|chat| outbox.slot(chat) - start).collect();
+        for (i, at) in slots.iter().enumerate() {
+            let within = slots[i..]
+                .iter()
+                .take_while(|t| **t < *at + Duration::from_secs(1))
+                .count();
+            assert!(within <= 30, "{within} messages in the second from {at:?}");
+        }
+        assert!(slots[89] < Duration::from_secs(3), "{:?}", slots[89]);
+        // One chat: a message a second.
+        let one: Vec<Duration> = (0..3).map(|_| outbox.slot(7) - start).collect();
+        assert!(
+            one[1] - one[0] >= PER_CHAT && one[2] - one[1] >= PER_CHAT,
+            "{one:?}"
+        );
+        // Another chat is not held behind it.
+        assert!(
+            outbox.slot(1000) - start < one[1],
+            "a chat waits for no other chat's pace"
+        );
     }
 }

@@ -31,6 +31,10 @@ use crate::{
 
 /// Watches read from the store at once in a round.
 const PAGE: usize = 2000;
+/// Products checked at once in a round: three Open Platform calls, which the rounds' half of
+/// the default ceiling gives within a check's time budget (a larger batch would wait past it
+/// and answer `unknown`).
+const ROUND_BATCH: usize = 60;
 /// The lock one instance holds while it runs a round.
 const ROUND_LOCK: &str = "telegram-watch-round";
 
@@ -349,7 +353,7 @@ async fn check_again(tg: &Telegram, watches: Vec<Watch>) -> Vec<Checked> {
         by_country.entry(w.country.clone()).or_default().push(w);
     }
     let allowance = Allowance::new(Caller::rounds(), None);
-    let batch = tg.state.max_batch().max(1);
+    let batch = tg.state.max_batch().clamp(1, ROUND_BATCH);
     let mut out = Vec::new();
     for (country, watches) in by_country {
         let raw = RawOptions {
