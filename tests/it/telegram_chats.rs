@@ -10,35 +10,18 @@ use serde_json::{json, Value};
 
 use crate::{
     common::{
-        bot_instance::{Instance, Keep},
+        bot_instance::{command, world, Instance, Keep},
         client,
         eventually::eventually_some,
-        fake_gateway::{self, FakeGateway},
         fake_telegram::{self, FakeTelegram},
-        GATEWAY_KEY, GATEWAY_SECRET,
     },
-    telegram::{len16, message},
+    telegram::message,
 };
 
 const CHAT: i64 = 4242;
 const CABLE: &str = "1005006295880104";
 const EPN_DEEP_LINK: &str = "https://alipromo.com/redirect/cpa/o/sdf8dh3k/?to=https%3A%2F%2Faliexpress.com%2Fitem%2F1005006295880104.html&sub=tg&erid=2SDnjd";
 const ADMITAD_DEEP_LINK: &str = "https://ad.admitad.com/g/1e8d114494b7e165239416525dc3e8/?ulp=https%3A%2F%2Fwww.aliexpress.com%2Fitem%2F1005006295880104.html&subid=tg";
-
-async fn world() -> (FakeTelegram, FakeGateway) {
-    let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
-    gateway.add_standard_products();
-    (fake_telegram::start().await, gateway)
-}
-
-fn command(text: &str, language: &str) -> Value {
-    let first = text.split_whitespace().next().unwrap();
-    message(
-        text,
-        json!([{"type": "bot_command", "offset": 0, "length": len16(first)}]),
-        language,
-    )
-}
 
 /// Sends `update` and waits for the reply that makes `n` messages in all; its text.
 async fn said(fake: &FakeTelegram, update: Value, n: usize) -> String {

@@ -6,17 +6,12 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
-
-use crate::{
-    common::{
-        bot_instance::{Instance, Keep},
-        eventually::eventually_some,
-        fake_gateway::{self, FakeGateway, FakeProduct},
-        fake_telegram::{self, FakeTelegram},
-        pg, GATEWAY_KEY, GATEWAY_SECRET,
-    },
-    telegram::{len16, message},
+use crate::common::{
+    bot_instance::{command, world, Instance, Keep},
+    eventually::eventually_some,
+    fake_gateway::{FakeGateway, FakeProduct},
+    fake_telegram::FakeTelegram,
+    pg,
 };
 
 /// The hot-sale lamp of the standard products.
@@ -24,21 +19,12 @@ const LAMP: &str = "1005005248414510";
 const CHAT: i64 = 4242;
 const INTERVAL: &[(&str, &str)] = &[("LINKSMITH_WATCH_INTERVAL", "2")];
 
-async fn world() -> (FakeTelegram, FakeGateway) {
-    let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
-    gateway.add_standard_products();
-    (fake_telegram::start().await, gateway)
-}
-
-fn command(text: &str, language: &str) -> Value {
-    let first = text.split_whitespace().next().unwrap();
-    let mut m = message(
-        text,
-        json!([{"type": "bot_command", "offset": 0, "length": len16(first)}]),
-        language,
-    );
-    m["chat"]["id"] = json!(CHAT);
-    m
+/// A folder of its own and the SQLite file in it.
+fn store_file(line: u32) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("linksmith-watch-{}-{line}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("bot.db");
+    (dir, db)
 }
 
 /// The texts sent to the chat so far.
@@ -138,13 +124,7 @@ async fn a_hot_sale_ending_is_told_once_and_a_product_leaving_the_programme_too(
 #[tokio::test]
 async fn a_restart_keeps_the_watch_and_the_alert_comes_in_the_chats_language() {
     let (fake, gateway) = world().await;
-    let dir = std::env::temp_dir().join(format!(
-        "linksmith-watch-{}-{}",
-        std::process::id(),
-        line!()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("bot.db");
+    let (dir, db) = store_file(line!());
     let first = Instance::start(Keep::Sqlite(db.clone()), &fake.base, &gateway, INTERVAL);
     fake.push_message(command(
         &format!("/watch https://aliexpress.ru/item/{LAMP}.html"),
@@ -210,13 +190,7 @@ async fn a_429_or_a_failed_call_never_loses_an_alert_nor_sends_it_twice() {
 #[tokio::test]
 async fn a_chat_that_blocked_the_bot_loses_its_watches() {
     let (fake, gateway) = world().await;
-    let dir = std::env::temp_dir().join(format!(
-        "linksmith-watch-{}-{}",
-        std::process::id(),
-        line!()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("bot.db");
+    let (dir, db) = store_file(line!());
     let bot = Instance::start(Keep::Sqlite(db.clone()), &fake.base, &gateway, INTERVAL);
     watch_lamp(&fake).await;
     fake.block(CHAT);

@@ -164,11 +164,15 @@ fn with_ascii_host_at(text: Cow<'_, str>, range: std::ops::Range<usize>) -> Cow<
         Ok(host) => ascii_host(&host).unwrap_or_else(|| written.to_ascii_lowercase()),
         Err(_) => written.to_ascii_lowercase(),
     };
-    Cow::Owned(format!(
-        "{}{ascii}{}",
-        &text[..range.start],
-        &text[range.end..]
-    ))
+    let out = format!("{}{ascii}{}", &text[..range.start], &text[range.end..]);
+    // A host whose every character UTS 46 drops leaves none: the parser then reads what follows
+    // the slashes as the host (`https://\u{180f}/Aé`), which must be made ASCII too. Each round
+    // removes at least the dropped host's characters, so this ends.
+    let next = host_range(&out);
+    if ascii.is_empty() && next.start > range.start && next != range {
+        return with_ascii_host_at(Cow::Owned(out), next);
+    }
+    Cow::Owned(out)
 }
 
 /// Parses `text` as a URL with its host made ASCII first: the one way the domain reads addresses.
@@ -259,6 +263,12 @@ mod tests {
     #[test]
     fn url_ships_no_unicode_tables() {
         assert!(url::Url::parse("https://ä.com/").is_err());
+        // A host UTS 46 drops whole: what follows the slashes is the host the parser reads, and
+        // it is made ASCII too (idna's adapter asserts lower case on non-ASCII hosts).
+        assert_eq!(
+            with_ascii_host("https://\u{180f}/A\u{1bfc}"),
+            "https:///xn--a-drl"
+        );
         assert_eq!(
             parse_url("https://ä.com/").unwrap().host_str(),
             Some("xn--4ca.com")

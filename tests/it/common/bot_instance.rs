@@ -18,6 +18,26 @@ use linksmith::server::{
 
 use super::{fake_gateway::FakeGateway, fake_telegram, GATEWAY_KEY, GATEWAY_SECRET};
 
+/// The Bot API stand-in and the Open Platform's, with its standard products.
+pub async fn world() -> (fake_telegram::FakeTelegram, FakeGateway) {
+    let gateway = super::fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
+    gateway.add_standard_products();
+    (fake_telegram::start().await, gateway)
+}
+
+/// A private message from chat 4242 that is a command (its `bot_command` entity on the first
+/// word).
+pub fn command(text: &str, language: &str) -> serde_json::Value {
+    let first = text.split_whitespace().next().unwrap_or_default();
+    serde_json::json!({
+        "message_id": 7, "date": 1_765_000_000,
+        "chat": {"id": 4242, "type": "private", "first_name": "Webmaster"},
+        "from": {"id": 4242, "is_bot": false, "first_name": "Webmaster", "language_code": language},
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": first.encode_utf16().count()}]
+    })
+}
+
 pub const TEMPLATE: &str = "https://aff.example/r?to={url}&sub={sub}";
 
 /// Where an instance keeps what it keeps.
