@@ -67,9 +67,10 @@ fn memory() -> (f64, f64) {
 
 /// A post of exactly 4,096 UTF-16 units holding the 50 links, each on a line with words.
 fn post(links: &[String]) -> String {
+    use std::fmt::Write;
     let mut text = String::new();
     for (i, link) in links.iter().enumerate() {
-        text.push_str(&format!("🔥 Deal {i}: {link}\n"));
+        let _ = writeln!(text, "🔥 Deal {i}: {link}");
     }
     let len = text.encode_utf16().count();
     assert!(len < 4096, "{len}");
@@ -230,9 +231,11 @@ async fn main() {
     let calls = gateway.calls() - calls_before;
     let sent = fake.sent().len() - sent_before;
     println!(
-        "round over {} watched products ({CHATS} chats): {:.1} s, {} checked, {} alerts ({sent} messages, paced at 30 a second), {calls} Open Platform calls ({:.1} products a call), no other source configured",
+        "round over {} watched products ({CHATS} chats): {:.1} s ({:.1} s checking, {:.1} s telling), {} checked, {} alerts ({sent} messages, paced at 30 a second), {calls} Open Platform calls ({:.1} products a call), no other source configured",
         CHATS as usize * PER_CHAT,
         took.as_secs_f64(),
+        report.checking.as_secs_f64(),
+        report.telling.as_secs_f64(),
         report.checked,
         report.alerts,
         report.checked as f64 / calls.max(1) as f64,

@@ -29,7 +29,7 @@ use teloxide_core::{
     Bot, RequestError,
 };
 
-pub use watching::{round, RoundReport};
+pub use watching::RoundReport;
 pub use webhook::{webhook, SECRET_HEADER};
 
 use super::{sources::Secret, AppState, StartupError};
@@ -219,9 +219,10 @@ impl Telegram {
         }
     }
 
-    /// Runs one watch round now (tests, measurements); rounds otherwise run on their own.
+    /// Runs one watch round now (tests, measurements), under the rounds' lock as they run on
+    /// their own.
     pub async fn round_now(&self) -> RoundReport {
-        watching::round(self).await
+        watching::locked_round(self).await
     }
 }
 

@@ -15,9 +15,8 @@ use tokio::time::Instant;
 use crate::domain::formatted::Span;
 use crate::server::store::SharedStore;
 
-/// Between two messages to any chats: a thirtieth of a second (rounded up, so that no second
-/// holds a 31st), 30 messages a second in all.
-const GAP: Duration = Duration::from_nanos(1_000_000_000 / 30 + 1);
+/// Messages in any second, to every chat together.
+const PER_SECOND: usize = 30;
 /// Between two messages to one chat.
 const PER_CHAT: Duration = Duration::from_secs(1);
 /// Times a message refused with a 429 is sent again.
@@ -55,13 +54,11 @@ impl Outgoing {
     }
 }
 
-/// The messages' times: a grid of [`GAP`]-long places from `epoch`, one message a place, so
-/// that no second holds more than 30 whichever chats they go to; and each chat's next time.
+/// The pace of the messages: when each of the last 30 went (any second holds at most 30), and
+/// when the next may go to each chat.
 struct Pace {
-    epoch: Instant,
-    /// Places taken (those past are forgotten).
-    taken: std::collections::BTreeSet<u64>,
-    /// When the next message may go to each chat (chats whose time has passed are forgotten).
+    sent: std::collections::VecDeque<Instant>,
+    /// Chats whose time has passed are forgotten.
     chats: HashMap<i64, Instant>,
 }
 
@@ -77,40 +74,57 @@ impl Outbox {
             bot,
             store,
             pace: Mutex::new(Pace {
-                epoch: Instant::now(),
-                taken: std::collections::BTreeSet::new(),
+                sent: std::collections::VecDeque::with_capacity(PER_SECOND),
                 chats: HashMap::new(),
             }),
         }
     }
 
-    /// When a message to `chat` may go: the first free place at or after its chat's next time
-    /// (a chat's later messages hold no other chat's).
-    fn slot(&self, chat: i64) -> Instant {
-        let mut pace = self
-            .pace
+    fn pace(&self) -> std::sync::MutexGuard<'_, Pace> {
+        self.pace
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// When the next message to `chat` may go: a second after the one before it (a chat's later
+    /// messages hold no other chat's).
+    fn chat_turn(&self, chat: i64) -> Instant {
+        let mut pace = self.pace();
         let now = Instant::now();
         if pace.chats.len() > 10_000 {
             pace.chats.retain(|_, at| *at > now);
         }
-        let place_of = |at: Instant, epoch: Instant| {
-            let nanos = at.saturating_duration_since(epoch).as_nanos();
-            u64::try_from(nanos.div_ceil(GAP.as_nanos())).unwrap_or(u64::MAX)
-        };
-        let past = place_of(now, pace.epoch);
-        pace.taken = pace.taken.split_off(&past);
-        let chat_next = pace.chats.get(&chat).copied().unwrap_or(now).max(now);
-        let mut place = place_of(chat_next, pace.epoch);
-        while pace.taken.contains(&place) {
-            place += 1;
-        }
-        pace.taken.insert(place);
-        let nanos = u64::try_from(GAP.as_nanos()).unwrap_or(u64::MAX);
-        let at = pace.epoch + Duration::from_nanos(place.saturating_mul(nanos));
+        let at = pace.chats.get(&chat).copied().unwrap_or(now).max(now);
         pace.chats.insert(chat, at + PER_CHAT);
         at
+    }
+
+    /// Waits until a message may go without a second holding more than 30, and counts it.
+    async fn global_turn(&self) {
+        loop {
+            let wait = {
+                let mut pace = self.pace();
+                let now = Instant::now();
+                while pace
+                    .sent
+                    .front()
+                    .is_some_and(|at| *at + Duration::from_secs(1) <= now)
+                {
+                    pace.sent.pop_front();
+                }
+                if pace.sent.len() < PER_SECOND {
+                    pace.sent.push_back(now);
+                    return;
+                }
+                pace.sent
+                    .front()
+                    .copied()
+                    .map(|at| at + Duration::from_secs(1))
+            };
+            if let Some(at) = wait {
+                tokio::time::sleep_until(at).await;
+            }
+        }
     }
 
     /// Sends one message in its turn; a 429 is waited out and the message sent again.
@@ -125,7 +139,12 @@ impl Outbox {
             })
             .collect();
         for _ in 0..=RETRIES {
-            tokio::time::sleep_until(self.slot(message.chat)).await;
+            let at = self.chat_turn(message.chat);
+            // Not even a timer when the chat's turn is now (a timer waits a millisecond).
+            if at > Instant::now() {
+                tokio::time::sleep_until(at).await;
+            }
+            self.global_turn().await;
             let mut request = self
                 .bot
                 .send_message(ChatId(message.chat), message.text.clone());
@@ -197,26 +216,27 @@ mod tests {
     async fn no_second_holds_more_than_30_messages_and_a_chat_gets_one_a_second() {
         let outbox = outbox();
         let start = Instant::now();
-        // 90 messages to 90 chats: three seconds' worth.
-        let slots: Vec<Duration> = (0..90).map(|chat| outbox.slot(chat) - start).collect();
-        for (i, at) in slots.iter().enumerate() {
-            let within = slots[i..]
+        // 90 messages: three seconds' worth, the first 30 at once.
+        let mut sent = Vec::new();
+        for _ in 0..90 {
+            outbox.global_turn().await;
+            sent.push(Instant::now() - start);
+        }
+        for (i, at) in sent.iter().enumerate() {
+            let within = sent[i..]
                 .iter()
                 .take_while(|t| **t < *at + Duration::from_secs(1))
                 .count();
             assert!(within <= 30, "{within} messages in the second from {at:?}");
         }
-        assert!(slots[89] < Duration::from_secs(3), "{:?}", slots[89]);
-        // One chat: a message a second.
-        let one: Vec<Duration> = (0..3).map(|_| outbox.slot(7) - start).collect();
+        assert_eq!(sent[29], Duration::ZERO, "30 go at once");
+        assert!(sent[89] <= Duration::from_secs(2), "{:?}", sent[89]);
+        // One chat: a message a second; another chat is not held behind it.
+        let one: Vec<Instant> = (0..3).map(|_| outbox.chat_turn(7)).collect();
         assert!(
             one[1] - one[0] >= PER_CHAT && one[2] - one[1] >= PER_CHAT,
             "{one:?}"
         );
-        // Another chat is not held behind it.
-        assert!(
-            outbox.slot(1000) - start < one[1],
-            "a chat waits for no other chat's pace"
-        );
+        assert_eq!(outbox.chat_turn(8), Instant::now());
     }
 }

@@ -7,6 +7,8 @@
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
+use futures::{stream, StreamExt};
+
 use super::{
     outbox::{Delivery, Outgoing},
     settings::Chat,
@@ -35,6 +37,8 @@ const PAGE: usize = 2000;
 /// the default ceiling gives within a check's time budget (a larger batch would wait past it
 /// and answer `unknown`).
 const ROUND_BATCH: usize = 60;
+/// Chats told at once in a round (the outbox paces their messages).
+const TELLING_AT_ONCE: usize = 64;
 /// The lock one instance holds while it runs a round.
 const ROUND_LOCK: &str = "telegram-watch-round";
 
@@ -302,6 +306,20 @@ pub async fn rounds(tg: Arc<Telegram>) {
     }
 }
 
+/// A round run now, waiting for the lock of a round under way (tests, measurements).
+pub async fn locked_round(tg: &Telegram) -> RoundReport {
+    let lock = tg
+        .state
+        .store
+        .lock(ROUND_LOCK, Duration::from_secs(3600))
+        .await;
+    let report = round(tg).await;
+    if let Ok(lock) = lock {
+        lock.release().await;
+    }
+    report
+}
+
 /// What a round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RoundReport {
@@ -311,6 +329,9 @@ pub struct RoundReport {
     pub alerts: usize,
     /// Alerts not sent (to be sent again by the next round).
     pub unsent: usize,
+    /// Time spent checking, and telling the chats and keeping the answers.
+    pub checking: Duration,
+    pub telling: Duration,
 }
 
 /// One round: every watch due (checked an interval ago or more) is checked again, and each chat
@@ -337,8 +358,12 @@ pub async fn round(tg: &Telegram) -> RoundReport {
             break;
         }
         report.checked += fresh.len();
+        let started = tokio::time::Instant::now();
         let checked = check_again(tg, fresh).await;
+        let halfway = tokio::time::Instant::now();
+        report.checking += halfway - started;
         let (sent, unsent) = tell(tg, checked, now).await;
+        report.telling += halfway.elapsed();
         report.alerts += sent;
         report.unsent += unsent;
     }
@@ -401,23 +426,30 @@ async fn tell(tg: &Telegram, checked: Vec<Checked>, now: i64) -> (usize, usize) 
     for c in checked {
         by_chat.entry(c.watch.chat).or_default().push(c);
     }
-    let (mut sent, mut unsent) = (0, 0);
-    let mut keep = Vec::new();
-    for (chat, checked) in by_chat {
-        let changed = checked.iter().any(|c| !c.changes.is_empty());
-        let delivery = if changed {
+    // Every chat's alert at once: the outbox paces them (30 a second in all, one a second per
+    // chat), so a chat's long alert holds no other chat's.
+    let told: Vec<(Vec<Checked>, Delivery)> = stream::iter(by_chat)
+        .map(|(chat, checked)| async move {
+            if checked.iter().all(|c| c.changes.is_empty()) {
+                return (checked, Delivery::Sent);
+            }
             let lang = chat_lang(tg, chat).await;
             let messages = alert(lang, chat, &checked);
             let delivery = tg.outbox.send_all(&messages).await;
-            match delivery {
-                Delivery::Sent => sent += 1,
-                Delivery::Failed => unsent += 1,
-                Delivery::Blocked => {}
-            }
-            delivery
-        } else {
-            Delivery::Sent
-        };
+            (checked, delivery)
+        })
+        .buffer_unordered(TELLING_AT_ONCE)
+        .collect()
+        .await;
+    let (mut sent, mut unsent) = (0, 0);
+    let mut keep = Vec::new();
+    for (checked, delivery) in told {
+        let changed = checked.iter().any(|c| !c.changes.is_empty());
+        match delivery {
+            Delivery::Sent if changed => sent += 1,
+            Delivery::Failed => unsent += 1,
+            Delivery::Sent | Delivery::Blocked => {}
+        }
         if delivery == Delivery::Sent {
             keep.extend(checked.into_iter().map(|c| {
                 let last = match &c.watch.last {

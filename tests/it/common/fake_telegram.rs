@@ -453,6 +453,10 @@ pub async fn start() -> FakeTelegram {
     let app = Router::new()
         .route("/{bot}/{method}", post(method))
         .with_state(fake.clone());
+    // As Telegram's servers do, answers go out at once (no Nagle delay on small writes).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     fake
 }
