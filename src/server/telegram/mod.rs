@@ -4,7 +4,7 @@
 //! the store) or, with `TELEGRAM_WEBHOOK_URL`, to `POST /telegram/webhook` on every instance.
 //! Private messages get their links rewritten ([`reply`]), settings are kept per chat
 //! ([`settings`]), inline queries and the "Watch" button are answered ([`inline`]), watched
-//! products are checked again every `LINKSMITH_WATCH_INTERVAL` ([`watching`]), and every
+//! products are checked again every `LINKSMITH_WATCH_INTERVAL` ([`watching`], [`rounds`]), and every
 //! message goes out within the Bot API's limits ([`outbox`]).
 //!
 //! The token is a secret: it is never logged (reqwest's errors name the request's address, which
@@ -13,6 +13,7 @@
 mod inline;
 mod outbox;
 mod reply;
+mod rounds;
 mod settings;
 mod watching;
 mod webhook;
@@ -29,7 +30,7 @@ use teloxide_core::{
     Bot, RequestError,
 };
 
-pub use watching::RoundReport;
+pub use rounds::RoundReport;
 pub use webhook::{webhook, SECRET_HEADER};
 
 use super::{sources::Secret, AppState, StartupError};
@@ -222,7 +223,7 @@ impl Telegram {
     /// Runs one watch round now (tests, measurements), under the rounds' lock as they run on
     /// their own.
     pub async fn round_now(&self) -> RoundReport {
-        watching::locked_round(self).await
+        rounds::locked_round(self).await
     }
 }
 
@@ -286,7 +287,7 @@ pub async fn start(state: AppState, settings: BotSettings) -> Arc<Telegram> {
     });
     set_commands(&tg).await;
     let _ = tg.state.bot.set(tg.clone());
-    tokio::spawn(watching::rounds(tg.clone()));
+    tokio::spawn(rounds::rounds(tg.clone()));
     tg
 }
 
