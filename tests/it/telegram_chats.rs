@@ -451,3 +451,49 @@ fn webhook_settings_are_checked_at_start() {
     assert_eq!(ok.watch_interval, Duration::from_secs(60));
     assert_eq!(ok.watch_limit, 5);
 }
+
+#[tokio::test]
+async fn network_short_links_stay_and_updates_the_bot_does_not_use_are_ignored() {
+    let (fake, gateway) = world().await;
+    let _bot = Instance::start(Keep::Memory, &fake.base, &gateway, &[]);
+    // Kinds the bot does not use, and a message with no text (a sticker): nothing is sent.
+    let edited = message(
+        "edited https://aliexpress.com/item/1005006295880104.html",
+        json!([]),
+        "en",
+    );
+    fake.push_update("edited_message", edited);
+    fake.push_update(
+        "channel_post",
+        json!({"message_id": 3, "date": 1_765_000_000, "chat": {"id": -100_1, "type": "channel", "title": "C"},
+               "text": "https://aliexpress.com/item/1005006295880104.html"}),
+    );
+    fake.push_update(
+        "message",
+        json!({"message_id": 4, "date": 1_765_000_000,
+               "chat": {"id": CHAT, "type": "private", "first_name": "Webmaster"},
+               "from": {"id": CHAT, "is_bot": false, "first_name": "Webmaster"},
+               "sticker": {"file_id": "x", "file_unique_id": "y", "type": "regular", "width": 512, "height": 512,
+                           "is_animated": false, "is_video": false}}),
+    );
+    fake.push_update("my_chat_member_unknown_kind", json!({"anything": 1}));
+    // A post with an Admitad link that names no destination: left as written, listed refused.
+    let short = "https://alitems.site/g/1e8d114494b7e165239416525dc3e8/";
+    let text = format!("Sale {short} and https://aliexpress.com/item/{CABLE}.html");
+    let reply = said(&fake, message(&text, json!([]), "en"), 1).await;
+    assert!(
+        reply.starts_with(&format!("Sale {short} and https://aff.example/r?to=")),
+        "{reply}"
+    );
+    let summary = reply.split("\n\n").last().unwrap();
+    assert!(
+        summary
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with(&format!("{short} — ")),
+        "{summary}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.sent().len(), 1, "{:?}", fake.sent());
+}
