@@ -465,7 +465,7 @@ async fn network_short_links_stay_and_updates_the_bot_does_not_use_are_ignored()
     fake.push_update("edited_message", edited);
     fake.push_update(
         "channel_post",
-        json!({"message_id": 3, "date": 1_765_000_000, "chat": {"id": -100_1, "type": "channel", "title": "C"},
+        json!({"message_id": 3, "date": 1_765_000_000, "chat": {"id": -1_001, "type": "channel", "title": "C"},
                "text": "https://aliexpress.com/item/1005006295880104.html"}),
     );
     fake.push_update(
