@@ -7,7 +7,7 @@ use std::{net::SocketAddr, sync::LazyLock};
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request, State},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State},
     http::{header, request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -212,6 +212,36 @@ pub struct CheckQuery {
     pub template: Option<String>,
 }
 
+impl CheckQuery {
+    /// Reads the query string as `application/x-www-form-urlencoded` (as serde's reader does:
+    /// undecodable bytes become U+FFFD, other names are ignored, a name given twice is refused),
+    /// without a deserializer's bookkeeping on every check.
+    fn read(query: &str) -> Result<CheckQuery, String> {
+        let mut q = CheckQuery {
+            url: None,
+            country: None,
+            amount: None,
+            sub: None,
+            template: None,
+        };
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let field = match name.as_ref() {
+                "url" => &mut q.url,
+                "country" => &mut q.country,
+                "amount" => &mut q.amount,
+                "sub" => &mut q.sub,
+                "template" => &mut q.template,
+                _ => continue,
+            };
+            if field.is_some() {
+                return Err(format!("duplicate field `{name}`"));
+            }
+            *field = Some(value.into_owned());
+        }
+        Ok(q)
+    }
+}
+
 /// `POST /api/v1/check`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CheckRequest {
@@ -332,14 +362,14 @@ async fn check_get(
     State(state): State<AppState>,
     Client(client): Client,
     headers: HeaderMap,
-    query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
-    let Query(q) = match query {
+    let q = match CheckQuery::read(query.as_deref().unwrap_or_default()) {
         Ok(q) => q,
-        Err(e) => {
+        Err(detail) => {
             let message = say!(
                 words::of(lang_of(&headers)).request.query_unreadable,
-                detail = e.body_text()
+                detail
             );
             return ApiError::invalid_request(message).into_response();
         }

@@ -172,6 +172,32 @@ async fn get_reads_the_query_and_cis_bands_apply() {
     .await;
     assert_eq!(r["delivery"], json!({"country": "US", "region": "non_cis"}));
     assert_eq!(r["estimate"], Value::Null);
+    // Form decoding: `+` is a space, names not in the contract are ignored, a name given twice
+    // is refused with a sentence.
+    let (status, r) = get(
+        &s,
+        &format!("/api/v1/check?utm=x&url=+aliexpress.com%2Fitem%2F{CABLE}.html+&sub=tg%2Dchannel"),
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["input"], format!(" aliexpress.com/item/{CABLE}.html "));
+    assert!(
+        r["affiliate_link"]
+            .as_str()
+            .unwrap()
+            .ends_with("&sub=tg-channel"),
+        "{r}"
+    );
+    let (status, r) = get(&s, "/api/v1/check?url=a&url=b").await;
+    assert_eq!(status, 400, "{r}");
+    assert_eq!(r["error"]["code"], "invalid_request");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate field `url`"),
+        "{r}"
+    );
 }
 
 #[tokio::test]

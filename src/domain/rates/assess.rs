@@ -33,13 +33,24 @@ impl Programme {
         (self.programme.order_cap_usd * 100.0).round() as u64
     }
 
-    /// The sentence for a code, with `{cap}` and `{days}` filled in.
+    /// The sentence for a code, with `{cap}` and `{days}` filled in (once for every code: a
+    /// check copies them).
     pub fn message(&self, code: NoticeCode, lang: Lang) -> String {
-        let text = self
-            .messages
+        let filled = self.filled.get_or_init(|| {
+            self.messages
+                .iter()
+                .map(|(code, t)| {
+                    let texts = Texts {
+                        en: self.fill(&t.en),
+                        ru: self.fill(&t.ru),
+                    };
+                    (*code, texts)
+                })
+                .collect()
+        });
+        filled
             .get(&code)
-            .map_or(code.as_str(), |t| t.get(lang));
-        self.fill(text)
+            .map_or_else(|| code.as_str().to_string(), |t| t.get(lang).to_string())
     }
 
     /// `{cap}` and `{days}` filled in (most sentences have neither: copied as they are).

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Band, Conduct, Header, NoticeCode, Programme, Region, RegionId, Rule, Status, Texts};
+use super::{
+    Band, Conduct, Derived, Header, NoticeCode, Programme, Region, RegionId, Rule, Status, Texts,
+};
 
 /// The rules compiled into the binary: the default when `LINKSMITH_RULES` is not set.
 pub const EMBEDDED: &str = include_str!("../../../rules/programme.toml");
@@ -338,6 +340,7 @@ impl Programme {
             messages,
             variants,
             conduct: raw.conduct.into_iter().map(Spanned::into_inner).collect(),
+            filled: Derived::default(),
         })
     }
 

@@ -236,6 +236,9 @@ pub struct Programme {
     pub variants: BTreeMap<String, Texts>,
     #[serde(default)]
     pub conduct: Vec<Conduct>,
+    /// `messages` with `{cap}` and `{days}` filled in, worked out once (on the first check).
+    #[serde(skip)]
+    pub filled: Derived<BTreeMap<NoticeCode, Texts>>,
 }
 
 /// What the rates engine needs to know about one link and one order.
