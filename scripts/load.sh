@@ -19,7 +19,9 @@
 # With --instances: a PostgreSQL in a temporary folder (scripts/test-pg.sh), and on it one
 # instance alone and two instances behind nginx (deploy/nginx/linksmith.conf), beside one instance
 # on SQLite; the same two runs (one cached product; a new product per request, so each goes to the
-# store and the gateway) against each, printed as ratios to the one instance on PostgreSQL.
+# store and the gateway) against each, printed as ratios to the one instance on PostgreSQL; and
+# that instance's /healthz: it exits 1 when a cached check on PostgreSQL is under 0.6x of it or its
+# p99 is 5 ms or more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -113,13 +115,15 @@ if [ "$MODE" = instances ]; then
     oha -z "${SECS}s" -c $CONNS --no-tui --output-format json "$@" >"$OUT/$name.json"
   }
   echo "== $(date -u +%F) $(nproc) cores, PostgreSQL $(psql -V | awk '{print $3}'), nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), oha $(oha --version | awk '{print $2}'), ${SECS} s x $CONNS connections per run"
+  run one-healthz "http://$ONE/healthz"
   run sqlite-cached "http://$SQLITE$Q"
   run one-cached "http://$ONE$Q"
   run two-cached "http://$PROXY$Q"
   run sqlite-new --rand-regex-url "http://$SQLITE/api/v1/check\?url=https://aliexpress.com/item/10053[0-9]{11}.html&country=US"
   run one-new --rand-regex-url "http://$ONE/api/v1/check\?url=https://aliexpress.com/item/10051[0-9]{11}.html&country=US"
   run two-new --rand-regex-url "http://$PROXY/api/v1/check\?url=https://aliexpress.com/item/10052[0-9]{11}.html&country=US"
-  python3 - "$OUT" <<'PY'
+  STATUS=0
+  python3 - "$OUT" <<'PY' || STATUS=$?
 import json, sys, os
 out = sys.argv[1]
 def load(name):
@@ -135,9 +139,17 @@ for kind in ("cached", "new"):
         codes = d.get("statusCodeDistribution", {})
         label = {"sqlite": "one instance on SQLite", "one": "one instance", "two": "nginx, two instances"}[who]
         print(f"| {kind}: {label} | {s['requestsPerSec']:,.0f} | {p['p50']*1000:.2f} ms | {p['p99']*1000:.2f} ms | {codes} | {s['requestsPerSec']/base:.2f}x |")
+health = load("one-healthz")["summary"]["requestsPerSec"]
+cached = load("one-cached")
+ratio = cached["summary"]["requestsPerSec"] / health
+p99 = cached["latencyPercentiles"]["p99"] * 1000
+print(f"\none instance on PostgreSQL: /healthz {health:,.0f} requests/s; a cached check {ratio:.2f}x of it (goal >= 0.6x), p99 {p99:.2f} ms (goal < 5 ms)")
+missed = ratio < 0.6 or p99 >= 5
+print("MISSED: a cached check on PostgreSQL" if missed else "every goal met")
+sys.exit(1 if missed else 0)
 PY
   echo "raw results: $OUT"
-  exit 0
+  exit "$STATUS"
 fi
 
 start_gateway wrapped
