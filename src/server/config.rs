@@ -138,26 +138,6 @@ pub const DEFAULT_LINKS_PER_SECOND: u32 = 5;
 
 pub const DEFAULT_MAX_BATCH: usize = 1000;
 
-fn number(
-    env: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    min: u64,
-    max: u64,
-) -> Result<Option<u64>, StartupError> {
-    env(name)
-        .map(|v| {
-            v.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| StartupError::Setting {
-                    name,
-                    problem: format!("\"{v}\" is not a whole number from {min} to {max}"),
-                })
-        })
-        .transpose()
-}
-
 /// Refuses a secret setting (a client or app secret) over
 /// [`super::sources::networks::MAX_SECRET_BYTES`] with a sentence naming the variable, never its value:
 /// a secret is kept whole or not at all.
@@ -208,10 +188,10 @@ impl ServerConfig {
             })?;
             self.database_url = Some(url.trim().to_string());
         }
-        if let Some(n) = number(&env, "LINKSMITH_DATABASE_POOL", 1, 1000)? {
+        if let Some(n) = super::whole_number(&env, "LINKSMITH_DATABASE_POOL", 1, 1000)? {
             self.database_pool.max_connections = n as usize;
         }
-        if let Some(n) = number(&env, "LINKSMITH_DATABASE_TIMEOUT_MS", 50, 60_000)? {
+        if let Some(n) = super::whole_number(&env, "LINKSMITH_DATABASE_TIMEOUT_MS", 50, 60_000)? {
             self.database_pool.timeout = std::time::Duration::from_millis(n);
         }
         if let Some(url) = env("ALIEXPRESS_API_URL") {
@@ -240,7 +220,7 @@ impl ServerConfig {
                 problem: e.to_string(),
             })?);
         }
-        if let Some(n) = number(&env, "LINKSMITH_MAX_BATCH", 1, 100_000)? {
+        if let Some(n) = super::whole_number(&env, "LINKSMITH_MAX_BATCH", 1, 100_000)? {
             self.max_batch = n as usize;
         }
         let off = env("LINKSMITH_API_RATE").is_some_and(|v| v.trim().eq_ignore_ascii_case("off"));
@@ -252,10 +232,10 @@ impl ServerConfig {
                 per_second: DEFAULT_LINKS_PER_SECOND,
                 burst: u32::try_from(self.max_batch).unwrap_or(u32::MAX),
             };
-            if let Some(n) = number(&env, "LINKSMITH_API_RATE", 1, 1_000_000)? {
+            if let Some(n) = super::whole_number(&env, "LINKSMITH_API_RATE", 1, 1_000_000)? {
                 limit.per_second = n as u32;
             }
-            if let Some(n) = number(&env, "LINKSMITH_API_BURST", 1, 1_000_000)? {
+            if let Some(n) = super::whole_number(&env, "LINKSMITH_API_BURST", 1, 1_000_000)? {
                 limit.burst = n as u32;
             }
             self.rate_limit = Some(limit);
@@ -311,13 +291,17 @@ impl ServerConfig {
             })?;
             self.calendar = Calendar::Fixed(date);
         }
-        if let Some(n) = number(&env, "LINKSMITH_MAX_CONNECTIONS_PER_CLIENT", 1, 1_000_000)? {
+        if let Some(n) =
+            super::whole_number(&env, "LINKSMITH_MAX_CONNECTIONS_PER_CLIENT", 1, 1_000_000)?
+        {
             self.connections.max_per_client = n as usize;
         }
         self.telegram = super::telegram::BotSettings::from_settings(&env)?;
         if env("LINKSMITH_LOOKUPS_PER_HOUR").is_some_and(|v| v.trim().eq_ignore_ascii_case("off")) {
             self.lookups_per_hour = None;
-        } else if let Some(n) = number(&env, "LINKSMITH_LOOKUPS_PER_HOUR", 1, 100_000_000)? {
+        } else if let Some(n) =
+            super::whole_number(&env, "LINKSMITH_LOOKUPS_PER_HOUR", 1, 100_000_000)?
+        {
             self.lookups_per_hour = Some(n as u32);
         }
         let ceilings = &mut self.ceilings;
@@ -343,10 +327,10 @@ impl ServerConfig {
                 "LINKSMITH_PAGE_FETCHES_PER_DAY",
             ),
         ] {
-            if let Some(n) = number(&env, minute, 1, 1_000_000)? {
+            if let Some(n) = super::whole_number(&env, minute, 1, 1_000_000)? {
                 ceiling.per_minute = n as u32;
             }
-            if let Some(n) = number(&env, day, 1, 1_000_000_000)? {
+            if let Some(n) = super::whole_number(&env, day, 1, 1_000_000_000)? {
                 ceiling.per_day = Some(n);
             }
         }

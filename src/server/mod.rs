@@ -54,6 +54,27 @@ pub fn api_base_url(text: &str) -> Result<url::Url, String> {
     }
 }
 
+/// A whole-number setting within `min..=max`, or a sentence naming it.
+pub(crate) fn whole_number(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, StartupError> {
+    env(name)
+        .map(|v| {
+            v.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| StartupError::Setting {
+                    name,
+                    problem: format!("\"{v}\" is not a whole number from {min} to {max}"),
+                })
+        })
+        .transpose()
+}
+
 /// The server's runtime: one worker per core, each with an 8 MiB stack (rendering a page nests
 /// deep futures; the default 2 MiB is close in debug builds). A busy worker looks for ready
 /// connections every 8 tasks rather than tokio's 61, so that a flood of large bodies does not

@@ -71,27 +71,6 @@ pub struct BotSettings {
     pub watch_limit: usize,
 }
 
-/// A positive whole number setting, or its default.
-fn positive(
-    env: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: u64,
-) -> Result<u64, StartupError> {
-    match env(name) {
-        None => Ok(default),
-        Some(v) => match v.trim().parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(StartupError::Setting {
-                name,
-                problem: format!(
-                    "\"{}\" is not a whole number above 0",
-                    v.chars().take(40).collect::<String>()
-                ),
-            }),
-        },
-    }
-}
-
 impl BotSettings {
     /// `TELEGRAM_BOT_TOKEN` (none: no bot), `TELEGRAM_API_URL` (https, or http on loopback),
     /// `TELEGRAM_WEBHOOK_URL` with `TELEGRAM_WEBHOOK_SECRET`, `LINKSMITH_WATCH_INTERVAL`,
@@ -170,8 +149,11 @@ impl BotSettings {
                 })
             }
         };
-        let interval = positive(env, "LINKSMITH_WATCH_INTERVAL", WATCH_INTERVAL.as_secs())?;
-        let limit = positive(env, "LINKSMITH_WATCH_LIMIT", WATCH_LIMIT as u64)?;
+        // At most a year between two checks, and 100,000 products a chat.
+        let interval = super::whole_number(env, "LINKSMITH_WATCH_INTERVAL", 1, 31_536_000)?
+            .unwrap_or(WATCH_INTERVAL.as_secs());
+        let limit = super::whole_number(env, "LINKSMITH_WATCH_LIMIT", 1, 100_000)?
+            .unwrap_or(WATCH_LIMIT as u64);
         Ok(Some(BotSettings {
             token: Secret::new(token),
             api_url,

@@ -56,35 +56,19 @@ pub struct FakeTelegram {
 impl FakeTelegram {
     /// Queues an update holding `message` (its `update_id` is given here).
     pub fn push_message(&self, message: Value) {
-        let mut inner = self.inner.lock().unwrap();
-        inner.next_update += 1;
-        let id = inner.next_update;
-        inner
-            .updates
-            .push_back(json!({"update_id": id, "message": message}));
-        drop(inner);
-        self.arrived.notify_waiters();
+        self.push_update("message", message);
     }
 
-    /// Queues an update of any kind (`{"inline_query": ...}`, `{"callback_query": ...}`, ...);
-    /// the ids of inline and callback queries are remembered, to be answered once.
+    /// Queues an update of any kind (`{"inline_query": ...}`, `{"callback_query": ...}`, ...)
+    /// for `getUpdates`.
     pub fn push_update(&self, kind: &str, value: Value) {
-        let mut inner = self.inner.lock().unwrap();
-        if matches!(kind, "inline_query" | "callback_query") {
-            inner
-                .open_queries
-                .push(value["id"].as_str().unwrap_or_default().to_string());
-        }
-        inner.next_update += 1;
-        let id = inner.next_update;
-        inner
-            .updates
-            .push_back(json!({"update_id": id, kind: value}));
-        drop(inner);
+        let update = self.webhook_update(kind, value);
+        self.inner.lock().unwrap().updates.push_back(update);
         self.arrived.notify_waiters();
     }
 
-    /// An update as Telegram would send it to a webhook (the stand-in remembers its queries).
+    /// An update as Telegram would send it (to `getUpdates` or a webhook), with the next
+    /// `update_id`; the ids of inline and callback queries are remembered, to be answered once.
     pub fn webhook_update(&self, kind: &str, value: Value) -> Value {
         let mut inner = self.inner.lock().unwrap();
         if matches!(kind, "inline_query" | "callback_query") {
