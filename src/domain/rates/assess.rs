@@ -122,8 +122,16 @@ impl Programme {
     pub fn label(min: Option<f64>, max: Option<f64>, lang: Lang) -> String {
         let w = &lang.words().bands;
         match (min, max) {
-            (Some(a), Some(b)) if a == b => format!("{}%", percent(a)),
-            (Some(a), Some(b)) => format!("{}–{}%", percent(a), percent(b)),
+            (Some(a), Some(b)) => {
+                let mut label = String::with_capacity(16);
+                push_percent(&mut label, a);
+                if a != b {
+                    label.push('–');
+                    push_percent(&mut label, b);
+                }
+                label.push('%');
+                label
+            }
             (None, Some(b)) => say!(w.up_to, max = percent(b)),
             (Some(a), None) => say!(w.from, min = percent(a)),
             (None, None) => w.unbounded.to_string(),

@@ -5,12 +5,14 @@ mod assess;
 #[cfg(feature = "ssr")]
 pub mod load;
 mod money;
+mod text;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 pub use money::{Amount, AmountError, MAX_AMOUNT_USD};
+pub use text::{category_key, percent, push_percent};
 
 pub use crate::domain::codes::NoticeCode;
 use crate::domain::{
@@ -322,25 +324,6 @@ pub struct Assessment {
 /// Compares category names loosely: case, `&`/`and`, punctuation and spacing do not matter.
 pub fn same_category(a: &str, b: &str) -> bool {
     category_key(a) == category_key(b)
-}
-
-/// A category name as [`same_category`] compares it.
-pub fn category_key(s: &str) -> String {
-    let s = crate::domain::case::lower_str(s)
-        .replace('&', " and ")
-        .replace('ё', "е");
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| if w == "и" { "and" } else { w })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Formats a percentage without trailing zeros: 0.8, 7, 0.72, 12.5.
-pub fn percent(p: f64) -> String {
-    let s = crate::domain::number::fixed(p, 3);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
 }
 
 impl Rule {
