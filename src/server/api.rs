@@ -17,6 +17,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{
+    answers::Written,
     body::{self, Bounds, Items},
     check::{AmountInput, Refusal},
     error::{lang_of, ApiError, ErrorBody},
@@ -137,12 +138,15 @@ fn ok<T: Serialize>(value: T) -> Response {
     json(StatusCode::OK, &value)
 }
 
-/// A JSON answer, written into a buffer the size of a one-link answer (axum's `Json` starts at
-/// 128 bytes and grows it five times for one check's 2.5 KiB).
+/// A JSON answer.
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    let mut body = Vec::with_capacity(4096);
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => (
+    json_written(status, super::answers::json_bytes(value))
+}
+
+/// An answer already written as JSON.
+fn json_written(status: StatusCode, written: serde_json::Result<Vec<u8>>) -> Response {
+    match written {
+        Ok(body) => (
             status,
             [(
                 axum::http::header::CONTENT_TYPE,
@@ -301,21 +305,17 @@ async fn check_one(
     input: String,
     raw: RawOptions,
 ) -> Response {
-    let inputs = std::slice::from_ref(&input);
-    let outcomes = match state.check_request(client, inputs, &raw, lang).await {
-        Ok(outcomes) => outcomes,
-        // A bad option answers with the input, like a refused link.
-        Err(Refusal::BadOption(error)) => {
-            return (StatusCode::BAD_REQUEST, Json(CheckFailure { input, error })).into_response()
-        }
-        Err(refusal) => return ApiError::from(refusal).into_response(),
-    };
-    match outcomes.into_iter().next() {
-        Some(Outcome::Checked(result)) => ok(result),
-        Some(Outcome::Failed(failure)) => {
+    match state.check_written(client, &input, &raw, lang).await {
+        Ok(Some(Written::Json(answer))) => json_written(StatusCode::OK, answer),
+        Ok(Some(Written::Failed(failure))) => {
             (StatusCode::UNPROCESSABLE_ENTITY, Json(failure)).into_response()
         }
-        None => ApiError::internal("The check gave no answer.").into_response(),
+        Ok(None) => ApiError::internal("The check gave no answer.").into_response(),
+        // A bad option answers with the input, like a refused link.
+        Err(Refusal::BadOption(error)) => {
+            (StatusCode::BAD_REQUEST, Json(CheckFailure { input, error })).into_response()
+        }
+        Err(refusal) => ApiError::from(refusal).into_response(),
     }
 }
 

@@ -134,17 +134,80 @@ impl AppState {
         raw: &RawOptions,
         lang: Lang,
     ) -> Result<Vec<Outcome>, Refusal> {
-        self.check_batch_size(inputs.len(), lang)
-            .map_err(Refusal::TooManyLinks)?;
-        self.admit_caller(caller, inputs.len(), lang)
-            .map_err(Refusal::RateLimited)?;
-        let options = self.check_options(raw, lang).map_err(Refusal::BadOption)?;
-        let allowance = Allowance::new(caller.clone(), self.lookups.clone());
+        let (options, allowance) = self.admit_request(caller, inputs.len(), raw, lang)?;
         // Boxed: the check's future is large, and every layer of the HTTP stack moves the
         // future it wraps (those copies were 4% of a cached check's time).
         let outcomes = Box::pin(self.check_as(inputs, &options, lang, &allowance)).await;
         self.keys.note_use(&caller.client, 0, allowance.spent());
         Ok(outcomes)
+    }
+
+    /// [`Self::check_request`] for one link, answered as the API sends it: the result as JSON
+    /// (the same question asked again while the sources' answer stands is written once:
+    /// [`super::answers`]), or why the link cannot be used.
+    pub async fn check_written(
+        &self,
+        caller: &Caller,
+        input: &str,
+        raw: &RawOptions,
+        lang: Lang,
+    ) -> Result<Option<super::answers::Written>, Refusal> {
+        use super::answers::Written;
+        let (options, allowance) = self.admit_request(caller, 1, raw, lang)?;
+        let inputs = [input.to_string()];
+        let looked = Box::pin(self.look_up(&inputs, &options, lang, &allowance)).await;
+        self.keys.note_use(&caller.client, 0, allowance.spent());
+        let [input] = inputs;
+        let Some(looked) = looked.into_iter().next() else {
+            return Ok(None);
+        };
+        let context = self.context(&options, lang);
+        Ok(Some(match looked {
+            // Kept answers are for the same question and the same sources' answer only; one a
+            // look-up was withheld from carries a sentence of its own.
+            Looked::Found {
+                link,
+                detection,
+                spent: None,
+            } if options.template.is_none() => {
+                let question = super::answers::Question {
+                    input: &input,
+                    lang,
+                    date: context.date,
+                    country: options.country,
+                    amount: options.amount,
+                    sub: options.sub.as_ref(),
+                };
+                let answer = self.answers.answer(&question, &detection, context.now, || {
+                    context.assemble(&input, link, detection.clone(), &options)
+                });
+                Written::Json(answer)
+            }
+            looked => match answer(&context, input, looked, &options, lang) {
+                Outcome::Checked(result) => Written::Json(super::answers::json_bytes(&result)),
+                Outcome::Failed(failure) => Written::Failed(failure),
+            },
+        }))
+    }
+
+    /// What every check request passes first: the batch limit, the caller's rate limit, the
+    /// options; then the caller's share of fresh look-ups for this request.
+    fn admit_request(
+        &self,
+        caller: &Caller,
+        count: usize,
+        raw: &RawOptions,
+        lang: Lang,
+    ) -> Result<(CheckOptions, std::sync::Arc<Allowance>), Refusal> {
+        self.check_batch_size(count, lang)
+            .map_err(Refusal::TooManyLinks)?;
+        self.admit_caller(caller, count, lang)
+            .map_err(Refusal::RateLimited)?;
+        let options = self.check_options(raw, lang).map_err(Refusal::BadOption)?;
+        Ok((
+            options,
+            Allowance::new(caller.clone(), self.lookups.clone()),
+        ))
     }
 
     /// The largest batch (`LINKSMITH_MAX_BATCH`).
@@ -188,6 +251,37 @@ impl AppState {
         lang: Lang,
         allowance: &std::sync::Arc<Allowance>,
     ) -> Vec<Outcome> {
+        let looked = self.look_up(inputs, options, lang, allowance).await;
+        let context = self.context(options, lang);
+        inputs
+            .iter()
+            .zip(looked)
+            .map(|(input, looked)| answer(&context, input.clone(), looked, options, lang))
+            .collect()
+    }
+
+    /// Everything a check's answers need besides the links: the rules, the template, the day.
+    fn context<'a>(&'a self, options: &'a CheckOptions, lang: Lang) -> Context<'a> {
+        Context {
+            programme: &self.config.programme,
+            template: options.template.as_ref().or(self.config.template.as_ref()),
+            date: self.config.calendar.today(&self.config.clock),
+            now: self.config.clock.now(),
+            lang,
+        }
+    }
+
+    /// Every input read and looked up, in input order: its link and what the sources said of it,
+    /// or why it cannot be checked. A memory-only caller gets the inputs up to the first one
+    /// that needed a fresh look-up (the page, once loaded, checks the rest itself, as for any
+    /// shared address).
+    async fn look_up(
+        &self,
+        inputs: &[String],
+        options: &CheckOptions,
+        lang: Lang,
+        allowance: &std::sync::Arc<Allowance>,
+    ) -> Vec<Looked> {
         // 1. Read every input (a large request off the async workers: reading is linear, but a
         // few MiB of text is still milliseconds of one core); app share links are followed
         // (bounded per check and for the whole server, in parallel).
@@ -255,19 +349,11 @@ impl AppState {
             .await
             .into_iter();
 
-        // 3. Assemble, in input order.
-        let context = Context {
-            programme: &self.config.programme,
-            template: options.template.as_ref().or(self.config.template.as_ref()),
-            date: self.config.calendar.today(&self.config.clock),
-            now: self.config.clock.now(),
-            lang,
-        };
-        let mut outcomes: Vec<Outcome> = inputs
-            .iter()
-            .zip(readings)
+        // 3. Each link with what was found for it, in input order.
+        let mut looked: Vec<Looked> = readings
+            .into_iter()
             .enumerate()
-            .map(|(i, (input, link))| match link {
+            .map(|(i, link)| match link {
                 Ok(link) => {
                     let detection = found.next().unwrap_or_else(Detection::unknown);
                     let spent = link
@@ -277,28 +363,58 @@ impl AppState {
                     if spent == Some(Withheld::MemoryOnly) {
                         from_memory_only[i] = true;
                     }
-                    let mut result = context.assemble(input, link, detection, options);
-                    if let Some(Withheld::Spent(wait)) = spent {
-                        let mut notice = context.programme.notice(NoticeCode::LookupsSpent, lang);
-                        notice.message =
-                            notice.message.replace("{renews}", &wait_words(wait, lang));
-                        result.warnings.push(notice);
+                    Looked::Found {
+                        link,
+                        detection,
+                        spent,
                     }
-                    Outcome::Checked(Box::new(result))
                 }
-                Err(error) => Outcome::Failed(CheckFailure {
-                    input: input.clone(),
-                    error,
-                }),
+                Err(error) => Looked::Failed(error),
             })
             .collect();
-        // A memory-only caller (a navigation from another site to a shared address) gets the
-        // answers up to the first link that needed a fresh look-up: the page, once loaded, checks
-        // the rest itself, as for any shared address.
         if let Some(first) = from_memory_only.iter().position(|m| *m) {
-            outcomes.truncate(first);
+            looked.truncate(first);
         }
-        outcomes
+        looked
+    }
+}
+
+/// One input after its look-up (a batch's are moved once, into their answers).
+#[allow(clippy::large_enum_variant)]
+enum Looked {
+    /// A link, what the sources said of it, and the look-up the caller's share withheld.
+    Found {
+        link: Link,
+        detection: Detection,
+        spent: Option<Withheld>,
+    },
+    /// The input cannot be checked.
+    Failed(Problem),
+}
+
+/// The answer for one input.
+fn answer(
+    context: &Context<'_>,
+    input: String,
+    looked: Looked,
+    options: &CheckOptions,
+    lang: Lang,
+) -> Outcome {
+    match looked {
+        Looked::Found {
+            link,
+            detection,
+            spent,
+        } => {
+            let mut result = context.assemble(&input, link, detection, options);
+            if let Some(Withheld::Spent(wait)) = spent {
+                let mut notice = context.programme.notice(NoticeCode::LookupsSpent, lang);
+                notice.message = notice.message.replace("{renews}", &wait_words(wait, lang));
+                result.warnings.push(notice);
+            }
+            Outcome::Checked(Box::new(result))
+        }
+        Looked::Failed(error) => Outcome::Failed(CheckFailure { input, error }),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The server shell: configuration, HTTP routing and middleware. Server only.
 
+mod answers;
 mod api;
 pub mod auth;
 pub mod body;

@@ -59,6 +59,8 @@ pub struct Shared {
     pub keys: std::sync::Arc<auth::Keys>,
     /// The Telegram bot once it runs (the webhook route hands it updates).
     pub bot: telegram::Handle,
+    /// One-link answers already written as JSON, for the same question asked again.
+    pub answers: std::sync::Arc<answers::WrittenAnswers>,
 }
 
 impl AppState {
@@ -157,6 +159,7 @@ impl AppState {
             limiter,
             keys,
             bot: telegram::Handle::default(),
+            answers: std::sync::Arc::default(),
         }))
     }
 

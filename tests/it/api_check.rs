@@ -735,3 +735,80 @@ async fn the_openapi_document_describes_the_real_answers() {
     .await;
     assert!(campaign.validate(&r).is_ok(), "{r}");
 }
+
+/// The one-link answer the server keeps written (`server::answers`) is byte for byte the one it
+/// would write anew: the same question asked again differs only in `checked_at`; an import that
+/// changes what the sources say, another language or another amount is answered anew; and the
+/// answer equals the same link's answer in a batch (which is always written anew).
+#[tokio::test]
+async fn a_question_asked_again_is_answered_as_if_written_anew() {
+    use linksmith::server::{resolver::ResolverConfig, store::Catalog, AppState};
+    let catalog = std::sync::Arc::new(Catalog::in_memory().unwrap());
+    let state = AppState::with_sources(
+        config(Some(TEMPLATE)),
+        None,
+        catalog.clone(),
+        None,
+        ResolverConfig::default(),
+    );
+    let kept = state.answers.clone();
+    let server = common::start_state(state).await;
+    let ask = |lang: &'static str, amount: &'static str| {
+        let url = server.url(&format!(
+            "/api/v1/check?url=https%3A%2F%2Faliexpress.com%2Fitem%2F{CABLE}.html%3Fspm%3Dx&country=US&sub=s1{amount}"
+        ));
+        async move {
+            let res = client()
+                .get(url)
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            let mut v: Value = res.json().await.unwrap();
+            assert!(v["checked_at"].as_str().unwrap().ends_with('Z'));
+            v["checked_at"] = Value::Null;
+            v
+        }
+    };
+    let unknown = ask("en", "").await;
+    assert_eq!(unknown["status"], "unknown");
+    assert_eq!(ask("en", "").await, unknown, "asked again");
+
+    // The catalogue now knows the product: the sources' answer changed, so does the check's.
+    catalog
+        .import(
+            format!("kind,id,status,rate,category\nproduct,{CABLE},affiliate,7.0%,Phones & Telecommunications\n")
+                .as_bytes(),
+            1_700_000_000,
+        )
+        .unwrap();
+    let known = ask("en", "").await;
+    assert_eq!(known["status"], "affiliate");
+    assert_eq!(known["rate"]["exact_percent"], 7.0);
+    assert_eq!(ask("en", "").await, known, "asked again");
+
+    let russian = ask("ru", "").await;
+    assert_ne!(russian["notes"], known["notes"]);
+    assert_eq!(ask("ru", "").await, russian);
+    let priced = ask("en", "&amount=50").await;
+    assert_eq!(priced["estimate"]["commission_usd_exact"], 3.5);
+    assert_eq!(known["estimate"], Value::Null);
+    // One kept per question (the import's answer in place of the first).
+    assert_eq!(kept.len(), 3);
+
+    // The same link in a batch, written anew.
+    let input = format!("https://aliexpress.com/item/{CABLE}.html?spm=x");
+    let batch: Value = client()
+        .post(server.url("/api/v1/check/batch"))
+        .json(&json!({"urls": [input], "country": "US", "sub": "s1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut item = batch["results"][0].clone();
+    item["checked_at"] = Value::Null;
+    assert_eq!(item, known);
+}
