@@ -31,8 +31,13 @@ async fn setup() -> Setup {
 }
 
 pub(crate) async fn post(s: &Setup, path: &str, body: Value) -> (u16, Value) {
+    post_to(&s.server, path, body).await
+}
+
+/// POSTs `body` as JSON to `path`: the status and the JSON answer.
+pub(crate) async fn post_to(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
     let res = client()
-        .post(s.server.url(path))
+        .post(server.url(path))
         .json(&body)
         .send()
         .await
@@ -799,15 +804,13 @@ async fn a_question_asked_again_is_answered_as_if_written_anew() {
 
     // The same link in a batch, written anew.
     let input = format!("https://aliexpress.com/item/{CABLE}.html?spm=x");
-    let batch: Value = client()
-        .post(server.url("/api/v1/check/batch"))
-        .json(&json!({"urls": [input], "country": "US", "sub": "s1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, batch) = post_to(
+        &server,
+        "/api/v1/check/batch",
+        json!({"urls": [input], "country": "US", "sub": "s1"}),
+    )
+    .await;
+    assert_eq!(status, 200);
     let mut item = batch["results"][0].clone();
     item["checked_at"] = Value::Null;
     assert_eq!(item, known);

@@ -7,8 +7,14 @@
 /// as `е`, every run of other characters that are not letters or digits one space.
 pub fn category_key(s: &str) -> String {
     if s.is_ascii() {
-        return ascii_category_key(s);
+        ascii_category_key(s)
+    } else {
+        general_category_key(s)
     }
+}
+
+/// [`category_key`] of any name.
+fn general_category_key(s: &str) -> String {
     let s = crate::domain::case::lower_str(s)
         .replace('&', " and ")
         .replace('ё', "е");
@@ -53,8 +59,7 @@ pub fn percent(p: f64) -> String {
 pub fn push_percent(out: &mut String, p: f64) {
     use std::fmt::Write;
     let Some(t) = thousandths(p) else {
-        let s = crate::domain::number::fixed(p, 3);
-        out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
+        push_general_percent(out, p);
         return;
     };
     let (whole, mut frac) = (t / 1000, t % 1000);
@@ -68,6 +73,12 @@ pub fn push_percent(out: &mut String, p: f64) {
         }
         let _ = write!(out, ".{frac:0digits$}");
     }
+}
+
+/// [`push_percent`] of any float.
+fn push_general_percent(out: &mut String, p: f64) {
+    let s = crate::domain::number::fixed(p, 3);
+    out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
 }
 
 /// `p` × 1000 rounded to a whole number, where the float product rounds as the exact value
@@ -92,21 +103,15 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The general paths, as they were before the quick ones.
+    /// The general paths alone.
     fn general_key(s: &str) -> String {
-        let s = crate::domain::case::lower_str(s)
-            .replace('&', " and ")
-            .replace('ё', "е");
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| if w == "и" { "and" } else { w })
-            .collect::<Vec<_>>()
-            .join(" ")
+        general_category_key(s)
     }
 
     fn general_percent(p: f64) -> String {
-        let s = crate::domain::number::fixed(p, 3);
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        let mut out = String::new();
+        push_general_percent(&mut out, p);
+        out
     }
 
     #[test]
