@@ -2,13 +2,17 @@
 //! again while nothing it depends on changed.
 //!
 //! A question is the input as given, the reader's language, the delivery country, the amount, the
-//! sub-id and the day (the programme's dated rules); its answer depends besides only on what the
-//! sources said of the link (the [`Detection`], compared whole: a source's new answer, a refreshed
-//! one or an import make another) and on the moment of the check, which is the answer's last
-//! field (`checked_at`) and is written afresh every time. The rules and the server's template do
-//! not change while the server runs. What is sent is byte for byte what writing the result anew
-//! would send (`tests/it/api_check.rs`); at most [`ANSWERS_WRITTEN`] answers are kept, the least
-//! recently used dropped.
+//! sub-id and the day (the programme's dated rules). Its answer depends besides only on the link
+//! the input led to (an app share link is followed again once what it led to is forgotten, and may
+//! land elsewhere) and on what the sources said of it (the [`Detection`]: a source's new answer, a
+//! refreshed one or an import make another), both compared whole, rates bit for bit; and on the
+//! moment of the check, which is the answer's last field (`checked_at`) and is written afresh
+//! every time. The rules and the server's template do not change while the server runs. What is
+//! sent is byte for byte what writing the result anew would send (`tests/it/api_check.rs`).
+//!
+//! Bounds: at most [`ANSWERS_WRITTEN`] answers and [`BYTES_WRITTEN`] bytes of them, the least
+//! recently used dropped; an answer over [`LARGEST_KEPT`] bytes (an upstream's very long title)
+//! and an input over [`LONGEST_KEPT_INPUT`] are answered without being kept.
 
 use std::{hash::BuildHasher, num::NonZeroUsize, sync::Mutex};
 
@@ -16,12 +20,18 @@ use axum::body::Bytes;
 use serde::Serialize;
 
 use crate::domain::{
-    check::CheckResult, country::Country, date::Date, date::Timestamp, lang::Lang, rates::Amount,
-    sources::Detection, template::SubId,
+    check::CheckResult, country::Country, date::Date, date::Timestamp, lang::Lang, link::Link,
+    rates::Amount, sources::Detection, template::SubId,
 };
 
-/// Answers kept (each about 3 KiB: the question, what the sources said, the JSON).
+/// Answers kept (each about 3 KiB: the question, the link, what the sources said, the JSON).
 pub const ANSWERS_WRITTEN: usize = 4096;
+
+/// Bytes all kept answers may hold together (as [`Kept::size`] counts them).
+pub const BYTES_WRITTEN: usize = 16 * 1024 * 1024;
+
+/// Answers whose JSON is larger than this are not kept.
+pub const LARGEST_KEPT: usize = 16 * 1024;
 
 /// Inputs longer than this are answered without being kept (a question is kept whole).
 pub const LONGEST_KEPT_INPUT: usize = 1024;
@@ -45,7 +55,7 @@ pub enum Written {
     Failed(crate::domain::check::CheckFailure),
 }
 
-/// What a one-link answer depends on besides the sources and the moment.
+/// What a one-link answer depends on besides the link, the sources and the moment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Question<'a> {
     pub input: &'a str,
@@ -56,7 +66,8 @@ pub struct Question<'a> {
     pub sub: Option<&'a SubId>,
 }
 
-/// A kept answer: its question (owned), what the sources said, the JSON up to `"checked_at":`.
+/// A kept answer: its question (owned), the link, what the sources said, the JSON up to
+/// `"checked_at":`.
 struct Kept {
     input: Box<str>,
     lang: Lang,
@@ -64,46 +75,105 @@ struct Kept {
     country: Country,
     amount: Option<Amount>,
     sub: Option<SubId>,
+    link: Link,
     detection: Detection,
     head: Bytes,
 }
 
 impl Kept {
-    fn answers(&self, q: &Question<'_>, detection: &Detection) -> bool {
+    fn answers(&self, q: &Question<'_>, link: &Link, detection: &Detection) -> bool {
         *self.input == *q.input
             && self.lang == q.lang
             && self.date == q.date
             && self.country == q.country
             && self.amount == q.amount
             && self.sub.as_ref() == q.sub
-            && self.detection == *detection
+            && self.link == *link
+            && same_detection(&self.detection, detection)
     }
+
+    /// About what the answer holds in memory: its JSON, its strings, its parts.
+    fn size(&self) -> usize {
+        let strings = |d: &Detection| {
+            d.product.as_ref().map_or(0, |p| {
+                [&p.title, &p.image_url, &p.category]
+                    .iter()
+                    .map(|s| s.as_ref().map_or(0, String::len))
+                    .sum()
+            })
+        };
+        let link = &self.link;
+        let link_strings = link.canonical_url.len()
+            + [&link.product_id, &link.store_id, &link.sku_id]
+                .iter()
+                .map(|s| s.as_ref().map_or(0, String::len))
+                .sum::<usize>()
+            + link
+                .removed_params
+                .iter()
+                .map(|p| p.len() + std::mem::size_of_val(p))
+                .sum::<usize>();
+        std::mem::size_of::<Kept>()
+            + self.head.len()
+            + self.input.len()
+            + link_strings
+            + strings(&self.detection)
+            + self.detection.sources.len()
+                * std::mem::size_of::<crate::domain::sources::SourceAnswer>()
+    }
+}
+
+/// Equal detections, their rates compared bit for bit (`0.0` and `-0.0` are written apart).
+fn same_detection(a: &Detection, b: &Detection) -> bool {
+    fn rates(d: &Detection) -> impl Iterator<Item = Option<u64>> + '_ {
+        [d.exact_percent, d.hot_percent]
+            .into_iter()
+            .chain(
+                d.sources
+                    .iter()
+                    .flat_map(|s| [s.exact_percent, s.hot_percent]),
+            )
+            .map(|p| p.map(f64::to_bits))
+    }
+    a == b && rates(a).eq(rates(b))
+}
+
+/// The kept answers and the bytes they hold.
+struct Shelf {
+    answers: lru::LruCache<u64, Kept>,
+    bytes: usize,
 }
 
 /// The written answers, by the hash of their question.
 pub struct WrittenAnswers {
-    kept: Mutex<lru::LruCache<u64, Kept>>,
+    shelf: Mutex<Shelf>,
+    budget: usize,
     hasher: std::hash::RandomState,
 }
 
 impl Default for WrittenAnswers {
     fn default() -> Self {
-        WrittenAnswers::new(ANSWERS_WRITTEN)
+        WrittenAnswers::new(ANSWERS_WRITTEN, BYTES_WRITTEN)
     }
 }
 
 impl WrittenAnswers {
-    pub fn new(capacity: usize) -> WrittenAnswers {
-        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
+    /// Keeps at most `count` answers and `bytes` bytes of them.
+    pub fn new(count: usize, bytes: usize) -> WrittenAnswers {
+        let count = NonZeroUsize::new(count).unwrap_or(NonZeroUsize::MIN);
         WrittenAnswers {
-            kept: Mutex::new(lru::LruCache::new(capacity)),
+            shelf: Mutex::new(Shelf {
+                answers: lru::LruCache::new(count),
+                bytes: 0,
+            }),
+            budget: bytes,
             hasher: std::hash::RandomState::new(),
         }
     }
 
     /// Answers kept (at most the capacity).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().answers.len()
     }
 
     /// True when no answer is kept.
@@ -111,17 +181,24 @@ impl WrittenAnswers {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, lru::LruCache<u64, Kept>> {
-        self.kept
+    /// Bytes the kept answers hold (at most the budget).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shelf> {
+        self.shelf
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The JSON answer to `question` given what the sources said (`detection`) at `now`: the one
-    /// kept, with the moment written in, else `result()` written and kept.
+    /// The JSON answer to `question`, whose input led to `link`, given what the sources said
+    /// (`detection`) at `now`: the one kept, with the moment written in, else `result()` written
+    /// and kept.
     pub fn answer(
         &self,
         question: &Question<'_>,
+        link: &Link,
         detection: &Detection,
         now: Timestamp,
         result: impl FnOnce() -> CheckResult,
@@ -129,8 +206,9 @@ impl WrittenAnswers {
         let hash = self.hasher.hash_one(question);
         let head = self
             .lock()
+            .answers
             .get(&hash)
-            .filter(|kept| kept.answers(question, detection))
+            .filter(|kept| kept.answers(question, link, detection))
             .map(|kept| kept.head.clone());
         if let Some(head) = head {
             let mut body = Vec::with_capacity(head.len() + 24);
@@ -142,22 +220,45 @@ impl WrittenAnswers {
         let result = result();
         debug_assert_eq!(result.checked_at, now);
         let body = json_bytes(&result)?;
-        if question.input.len() <= LONGEST_KEPT_INPUT {
+        if question.input.len() <= LONGEST_KEPT_INPUT && body.len() <= LARGEST_KEPT {
             if let Some(head) = head_of(&body, now) {
-                let kept = Kept {
-                    input: question.input.into(),
-                    lang: question.lang,
-                    date: question.date,
-                    country: question.country,
-                    amount: question.amount,
-                    sub: question.sub.cloned(),
-                    detection: detection.clone(),
-                    head: Bytes::copy_from_slice(head),
-                };
-                self.lock().put(hash, kept);
+                self.keep(
+                    hash,
+                    Kept {
+                        input: question.input.into(),
+                        lang: question.lang,
+                        date: question.date,
+                        country: question.country,
+                        amount: question.amount,
+                        sub: question.sub.cloned(),
+                        link: link.clone(),
+                        detection: detection.clone(),
+                        head: Bytes::copy_from_slice(head),
+                    },
+                );
             }
         }
         Ok(body)
+    }
+
+    /// Keeps an answer, dropping the least recently used past either bound.
+    fn keep(&self, hash: u64, answer: Kept) {
+        let bytes = answer.size();
+        if bytes > self.budget {
+            return;
+        }
+        let mut held = self.lock();
+        held.bytes += bytes;
+        // The answer it replaces (the same hash), or the one the count bound drops.
+        if let Some((_, gone)) = held.answers.push(hash, answer) {
+            held.bytes -= gone.size();
+        }
+        while held.bytes > self.budget {
+            match held.answers.pop_lru() {
+                Some((_, gone)) => held.bytes -= gone.size(),
+                None => break,
+            }
+        }
     }
 }
 
@@ -178,12 +279,13 @@ mod tests {
         check::{CheckOptions, Context},
         link::normalize,
         rates::{Programme, Status},
-        sources::StatusSource,
+        sources::{ProductInfo, StatusSource},
     };
 
     fn result_at(
         programme: &Programme,
         input: &str,
+        link: &Link,
         detection: &Detection,
         now: Timestamp,
     ) -> CheckResult {
@@ -200,12 +302,7 @@ mod tests {
             sub: None,
             template: None,
         };
-        context.assemble(
-            input,
-            normalize(input).unwrap(),
-            detection.clone(),
-            &options,
-        )
+        context.assemble(input, link.clone(), detection.clone(), &options)
     }
 
     fn question(input: &str) -> Question<'_> {
@@ -219,107 +316,169 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_kept_answer_is_what_writing_it_anew_gives_at_every_moment() {
+    /// Asks `written` and checks the answer against one written anew; true when it was written.
+    fn ask(
+        written: &WrittenAnswers,
+        q: &Question<'_>,
+        link: &Link,
+        d: &Detection,
+        now: Timestamp,
+    ) -> bool {
         let programme = Programme::embedded().unwrap();
-        let written = WrittenAnswers::new(8);
-        let input = "https://aliexpress.com/item/1005006295880104.html?spm=a2g0o";
-        let detection = Detection {
+        let mut built = false;
+        let answer = written
+            .answer(q, link, d, now, || {
+                built = true;
+                result_at(&programme, q.input, link, d, now)
+            })
+            .unwrap();
+        let fresh = json_bytes(&result_at(&programme, q.input, link, d, now)).unwrap();
+        assert_eq!(
+            String::from_utf8(answer).unwrap(),
+            String::from_utf8(fresh).unwrap()
+        );
+        built
+    }
+
+    fn affiliate(rate: f64) -> Detection {
+        Detection {
             status: Status::Affiliate,
             source: StatusSource::Api,
-            exact_percent: Some(7.0),
+            exact_percent: Some(rate),
             ..Detection::unknown()
-        };
-        let q = question(input);
-        let mut built = 0;
-        for now in [1_765_000_000, 1_765_000_001, 4_102_444_800, 0] {
-            let now = Timestamp(now);
-            let fresh = json_bytes(&result_at(&programme, input, &detection, now)).unwrap();
-            let answer = written
-                .answer(&q, &detection, now, || {
-                    built += 1;
-                    result_at(&programme, input, &detection, now)
-                })
-                .unwrap();
-            assert_eq!(
-                String::from_utf8(answer).unwrap(),
-                String::from_utf8(fresh).unwrap()
-            );
         }
-        assert_eq!(built, 1, "written once, then kept");
+    }
+
+    #[test]
+    fn a_kept_answer_is_what_writing_it_anew_gives_at_every_moment() {
+        let written = WrittenAnswers::default();
+        let input = "https://aliexpress.com/item/1005006295880104.html?spm=a2g0o";
+        let link = normalize(input).unwrap();
+        let q = question(input);
+        let built: Vec<bool> = [1_765_000_000, 1_765_000_001, 4_102_444_800, 0]
+            .into_iter()
+            .map(|now| ask(&written, &q, &link, &affiliate(7.0), Timestamp(now)))
+            .collect();
+        assert_eq!(
+            built,
+            [true, false, false, false],
+            "written once, then kept"
+        );
         assert_eq!(written.len(), 1);
     }
 
     #[test]
-    fn another_question_or_another_source_answer_is_written_anew() {
-        let programme = Programme::embedded().unwrap();
-        let written = WrittenAnswers::new(8);
+    fn another_question_link_or_source_answer_is_written_anew() {
+        let written = WrittenAnswers::default();
         let input = "https://aliexpress.com/item/1005006295880104.html";
+        let link = normalize(input).unwrap();
         let now = Timestamp(1_765_000_000);
-        let unknown = Detection::unknown();
         let hot = Detection {
             status: Status::HotSale,
-            source: StatusSource::Api,
             hot_percent: Some(12.5),
-            ..Detection::unknown()
-        };
-        let mut built = 0;
-        let mut ask = |q: &Question<'_>, d: &Detection| {
-            let answer = written
-                .answer(q, d, now, || {
-                    built += 1;
-                    result_at(&programme, input, d, now)
-                })
-                .unwrap();
-            assert_eq!(
-                answer,
-                json_bytes(&result_at(&programme, input, d, now)).unwrap()
-            );
+            ..affiliate(5.0)
         };
         let q = question(input);
-        ask(&q, &unknown);
-        ask(&q, &hot);
-        ask(&q, &hot);
-        ask(
-            &Question {
+        assert!(ask(&written, &q, &link, &Detection::unknown(), now));
+        assert!(ask(&written, &q, &link, &hot, now));
+        assert!(!ask(&written, &q, &link, &hot, now));
+        for other in [
+            Question {
                 lang: Lang::Ru,
                 ..q.clone()
             },
-            &hot,
-        );
-        ask(
-            &Question {
+            Question {
                 date: Date::new(2026, 12, 8).unwrap(),
                 ..q.clone()
             },
-            &hot,
-        );
-        ask(
-            &Question {
+            Question {
                 amount: None,
                 ..q.clone()
             },
-            &hot,
-        );
-        assert_eq!(built, 5);
+        ] {
+            assert!(ask(&written, &other, &link, &hot, now));
+            assert!(!ask(&written, &other, &link, &hot, now));
+        }
+        // The same input landing elsewhere (an app share link followed again).
+        let elsewhere = normalize("https://aliexpress.com/item/1005005248414510.html").unwrap();
+        assert!(ask(&written, &q, &elsewhere, &hot, now));
+        assert!(!ask(&written, &q, &elsewhere, &hot, now));
+        // A rate equal as a number but written otherwise.
+        assert!(ask(&written, &q, &link, &affiliate(0.0), now));
+        assert!(ask(&written, &q, &link, &affiliate(-0.0), now));
+        assert!(!ask(&written, &q, &link, &affiliate(-0.0), now));
     }
 
     #[test]
-    fn the_least_recently_used_answer_goes_past_the_bound() {
-        let programme = Programme::embedded().unwrap();
-        let written = WrittenAnswers::new(2);
+    fn the_least_recently_used_answer_goes_past_either_bound() {
         let now = Timestamp(1_765_000_000);
         let d = Detection::unknown();
-        let inputs: Vec<String> = (0..5)
+        let inputs: Vec<String> = (0..6)
             .map(|i| format!("https://aliexpress.com/item/100500629588010{i}.html"))
             .collect();
-        for input in &inputs {
-            written
-                .answer(&question(input), &d, now, || {
-                    result_at(&programme, input, &d, now)
-                })
-                .unwrap();
-        }
-        assert_eq!(written.len(), 2);
+        let keep_all = |written: &WrittenAnswers| {
+            for input in &inputs {
+                ask(
+                    written,
+                    &question(input),
+                    &normalize(input).unwrap(),
+                    &d,
+                    now,
+                );
+            }
+        };
+        let by_count = WrittenAnswers::new(2, BYTES_WRITTEN);
+        keep_all(&by_count);
+        assert_eq!(by_count.len(), 2);
+
+        let one = WrittenAnswers::default();
+        ask(
+            &one,
+            &question(&inputs[0]),
+            &normalize(&inputs[0]).unwrap(),
+            &d,
+            now,
+        );
+        let size = one.bytes();
+        assert!((2_000..8_000).contains(&size), "{size} bytes");
+        let by_bytes = WrittenAnswers::new(ANSWERS_WRITTEN, size * 3 + size / 2);
+        keep_all(&by_bytes);
+        assert_eq!(by_bytes.len(), 3);
+        assert!(by_bytes.bytes() <= size * 3 + size / 2);
+        // The most recent are the ones kept.
+        assert!(!ask(
+            &by_bytes,
+            &question(&inputs[5]),
+            &normalize(&inputs[5]).unwrap(),
+            &d,
+            now
+        ));
+        assert!(ask(
+            &by_bytes,
+            &question(&inputs[0]),
+            &normalize(&inputs[0]).unwrap(),
+            &d,
+            now
+        ));
+    }
+
+    #[test]
+    fn an_answer_with_a_very_long_title_is_not_kept() {
+        let written = WrittenAnswers::default();
+        let input = "https://aliexpress.com/item/1005006295880104.html";
+        let long = Detection {
+            product: Some(ProductInfo {
+                title: Some("lamp ".repeat(5_000)),
+                image_url: None,
+                category: None,
+                available: true,
+            }),
+            ..affiliate(7.0)
+        };
+        let now = Timestamp(1_765_000_000);
+        let link = normalize(input).unwrap();
+        assert!(ask(&written, &question(input), &link, &long, now));
+        assert!(ask(&written, &question(input), &link, &long, now));
+        assert!(written.is_empty());
     }
 }

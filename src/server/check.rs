@@ -178,9 +178,11 @@ impl AppState {
                     amount: options.amount,
                     sub: options.sub.as_ref(),
                 };
-                let answer = self.answers.answer(&question, &detection, context.now, || {
-                    context.assemble(&input, link, detection.clone(), &options)
-                });
+                let answer = self
+                    .answers
+                    .answer(&question, &link, &detection, context.now, || {
+                        context.assemble(&input, link.clone(), detection.clone(), &options)
+                    });
                 Written::Json(answer)
             }
             looked => match answer(&context, input, looked, &options, lang) {
