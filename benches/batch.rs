@@ -14,13 +14,7 @@ use std::time::{Duration, Instant};
 use common::fake_gateway::{FakeProduct, Mode};
 use linksmith::{
     domain::{country::Country, lang::Lang},
-    server::{
-        resolver::ResolverConfig,
-        sources::{
-            open_platform::{Credentials, OpenPlatform, MAX_IDS_PER_CALL},
-            Secret,
-        },
-    },
+    server::{resolver::ResolverConfig, sources::open_platform::MAX_IDS_PER_CALL},
 };
 use serde_json::{json, Value};
 
@@ -86,15 +80,7 @@ async fn main() {
     };
 
     // Baseline: one bare gateway call of 20 ids, from this process.
-    let api = OpenPlatform::new(
-        gateway.url(),
-        Credentials {
-            app_key: common::GATEWAY_KEY.into(),
-            app_secret: Secret::new(common::GATEWAY_SECRET),
-            tracking_id: "trk".into(),
-        },
-        Duration::from_secs(5),
-    );
+    let api = common::gateway_client(gateway.url(), Duration::from_secs(5));
     let ids: Vec<String> = (0..MAX_IDS_PER_CALL)
         .map(|i| (1005008000000000u64 + i as u64).to_string())
         .collect();

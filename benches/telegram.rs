@@ -26,10 +26,6 @@ use linksmith::{
     server::{
         fair::Ceiling,
         resolver::ResolverConfig,
-        sources::{
-            open_platform::{Credentials, OpenPlatform},
-            Secret,
-        },
         store::{self, Watch, Watched},
         telegram, AppState,
     },
@@ -101,15 +97,7 @@ async fn main() {
     // The round's own cost, not the Open Platform's default ceiling (300 a minute, of which the
     // rounds take half: 10,000 products are 500 calls, about four minutes at that pace).
     config.ceilings.api = Ceiling::per_minute(600_000);
-    let api = OpenPlatform::new(
-        gateway.url(),
-        Credentials {
-            app_key: common::GATEWAY_KEY.into(),
-            app_secret: Secret::new(common::GATEWAY_SECRET),
-            tracking_id: "trk".into(),
-        },
-        Duration::from_millis(1500),
-    );
+    let api = common::gateway_client(gateway.url(), Duration::from_millis(1500));
     let store: store::SharedStore = Arc::new(store::Catalog::in_memory().unwrap());
     let state = AppState::with_sources(
         config,

@@ -216,6 +216,23 @@ async fn wait_up(url: &str, what: &str, log: Option<&Path>) {
 }
 
 /// A client whose requests come from `ip` (any 127.0.0.0/8 address is this machine's).
+/// Two instances with `env`, each answering, and nginx in front of them, answering.
+async fn behind_nginx(dir: &Path, env: &[(String, String)]) -> (Instance, Instance, Nginx) {
+    let ports = [free_port(), free_port()];
+    let a = Instance::start(ports[0], env, dir.join("a.log"));
+    let b = Instance::start(ports[1], env, dir.join("b.log"));
+    wait_up(&a.url("/healthz"), "instance a", Some(&a.log)).await;
+    wait_up(&b.url("/healthz"), "instance b", Some(&b.log)).await;
+    let proxy = Nginx::start(dir, free_port(), ports);
+    wait_up(
+        &proxy.url("/healthz"),
+        "nginx",
+        Some(&dir.join("error.log")),
+    )
+    .await;
+    (a, b, proxy)
+}
+
 fn client_from(ip: Ipv4Addr) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(IpAddr::V4(ip))
@@ -274,18 +291,7 @@ async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let ports = [free_port(), free_port()];
-    let mut a = Instance::start(ports[0], &env, dir.join("a.log"));
-    let b = Instance::start(ports[1], &env, dir.join("b.log"));
-    wait_up(&a.url("/healthz"), "instance a", Some(&a.log)).await;
-    wait_up(&b.url("/healthz"), "instance b", Some(&b.log)).await;
-    let proxy = Nginx::start(&dir, free_port(), ports);
-    wait_up(
-        &proxy.url("/healthz"),
-        "nginx",
-        Some(&dir.join("error.log")),
-    )
-    .await;
+    let (mut a, b, proxy) = behind_nginx(&dir, &env).await;
 
     let direct = client_from(Ipv4Addr::LOCALHOST);
     let api = |base: &str| format!("{base}/api/v1/check");
@@ -456,7 +462,7 @@ async fn two_instances_on_one_postgres_behind_nginx_give_one_answer() {
     assert!(exit.success(), "a stopped cleanly on SIGTERM: {exit:?}");
     load_for("while instance a is stopped").await;
     // ... and comes back (the same binary, the same port).
-    let a = Instance::start(ports[0], &a.env, dir.join("a2.log"));
+    let a = Instance::start(a.port, &a.env, dir.join("a2.log"));
     wait_up(&a.url("/healthz"), "instance a, restarted", Some(&a.log)).await;
     load_for("once instance a is back").await;
     stop.store(true, Ordering::SeqCst);
@@ -581,18 +587,7 @@ async fn the_bots_webhook_behind_nginx_is_answered_by_either_instance() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let ports = [free_port(), free_port()];
-    let a = Instance::start(ports[0], &env, dir.join("a.log"));
-    let b = Instance::start(ports[1], &env, dir.join("b.log"));
-    wait_up(&a.url("/healthz"), "instance a", Some(&a.log)).await;
-    wait_up(&b.url("/healthz"), "instance b", Some(&b.log)).await;
-    let proxy = Nginx::start(&dir, free_port(), ports);
-    wait_up(
-        &proxy.url("/healthz"),
-        "nginx",
-        Some(&dir.join("error.log")),
-    )
-    .await;
+    let (a, b, proxy) = behind_nginx(&dir, &env).await;
     eventually::eventually_some(
         "both instances register the webhook",
         Duration::from_secs(20),

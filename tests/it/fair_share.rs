@@ -17,10 +17,7 @@ use linksmith::server::{
         admitad::{Admitad, AdmitadConfig},
         epn::{Epn, EpnConfig},
     },
-    sources::{
-        open_platform::{Credentials, OpenPlatform},
-        Secret,
-    },
+    sources::Secret,
     store::Catalog,
     AppState, Sources, TrustedProxies,
 };
@@ -146,15 +143,7 @@ async fn run(latency: u64, first_known: u64, first_random: u64) -> Run {
     config.ceilings.admitad.per_minute = NETWORK_CEILING;
     let timeout = Duration::from_millis(1500);
     let sources = Sources {
-        api: Some(OpenPlatform::new(
-            gateway.url(),
-            Credentials {
-                app_key: GATEWAY_KEY.into(),
-                app_secret: Secret::new(GATEWAY_SECRET),
-                tracking_id: "trk".into(),
-            },
-            timeout,
-        )),
+        api: Some(common::gateway_client(gateway.url(), timeout)),
         epn: Some(Epn::new(
             EpnConfig {
                 api: epn.api_url(),

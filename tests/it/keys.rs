@@ -625,10 +625,6 @@ fn no_log_line_carries_a_key() {
 /// `lookups_spent`, and the look-ups it spent are counted in `keys list`, on both stores.
 #[tokio::test]
 async fn a_keys_fresh_look_ups_follow_its_own_share_and_are_counted() {
-    use linksmith::server::sources::{
-        open_platform::{Credentials, OpenPlatform},
-        Secret,
-    };
     for store in backends("keys_lookups", PoolSettings::default()).await {
         let what = store.describe();
         let gateway =
@@ -639,15 +635,7 @@ async fn a_keys_fresh_look_ups_follow_its_own_share_and_are_counted() {
             title: "Cable",
             category: "Phones & Telecommunications",
         });
-        let api = OpenPlatform::new(
-            gateway.url(),
-            Credentials {
-                app_key: common::GATEWAY_KEY.into(),
-                app_secret: Secret::new(common::GATEWAY_SECRET),
-                tracking_id: "trk".into(),
-            },
-            Duration::from_millis(1500),
-        );
+        let api = common::gateway_client(gateway.url(), Duration::from_millis(1500));
         let mut state = AppState::with_sources(
             common::api_config(None),
             Some(api),

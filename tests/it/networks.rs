@@ -11,10 +11,7 @@ use linksmith::server::{
         admitad::{Admitad, AdmitadConfig},
         epn::Epn,
     },
-    sources::{
-        open_platform::{Credentials, OpenPlatform},
-        Secret, SourceError,
-    },
+    sources::{Secret, SourceError},
     store::Catalog,
     AppState, Sources,
 };
@@ -343,17 +340,7 @@ async fn upstreams() -> Upstreams {
 async fn server(up: &Upstreams, api: bool, budget: Duration) -> common::TestServer {
     let store = Arc::new(Catalog::in_memory().unwrap());
     let sources = Sources {
-        api: api.then(|| {
-            OpenPlatform::new(
-                up.gateway.url(),
-                Credentials {
-                    app_key: GATEWAY_KEY.into(),
-                    app_secret: Secret::new(GATEWAY_SECRET),
-                    tracking_id: "trk".into(),
-                },
-                Duration::from_millis(1500),
-            )
-        }),
+        api: api.then(|| common::gateway_client(up.gateway.url(), Duration::from_millis(1500))),
         epn: Some(epn_client(
             &up.epn,
             store.clone(),
@@ -577,13 +564,8 @@ async fn the_operator_may_put_a_network_first() {
     );
     let store = Arc::new(Catalog::in_memory().unwrap());
     let sources = Sources {
-        api: Some(OpenPlatform::new(
+        api: Some(common::gateway_client(
             up.gateway.url(),
-            Credentials {
-                app_key: GATEWAY_KEY.into(),
-                app_secret: Secret::new(GATEWAY_SECRET),
-                tracking_id: "trk".into(),
-            },
             Duration::from_millis(1500),
         )),
         epn: None,

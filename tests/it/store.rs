@@ -585,14 +585,7 @@ async fn bad_database_addresses_are_refused_with_a_sentence_that_hides_the_passw
 /// `/readyz` stays 200.
 #[tokio::test]
 async fn a_slow_database_never_fails_a_check() {
-    use linksmith::server::{
-        resolver::ResolverConfig,
-        sources::{
-            open_platform::{Credentials, OpenPlatform},
-            Secret,
-        },
-        AppState,
-    };
+    use linksmith::server::{resolver::ResolverConfig, AppState};
     let Some(base) = pg_base() else { return };
     let url = fresh_database(&base, "slow").await;
     let store: SharedStore = Arc::new(
@@ -613,15 +606,7 @@ async fn a_slow_database_never_fails_a_check() {
     )
     .await;
     gateway.add_standard_products();
-    let api = OpenPlatform::new(
-        gateway.url(),
-        Credentials {
-            app_key: crate::common::GATEWAY_KEY.into(),
-            app_secret: Secret::new(crate::common::GATEWAY_SECRET),
-            tracking_id: "trk".into(),
-        },
-        Duration::from_millis(1500),
-    );
+    let api = crate::common::gateway_client(gateway.url(), Duration::from_millis(1500));
     let state = AppState::with_sources(
         crate::common::api_config(None),
         Some(api),

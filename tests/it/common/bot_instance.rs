@@ -6,15 +6,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use linksmith::server::{
-    resolver::ResolverConfig,
-    serve,
-    sources::{
-        open_platform::{Credentials, OpenPlatform},
-        Secret,
-    },
-    store, telegram, AppState,
-};
+use linksmith::server::{resolver::ResolverConfig, serve, store, telegram, AppState};
 
 use super::{fake_gateway::FakeGateway, fake_telegram, GATEWAY_KEY, GATEWAY_SECRET};
 
@@ -96,15 +88,7 @@ impl Instance {
                     .await
                     .unwrap(),
                 };
-                let api = OpenPlatform::new(
-                    gateway,
-                    Credentials {
-                        app_key: GATEWAY_KEY.into(),
-                        app_secret: Secret::new(GATEWAY_SECRET),
-                        tracking_id: "trk".into(),
-                    },
-                    Duration::from_millis(1500),
-                );
+                let api = super::gateway_client(gateway, Duration::from_millis(1500));
                 let mut config = super::api_config(Some(TEMPLATE));
                 config.telegram = Some(settings.clone());
                 let state = AppState::with_sources(

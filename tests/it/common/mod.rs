@@ -144,29 +144,36 @@ pub async fn api_server(
     .await
 }
 
-/// As `api_server`, with every resolver setting of the test's choosing.
-pub async fn api_server_with(
-    config: ServerConfig,
-    resolver: linksmith::server::resolver::ResolverConfig,
-) -> (TestServer, fake_gateway::FakeGateway) {
-    use linksmith::server::{
-        sources::{
-            open_platform::{Credentials, OpenPlatform},
-            Secret,
-        },
-        store::Catalog,
+/// The Open Platform client of a fake gateway started with [`GATEWAY_KEY`] and [`GATEWAY_SECRET`]
+/// (tracking id `trk`), each call within `timeout`.
+pub fn gateway_client(
+    gateway: url::Url,
+    timeout: std::time::Duration,
+) -> linksmith::server::sources::open_platform::OpenPlatform {
+    use linksmith::server::sources::{
+        open_platform::{Credentials, OpenPlatform},
+        Secret,
     };
-    let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
-    gateway.add_standard_products();
-    let api = OpenPlatform::new(
-        gateway.url(),
+    OpenPlatform::new(
+        gateway,
         Credentials {
             app_key: GATEWAY_KEY.into(),
             app_secret: Secret::new(GATEWAY_SECRET),
             tracking_id: "trk".into(),
         },
-        std::time::Duration::from_millis(1500),
-    );
+        timeout,
+    )
+}
+
+/// As `api_server`, with every resolver setting of the test's choosing.
+pub async fn api_server_with(
+    config: ServerConfig,
+    resolver: linksmith::server::resolver::ResolverConfig,
+) -> (TestServer, fake_gateway::FakeGateway) {
+    use linksmith::server::store::Catalog;
+    let gateway = fake_gateway::start(GATEWAY_KEY, GATEWAY_SECRET).await;
+    gateway.add_standard_products();
+    let api = gateway_client(gateway.url(), std::time::Duration::from_millis(1500));
     let state = AppState::with_sources(
         config,
         Some(api),
